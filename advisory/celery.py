@@ -1,0 +1,27 @@
+"""The Celery application. Settings come from Django settings with the CELERY_ prefix."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import worker_init
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings.dev")
+
+app = Celery("advisory")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def ensure_broker_folders() -> None:
+    """kombu's file-system transport does not create its folders itself."""
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)
+
+
+@worker_init.connect
+def _prepare_worker(**_: object) -> None:
+    ensure_broker_folders()

@@ -1,0 +1,24 @@
+"""Saving audited records with the acting user and the reason (django-simple-history).
+
+Services call `audited_save` instead of `obj.save()` so every history row says who and why,
+also when there is no request (Celery tasks, management commands).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+def audited_save(obj: models.Model, *, actor: Any | None, reason: str, **save_kwargs: Any) -> models.Model:
+    obj._history_user = actor  # read by simple-history's pre-create hook
+    obj._change_reason = reason
+    obj.save(**save_kwargs)
+    return obj
+
+
+def audited_delete(obj: models.Model, *, actor: Any | None, reason: str) -> None:
+    obj._history_user = actor
+    obj._change_reason = reason
+    obj.delete()

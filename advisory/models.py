@@ -1,0 +1,230 @@
+"""Core records: the user with a role, staff qualifications, in-app notifications and the
+archive of generated documents (PDF reports, certificates, exports)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .roles import OVERSIGHT_ROLES, WORKSPACE_ROLES, Role
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        extra.setdefault("role", Role.ADMINISTRATOR)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in: staff in the workspace, clients in the portal. Email is the login."""
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
+    team = models.CharField(_("team"), max_length=80, blank=True)
+    supervisor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("supervisor"),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+    objects = UserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT
+
+    @property
+    def is_advisor(self) -> bool:
+        return self.role == Role.ADVISOR
+
+    @property
+    def is_workspace_user(self) -> bool:
+        return self.role in WORKSPACE_ROLES
+
+    @property
+    def is_oversight(self) -> bool:
+        return self.role in OVERSIGHT_ROLES
+
+
+class QualificationKind(models.TextChoices):
+    CFP = "cfp", _("Certified Financial Planner (CFP)")
+    CFA = "cfa", _("Chartered Financial Analyst (CFA)")
+    FUND = "fund", _("Fund practitioner licence")
+    SECURITIES = "securities", _("Securities practitioner licence")
+    INSURANCE = "insurance", _("Insurance agent licence")
+    OTHER = "other", _("Other")
+
+
+class StaffQualification(TimeStampedModel):
+    """A professional qualification held by a staff member (SPEC §6, staff)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="qualifications",
+        verbose_name=_("staff member"),
+    )
+    kind = models.CharField(_("qualification"), max_length=20, choices=QualificationKind.choices)
+    number = models.CharField(_("certificate number"), max_length=60)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    qualifies_for_advice = models.BooleanField(
+        _("qualifies for giving advice"),
+        default=True,
+        help_text=_("A current qualification of this kind lets an advisor submit proposals."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user", "kind"]
+        verbose_name = _("staff qualification")
+        verbose_name_plural = _("staff qualifications")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="uniq_qualification_number"),
+        ]
+        indexes = [models.Index(fields=["expires_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def is_current(self, on: datetime.date) -> bool:
+        return self.issued_on <= on and (self.expires_on is None or self.expires_on >= on)
+
+
+class Notification(models.Model):
+    """An in-app notification; the same message goes out by email (advisory.notifications)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", _("Queued")
+    RENDERING = "rendering", _("Generating")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def _document_path(instance: ArchivedDocument, filename: str) -> str:
+    return f"archive/{instance.kind}/{instance.created_at:%Y/%m}/{filename}"
+
+
+class ArchivedDocument(models.Model):
+    """A generated PDF or export, archived with its SHA-256 and never overwritten (SPEC §3, §5).
+
+    Regenerating creates a new row with the next version number for the same subject and kind.
+    The subject is named generically (app label, model, primary key) so the archive never
+    imports the business apps.
+    """
+
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    subject_type = models.CharField(_("subject type"), max_length=100)
+    subject_id = models.CharField(_("subject id"), max_length=64)
+    client_id = models.BigIntegerField(_("client id"), null=True, blank=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    status = models.CharField(
+        _("status"), max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
+    file = models.FileField(_("file"), upload_to=_document_path, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size_bytes = models.PositiveIntegerField(_("size"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_type", "subject_id", "version"], name="uniq_document_version"
+            ),
+        ]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        verbose_name = _("archived document")
+        verbose_name_plural = _("archived documents")
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"

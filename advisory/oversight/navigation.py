@@ -1,0 +1,74 @@
+"""The menu for each role. Entries whose URL is not installed are left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from advisory.roles import Role
+
+A, R, C, S, ADM, CL = (
+    Role.ADVISOR,
+    Role.RISK_REVIEWER,
+    Role.COMPLIANCE,
+    Role.SUPERVISOR,
+    Role.ADMINISTRATOR,
+    Role.CLIENT,
+)
+STAFF = {A, R, C, S, ADM}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset
+
+
+WORKSPACE_NAV = [
+    NavItem(_("Home"), "workspace:home", frozenset(STAFF)),
+    NavItem(_("Clients"), "clients:list", frozenset(STAFF)),
+    NavItem(_("Onboarding"), "clients:onboarding_list", frozenset(STAFF)),
+    NavItem(_("Proposals"), "planning:proposal_list", frozenset(STAFF)),
+    NavItem(_("Reviews"), "planning:review_list", frozenset({A, S, C, R, ADM})),
+    NavItem(_("Complaints"), "complaints:list", frozenset(STAFF)),
+    NavItem(_("Violations"), "complaints:violation_list", frozenset({C, S, ADM})),
+    NavItem(_("Questionnaires"), "risk:questionnaire_list", frozenset({R, C, ADM})),
+    NavItem(_("Products"), "risk:product_list", frozenset(STAFF)),
+    NavItem(_("Risk register"), "risk:register", frozenset({R, C, S, ADM})),
+    NavItem(_("Warnings"), "oversight:warnings", frozenset(STAFF)),
+    NavItem(_("Quality"), "oversight:dashboard", frozenset({C, S, ADM})),
+    NavItem(_("Staff"), "oversight:staff_list", frozenset({C, S, ADM})),
+    NavItem(_("Audit trail"), "audit:browser", frozenset({C, ADM})),
+    NavItem(_("Retention"), "audit:retention", frozenset({C, ADM})),
+]
+
+PORTAL_NAV = [
+    NavItem(_("Home"), "portal:home", frozenset({CL})),
+    NavItem(_("My profile"), "clients_portal:profile", frozenset({CL})),
+    NavItem(_("Risk questionnaire"), "risk_portal:questionnaire", frozenset({CL})),
+    NavItem(_("Proposals"), "planning_portal:proposal_list", frozenset({CL})),
+    NavItem(_("Reports"), "planning_portal:documents", frozenset({CL})),
+    NavItem(_("Complaints"), "complaints_portal:list", frozenset({CL})),
+]
+
+
+def navigation_for(request: HttpRequest) -> list[dict]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    items = PORTAL_NAV if user.is_client else WORKSPACE_NAV
+    out = []
+    for item in items:
+        if user.role not in item.roles:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = request.path == url or (url not in ("/app/", "/portal/") and request.path.startswith(url))
+        out.append({"label": item.label, "url": url, "active": active})
+    return out

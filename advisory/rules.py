@@ -1,0 +1,34 @@
+"""Role predicates shared by every app (the `rules` package). Apps build their object-level
+predicates in their own rules.py from these."""
+
+import rules
+
+from .roles import OVERSIGHT_ROLES, WORKSPACE_ROLES, Role
+
+
+def _has_role(*roles: str):
+    allowed = frozenset(roles)
+
+    @rules.predicate
+    def predicate(user) -> bool:
+        return bool(
+            user and user.is_authenticated and user.is_active and getattr(user, "role", None) in allowed
+        )
+
+    return predicate
+
+
+is_advisor = _has_role(Role.ADVISOR)
+is_risk_reviewer = _has_role(Role.RISK_REVIEWER)
+is_compliance = _has_role(Role.COMPLIANCE)
+is_supervisor = _has_role(Role.SUPERVISOR)
+is_administrator = _has_role(Role.ADMINISTRATOR)
+is_client = _has_role(Role.CLIENT)
+is_workspace_user = _has_role(*WORKSPACE_ROLES)
+is_oversight = _has_role(*OVERSIGHT_ROLES)
+is_compliance_or_admin = is_compliance | is_administrator
+is_supervisor_or_compliance = is_supervisor | is_compliance | is_administrator
+
+rules.add_perm("advisory.use_workspace", is_workspace_user)
+rules.add_perm("advisory.use_portal", is_client)
+rules.add_perm("advisory.view_staff", is_supervisor_or_compliance)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+
+from advisory.money import format_money
+
+register = template.Library()
+
+TONES = {
+    # generic status words → badge colour
+    "green": {
+        "ready",
+        "approved",
+        "accepted",
+        "registered",
+        "resolved",
+        "closed",
+        "active",
+        "current",
+        "intact",
+        "compliance_approved",
+        "issued",
+        "completed",
+        "done",
+        "low",
+        "pass",
+        "ok",
+        "valid",
+    },
+    "amber": {
+        "pending",
+        "submitted",
+        "risk_approved",
+        "investigating",
+        "waiting_on_client",
+        "acknowledged",
+        "in_review",
+        "medium",
+        "warning",
+        "due",
+        "proposed",
+        "rendering",
+        "expiring",
+        "draft_review",
+    },
+    "red": {
+        "rejected",
+        "declined",
+        "failed",
+        "overdue",
+        "breached",
+        "expired",
+        "high",
+        "critical",
+        "fail",
+        "urgent",
+        "broken",
+        "held",
+    },
+}
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **kwargs) -> str:
+    """The current query string with some parameters replaced (for pagination and sorting)."""
+    query = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    return format_money(amount, currency)
+
+
+@register.filter
+def pct(value: float | Decimal | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+@register.simple_tag
+def status_badge(value: str, label: str | None = None) -> str:
+    key = str(value or "").lower()
+    tone = next((t for t, words in TONES.items() if key in words), "grey")
+    return format_html('<span class="badge badge-{}">{}</span>', tone, label or key.replace("_", " "))
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, field: str, label: str) -> str:
+    """A column header that toggles ascending/descending order via ?sort=."""
+    request = context["request"]
+    current = request.GET.get("sort", "")
+    new = f"-{field}" if current == field else field
+    arrow = " ▲" if current == field else (" ▼" if current == f"-{field}" else "")
+    query = request.GET.copy()
+    query["sort"] = new
+    query.pop("page", None)
+    return format_html('<a href="?{}" class="sort">{}{}</a>', query.urlencode(), label, arrow)
