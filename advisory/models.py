@@ -228,3 +228,65 @@ class ArchivedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
+
+
+class WarningKind(models.TextChoices):
+    PROFILE_EXPIRED = "profile_expired", _("Risk profile expired")
+    PROFILE_EXPIRING = "profile_expiring", _("Risk profile expiring")
+    REVIEW_OVERDUE = "review_overdue", _("Periodic review overdue")
+    COMPLAINT_OVERDUE = "complaint_overdue", _("Complaint overdue")
+    ONBOARDING_OVERDUE = "onboarding_overdue", _("Onboarding case overdue")
+    SUITABILITY_EXCEPTION = "suitability_exception", _("Suitability exception")
+    CONCENTRATION_BREACH = "concentration_breach", _("Concentration breach")
+    PORTFOLIO_DRIFT = "portfolio_drift", _("Portfolio drift")
+    QUALIFICATION_EXPIRING = "qualification_expiring", _("Staff qualification expiring")
+
+
+class WarningSeverity(models.TextChoices):
+    INFO = "info", _("Info")
+    WARNING = "warning", _("Warning")
+    CRITICAL = "critical", _("Critical")
+
+
+class RiskWarning(models.Model):
+    """An automatic risk warning (SPEC §6). At most one open warning per kind and subject; it is
+    closed automatically when the cause goes away (advisory.warnings)."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=WarningKind.choices)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=WarningSeverity.choices, default=WarningSeverity.WARNING
+    )
+    subject_type = models.CharField(_("subject type"), max_length=100)
+    subject_id = models.CharField(_("subject id"), max_length=64)
+    client_id = models.BigIntegerField(_("client id"), null=True, blank=True, db_index=True)
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="risk_warnings",
+        verbose_name=_("responsible"),
+    )
+    message = models.CharField(_("message"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    opened_at = models.DateTimeField(_("opened"))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    is_open = models.BooleanField(_("open"), default=True)
+    # No separate history: a warning is derived state; its rows are never edited by people,
+    # only opened and closed by sweeps, and both times are kept on the row.
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_type", "subject_id"],
+                condition=models.Q(is_open=True),
+                name="uniq_open_warning",
+            ),
+        ]
+        indexes = [models.Index(fields=["is_open", "kind"]), models.Index(fields=["advisor", "is_open"])]
+        verbose_name = _("risk warning")
+        verbose_name_plural = _("risk warnings")
+
+    def __str__(self) -> str:
+        return self.message
