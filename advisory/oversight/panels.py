@@ -1,5 +1,6 @@
-"""Home-page panels per role. Each panel is a small dict rendered by the home template:
-{"title", "items": [{"label", "url", "meta", "badge"}], "empty", "link"}. Apps' selectors feed them."""
+"""Home-page panels per role. Each panel is a small dict rendered by oversight/_panel.html:
+{"title", "count", "tone", "items": [{"label", "url", "meta", "badge", "tone"}], "empty", "link_url"}.
+Apps' selectors feed them."""
 
 from __future__ import annotations
 
@@ -20,24 +21,37 @@ def _notifications_panel(user: User) -> dict:
 
 def panels_for(user: User) -> list[dict]:
     panels: list[dict] = []
-    for provider in PANEL_PROVIDERS:
-        panel = provider(user)
-        if panel:
-            panels.append(panel)
+    for provider in _providers("workspace_panels"):
+        panels.extend(provider(user) or [])
     panels.append(_notifications_panel(user))
     return panels
 
 
 def portal_panels_for(user: User) -> list[dict]:
     panels: list[dict] = []
-    for provider in PORTAL_PANEL_PROVIDERS:
-        panel = provider(user)
-        if panel:
-            panels.append(panel)
+    for provider in _providers("portal_panels"):
+        panels.extend(provider(user) or [])
     panels.append(_notifications_panel(user))
     return panels
 
 
-# Filled as the apps are built: functions (user) -> panel dict or None.
-PANEL_PROVIDERS: list = []
-PORTAL_PANEL_PROVIDERS: list = []
+def _providers(attr: str) -> list:
+    """Each app may offer `<app>/panels.py` with `workspace_panels(user)` / `portal_panels(user)`
+    returning a list of panel dicts."""
+    import importlib
+
+    found = []
+    for app in PANEL_APPS:
+        try:
+            module = importlib.import_module(f"{app}.panels")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{app}.panels":
+                continue
+            raise
+        func = getattr(module, attr, None)
+        if func is not None:
+            found.append(func)
+    return found
+
+
+PANEL_APPS = ["advisory.oversight.warnings_panel", "clients", "risk", "planning", "complaints", "audit"]
