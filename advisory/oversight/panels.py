@@ -36,16 +36,16 @@ def portal_panels_for(user: User) -> list[dict]:
 
 
 def _providers(attr: str) -> list:
-    """Each app may offer `<app>/panels.py` with `workspace_panels(user)` / `portal_panels(user)`
+    """Each app may offer a panels module (`<app>/panels.py`) with `workspace_panels(user)` / `portal_panels(user)`
     returning a list of panel dicts."""
     import importlib
 
     found = []
-    for app in PANEL_APPS:
+    for name in PANEL_MODULES:
         try:
-            module = importlib.import_module(f"{app}.panels")
+            module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name == f"{app}.panels":
+            if exc.name and name.startswith(exc.name):
                 continue
             raise
         func = getattr(module, attr, None)
@@ -54,4 +54,11 @@ def _providers(attr: str) -> list:
     return found
 
 
-PANEL_APPS = ["advisory.oversight.warnings_panel", "clients", "risk", "planning", "complaints", "audit"]
+PANEL_MODULES = [
+    "advisory.oversight.warning_panels",
+    "clients.panels",
+    "risk.panels",
+    "planning.panels",
+    "complaints.panels",
+    "audit.panels",
+]
