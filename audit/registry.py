@@ -13,7 +13,8 @@ from django.db import models
 class AuditedModel:
     model: type[models.Model]
     client_of: Callable[[models.Model], int | None]
-    retention: str | None = None  # name of a RetentionRule record type, e.g. "client_file"
+    retention: str | None = None  # retention record type: "client_file", "service_record", "complaint"
+    retention_trigger: str | None = None  # attribute holding the date/datetime the retention clock starts
 
 
 _REGISTRY: dict[str, AuditedModel] = {}
@@ -25,10 +26,15 @@ def register(
     client_field: str | None = None,
     is_client: bool = False,
     retention: str | None = None,
+    retention_trigger: str | None = None,
 ) -> None:
-    """Register an audited model. `client_field` is the attribute path of the client id
-    ("client_id", "proposal__client_id" is not supported: give a direct attribute), or set
-    `is_client` on the client model itself."""
+    """Register an audited model.
+
+    `client_field`: dotted attribute path to the client id ("client_id", "proposal.client_id");
+    `is_client`: set on the client model itself. `retention`: the retention record type and
+    `retention_trigger`: the attribute whose date starts the retention clock (e.g.
+    "relationship_ended_on", "completed_at", "closed_at"); empty means the clock has not started.
+    """
 
     def client_of(obj: models.Model) -> int | None:
         if is_client:
@@ -42,7 +48,9 @@ def register(
             return value
         return None
 
-    _REGISTRY[model._meta.label_lower] = AuditedModel(model=model, client_of=client_of, retention=retention)
+    _REGISTRY[model._meta.label_lower] = AuditedModel(
+        model=model, client_of=client_of, retention=retention, retention_trigger=retention_trigger
+    )
 
 
 def lookup(label_lower: str) -> AuditedModel | None:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "risk",
     "planning",
     "complaints",
+    "advisory.oversight",
 ]
 
 AUTH_USER_MODEL = "advisory.User"
