@@ -1,0 +1,63 @@
+"""Browser smoke test: each role signs in through the real login page in headless Chromium,
+lands on its home page, and a screenshot is saved under test-artifacts/."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from advisory.roles import Role
+from tests.factories import UserFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROLES = [
+    (Role.ADVISOR, "/app/"),
+    (Role.RISK_REVIEWER, "/app/"),
+    (Role.COMPLIANCE, "/app/"),
+    (Role.SUPERVISOR, "/app/"),
+    (Role.ADMINISTRATOR, "/app/"),
+    (Role.CLIENT, "/portal/"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role,home", ROLES)
+def test_each_role_signs_in_and_lands_on_its_home(browser, live_server, role, home):
+    # given a person with this role
+    user = UserFactory(role=role, full_name=f"Smoke {role}", email=f"{role}@smoke.test",
+                       is_staff=role == Role.ADMINISTRATOR)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        # when they sign in through the login form
+        page.goto(f"{live_server.url}/account/login/")
+        page.fill("input[name=username]", user.email)
+        page.fill("input[name=password]", "pass-word-123")
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        # then they are on their role's home page, with their name shown
+        assert page.url == f"{live_server.url}{home}"
+        assert user.full_name in page.content()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"home-{role}.png"), full_page=True)
+    finally:
+        page.close()
