@@ -21,6 +21,7 @@ PERIODIC_TASKS: dict[str, dict] = {
         "crontab": {"minute": "30", "hour": "*"},
     },
     "Risk warnings sweep": {"task": "advisory.oversight.tasks.risk_warning_sweep_task", "every": 900},
+    "Quality indicator rollup": {"task": "advisory.oversight.tasks.indicator_rollup_task", "every": 900},
     "Retention disposal proposals": {
         "task": "audit.tasks.disposal_proposal_task",
         "crontab": {"minute": "0", "hour": "2"},

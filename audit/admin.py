@@ -1,20 +1,89 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpResponseRedirect
 
-from .models import AuditEntry
+from advisory.errors import Conflict
+
+from .models import AuditEntry, AuditExport, DisposalBatch, DisposalItem, LegalHold, RetentionRule
+
+
+class RetentionGuardedAdmin(admin.ModelAdmin):
+    """ModelAdmin mixin: a delete refused by the retention guard (or a legal hold) shows the reason
+    ("Retained until 2031-06-30 under the 5-year client-file rule") instead of a server error.
+    Use it as a base class (or mixin before admin.ModelAdmin) for every model with retention."""
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except Conflict as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.path.rsplit("/delete/", 1)[0] + "/change/")
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():  # a savepoint: a refusal rolls back only this delete
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():  # the Conflict propagates to changelist_view, which shows it
+            super().delete_queryset(request, queryset)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except Conflict as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["sequence", "occurred_at", "actor_label", "action", "record_type", "record_id", "reason"]
-    list_filter = ["action", "record_type"]
-    search_fields = ["actor_label", "record_id", "record_label", "reason"]
+    list_filter = ["action"]
+    search_fields = ["=record_id", "=actor_label"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    list_display = ["record_type", "name", "years", "trigger"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(RetentionGuardedAdmin):
+    list_display = ["pk", "scope", "client_id", "record_type", "placed_at", "released_at"]
+    readonly_fields = ["placed_by", "placed_at", "released_by", "released_at"]
+
+
+@admin.register(AuditExport)
+class AuditExportAdmin(RetentionGuardedAdmin):
+    list_display = ["pk", "format", "requested_by", "created_at", "completed_at"]
+
+
+class DisposalItemInline(admin.TabularInline):
+    model = DisposalItem
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in DisposalItem._meta.fields]
+
+
+@admin.register(DisposalBatch)
+class DisposalBatchAdmin(admin.ModelAdmin):
+    list_display = ["pk", "status", "proposed_at", "reviewed_by", "reviewed_at"]
+    readonly_fields = [f.name for f in DisposalBatch._meta.fields]
+    inlines = [DisposalItemInline]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -7,10 +7,28 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit archive")
 
     def ready(self) -> None:
+        from advisory.documents import register_renderer
         from advisory.models import StaffQualification, User
 
         from . import signals  # noqa: F401
+        from .models import AuditExport, DisposalBatch, LegalHold, RetentionRule
+        from .pdf import render_certificate, render_inspection_export
         from .registry import register
+        from .retention import CERTIFICATE_KIND
 
         register(User)
         register(StaffQualification)
+        register(RetentionRule)
+        register(LegalHold, client_field="client_id")
+        register(DisposalBatch)
+        # Inspection exports are service records: kept 3 years after completion, then their
+        # filters (which may name a client or a person) are blanked.
+        register(
+            AuditExport,
+            client_field="client_id",
+            retention="service_record",
+            retention_trigger="completed_at",
+            personal_fields=["filters"],
+        )
+        register_renderer(CERTIFICATE_KIND, render_certificate)
+        register_renderer("audit.inspection_export", render_inspection_export)

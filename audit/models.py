@@ -1,10 +1,19 @@
-"""The audit trail: one append-only, hash-chained table for every change and sensitive action."""
+"""The audit archive (SPEC §5): one append-only, hash-chained trail for every change and sensitive
+action; retention rules, legal holds and approved disposal with tombstones."""
 
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
+
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .fields import CanonicalJSONField
+from .managers import AuditedManager
 
 
 class AuditAction(models.TextChoices):
@@ -23,7 +32,41 @@ class AuditAction(models.TextChoices):
     NOTIFICATION = "notification", _("Notification")
     HOLD = "hold", _("Legal hold")
     DISPOSAL = "disposal", _("Disposal")
+    REDACTION = "redaction", _("Redaction")
     OTHER = "other", _("Other")
+
+
+# --- append-only rule in the ORM layer (PostgreSQL adds triggers, see Meta.triggers) ---------
+
+_redaction_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_redaction", default=False)
+
+
+class AuditTrailImmutable(RuntimeError):
+    """An attempt to change or delete an audit entry."""
+
+
+@contextmanager
+def allow_redaction():
+    """Only `audit.services.audit_redact` uses this: it blanks personal content of entries whose
+    record was disposed of, keeping their hashes (and records that it did so in the chain)."""
+    token = _redaction_allowed.set(True)
+    try:
+        yield
+    finally:
+        _redaction_allowed.reset(token)
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if not _redaction_allowed.get():
+            raise AuditTrailImmutable("Audit entries are append-only: they cannot be updated.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise AuditTrailImmutable("Audit entries are append-only: they cannot be deleted.")
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        raise AuditTrailImmutable("Audit entries are append-only: they cannot be updated.")
 
 
 class AuditChainHead(models.Model):
@@ -35,10 +78,20 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
+        triggers = [pgtrigger.Protect(name="protect_head_delete", operation=pgtrigger.Delete)]
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailImmutable("The audit chain head cannot be deleted.")
 
 
 class AuditEntry(models.Model):
-    """Who did what, to which record, when, from where and why. Never updated or deleted."""
+    """Who did what, to which record, when, from where and why. Never updated or deleted.
+
+    `hash` = SHA-256 over the previous hash, the entry's metadata and `content_hash`, where
+    `content_hash` = SHA-256 over the personal content (`record_label` ␟ canonical `changes` text,
+    stored as such, see audit.fields). Disposal may
+    blank that content (`redacted`), never the hashes, so the chain still verifies.
+    """
 
     sequence = models.BigIntegerField(_("sequence"), unique=True)
     occurred_at = models.DateTimeField(_("when"), db_index=True)
@@ -52,28 +105,250 @@ class AuditEntry(models.Model):
         verbose_name=_("who"),
     )
     actor_label = models.CharField(_("who (as recorded)"), max_length=254, blank=True)
-    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices, db_index=True)
-    record_type = models.CharField(_("record type"), max_length=100, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    record_type = models.CharField(_("record type"), max_length=100, blank=True)
     record_id = models.CharField(_("record id"), max_length=64, blank=True)
     record_label = models.CharField(_("record"), max_length=200, blank=True)
-    client_id = models.BigIntegerField(_("client id"), null=True, blank=True, db_index=True)
+    client_id = models.BigIntegerField(_("client id"), null=True, blank=True)
     reason = models.TextField(_("why"), blank=True)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    changes = CanonicalJSONField(_("changes"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     history_id = models.BigIntegerField(_("history row"), null=True, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
+    redacted = models.BooleanField(_("redacted"), default=False)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sequence"]
         indexes = [
-            models.Index(fields=["record_type", "record_id"]),
-            models.Index(fields=["actor", "occurred_at"]),
-            models.Index(fields=["client_id", "occurred_at"]),
+            models.Index(fields=["record_type", "record_id", "sequence"], name="audit_entry_record_idx"),
+            models.Index(fields=["actor", "sequence"], name="audit_entry_actor_idx"),
+            models.Index(fields=["client_id", "sequence"], name="audit_entry_client_idx"),
+            models.Index(fields=["action", "sequence"], name="audit_entry_action_idx"),
+            models.Index(fields=["record_type", "sequence"], name="audit_entry_type_idx"),
         ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
+        triggers = [
+            pgtrigger.Protect(name="protect_update", operation=pgtrigger.Update),
+            pgtrigger.Protect(name="protect_delete", operation=pgtrigger.Delete),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.record_type}:{self.record_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and not _redaction_allowed.get():
+            raise AuditTrailImmutable("Audit entries are append-only: they cannot be changed.")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailImmutable("Audit entries are append-only: they cannot be deleted.")
+
+
+# --- retention, legal holds, disposal -----------------------------------------------------------
+
+
+class RetentionRule(models.Model):
+    """How long a record type is kept after its trigger event (SPEC §5). Admin-configurable."""
+
+    record_type = models.SlugField(_("record type"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    years = models.PositiveSmallIntegerField(_("years kept after the trigger"))
+    trigger = models.CharField(_("trigger event"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    history = HistoricalRecords()
+    objects = AuditedManager()
+
+    class Meta:
+        ordering = ["record_type"]
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HoldScope(models.TextChoices):
+    CLIENT = "client", _("Everything of one client")
+    RECORDS = "records", _("A set of records")
+
+
+class LegalHold(models.Model):
+    """Records under a hold are neither deleted nor disposed of, whatever their retention date."""
+
+    scope = models.CharField(_("scope"), max_length=10, choices=HoldScope.choices)
+    client_id = models.BigIntegerField(_("client id"), null=True, blank=True, db_index=True)
+    record_type = models.CharField(_("record type"), max_length=100, blank=True)
+    record_ids = models.JSONField(_("record ids"), default=list, blank=True)
+    reason = models.TextField(_("reason"))
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("placed by")
+    )
+    placed_at = models.DateTimeField(_("placed"))
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    release_reason = models.TextField(_("release reason"), blank=True)
+    history = HistoricalRecords()
+    objects = AuditedManager()
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        indexes = [models.Index(fields=["released_at", "scope"], name="audit_hold_active_idx")]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+
+    def __str__(self) -> str:
+        if self.scope == HoldScope.CLIENT:
+            return f"Hold #{self.pk}: client {self.client_id}"
+        return f"Hold #{self.pk}: {len(self.record_ids)} × {self.record_type}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None
+
+
+class DisposalStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved and disposed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class DisposalBatch(models.Model):
+    """A proposal to dispose of records past retention; nothing happens without approval."""
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=DisposalStatus.choices, default=DisposalStatus.PENDING
+    )
+    proposed_at = models.DateTimeField(_("proposed"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+        help_text=_("Empty when the nightly task proposed it."),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    certificate = models.ForeignKey(
+        "advisory.ArchivedDocument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("destruction certificate"),
+    )
+    manifest_hash = models.CharField(_("manifest SHA-256"), max_length=64, blank=True)
+    history = HistoricalRecords()
+    objects = AuditedManager()
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["status", "proposed_at"], name="audit_batch_status_idx")]
+        verbose_name = _("disposal batch")
+        verbose_name_plural = _("disposal batches")
+
+    def __str__(self) -> str:
+        return f"Disposal batch #{self.pk}"
+
+
+class ItemState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    DISPOSED = "disposed", _("Disposed")
+    RELEASED = "released", _("Released (batch rejected)")
+    SKIPPED = "skipped", _("Skipped (held or no longer due)")
+
+
+class DisposalItem(models.Model):
+    """One record in a disposal batch. After disposal it is the tombstone: record type and id, rule,
+    dates and the SHA-256 of the purged content — nothing personal."""
+
+    batch = models.ForeignKey(DisposalBatch, on_delete=models.PROTECT, related_name="items")
+    record_type = models.CharField(_("record type"), max_length=100)
+    record_id = models.CharField(_("record id"), max_length=64)
+    client_id = models.BigIntegerField(_("client id"), null=True, blank=True)
+    rule = models.ForeignKey(
+        RetentionRule, on_delete=models.PROTECT, related_name="+", verbose_name=_("rule")
+    )
+    rule_years = models.PositiveSmallIntegerField(_("years applied"))
+    trigger_date = models.DateField(_("trigger date"))
+    retained_until = models.DateField(_("retained until"))
+    state = models.CharField(_("state"), max_length=10, choices=ItemState.choices, default=ItemState.PROPOSED)
+    method = models.CharField(_("method"), max_length=20, blank=True)  # deleted / anonymised / purged
+    disposed_at = models.DateTimeField(_("disposed"), null=True, blank=True)
+    content_hash = models.CharField(_("SHA-256 of purged content"), max_length=64, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["batch", "record_type", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_type", "record_id"],
+                condition=models.Q(state="proposed"),
+                name="uniq_disposal_item_open",
+            ),
+        ]
+        indexes = [models.Index(fields=["record_type", "record_id"], name="audit_item_record_idx")]
+        verbose_name = _("disposal item (tombstone)")
+        verbose_name_plural = _("disposal items (tombstones)")
+
+    def __str__(self) -> str:
+        return f"{self.record_type}:{self.record_id}"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", _("CSV")
+    PDF = "pdf", _("PDF")
+
+
+class AuditExport(models.Model):
+    """An export of the trail for an inspection: what was asked for, by whom, and the file."""
+
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    client_id = models.BigIntegerField(_("client id"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    created_at = models.DateTimeField(_("requested"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    document = models.ForeignKey(
+        "advisory.ArchivedDocument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    history = HistoricalRecords()
+    objects = AuditedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit export")
+        verbose_name_plural = _("audit exports")
+
+    def __str__(self) -> str:
+        return f"Audit export #{self.pk} ({self.format})"

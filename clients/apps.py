@@ -1,5 +1,37 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ClientsConfig(AppConfig):
     name = "clients"
+    verbose_name = _("Clients and onboarding")
+
+    def ready(self) -> None:
+        from audit.registry import register
+
+        from .models import (
+            Client,
+            ClientDocument,
+            Consent,
+            Household,
+            OnboardingCase,
+            OnboardingStepLog,
+            RelatedParty,
+            ServiceAgreement,
+        )
+
+        register(Client, is_client=True, retention="client_file", retention_trigger="relationship_ended_on")
+        register(Household, retention=None)
+        for model in (RelatedParty, ServiceAgreement, Consent, ClientDocument, OnboardingCase):
+            register(
+                model,
+                client_field="client_id",
+                retention="client_file",
+                retention_trigger="client.relationship_ended_on",
+            )
+        register(
+            OnboardingStepLog,
+            client_field="case.client_id",
+            retention="client_file",
+            retention_trigger="case.client.relationship_ended_on",
+        )

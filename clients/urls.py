@@ -1,2 +1,22 @@
+from django.urls import path
+
+from . import views
+
 app_name = "clients"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.client_list, name="list"),
+    path("new/", views.client_create, name="create"),
+    path("<int:pk>/", views.client_detail, name="detail"),
+    path("<int:pk>/edit/", views.client_edit, name="edit"),
+    path("<int:pk>/reassign/", views.client_reassign, name="reassign"),
+    path("<int:pk>/reveal/", views.client_reveal, name="reveal"),
+    path("<int:pk>/agreement/", views.agreement_edit, name="agreement"),
+    path("<int:pk>/consents/", views.consent_record, name="consent"),
+    path("<int:pk>/related/", views.related_party_add, name="related_party_add"),
+    path("<int:pk>/documents/upload/", views.document_upload, name="document_upload"),
+    path("documents/<int:pk>/download/", views.document_download, name="document_download"),
+    path("onboarding/", views.onboarding_list, name="onboarding_list"),
+    path("<int:pk>/onboarding/start/", views.onboarding_start, name="onboarding_start"),
+    path("onboarding/<int:pk>/", views.onboarding_detail, name="onboarding_detail"),
+    path("onboarding/<int:pk>/transition/", views.onboarding_transition, name="onboarding_transition"),
+]

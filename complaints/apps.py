@@ -1,5 +1,48 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ComplaintsConfig(AppConfig):
     name = "complaints"
+    verbose_name = _("Complaints")
+
+    def ready(self) -> None:
+        from audit.registry import register
+
+        from .models import (
+            Complaint,
+            ComplaintAttachment,
+            ComplaintSettings,
+            RectificationMeasure,
+            SatisfactionSurvey,
+            SLAPolicy,
+            ViolationCase,
+        )
+        from .services import complaint_purge_personal
+
+        # After retention the ticket is anonymised, not deleted (violation cases refer to it).
+        register(
+            Complaint,
+            client_field="client_id",
+            retention="complaint",
+            retention_trigger="closed_at",
+            purge=complaint_purge_personal,
+        )
+        register(
+            ComplaintAttachment,
+            client_field="complaint.client_id",
+            retention="complaint",
+            retention_trigger="complaint.closed_at",
+        )
+        register(
+            SatisfactionSurvey,
+            client_field="client_id",
+            retention="complaint",
+            retention_trigger="answered_at",
+        )
+        register(
+            ViolationCase, client_field="client_id", retention="complaint", retention_trigger="closed_at"
+        )
+        register(RectificationMeasure, client_field="case.client_id")
+        register(SLAPolicy)
+        register(ComplaintSettings)

@@ -1,1 +1,509 @@
-from django.db import models  # noqa: F401
+"""Complaints with SLA timers, escalations, satisfaction surveys and violation cases (SPEC §4).
+
+Field names are deliberately plain because the quality dashboard reads them directly:
+received_at, acknowledged_at, first_response_at, resolved_at, closed_at, priority, channel,
+category, state, assignee, client, ack_breached / resolution_breached, and csat / nps on
+SatisfactionSurvey.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from advisory.money import Currency, default_currency
+from audit.managers import AuditedManager
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Client portal")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    IN_PERSON = "in_person", _("In person")
+    LETTER = "letter", _("Letter")
+    APP_SOCIAL = "app_social", _("App / social media")
+
+
+class Category(models.TextChoices):
+    SERVICE_ATTITUDE = "service_attitude", _("Service attitude")
+    INFORMATION_DISCLOSURE = "information_disclosure", _("Information disclosure")
+    IMPROPER_OPERATION = "improper_operation", _("Improper operation")
+    PRIVACY_BREACH = "privacy_breach", _("Privacy breach")
+    FEES = "fees", _("Fees")
+    MIS_SELLING = "mis_selling", _("Mis-selling or product performance")
+    OTHER = "other", _("Other")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    INVESTIGATING = "investigating", _("Investigating")
+    WAITING_ON_CLIENT = "waiting_on_client", _("Waiting on client")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+# Tickets whose SLA clock can still run (resolved/closed stop it; waiting pauses it).
+OPEN_STATES = (State.RECEIVED, State.ACKNOWLEDGED, State.INVESTIGATING, State.WAITING_ON_CLIENT)
+# The escalation sweep only looks at these (the partial index has the same condition).
+CLOCK_RUNNING_STATES = (State.RECEIVED, State.ACKNOWLEDGED, State.INVESTIGATING)
+
+
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, _("None")
+    WARNING = 1, _("Warning to the assignee (75% of the budget)")
+    SUPERVISOR = 2, _("Breach: escalated to the supervisor")
+    COMPLIANCE = 3, _("50% past breach: escalated to compliance")
+
+
+class SLAPolicy(models.Model):
+    """Service levels, editable by administrators (SPEC §4). Exactly one policy is the default;
+    a ticket keeps the policy it was opened under unless staff change it."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    is_default = models.BooleanField(_("default for new tickets"), default=False)
+    ack_business_hours = models.PositiveIntegerField(
+        _("acknowledge within (business hours)"),
+        default=24,
+        help_text=_("Counted in business hours of the firm calendar (24 h = 3 business days of 8 h)."),
+    )
+    urgent_days = models.PositiveIntegerField(_("resolve urgent within (business days)"), default=2)
+    high_days = models.PositiveIntegerField(_("resolve high within (business days)"), default=5)
+    normal_days = models.PositiveIntegerField(_("resolve normal within (business days)"), default=10)
+    low_days = models.PositiveIntegerField(_("resolve low within (business days)"), default=15)
+    warning_percent = models.PositiveIntegerField(
+        _("warn the assignee at (% of budget)"), default=75, validators=[MaxValueValidator(100)]
+    )
+    compliance_percent = models.PositiveIntegerField(
+        _("escalate to compliance at (% of budget)"), default=150, validators=[MinValueValidator(100)]
+    )
+    autoclose_days = models.PositiveIntegerField(
+        _("close resolved tickets after (calendar days of silence)"), default=7
+    )
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="uniq_default_sla_policy"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def resolution_days(self, priority: str) -> int:
+        return {
+            Priority.URGENT: self.urgent_days,
+            Priority.HIGH: self.high_days,
+            Priority.NORMAL: self.normal_days,
+            Priority.LOW: self.low_days,
+        }[priority]
+
+
+class ComplaintSettings(models.Model):
+    """Routing of new tickets (one row, edited in the admin)."""
+
+    assign_to_advisor = models.BooleanField(
+        _("assign new tickets to the client's advisor"),
+        default=True,
+        help_text=_("Otherwise (or when the advisor is the subject) tickets go to the complaints team user."),
+    )
+    complaints_team_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("complaints team user"),
+    )
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("complaint routing settings")
+        verbose_name_plural = _("complaint routing settings")
+
+    def __str__(self) -> str:
+        return str(_("Complaint routing"))
+
+
+class TicketCounter(models.Model):
+    """Per-year counter for ticket numbers (CP-2026-000123); incremented with a row lock."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ticket counter")
+
+
+class Complaint(models.Model):
+    number = models.CharField(_("ticket number"), max_length=20, unique=True)
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("client")
+    )
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, db_index=True)
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices, db_index=True)
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL, db_index=True
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.RECEIVED)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_complaints",
+        verbose_name=_("assignee"),
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("filed by"),
+    )
+    policy = models.ForeignKey(
+        SLAPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("SLA policy")
+    )
+
+    received_at = models.DateTimeField(_("received"))
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    client_confirmed_at = models.DateTimeField(_("client confirmed resolution"), null=True, blank=True)
+
+    # SLA clock (SPEC §4): deadlines are stored and only recomputed when policy, priority or the
+    # pause time change. paused_seconds are business seconds spent waiting on the client.
+    ack_due_at = models.DateTimeField(_("acknowledgement due"))
+    resolve_due_at = models.DateTimeField(_("resolution due"))
+    warn_at = models.DateTimeField(_("warning threshold"))
+    compliance_at = models.DateTimeField(_("compliance threshold"))
+    paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("paused business seconds"), default=0)
+    next_escalation_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
+    next_escalation_level = models.PositiveSmallIntegerField(
+        _("next escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level reached"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    ack_breached = models.BooleanField(_("acknowledgement SLA breached"), default=False)
+    resolution_breached = models.BooleanField(_("resolution SLA breached"), default=False)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+
+    # Resolution (SPEC §4)
+    root_cause = models.TextField(_("root cause"), blank=True)
+    remedy_apology = models.BooleanField(_("apology given"), default=False)
+    compensation_amount = models.DecimalField(
+        _("compensation"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    compensation_currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=default_currency
+    )
+    resolution_answer = models.TextField(_("answer sent to the client"), blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            # The escalation sweep: only tickets whose clock runs, by their next threshold.
+            models.Index(
+                fields=["next_escalation_at"],
+                name="complaint_escalation_due",
+                condition=models.Q(state__in=["received", "acknowledged", "investigating"]),
+            ),
+            # The default staff queue: open tickets, nearest deadline first.
+            models.Index(
+                fields=["resolve_due_at", "id"],
+                name="complaint_open_due",
+                condition=models.Q(
+                    state__in=["received", "acknowledged", "investigating", "waiting_on_client"]
+                ),
+            ),
+            models.Index(fields=["assignee", "state"], name="complaint_assignee_state"),
+            models.Index(fields=["client", "received_at"], name="complaint_client_received"),
+            models.Index(fields=["received_at"], name="complaint_received"),
+            models.Index(
+                fields=["resolved_at"], name="complaint_autoclose", condition=models.Q(state="resolved")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_paused(self) -> bool:
+        return self.state == State.WAITING_ON_CLIENT
+
+    @property
+    def is_overdue(self) -> bool:
+        from advisory.clock import now
+
+        return self.is_open and not self.is_paused and now() > self.resolve_due_at
+
+    def sla_status(self, at: datetime.datetime | None = None) -> dict:
+        """Remaining time and a traffic-light tone for badges: green, amber (past the warning
+        threshold), red (breached), grey (paused or finished)."""
+        from advisory.clock import now
+
+        at = at or now()
+        if not self.is_open:
+            tone = "red" if self.resolution_breached else "green"
+            return {"tone": tone, "label": self.get_state_display(), "seconds": None, "paused": False}
+        if self.is_paused:
+            return {"tone": "grey", "label": _("paused"), "seconds": None, "paused": True}
+        seconds = int((self.resolve_due_at - at).total_seconds())
+        tone = "red" if seconds < 0 else ("amber" if at >= self.warn_at else "green")
+        return {"tone": tone, "label": _format_span(seconds), "seconds": seconds, "paused": False}
+
+
+def _format_span(seconds: int) -> str:
+    late = seconds < 0
+    s = abs(seconds)
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    text = f"{days}d {hours}h" if days else (f"{hours}h {minutes}m" if hours else f"{minutes}m")
+    return str(_("%(span)s overdue") % {"span": text}) if late else str(_("%(span)s left") % {"span": text})
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Filed")
+    TRANSITION = "transition", _("State change")
+    REPLY = "reply", _("Reply to the client")
+    CLIENT_REPLY = "client_reply", _("Reply from the client")
+    NOTE = "note", _("Internal note")
+    ASSIGNMENT = "assignment", _("Assignment")
+    PRIORITY = "priority", _("Priority or policy change")
+    ESCALATION = "escalation", _("Escalation")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class ComplaintEvent(models.Model):
+    """One line of the ticket's timeline: who, when, what, and a note. Internal events are
+    never shown to the client (portal and API). Append-only: rows are never edited, and each
+    state change is also an audit entry (AuditAction.TRANSITION), so no separate history."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
+    from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, choices=State.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField(_("note"), blank=True)
+    is_internal = models.BooleanField(_("internal (hidden from the client)"), default=False)
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["complaint", "created_at"])]
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def _attachment_path(instance: ComplaintAttachment, filename: str) -> str:
+    return f"complaints/{instance.complaint_id}/{filename}"
+
+
+class ComplaintAttachment(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=_attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size_bytes = models.PositiveIntegerField(_("size"))
+    is_internal = models.BooleanField(_("internal"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("complaint attachment")
+        verbose_name_plural = _("complaint attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ComplaintEscalation(models.Model):
+    """One escalation of one ticket at one level. The unique constraint makes it exactly once,
+    even when two sweeps race (the second insert fails and its transaction rolls back)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="escalations")
+    level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
+    threshold_at = models.DateTimeField(_("threshold"))
+    escalated_at = models.DateTimeField(_("escalated"))
+    recipients = models.CharField(_("notified"), max_length=500, blank=True)
+    notified = models.BooleanField(
+        _("notified"), default=True, help_text=_("False when a higher level was reached in the same sweep.")
+    )
+
+    class Meta:
+        ordering = ["complaint", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "level"], name="uniq_complaint_escalation")
+        ]
+        indexes = [models.Index(fields=["escalated_at"])]
+        verbose_name = _("complaint escalation")
+        verbose_name_plural = _("complaint escalations")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} L{self.level}"
+
+
+class SatisfactionSurvey(models.Model):
+    """Sent when a ticket closes, answered in the portal (SPEC §4). Read by the dashboard."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="survey")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="complaint_surveys")
+    sent_at = models.DateTimeField(_("sent"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(
+        _("satisfaction (1-5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    nps = models.PositiveSmallIntegerField(
+        _("likelihood to recommend (0-10)"), null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["answered_at"])]
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} CSAT={self.csat} NPS={self.nps}"
+
+
+class ViolationStage(models.TextChoices):
+    VERIFICATION = "verification", _("Verification")
+    INVESTIGATION = "investigation", _("Investigation")
+    FINDING = "finding", _("Finding")
+    ACCOUNTABILITY = "accountability", _("Accountability action")
+    RECTIFICATION = "rectification", _("Rectification")
+    EVALUATION = "evaluation", _("Effect evaluation")
+    CLOSED = "closed", _("Closed")
+
+
+class AccountabilityAction(models.TextChoices):
+    VERBAL_WARNING = "verbal_warning", _("Verbal warning")
+    WRITTEN_WARNING = "written_warning", _("Written warning")
+    CIRCULATED_CRITICISM = "circulated_criticism", _("Circulated criticism")
+    SUSPENSION = "suspension", _("Suspension of business permissions")
+    BONUS_DEDUCTION = "bonus_deduction", _("Bonus deduction")
+    DEMOTION_TRANSFER = "demotion_transfer", _("Demotion or transfer")
+    DISMISSAL = "dismissal", _("Dismissal")
+    JUDICIAL_REFERRAL = "judicial_referral", _("Referral to judicial authorities")
+
+
+class ViolationCase(models.Model):
+    """Staff misconduct found in a complaint (SPEC §4, 001 §六). Seen only by compliance,
+    supervisors and administrators."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="violation_cases")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    staff_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="violation_cases"
+    )
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=ViolationStage.choices, default=ViolationStage.VERIFICATION
+    )
+    summary = models.TextField(_("allegation"))
+    verification_notes = models.TextField(_("verification"), blank=True)
+    investigation_notes = models.TextField(_("investigation"), blank=True)
+    finding = models.TextField(_("finding"), blank=True)
+    substantiated = models.BooleanField(_("misconduct substantiated"), null=True, blank=True)
+    accountability_action = models.CharField(
+        _("accountability action"), max_length=24, choices=AccountabilityAction.choices, blank=True
+    )
+    action_notes = models.TextField(_("action details"), blank=True)
+    evaluation_notes = models.TextField(_("effect evaluation"), blank=True)
+    effective = models.BooleanField(_("measures effective"), null=True, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(_("opened"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["stage"]), models.Index(fields=["staff_member", "opened_at"])]
+        verbose_name = _("violation case")
+        verbose_name_plural = _("violation cases")
+
+    def __str__(self) -> str:
+        return f"VC-{self.pk} {self.staff_member}"
+
+
+class MeasureStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class RectificationMeasure(models.Model):
+    case = models.ForeignKey(ViolationCase, on_delete=models.CASCADE, related_name="measures")
+    description = models.CharField(_("measure"), max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=MeasureStatus.choices, default=MeasureStatus.OPEN
+    )
+    completed_on = models.DateField(_("completed"), null=True, blank=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("rectification measure")
+        verbose_name_plural = _("rectification measures")
+
+    def __str__(self) -> str:
+        return self.description

@@ -1,2 +1,12 @@
+from django.urls import path
+
+from . import views
+
 app_name = "planning_portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.portal_proposal_list, name="proposal_list"),
+    path("proposals/<int:pk>/", views.portal_proposal_detail, name="proposal_detail"),
+    path("documents/", views.portal_documents, name="documents"),
+    path("documents/<int:pk>/status/", views.document_status, name="document_status"),
+    path("documents/<int:pk>/download/", views.document_download, name="document_download"),
+]

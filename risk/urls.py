@@ -1,2 +1,29 @@
+from django.urls import path
+
+from . import views
+
 app_name = "risk"
-urlpatterns: list = []
+urlpatterns = [
+    path("questionnaires/", views.questionnaire_list, name="questionnaire_list"),
+    path("questionnaires/versions/<int:pk>/", views.questionnaire_detail, name="questionnaire_detail"),
+    path(
+        "questionnaires/versions/<int:pk>/new-version/",
+        views.questionnaire_new_version,
+        name="questionnaire_new_version",
+    ),
+    path(
+        "questionnaires/versions/<int:pk>/publish/", views.questionnaire_publish, name="questionnaire_publish"
+    ),
+    path("assessments/", views.assessment_list, name="assessment_list"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
+    path("clients/<int:client_pk>/assess/", views.assessment_new, name="assessment_new"),
+    path("clients/<int:client_pk>/exceptions/new/", views.exception_new, name="exception_new"),
+    path("clients/<int:client_pk>/professional/new/", views.professional_new, name="professional_new"),
+    path("products/", views.product_list, name="product_list"),
+    path("exceptions/", views.exception_list, name="exception_list"),
+    path("exceptions/<int:pk>/", views.exception_detail, name="exception_detail"),
+    path("register/", views.register, name="register"),
+    path("register/new/", views.register_edit, name="register_new"),
+    path("register/<int:pk>/", views.register_detail, name="register_detail"),
+    path("register/<int:pk>/edit/", views.register_edit, name="register_edit"),
+]

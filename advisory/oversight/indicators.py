@@ -1,0 +1,696 @@
+"""The quality indicators of the dashboard (SPEC §6), each with its exact formula.
+
+Every indicator is computed per calendar month (firm time zone) by ONE aggregate query over a
+12-month window (`monthly()` → {month: (numerator, denominator)}); the value of a period of N
+months is Σ numerator / Σ denominator over its months (× 100 for percentages). So the page costs
+a fixed number of queries whatever the amount of data, and the trend and the value agree.
+
+Rules that hold for every ratio indicator: an empty period or a zero denominator gives `None`
+(shown as "—", status grey); counts give 0 for an empty period.
+
+Sources are looked up lazily (`django.apps.apps.get_model`) because the oversight package reads
+the business apps without them depending on it; an indicator whose source tables do not exist
+reports `available = False` ("no data source yet").
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from advisory.clock import today
+
+from .models import Direction
+
+RUNNING = ("received", "acknowledged", "investigating")
+HOUR = 3600.0
+DAY = 86400.0
+
+
+# --- periods and filters ---------------------------------------------------------------------
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def add_months(day: datetime.date, n: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+SPANS = (1, 3, 6, 12)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard is asked: the period is the `span` months ending with `end_month`;
+    the trend is the 12 months ending with `end_month`."""
+
+    end_month: datetime.date
+    span: int = 3
+    advisor_id: int | None = None
+    team: str = ""
+
+    @property
+    def months(self) -> list[datetime.date]:
+        return [add_months(self.end_month, -i) for i in range(11, -1, -1)]
+
+    @property
+    def period_months(self) -> list[datetime.date]:
+        return self.months[-self.span :]
+
+    @property
+    def period_start(self) -> datetime.date:
+        return self.period_months[0]
+
+    @property
+    def period_end(self) -> datetime.date:
+        return month_end(self.end_month)
+
+    @property
+    def window_start(self) -> datetime.date:
+        return self.months[0]
+
+    @property
+    def window_stop(self) -> datetime.date:
+        """First day after the window (exclusive bound)."""
+        return add_months(self.end_month, 1)
+
+    def aware(self, day: datetime.date) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+    @classmethod
+    def parse(cls, params, *, default_span: int = 3) -> Filters:
+        """From a query dict: month=YYYY-MM, span=1|3|6|12, advisor=<id>, team=<name>.
+        Bad values fall back to the defaults (a filter never causes an error page)."""
+        end = month_start(today())
+        raw = (params.get("month") or "").strip()
+        if raw:
+            with contextlib.suppress(ValueError):
+                end = datetime.datetime.strptime(raw, "%Y-%m").date()
+        try:
+            span = int(params.get("span") or default_span)
+        except ValueError:
+            span = default_span
+        if span not in SPANS:
+            span = default_span
+        try:
+            advisor_id = int(params.get("advisor")) if params.get("advisor") else None
+        except ValueError:
+            advisor_id = None
+        return cls(end_month=end, span=span, advisor_id=advisor_id, team=(params.get("team") or "").strip())
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    indicator: Indicator
+    available: bool
+    value: float | None = None
+    trend: list[float | None] = field(default_factory=list)
+    numerator: float = 0
+    denominator: float = 0
+
+
+def rag_status(value: float | None, *, target: Decimal | float, direction: str, band: Decimal | float) -> str:
+    """green: meets the target; amber: misses it by at most `band`; red: misses by more;
+    grey: no value."""
+    if value is None:
+        return "grey"
+    gap = (value - float(target)) if direction == Direction.HIGHER else (float(target) - value)
+    gap = round(gap, 9)  # 3.9 − 4.2 must be exactly −0.3, not −0.30000000000000027
+    if gap >= 0:
+        return "green"
+    if gap >= -float(band):
+        return "amber"
+    return "red"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _model(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def _fields(model: type[models.Model] | None) -> set[str]:
+    if model is None:
+        return set()
+    return {f.name for f in model._meta.get_fields()}
+
+
+def _is_datetime(model: type[models.Model], name: str) -> bool:
+    return isinstance(model._meta.get_field(name), models.DateTimeField)
+
+
+def _as_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+class Indicator:
+    """One indicator. Subclasses set the class attributes and implement `source()`/`monthly()`."""
+
+    code: str = ""
+    label = ""
+    unit = ""  # "%", "h", "d", "/5", "" (count), "per 100"
+    decimals = 1
+    percent = False  # value = Σnum / Σden × 100
+    is_count = False  # value = Σnum; empty period → 0
+    default_target: Decimal = Decimal("0")
+    direction: str = Direction.HIGHER
+    default_amber: Decimal = Decimal("0")
+    formula = ""
+
+    # the query set of the records behind the number, and the date field that places them in a month
+    def source(self) -> tuple[models.QuerySet, str, str] | None:
+        """(queryset, date field, advisor path) or None when the source does not exist yet."""
+        return None
+
+    def available(self) -> bool:
+        return self.source() is not None
+
+    def scoped(self, f: Filters, *, window: bool = True) -> models.QuerySet | None:
+        src = self.source()
+        if src is None:
+            return None
+        qs, date_field, advisor_path = src
+        model = qs.model
+        start = f.window_start if window else f.period_start
+        stop = f.window_stop
+        if _is_datetime(model, date_field.split("__")[0]) and "__" not in date_field:
+            start, stop = f.aware(start), f.aware(stop)
+        qs = qs.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": stop})
+        if f.advisor_id:
+            qs = qs.filter(**{f"{advisor_path}_id": f.advisor_id})
+        if f.team:
+            qs = qs.filter(**{f"{advisor_path}__team": f.team})
+        return qs
+
+    def aggregates(self) -> dict:
+        """{num: expr, den: expr} for the monthly GROUP BY."""
+        return {"num": Count("pk"), "den": Count("pk")}
+
+    def monthly(self, f: Filters) -> dict[datetime.date, tuple[float, float]]:
+        qs = self.scoped(f)
+        if qs is None:
+            return {}
+        date_field = self.source()[1]
+        rows = qs.annotate(_m=TruncMonth(date_field)).values("_m").annotate(**self.aggregates()).order_by()
+        return {_as_date(r["_m"]): (_f(r["num"]), _f(r["den"])) for r in rows}
+
+    def combine(self, num: float, den: float) -> float | None:
+        if self.is_count:
+            return num
+        if not den:
+            return None
+        return num / den * (100 if self.percent else 1)
+
+    def monthly_by_advisor(self, f: Filters) -> dict[tuple[datetime.date, int | None], tuple[float, float]]:
+        """The same aggregates as `monthly`, for the whole firm, grouped by month and advisor
+        (for the snapshot rollup). One query."""
+        src = self.source()
+        if src is None:
+            return {}
+        qs = self.scoped(Filters(end_month=f.end_month, span=f.span))
+        rows = (
+            qs.annotate(_m=TruncMonth(src[1]), _a=F(f"{src[2]}_id"))
+            .values("_m", "_a")
+            .annotate(**self.aggregates())
+            .order_by()
+        )
+        return {(_as_date(r["_m"]), r["_a"]): (_f(r["num"]), _f(r["den"])) for r in rows}
+
+    def compute(self, f: Filters, buckets: dict | None = None) -> Result:
+        """Value and trend, from live queries or from precomputed monthly `buckets`."""
+        if not self.available():
+            return Result(self, available=False, trend=[None] * 12)
+        if buckets is None:
+            buckets = self.monthly(f)
+        trend = [self.combine(*buckets.get(m, (0, 0))) for m in f.months]
+        num = sum(buckets.get(m, (0, 0))[0] for m in f.period_months)
+        den = sum(buckets.get(m, (0, 0))[1] for m in f.period_months)
+        return Result(
+            self, available=True, value=self.combine(num, den), trend=trend, numerator=num, denominator=den
+        )
+
+    def records(self, f: Filters) -> models.QuerySet | None:
+        """The records behind the period's number (drill-down)."""
+        return self.scoped(f, window=False)
+
+    def describe(self, obj: models.Model) -> dict:
+        """One drill-down row: label, link, date, figure."""
+        url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
+        return {"label": str(obj), "url": url, "date": getattr(obj, self.source()[1], None), "figure": ""}
+
+
+def _url(name: str, pk) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _f(value) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+# --- complaints sources -----------------------------------------------------------------------
+
+
+def complaint_model():
+    model = _model("complaints.Complaint")
+    return model if model is not None and {"client", "received_at"} <= _fields(model) else None
+
+
+def survey_model():
+    model = _model("complaints.SatisfactionSurvey")
+    return model if model is not None and {"complaint", "answered_at"} <= _fields(model) else None
+
+
+def violation_model():
+    model = _model("complaints.ViolationCase")
+    return model if model is not None and {"opened_at", "staff_member"} <= _fields(model) else None
+
+
+class _ComplaintIndicator(Indicator):
+    date_field = "received_at"
+    advisor_path = "client__advisor"
+    needs: tuple[str, ...] = ()
+
+    def source(self):
+        model = complaint_model()
+        if model is None or not set(self.needs) <= _fields(model):
+            return None
+        return model.objects.select_related("client"), self.date_field, self.advisor_path
+
+    def describe(self, obj):
+        figure = obj.get_state_display()
+        if self.date_field != "received_at" and getattr(obj, self.date_field, None):
+            delta = getattr(obj, self.date_field) - obj.received_at
+            figure = f"{figure} · {delta.total_seconds() / HOUR:,.1f} h"
+        return {
+            "label": f"{obj.number} {obj.subject} — {obj.client.name}",
+            "url": _url("complaints:detail", obj.pk),
+            "date": getattr(obj, self.date_field),
+            "figure": figure,
+        }
+
+
+class _SurveyIndicator(Indicator):
+    def source(self):
+        model = survey_model()
+        if model is None:
+            return None
+        return model.objects.select_related("complaint", "client"), "answered_at", "client__advisor"
+
+    def describe(self, obj):
+        return {
+            "label": f"{obj.complaint.number} — {obj.client.name}",
+            "url": _url("complaints:detail", obj.complaint_id),
+            "date": obj.answered_at,
+            "figure": f"CSAT {obj.csat if obj.csat is not None else '—'} · NPS {obj.nps if obj.nps is not None else '—'}",
+        }
+
+
+class CSAT(_SurveyIndicator):
+    """CSAT: the mean satisfaction score (1–5) of the surveys answered in the period
+    (Σ csat / number of answered surveys with a CSAT score). No answers → None."""
+
+    code = "csat"
+    label = _("Customer satisfaction (CSAT)")
+    unit = "/5"
+    decimals = 2
+    default_target = Decimal("4.2")
+    default_amber = Decimal("0.3")
+    formula = "Σ csat ÷ answered surveys (1–5)"
+
+    def aggregates(self):
+        return {"num": Sum("csat"), "den": Count("csat")}
+
+
+class NPS(_SurveyIndicator):
+    """NPS: % promoters (NPS 9–10) − % detractors (0–6) among surveys answered in the period
+    with an NPS answer, from −100 to +100. No answers → None."""
+
+    code = "nps"
+    label = _("Net promoter score (NPS)")
+    unit = ""
+    decimals = 0
+    percent = True
+    default_target = Decimal("30")
+    default_amber = Decimal("10")
+    formula = "(promoters 9–10 − detractors 0–6) ÷ NPS answers × 100"
+
+    def aggregates(self):
+        return {
+            "num": Count("pk", filter=Q(nps__gte=9)) - Count("pk", filter=Q(nps__lte=6)),
+            "den": Count("nps"),
+        }
+
+
+class FirstResponse(_ComplaintIndicator):
+    """First-response time: mean elapsed (wall-clock) hours from receipt to the first response to
+    the client (`first_response_at`: the acknowledgement or first reply, whichever came first),
+    over the complaints first answered in the period (placed in that month). Rows whose response
+    is stamped before receipt are data errors and left out. None without any."""
+
+    code = "first_response"
+    label = _("First-response time")
+    unit = "h"
+    date_field = "first_response_at"
+    needs = ("first_response_at",)
+    direction = Direction.LOWER
+    default_target = Decimal("24")
+    default_amber = Decimal("8")
+    formula = "Σ (first response − received) ÷ complaints first answered, in hours"
+
+    def source(self):
+        src = super().source()
+        # a response stamped before receipt is a data error, not a fast answer: left out
+        return (src[0].filter(first_response_at__gte=F("received_at")), *src[1:]) if src else None
+
+    def aggregates(self):
+        delta = ExpressionWrapper(F("first_response_at") - F("received_at"), output_field=DurationField())
+        return {"num": Sum(delta), "den": Count("pk")}
+
+    def combine(self, num, den):
+        return None if not den else num / den / HOUR
+
+
+class HandlingTime(_ComplaintIndicator):
+    """Handling time: mean elapsed days from receipt to resolution of the complaints resolved in
+    the period (placed in the month of resolution; resolutions stamped before receipt are left
+    out as data errors). None without any."""
+
+    code = "handling_time"
+    label = _("Handling time")
+    unit = "d"
+    date_field = "resolved_at"
+    needs = ("resolved_at",)
+    direction = Direction.LOWER
+    default_target = Decimal("10")
+    default_amber = Decimal("3")
+    formula = "Σ (resolved_at − received_at) ÷ resolved complaints, in days"
+
+    def source(self):
+        src = super().source()
+        return (src[0].filter(resolved_at__gte=F("received_at")), *src[1:]) if src else None
+
+    def aggregates(self):
+        delta = ExpressionWrapper(F("resolved_at") - F("received_at"), output_field=DurationField())
+        return {"num": Sum(delta), "den": Count("pk")}
+
+    def combine(self, num, den):
+        return None if not den else num / den / DAY
+
+
+class ComplaintRate(_ComplaintIndicator):
+    """Complaint rate: complaints received per 100 active clients per month. A client is active in
+    a month when its relationship started on or before the month's last day (the creation date
+    when no start is recorded), it has not ended before the month's first day, and it is not a
+    prospect. Over N months: Σ complaints ÷ Σ monthly active clients × 100. No active clients → None.
+    Two queries: complaints per month, and active clients per month (conditional counts)."""
+
+    code = "complaint_rate"
+    label = _("Complaint rate (per 100 active clients)")
+    unit = ""
+    decimals = 2
+    percent = True
+    direction = Direction.LOWER
+    default_target = Decimal("5")
+    default_amber = Decimal("2")
+    formula = "complaints received ÷ active clients in the month × 100"
+
+    def aggregates(self):
+        return {"num": Count("pk"), "den": Count("pk")}
+
+    def monthly(self, f):
+        complaints = super().monthly(f)
+        active = active_clients_by_month(f)
+        return {m: (complaints.get(m, (0, 0))[0], active.get(m, 0)) for m in f.months}
+
+    def monthly_by_advisor(self, f):
+        complaints = super().monthly_by_advisor(f)
+        active = active_clients_by_month_and_advisor(f)
+        keys = set(complaints) | set(active)
+        return {k: (complaints.get(k, (0, 0))[0], active.get(k, 0)) for k in keys}
+
+
+def _active_clients(f: Filters):
+    from django.db.models.functions import Coalesce, TruncDate
+
+    client = _model("clients.Client")
+    if client is None:
+        return None, {}
+    qs = client.objects.exclude(status__in=["prospect", "onboarding"]).annotate(
+        _start=Coalesce("relationship_started_on", TruncDate("created_at"))
+    )
+    aggregates = {
+        f"m{i}": Count(
+            "pk",
+            filter=Q(_start__lte=month_end(m))
+            & (Q(relationship_ended_on__isnull=True) | Q(relationship_ended_on__gte=m)),
+        )
+        for i, m in enumerate(f.months)
+    }
+    return qs, aggregates
+
+
+def active_clients_by_month(f: Filters) -> dict[datetime.date, int]:
+    """One query: for each month of the window, the number of clients active in that month."""
+    qs, aggregates = _active_clients(f)
+    if qs is None:
+        return {}
+    if f.advisor_id:
+        qs = qs.filter(advisor_id=f.advisor_id)
+    if f.team:
+        qs = qs.filter(advisor__team=f.team)
+    row = qs.aggregate(**aggregates)
+    return {m: row[f"m{i}"] or 0 for i, m in enumerate(f.months)}
+
+
+def active_clients_by_month_and_advisor(f: Filters) -> dict[tuple[datetime.date, int], int]:
+    """One query: active clients per month of the window and advisor."""
+    qs, aggregates = _active_clients(f)
+    if qs is None:
+        return {}
+    out = {}
+    for row in qs.values("advisor_id").annotate(**aggregates).order_by():
+        for i, m in enumerate(f.months):
+            if row[f"m{i}"]:
+                out[(m, row["advisor_id"])] = row[f"m{i}"]
+    return out
+
+
+class ResolutionRate(_ComplaintIndicator):
+    """Resolution rate: of the complaints received in the period, the share resolved (resolved_at
+    set) by now, in %. No complaints received → None."""
+
+    code = "resolution_rate"
+    label = _("Resolution rate")
+    unit = "%"
+    percent = True
+    needs = ("resolved_at",)
+    default_target = Decimal("90")
+    default_amber = Decimal("10")
+    formula = "received complaints with resolved_at ÷ received complaints × 100"
+
+    def aggregates(self):
+        return {"num": Count("pk", filter=Q(resolved_at__isnull=False)), "den": Count("pk")}
+
+
+class SlaBreachRate(_ComplaintIndicator):
+    """SLA breach rate: of the complaints received in the period, the share that breached an SLA —
+    the acknowledgement or resolution SLA flagged as breached by the complaints app
+    (`ack_breached`, `resolution_breached`), or still unresolved with the clock running and the
+    resolution deadline (`resolve_due_at`) in the past — in %. No complaints → None."""
+
+    code = "sla_breach_rate"
+    label = _("SLA breach rate")
+    unit = "%"
+    percent = True
+    needs = ("resolved_at", "resolve_due_at", "ack_breached", "resolution_breached")
+    direction = Direction.LOWER
+    default_target = Decimal("5")
+    default_amber = Decimal("5")
+    formula = "received complaints with an SLA breach ÷ received complaints × 100"
+
+    def aggregates(self):
+        from advisory.clock import now
+
+        breached = (
+            Q(ack_breached=True)
+            | Q(resolution_breached=True)
+            | Q(resolved_at__isnull=True, state__in=RUNNING, resolve_due_at__lt=now())
+        )
+        return {"num": Count("pk", filter=breached), "den": Count("pk")}
+
+
+class Violations(Indicator):
+    """Compliance violations: the number of violation cases opened in the period (count; 0 when
+    there are none)."""
+
+    code = "violations"
+    label = _("Compliance violations")
+    is_count = True
+    decimals = 0
+    direction = Direction.LOWER
+    default_target = Decimal("0")
+    default_amber = Decimal("1")
+    formula = "violation cases opened"
+
+    def source(self):
+        model = violation_model()
+        if model is None:
+            return None
+        return model.objects.select_related("staff_member", "complaint"), "opened_at", "staff_member"
+
+    def describe(self, obj):
+        return {
+            "label": f"{obj} ({obj.complaint.number})",
+            "url": _url("complaints:violation_detail", obj.pk),
+            "date": obj.opened_at,
+            "figure": obj.get_stage_display(),
+        }
+
+
+class Warnings(Indicator):
+    """Risk warnings: the number of automatic risk warnings opened in the period (count; 0 when
+    none). The dashboard also shows how many are open now."""
+
+    code = "risk_warnings"
+    label = _("Risk warnings raised")
+    is_count = True
+    decimals = 0
+    direction = Direction.LOWER
+    default_target = Decimal("10")
+    default_amber = Decimal("5")
+    formula = "automatic risk warnings opened"
+
+    def source(self):
+        from advisory.models import RiskWarning
+
+        return RiskWarning.objects.select_related("advisor"), "opened_at", "advisor"
+
+    def describe(self, obj):
+        return {"label": obj.message, "url": obj.url, "date": obj.opened_at, "figure": obj.get_kind_display()}
+
+
+def onboarding_model():
+    model = _model("clients.OnboardingCase")
+    needed = {"client", "review_deadline", "reviewed_at"}
+    return model if model is not None and needed <= _fields(model) else None
+
+
+class OnboardingTimeliness(Indicator):
+    """Onboarding timeliness: of the onboarding cases whose initial-review deadline
+    (`review_deadline`) fell in the period and is decided — reviewed, or the deadline already
+    passed — the share reviewed on or before the deadline, in %. No such cases → None."""
+
+    code = "onboarding_timeliness"
+    label = _("Onboarding timeliness")
+    unit = "%"
+    percent = True
+    default_target = Decimal("95")
+    default_amber = Decimal("5")
+    formula = "cases reviewed by their deadline ÷ cases due × 100"
+
+    def source(self):
+        model = onboarding_model()
+        if model is None:
+            return None
+        from advisory.clock import now
+
+        decided = Q(reviewed_at__isnull=False) | Q(review_deadline__lt=now())
+        return model.objects.filter(decided).select_related("client"), "review_deadline", "client__advisor"
+
+    def describe(self, obj):
+        on_time = obj.reviewed_at is not None and obj.reviewed_at <= obj.review_deadline
+        return {
+            "label": f"{obj.acceptance_number} — {obj.client.name}",
+            "url": _url("clients:onboarding_detail", obj.pk),
+            "date": obj.review_deadline,
+            "figure": _("on time") if on_time else _("late"),
+        }
+
+    def aggregates(self):
+        return {"num": Count("pk", filter=Q(reviewed_at__lte=F("review_deadline"))), "den": Count("pk")}
+
+
+class TrainingCompletion(Indicator):
+    """Staff training completion: of the required training records due in the period and decided
+    (completed, or the due date already passed), the share completed on or before their due
+    date, in %. None when nothing was due."""
+
+    code = "training_completion"
+    label = _("Staff training completion")
+    unit = "%"
+    percent = True
+    default_target = Decimal("90")
+    default_amber = Decimal("10")
+    formula = "required trainings completed by the due date ÷ required trainings due × 100"
+
+    def source(self):
+        from .models import TrainingRecord
+
+        decided = Q(completed_on__isnull=False) | Q(due_on__lt=today())
+        return TrainingRecord.objects.filter(decided, required=True).select_related("user"), "due_on", "user"
+
+    def aggregates(self):
+        return {"num": Count("pk", filter=Q(completed_on__lte=F("due_on"))), "den": Count("pk")}
+
+    def describe(self, obj):
+        from django.urls import reverse
+
+        return {
+            "label": f"{obj.title} — {obj.user}",
+            "url": reverse("oversight:staff_detail", args=[obj.user_id]),
+            "date": obj.due_on,
+            "figure": obj.completed_on or _("not completed"),
+        }
+
+
+INDICATORS: list[Indicator] = [
+    CSAT(),
+    NPS(),
+    FirstResponse(),
+    HandlingTime(),
+    ComplaintRate(),
+    ResolutionRate(),
+    SlaBreachRate(),
+    Violations(),
+    Warnings(),
+    OnboardingTimeliness(),
+    TrainingCompletion(),
+]
+BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
+
+__all__ = ["BY_CODE", "INDICATORS", "Filters", "Indicator", "Result", "rag_status"]

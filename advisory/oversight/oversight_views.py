@@ -1,0 +1,543 @@
+"""Oversight screens (SPEC §6): quality dashboard, indicator drill-down, targets, warnings,
+staff, improvement actions and the monthly quality report. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from advisory.clock import today
+from advisory.errors import DomainError
+from advisory.models import (
+    ArchivedDocument,
+    DocumentStatus,
+    StaffQualification,
+    User,
+    WarningKind,
+    WarningSeverity,
+)
+from advisory.roles import WORKSPACE_ROLES, Role
+from audit.models import AuditAction
+from audit.services import audit_log
+
+from . import selectors, services
+from .forms import ActionEditForm, ActionForm, CheckForm, QualificationForm, TargetForm, TrainingForm
+from .indicators import BY_CODE, INDICATORS, SPANS, Filters, add_months, month_start
+from .models import ActionLink, ActionStatus, ImprovementAction, TrainingRecord
+from .services import ACTION_TRANSITIONS, REPORT_KIND
+
+
+def _need(request: HttpRequest, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _apply_errors(form, exc: DomainError) -> None:
+    if exc.fields:
+        for name, msgs in exc.fields.items():
+            for msg in msgs:
+                form.add_error(name if name in form.fields else None, msg)
+    else:
+        form.add_error(None, exc.message)
+
+
+def _page(request: HttpRequest, qs, per_page: int = 50):
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+def _filter_context(request: HttpRequest, f: Filters) -> dict:
+    return {
+        "filters": f,
+        "spans": SPANS,
+        "choices": selectors.filter_choices(),
+        "month_value": f.end_month.strftime("%Y-%m"),
+        "query": request.GET.urlencode(),
+    }
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _need(request, "oversight.view_dashboard")
+    f = Filters.parse(request.GET)
+    rows, refreshed_at = selectors.dashboard_with_source(filters=f, live=request.GET.get("live") == "1")
+    latest = (
+        ArchivedDocument.objects.filter(kind=REPORT_KIND)
+        .select_related("requested_by")
+        .order_by("-created_at")
+        .first()
+    )
+    context = {
+        "rows": rows,
+        "refreshed_at": refreshed_at,
+        "warning_counts": selectors.warning_counts(user=request.user),
+        "open_actions": selectors.action_list(user=request.user, open_only=True).count(),
+        "latest_report": latest,
+        **_filter_context(request, f),
+    }
+    return render(request, "oversight/dashboard.html", context)
+
+
+@login_required
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """CSV of the dashboard with the current filters: one row per indicator with its value,
+    target, status and the 12 monthly values. Audited as an EXPORT."""
+    _need(request, "oversight.view_dashboard")
+    f = Filters.parse(request.GET)
+    rows = selectors.dashboard(filters=f, chart=False, live=request.GET.get("live") == "1")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="quality-{f.end_month:%Y-%m}-{f.span}m.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "indicator",
+            "label",
+            "value",
+            "target",
+            "direction",
+            "amber_band",
+            "status",
+            "numerator",
+            "denominator",
+        ]
+        + [m.strftime("%Y-%m") for m in f.months]
+    )
+    for r in rows:
+        writer.writerow(
+            [
+                r["code"],
+                str(r["label"]),
+                "" if r["value"] is None else round(r["value"], 4),
+                r["target"],
+                r["direction"],
+                r["amber_band"],
+                r["status"] if r["available"] else "no data source",
+                round(r["numerator"], 4),
+                round(r["denominator"], 4),
+            ]
+            + ["" if v is None else round(v, 4) for v in r["trend"]]
+        )
+    services.dashboard_export_logged(
+        actor=request.user,
+        params={"month": f.end_month.isoformat(), "span": f.span, "advisor": f.advisor_id, "team": f.team},
+        rows=len(rows),
+    )
+    return response
+
+
+@login_required
+def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """Drill-down: the indicator's value, trend and the records behind the period's number."""
+    _need(request, "oversight.view_dashboard")
+    ind = BY_CODE.get(code)
+    if ind is None:
+        raise Http404
+    f = Filters.parse(request.GET)
+    row = selectors.indicator_row(ind, f, selectors.targets_by_code())
+    records = ind.records(f) if row["available"] else None
+    page = _page(request, records.order_by("-pk")) if records is not None else None
+    items = [_stamp(ind.describe(obj)) for obj in page] if page is not None else []
+    return render(
+        request,
+        "oversight/indicator_detail.html",
+        {"row": row, "page": page, "items": items, **_filter_context(request, f)},
+    )
+
+
+def _stamp(item: dict) -> dict:
+    value = item.get("date")
+    if isinstance(value, datetime.datetime):
+        item["date"] = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    elif isinstance(value, datetime.date):
+        item["date"] = value.isoformat()
+    return item
+
+
+@login_required
+def targets(request: HttpRequest) -> HttpResponse:
+    _need(request, "oversight.view_dashboard")
+    current = selectors.targets_by_code()
+    can_edit = request.user.has_perm("oversight.change_target")
+    forms = {}
+    if request.method == "POST":
+        _need(request, "oversight.change_target")
+        code = request.POST.get("indicator", "")
+        if code not in BY_CODE:
+            messages.error(request, _("Unknown indicator."))
+            return redirect("oversight:targets")
+        form = TargetForm(request.POST, prefix=code)
+        if form.is_valid():
+            try:
+                services.target_set(actor=request.user, indicator=code, **form.cleaned_data)
+            except DomainError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Target saved."))
+                return redirect("oversight:targets")
+        forms[code] = form
+    rows = []
+    for ind in INDICATORS:
+        t = current[ind.code]
+        form = forms.get(ind.code) or TargetForm(
+            prefix=ind.code,
+            initial={"target": t["target"], "direction": t["direction"], "amber_band": t["amber_band"]},
+        )
+        rows.append({"indicator": ind, "form": form, **t})
+    return render(request, "oversight/targets.html", {"rows": rows, "can_edit": can_edit})
+
+
+# --- warnings ---------------------------------------------------------------------------------
+
+
+@login_required
+def warnings(request: HttpRequest) -> HttpResponse:
+    _need(request, "oversight.list_warnings")
+    state = request.GET.get("state", "open")
+    try:
+        advisor_id = int(request.GET["advisor"]) if request.GET.get("advisor") else None
+    except ValueError:
+        advisor_id = None
+    qs = selectors.warning_list(
+        user=request.user,
+        kind=request.GET.get("kind", ""),
+        severity=request.GET.get("severity", ""),
+        state=state,
+        advisor_id=advisor_id,
+    )
+    return render(
+        request,
+        "oversight/warnings.html",
+        {
+            "page": _page(request, qs),
+            "kinds": WarningKind.choices,
+            "severities": WarningSeverity.choices,
+            "state": state,
+            "advisors": User.objects.filter(role=Role.ADVISOR).only("id", "full_name")
+            if request.user.is_oversight
+            else [],
+        },
+    )
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+@login_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    _need(request, "oversight.view_staff")
+    qs = selectors.staff_list(
+        search=request.GET.get("q", "").strip(),
+        role=request.GET.get("role", ""),
+        team=request.GET.get("team", ""),
+    )
+    return render(
+        request,
+        "oversight/staff_list.html",
+        {
+            "page": _page(request, qs),
+            "roles": [c for c in Role.choices if c[0] in WORKSPACE_ROLES],
+            "teams": selectors.filter_choices()["teams"],
+        },
+    )
+
+
+def _staff_member(pk: int) -> User:
+    return get_object_or_404(User, pk=pk, role__in=WORKSPACE_ROLES)
+
+
+@login_required
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "oversight.view_staff")
+    member = _staff_member(pk)
+    show_violations = request.user.has_perm("oversight.view_staff_violations")
+    context = {
+        "member": member,
+        **selectors.staff_detail(user=member),
+        "violations": selectors.staff_violations(user=member) if show_violations else None,
+        "show_violations": show_violations,
+        "can_manage": request.user.has_perm("oversight.manage_staff"),
+        "actions": selectors.action_list(user=request.user, owner_id=member.pk)[:20],
+    }
+    return render(request, "oversight/staff_detail.html", context)
+
+
+@login_required
+def qualification_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "oversight.manage_staff")
+    member = _staff_member(pk)
+    form = QualificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.qualification_create(actor=request.user, user=member, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Qualification recorded."))
+            return redirect("oversight:staff_detail", pk=member.pk)
+    return render(
+        request, "oversight/form.html", {"form": form, "title": _("Add qualification"), "member": member}
+    )
+
+
+@login_required
+def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "oversight.manage_staff")
+    q = get_object_or_404(StaffQualification.objects.select_related("user"), pk=pk)
+    initial = {
+        "kind": q.kind,
+        "number": q.number,
+        "issued_on": q.issued_on,
+        "expires_on": q.expires_on,
+        "qualifies_for_advice": q.qualifies_for_advice,
+    }
+    form = QualificationForm(request.POST or None, initial=initial)
+    form.fields["kind"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.qualification_update(
+                actor=request.user,
+                qualification=q,
+                number=data["number"],
+                issued_on=data["issued_on"],
+                expires_on=data["expires_on"],
+                qualifies_for_advice=data["qualifies_for_advice"],
+            )
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Qualification updated."))
+            return redirect("oversight:staff_detail", pk=q.user_id)
+    return render(
+        request, "oversight/form.html", {"form": form, "title": _("Edit qualification"), "member": q.user}
+    )
+
+
+@login_required
+def training_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "oversight.manage_staff")
+    member = _staff_member(pk)
+    form = TrainingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_create(actor=request.user, user=member, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Training recorded."))
+            return redirect("oversight:staff_detail", pk=member.pk)
+    return render(
+        request, "oversight/form.html", {"form": form, "title": _("Add training"), "member": member}
+    )
+
+
+@login_required
+def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "oversight.manage_staff")
+    record = get_object_or_404(TrainingRecord.objects.select_related("user"), pk=pk)
+    initial = {
+        k: getattr(record, k) for k in ("title", "provider", "hours", "required", "due_on", "completed_on")
+    }
+    form = TrainingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_update(actor=request.user, record=record, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Training updated."))
+            return redirect("oversight:staff_detail", pk=record.user_id)
+    return render(
+        request, "oversight/form.html", {"form": form, "title": _("Edit training"), "member": record.user}
+    )
+
+
+# --- improvement actions ----------------------------------------------------------------------
+
+
+@login_required
+def action_list(request: HttpRequest) -> HttpResponse:
+    _need(request, "oversight.list_actions")
+    qs = selectors.action_list(
+        user=request.user,
+        status=request.GET.get("status", ""),
+        link_type=request.GET.get("link_type", ""),
+        open_only=request.GET.get("open") == "1",
+    )
+    page = _page(request, qs)
+    for a in page:
+        a.link_label = selectors.action_link_label(a)
+    return render(
+        request,
+        "oversight/action_list.html",
+        {
+            "page": page,
+            "statuses": ActionStatus.choices,
+            "links": ActionLink.choices,
+            "can_add": request.user.has_perm("oversight.add_action"),
+        },
+    )
+
+
+@login_required
+def action_add(request: HttpRequest) -> HttpResponse:
+    _need(request, "oversight.add_action")
+    initial = {k: request.GET[k] for k in ("link_type", "link_ref") if request.GET.get(k)}
+    form = ActionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.action_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Improvement action planned."))
+            return redirect("oversight:action_detail", pk=action.pk)
+    return render(request, "oversight/form.html", {"form": form, "title": _("New improvement action")})
+
+
+def _action(request: HttpRequest, pk: int) -> ImprovementAction:
+    action = get_object_or_404(selectors.action_list(user=request.user), pk=pk)
+    _need(request, "oversight.view_action", action)
+    return action
+
+
+@login_required
+def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    check_form = CheckForm(request.POST or None) if request.method == "POST" else CheckForm()
+    if request.method == "POST":
+        try:
+            if "to" in request.POST:
+                services.action_transition(
+                    actor=request.user,
+                    action=action,
+                    to=request.POST["to"],
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("Action moved on."))
+                return redirect("oversight:action_detail", pk=action.pk)
+            if check_form.is_valid():
+                services.action_check(actor=request.user, action=action, **check_form.cleaned_data)
+                messages.success(request, _("Effectiveness check recorded."))
+                return redirect("oversight:action_detail", pk=action.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("oversight:action_detail", pk=action.pk)
+    next_steps = [
+        (s, ActionStatus(s).label)
+        for s in ActionStatus.values
+        if s in ACTION_TRANSITIONS.get(action.status, set())
+    ]
+    return render(
+        request,
+        "oversight/action_detail.html",
+        {
+            "action": action,
+            "link_label": selectors.action_link_label(action),
+            "link_url": selectors.action_link_url(action),
+            "next_steps": next_steps,
+            "check_form": check_form,
+            "can_change": request.user.has_perm("oversight.change_action", action),
+            "can_check": request.user.has_perm("oversight.check_action", action),
+            "history": action.history.select_related("history_user").order_by("-history_date")[:20],
+        },
+    )
+
+
+@login_required
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    _need(request, "oversight.change_action", action)
+    initial = {
+        "title": action.title,
+        "description": action.description,
+        "owner": action.owner,
+        "due_on": action.due_on,
+    }
+    form = ActionEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_update(actor=request.user, action=action, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Action saved."))
+            return redirect("oversight:action_detail", pk=action.pk)
+    return render(request, "oversight/form.html", {"form": form, "title": _("Edit improvement action")})
+
+
+# --- monthly quality report -------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def report_generate(request: HttpRequest) -> HttpResponse:
+    _need(request, "oversight.generate_report")
+    raw = request.POST.get("month", "")
+    try:
+        month = datetime.datetime.strptime(raw, "%Y-%m").date() if raw else None
+    except ValueError:
+        month = None
+    if month is None:
+        month = add_months(month_start(today()), -1)
+    try:
+        doc = services.quality_report_request(actor=request.user, month=month)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("oversight:dashboard")
+    if request.htmx:
+        return render(request, "oversight/_report_status.html", {"doc": doc})
+    messages.success(request, _("The report is being generated."))
+    return redirect("oversight:dashboard")
+
+
+def _report_doc(request: HttpRequest, pk: int) -> ArchivedDocument:
+    _need(request, "oversight.generate_report")
+    return get_object_or_404(ArchivedDocument, pk=pk, kind=REPORT_KIND)
+
+
+@login_required
+def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx polling target: the progress bar until the PDF is ready, then the download link."""
+    return render(request, "oversight/_report_status.html", {"doc": _report_doc(request, pk)})
+
+
+@login_required
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = _report_doc(request, pk)
+    if doc.status != DocumentStatus.READY or not doc.file:
+        raise Http404
+    audit_log(actor=request.user, action=AuditAction.DOWNLOAD, obj=doc, reason="quality report downloaded")
+    return FileResponse(
+        doc.file.open("rb"),
+        as_attachment=True,
+        filename=f"quality-report-{doc.subject_id}-v{doc.version}.pdf",
+    )
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    _need(request, "oversight.generate_report")
+    qs = (
+        ArchivedDocument.objects.filter(kind=REPORT_KIND)
+        .select_related("requested_by")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "oversight/report_list.html",
+        {"page": _page(request, qs), "dashboard_url": reverse("oversight:dashboard")},
+    )

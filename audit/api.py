@@ -1,0 +1,379 @@
+"""REST API for compliance (SPEC §5), under /api/v1/audit/. Same predicates as the screens:
+compliance officers and administrators only (403 for every other role)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import StreamingHttpResponse
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from advisory.api import IsWorkspaceUser
+from advisory.errors import DomainError, NotFound
+
+from . import selectors, services
+from .forms import filters_from_params
+from .models import AuditEntry, AuditExport, DisposalBatch, DisposalItem, LegalHold, RetentionRule
+
+
+class IsComplianceOrAdmin(BasePermission):
+    message = "Only compliance officers and administrators can use the audit archive."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm("audit.use_archive"))
+
+
+PERMS = [IsWorkspaceUser, IsComplianceOrAdmin]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
+    changes = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "sequence",
+            "occurred_at",
+            "actor",
+            "actor_label",
+            "action",
+            "action_label",
+            "record_type",
+            "record_id",
+            "record_label",
+            "client_id",
+            "reason",
+            "changes",
+            "ip_address",
+            "user_agent",
+            "history_id",
+            "redacted",
+            "content_hash",
+            "prev_hash",
+            "hash",
+        ]
+
+
+def _keyset_response(request, qs) -> Response:
+    try:
+        before = int(request.query_params["before"]) if request.query_params.get("before") else None
+        size = min(max(int(request.query_params.get("page_size", selectors.PAGE_SIZE)), 1), 200)
+    except ValueError:
+        raise DomainError("before and page_size must be whole numbers.") from None
+    page = selectors.keyset_page(qs, before=before, size=size)
+    next_url = None
+    if page.has_next:
+        params = request.query_params.copy()
+        params["before"] = str(page.next_before)
+        next_url = request.build_absolute_uri(request.path) + "?" + params.urlencode()
+    return Response(
+        {
+            "next": next_url,
+            "next_before": page.next_before,
+            "results": AuditEntrySerializer(page.rows, many=True).data,
+        }
+    )
+
+
+class AuditEntryViewSet(viewsets.ViewSet):
+    """Entries, newest first; filters client_id, actor_id, record_type, record_id, action,
+    date_from, date_to; keyset pagination with `before=<sequence>` (no total count)."""
+
+    permission_classes = PERMS
+    lookup_field = "sequence"
+
+    def list(self, request):
+        filters = filters_from_params(request.query_params)
+        return _keyset_response(request, selectors.audit_entry_list(user=request.user, filters=filters))
+
+    def retrieve(self, request, sequence=None):
+        try:
+            entry = selectors.audit_entry_get(user=request.user, sequence=int(sequence))
+        except ValueError:
+            raise NotFound("No audit entry with this number.") from None
+        data = AuditEntrySerializer(entry).data
+        data["diff"] = selectors.entry_diff(entry)
+        return Response(data)
+
+
+class ClientHistoryView(APIView):
+    permission_classes = PERMS
+
+    def get(self, request, client_id: int):
+        qs = selectors.audit_entry_list(
+            user=request.user, filters=selectors.EntryFilters(client_id=client_id)
+        )
+        return _keyset_response(request, qs)
+
+
+class VerifyView(APIView):
+    """GET: the last verification; POST: verify now."""
+
+    permission_classes = PERMS
+
+    def get(self, request):
+        return Response({"last": selectors.last_verification()})
+
+    def post(self, request):
+        result = services.audit_verify_and_record(actor=request.user)
+        return Response(result.as_dict())
+
+
+class AsOfView(APIView):
+    """?record_type=clients.client&record_id=12&at=2026-01-31T17:00 — the record as it stood then."""
+
+    permission_classes = PERMS
+
+    def get(self, request):
+        from .views import parse_at
+
+        params = request.query_params
+        at = parse_at(params.get("at"))
+        if not params.get("record_type") or not params.get("record_id") or at is None:
+            raise DomainError("Give record_type, record_id and at (ISO date or date-time).")
+        result = selectors.record_as_of(
+            user=request.user, record_type=params["record_type"], record_id=params["record_id"], at=at
+        )
+        return Response(
+            {
+                "record_type": result.record_type,
+                "record_id": result.record_id,
+                "at": result.at,
+                "exists": result.exists,
+                "note": result.note,
+                "history_date": result.history_date,
+                "history_user": result.history_user,
+                "history_reason": result.history_reason,
+                "fields": {f["name"]: f["value"] for f in result.fields},
+            }
+        )
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    document_status = serializers.CharField(source="document.status", default=None, read_only=True)
+    document_progress = serializers.IntegerField(source="document.progress", default=None, read_only=True)
+    document_sha256 = serializers.CharField(source="document.sha256", default=None, read_only=True)
+
+    class Meta:
+        model = AuditExport
+        fields = [
+            "id",
+            "format",
+            "filters",
+            "client_id",
+            "requested_by",
+            "created_at",
+            "document",
+            "document_status",
+            "document_progress",
+            "document_sha256",
+        ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+class ExportViewSet(viewsets.ViewSet):
+    """POST {"format": "pdf", "filters": {...}} queues a PDF (poll GET /exports/<id>/);
+    GET /exports/csv/?<filters> streams CSV. Every export is an audit event."""
+
+    permission_classes = PERMS
+
+    def list(self, request):
+        rows = AuditExport.objects.select_related("document").order_by("-created_at", "-id")[:100]
+        return Response({"results": ExportSerializer(rows, many=True).data})
+
+    def retrieve(self, request, pk=None):
+        export = AuditExport.objects.select_related("document").filter(pk=pk).first()
+        if export is None:
+            raise NotFound("No such export.")
+        return Response(ExportSerializer(export).data)
+
+    def create(self, request):
+        fmt = request.data.get("format", "pdf")
+        if fmt != "pdf":
+            raise DomainError("POST creates PDF exports; stream CSV with GET /api/v1/audit/exports/csv/.")
+        filters = filters_from_params(request.data.get("filters") or {})
+        export = services.audit_export_pdf(actor=request.user, filters=filters)
+        return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["get"])
+    def csv(self, request):
+        filters = filters_from_params(request.query_params)
+        export, rows = services.audit_export_csv(actor=request.user, filters=filters)
+        writer = csv.writer(_Echo())
+        response = StreamingHttpResponse(
+            (writer.writerow(r) for r in rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="audit-export-{export.pk}.csv"'
+        return response
+
+
+class HoldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LegalHold
+        fields = [
+            "id",
+            "scope",
+            "client_id",
+            "record_type",
+            "record_ids",
+            "reason",
+            "placed_by",
+            "placed_at",
+            "released_by",
+            "released_at",
+            "release_reason",
+        ]
+        read_only_fields = ["placed_by", "placed_at", "released_by", "released_at", "release_reason"]
+
+
+class HoldViewSet(viewsets.ViewSet):
+    permission_classes = PERMS
+
+    def list(self, request):
+        active = {"true": True, "false": False}.get(request.query_params.get("active", ""))
+        rows = selectors.hold_list(user=request.user, active=active)[:500]
+        return Response({"results": HoldSerializer(rows, many=True).data})
+
+    def retrieve(self, request, pk=None):
+        hold = selectors.hold_list(user=request.user).filter(pk=pk).first()
+        if hold is None:
+            raise NotFound("No such hold.")
+        return Response(HoldSerializer(hold).data)
+
+    def create(self, request):
+        data = request.data
+        hold = services.hold_place(
+            actor=request.user,
+            scope=data.get("scope", ""),
+            reason=data.get("reason", ""),
+            client_id=data.get("client_id"),
+            record_type=data.get("record_type", "") or "",
+            record_ids=data.get("record_ids") or [],
+        )
+        return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        hold = selectors.hold_list(user=request.user).filter(pk=pk).first()
+        if hold is None:
+            raise NotFound("No such hold.")
+        hold = services.hold_release(hold=hold, actor=request.user, reason=request.data.get("reason", ""))
+        return Response(HoldSerializer(hold).data)
+
+
+class RetentionRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RetentionRule
+        fields = ["id", "record_type", "name", "years", "trigger", "description"]
+        read_only_fields = ["record_type"]
+
+
+class RetentionRuleViewSet(viewsets.ViewSet):
+    permission_classes = PERMS
+
+    def list(self, request):
+        rows = selectors.retention_rule_list(user=request.user)
+        return Response({"results": RetentionRuleSerializer(rows, many=True).data})
+
+    def partial_update(self, request, pk=None):
+        rule = selectors.retention_rule_list(user=request.user).filter(pk=pk).first()
+        if rule is None:
+            raise NotFound("No such rule.")
+        ser = RetentionRuleSerializer(rule, data=request.data, partial=True)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        rule = services.retention_rule_update(
+            rule=rule,
+            actor=request.user,
+            years=d.get("years", rule.years),
+            name=d.get("name"),
+            trigger=d.get("trigger"),
+            description=d.get("description"),
+        )
+        return Response(RetentionRuleSerializer(rule).data)
+
+
+class DisposalItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DisposalItem
+        fields = [
+            "record_type",
+            "record_id",
+            "client_id",
+            "rule",
+            "rule_years",
+            "trigger_date",
+            "retained_until",
+            "state",
+            "method",
+            "disposed_at",
+            "content_hash",
+            "note",
+        ]
+
+
+class DisposalBatchSerializer(serializers.ModelSerializer):
+    item_count = serializers.IntegerField(read_only=True)
+    certificate_status = serializers.CharField(source="certificate.status", default=None, read_only=True)
+    certificate_sha256 = serializers.CharField(source="certificate.sha256", default=None, read_only=True)
+
+    class Meta:
+        model = DisposalBatch
+        fields = [
+            "id",
+            "status",
+            "proposed_at",
+            "proposed_by",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+            "manifest_hash",
+            "certificate",
+            "certificate_status",
+            "certificate_sha256",
+            "item_count",
+        ]
+
+
+class DisposalBatchViewSet(viewsets.ViewSet):
+    permission_classes = PERMS
+
+    def list(self, request):
+        rows = selectors.disposal_batch_list(
+            user=request.user, status=request.query_params.get("status", "")
+        )[:200]
+        return Response({"results": DisposalBatchSerializer(rows, many=True).data})
+
+    def retrieve(self, request, pk=None):
+        batch = selectors.disposal_batch_get(user=request.user, pk=pk)
+        data = DisposalBatchSerializer(batch).data
+        data["items"] = DisposalItemSerializer(
+            batch.items.order_by("record_type", "pk")[:1000], many=True
+        ).data
+        return Response(data)
+
+    @action(detail=False, methods=["post"])
+    def propose(self, request):
+        batches = services.disposal_propose(actor=request.user)
+        return Response({"batches": [b.pk for b in batches]}, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        batch = selectors.disposal_batch_get(user=request.user, pk=pk)
+        services.disposal_approve(batch=batch, actor=request.user, note=request.data.get("note", ""))
+        return Response(DisposalBatchSerializer(selectors.disposal_batch_get(user=request.user, pk=pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        batch = selectors.disposal_batch_get(user=request.user, pk=pk)
+        services.disposal_reject(batch=batch, actor=request.user, note=request.data.get("note", ""))
+        return Response(DisposalBatchSerializer(selectors.disposal_batch_get(user=request.user, pk=pk)).data)

@@ -1,0 +1,514 @@
+"""Retention, legal holds and disposal (SPEC §5). Re-exported by audit.services.
+
+- A record's retention-until date = its trigger date (from its registry entry) + the rule's years.
+  Until then — and indefinitely while the trigger date is empty, and while a legal hold covers it —
+  the record cannot be deleted: a pre_delete receiver (connected by `audit.registry.register`)
+  refuses model.delete() and queryset.delete() alike, so admin, API and bulk paths are covered.
+- The nightly task proposes disposal batches of records past retention and not on hold; a
+  compliance officer other than the proposer approves or rejects; approval purges personal data,
+  keeps a tombstone and archives a destruction certificate.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from advisory.clock import now, today
+from advisory.errors import Conflict, DomainError, NotAllowed
+from advisory.history import audited_delete, audited_save
+from advisory.rules import is_compliance_or_admin
+
+from .models import (
+    AuditAction,
+    DisposalBatch,
+    DisposalItem,
+    DisposalStatus,
+    HoldScope,
+    ItemState,
+    LegalHold,
+    RetentionRule,
+)
+from .registry import AuditedModel, lookup, with_retention
+
+logger = logging.getLogger(__name__)
+
+MAX_ITEMS_PER_BATCH = 5000
+
+
+class RetentionConflict(Conflict):
+    """Deleting a record that is still retained or on legal hold."""
+
+    code = "retained"
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February → 28 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return None
+
+
+def rule_label(rule: RetentionRule) -> str:
+    return f"{rule.years}-year {rule.record_type.replace('_', '-')} rule"
+
+
+@dataclass(frozen=True)
+class RetentionStatus:
+    """What `retention_status(obj)` tells a record page: kept until when, why, and whether held."""
+
+    until: datetime.date | None
+    reason: str
+    held: bool
+    applies: bool = True
+    rule: RetentionRule | None = None
+    trigger_date: datetime.date | None = None
+    hold_reason: str = ""
+
+    @property
+    def deletable(self) -> bool:
+        return not self.held and (not self.applies or (self.until is not None and self.until < today()))
+
+
+def _active_holds_for(record_type: str, record_id: str, client_id: int | None) -> list[LegalHold]:
+    q = Q(scope=HoldScope.RECORDS, record_type=record_type)
+    if client_id is not None:
+        q |= Q(scope=HoldScope.CLIENT, client_id=client_id)
+    holds = LegalHold.objects.filter(q, released_at__isnull=True)
+    return [
+        h for h in holds if h.scope == HoldScope.CLIENT or str(record_id) in [str(i) for i in h.record_ids]
+    ]
+
+
+def retention_status(obj: models.Model) -> RetentionStatus:
+    """SPEC §5: the record's retention-until date, the reason, and whether a legal hold covers it."""
+    registered = lookup(obj._meta.label_lower)
+    client_id = registered.client_of(obj) if registered else None
+    holds = _active_holds_for(obj._meta.label_lower, str(obj.pk), client_id)
+    held = bool(holds)
+    hold_reason = f"On legal hold: {holds[0].reason}" if holds else ""
+    if registered is None or not registered.retention:
+        return RetentionStatus(None, hold_reason, held, applies=False, hold_reason=hold_reason)
+    rule = RetentionRule.objects.filter(record_type=registered.retention).first()
+    if rule is None:
+        reason = f"Retained indefinitely: no retention rule for {registered.retention} is configured"
+        return RetentionStatus(None, reason, held, hold_reason=hold_reason)
+    trigger = _as_date(registered.trigger_value(obj))
+    if trigger is None:
+        reason = (
+            f"Retained indefinitely under the {rule_label(rule)}: the retention clock starts at "
+            f"{rule.trigger.lower()}, which has not happened yet"
+        )
+        return RetentionStatus(None, reason, held, rule=rule, hold_reason=hold_reason)
+    until = add_years(trigger, rule.years)
+    return RetentionStatus(
+        until,
+        f"Retained until {until.isoformat()} under the {rule_label(rule)}",
+        held,
+        rule=rule,
+        trigger_date=trigger,
+        hold_reason=hold_reason,
+    )
+
+
+def retention_guard_delete(instance: models.Model) -> None:
+    """pre_delete receiver body: refuse deleting a retained or held record (SPEC §5)."""
+    status = retention_status(instance)
+    if status.held:
+        raise RetentionConflict(
+            f"{instance._meta.verbose_name} {instance.pk} cannot be deleted. {status.hold_reason}"
+        )
+    if status.applies and (status.until is None or status.until >= today()):
+        raise RetentionConflict(
+            f"{instance._meta.verbose_name} {instance.pk} cannot be deleted. {status.reason}."
+        )
+
+
+# --- legal holds ---------------------------------------------------------------------------------
+
+
+def _require_compliance(actor: Any) -> None:
+    if not is_compliance_or_admin(actor):
+        raise NotAllowed("Only compliance officers and administrators manage the audit archive.")
+
+
+def hold_place(
+    *,
+    actor: Any,
+    scope: str,
+    reason: str,
+    client_id: int | None = None,
+    record_type: str = "",
+    record_ids: Sequence[str] = (),
+) -> LegalHold:
+    """SPEC §5: compliance places a hold on a client or a record set, with a reason."""
+    from .services import audit_log
+
+    _require_compliance(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for the hold (e.g. the litigation or inquiry).", field="reason")
+    ids = [str(i).strip() for i in record_ids if str(i).strip()]
+    if scope == HoldScope.CLIENT:
+        if not client_id:
+            raise DomainError("Choose the client to hold.", field="client_id")
+        record_type, ids = "", []
+    elif scope == HoldScope.RECORDS:
+        if lookup(record_type) is None:
+            raise DomainError("Choose a record type from the list.", field="record_type")
+        if not ids:
+            raise DomainError("List the ids of the records to hold.", field="record_ids")
+        client_id = None
+    else:
+        raise DomainError("Choose what the hold covers.", field="scope")
+    with transaction.atomic():
+        hold = LegalHold(
+            scope=scope,
+            client_id=client_id,
+            record_type=record_type,
+            record_ids=ids,
+            reason=reason,
+            placed_by=actor,
+            placed_at=now(),
+        )
+        audited_save(hold, actor=actor, reason=f"Legal hold placed: {reason}")
+        audit_log(
+            actor=actor,
+            action=AuditAction.HOLD,
+            obj=hold,
+            client_id=client_id,
+            reason=reason,
+            changes={"hold": ["", "placed"], "scope": scope, "record_type": record_type, "record_ids": ids},
+        )
+    return hold
+
+
+def hold_release(*, hold: LegalHold, actor: Any, reason: str) -> LegalHold:
+    """Releasing a hold is recorded with who, when and why."""
+    from .services import audit_log
+
+    _require_compliance(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for releasing the hold.", field="reason")
+    with transaction.atomic():
+        hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+        if hold.released_at is not None:
+            raise Conflict("This hold was already released.")
+        hold.released_at = now()
+        hold.released_by = actor
+        hold.release_reason = reason
+        audited_save(hold, actor=actor, reason=f"Legal hold released: {reason}")
+        audit_log(
+            actor=actor,
+            action=AuditAction.HOLD,
+            obj=hold,
+            client_id=hold.client_id,
+            reason=reason,
+            changes={"hold": ["placed", "released"]},
+        )
+    return hold
+
+
+def retention_rule_update(
+    *,
+    rule: RetentionRule,
+    actor: Any,
+    years: int,
+    name: str | None = None,
+    trigger: str | None = None,
+    description: str | None = None,
+) -> RetentionRule:
+    _require_compliance(actor)
+    if years is None or int(years) < 1 or int(years) > 100:
+        raise DomainError("Years must be between 1 and 100.", field="years")
+    rule.years = int(years)
+    if name:
+        rule.name = name
+    if trigger:
+        rule.trigger = trigger
+    if description is not None:
+        rule.description = description
+    return audited_save(rule, actor=actor, reason="Retention rule changed")
+
+
+# --- disposal --------------------------------------------------------------------------------------
+
+
+def _held_sets() -> tuple[set[int], dict[str, set[str]]]:
+    clients: set[int] = set()
+    records: dict[str, set[str]] = {}
+    for hold in LegalHold.objects.filter(released_at__isnull=True).only(
+        "scope", "client_id", "record_type", "record_ids"
+    ):
+        if hold.scope == HoldScope.CLIENT and hold.client_id is not None:
+            clients.add(hold.client_id)
+        elif hold.scope == HoldScope.RECORDS:
+            records.setdefault(hold.record_type, set()).update(str(i) for i in hold.record_ids)
+    return clients, records
+
+
+def _trigger_is_datetime(reg: AuditedModel) -> bool:
+    model = reg.model
+    parts = reg.retention_trigger.split(".")
+    field = None
+    for i, part in enumerate(parts):
+        name = part[:-3] if part.endswith("_id") and i < len(parts) - 1 else part
+        field = model._meta.get_field(name)
+        if field.is_relation and i < len(parts) - 1:
+            model = field.related_model
+    return isinstance(field, models.DateTimeField)
+
+
+def _due_records(reg: AuditedModel, rule: RetentionRule, on: datetime.date):
+    """(pk, trigger date, client id) of records of `reg` whose retention ended before `on`."""
+    cutoff = add_years(on, -rule.years)  # trigger + years < on  ⇔  trigger < on - years
+    lookup_ = reg.trigger_lookup
+    if _trigger_is_datetime(reg):
+        bound = timezone.make_aware(datetime.datetime.combine(cutoff, datetime.time.min))
+    else:
+        bound = cutoff
+    qs = reg.model._base_manager.filter(**{f"{lookup_}__lt": bound, f"{lookup_}__isnull": False})
+    fields = ["pk", lookup_] + ([reg.client_lookup] if reg.client_lookup else [])
+    for row in qs.order_by("pk").values_list(*fields).iterator(chunk_size=2000):
+        trigger = _as_date(row[1])
+        until = add_years(trigger, rule.years)
+        if until < on:
+            yield row[0], trigger, until, (row[2] if len(row) > 2 else None)
+
+
+def disposal_propose(*, actor: Any | None = None) -> list[DisposalBatch]:
+    """SPEC §5: propose disposal of records past retention and not on hold. Idempotent: a record
+    is in at most one open batch (a partial unique constraint backs it), and disposed records are
+    never proposed again. Safe to run concurrently: the rules are locked while proposing."""
+    from .services import audit_log
+
+    if actor is not None:
+        _require_compliance(actor)
+    on = today()
+    held_clients, held_records = _held_sets()
+    batches: list[DisposalBatch] = []
+    with transaction.atomic():
+        rules = {r.record_type: r for r in RetentionRule.objects.select_for_update().order_by("pk")}
+        pending: list[DisposalItem] = []
+        for reg in with_retention():
+            rule = rules.get(reg.retention)
+            if rule is None or not reg.retention_trigger:
+                continue
+            taken = set(
+                DisposalItem.objects.filter(
+                    record_type=reg.label, state__in=[ItemState.PROPOSED, ItemState.DISPOSED]
+                ).values_list("record_id", flat=True)
+            )
+            for pk, trigger, until, client_id in _due_records(reg, rule, on):
+                rid = str(pk)
+                if rid in taken or client_id in held_clients or rid in held_records.get(reg.label, ()):
+                    continue
+                pending.append(
+                    DisposalItem(
+                        record_type=reg.label,
+                        record_id=rid,
+                        client_id=client_id,
+                        rule=rule,
+                        rule_years=rule.years,
+                        trigger_date=trigger,
+                        retained_until=until,
+                    )
+                )
+        for start in range(0, len(pending), MAX_ITEMS_PER_BATCH):
+            chunk = pending[start : start + MAX_ITEMS_PER_BATCH]
+            batch = DisposalBatch(proposed_at=now(), proposed_by=actor)
+            audited_save(batch, actor=actor, reason=f"Disposal proposed: {len(chunk)} records past retention")
+            for item in chunk:
+                item.batch = batch
+            try:
+                with transaction.atomic():
+                    DisposalItem.objects.bulk_create(chunk)
+            except IntegrityError:  # another proposer took some of these records meanwhile
+                raise Conflict("Another disposal proposal is running; try again in a minute.") from None
+            audit_log(
+                actor=actor,
+                action=AuditAction.DISPOSAL,
+                obj=batch,
+                reason="Disposal proposed",
+                changes={"status": [None, "pending"], "items": len(chunk)},
+            )
+            batches.append(batch)
+    logger.info("disposal proposal: %s batches, %s records", len(batches), len(pending))
+    return batches
+
+
+def _claim_review(batch: DisposalBatch, actor: Any) -> DisposalBatch:
+    _require_compliance(actor)
+    batch = DisposalBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != DisposalStatus.PENDING:
+        raise Conflict(f"This batch was already {batch.get_status_display().lower()}.")
+    if batch.proposed_by_id is not None and batch.proposed_by_id == actor.pk:
+        raise NotAllowed("Four-eyes rule: a batch must be reviewed by someone other than its proposer.")
+    return batch
+
+
+def _snapshot_hash(obj: models.Model) -> str:
+    values = {f.attname: getattr(obj, f.attname, None) for f in obj._meta.concrete_fields}
+    payload = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _blank(field: models.Field) -> Any:
+    if field.null:
+        return None
+    if isinstance(field, (models.CharField, models.TextField)):
+        return ""
+    if isinstance(field, models.JSONField):
+        return {} if field.default is dict else []
+    return field.get_default()
+
+
+def _dispose_one(item: DisposalItem, actor: Any, reason: str) -> None:
+    from .services import audit_redact
+
+    reg = lookup(item.record_type)
+    if reg is None:
+        item.state, item.note = ItemState.SKIPPED, "record type is no longer registered"
+        return
+    obj = reg.model._base_manager.filter(pk=item.record_id).first()
+    if obj is None:
+        item.state, item.method, item.disposed_at = ItemState.DISPOSED, "already gone", now()
+        audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
+        return
+    status = retention_status(obj)
+    if status.held:
+        item.state, item.note = ItemState.SKIPPED, status.hold_reason[:200]
+        return
+    if status.until is None or status.until >= today():
+        item.state, item.note = ItemState.SKIPPED, status.reason[:200]
+        return
+    item.content_hash = _snapshot_hash(obj)
+    history = getattr(reg.model, "history", None)
+    pk_name = reg.model._meta.pk.attname
+    if reg.purge is not None:
+        reg.purge(obj)
+        item.method = "purged"
+    elif reg.personal_fields:
+        blanks = {}
+        for name in reg.personal_fields:
+            f = reg.model._meta.get_field(name)
+            blanks[f.attname] = _blank(f)
+            setattr(obj, f.attname, blanks[f.attname])
+        audited_save(obj, actor=actor, reason=reason)
+        if history is not None:  # historical rows held the same personal data
+            history.filter(**{pk_name: obj.pk}).update(**blanks)
+        item.method = "anonymised"
+    else:
+        audited_delete(obj, actor=actor, reason=reason)
+        if history is not None:
+            history.filter(**{pk_name: item.record_id}).delete()
+        item.method = "deleted"
+    audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
+    item.state, item.disposed_at = ItemState.DISPOSED, now()
+
+
+def manifest_hash(items: Sequence[DisposalItem]) -> str:
+    lines = [
+        f"{i.record_type}|{i.record_id}|{i.rule_id}|{i.rule_years}|{i.trigger_date}|{i.retained_until}|"
+        f"{i.state}|{i.method}|{i.content_hash}"
+        for i in items
+    ]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+CERTIFICATE_KIND = "audit.destruction_certificate"
+
+
+def disposal_approve(*, batch: DisposalBatch, actor: Any, note: str = "") -> DisposalBatch:
+    """SPEC §5: approval by a compliance officer other than the proposer purges or anonymises each
+    record (re-checking retention and holds at this moment), leaves a tombstone per record, redacts
+    the trail's personal content about it, and archives a destruction certificate."""
+    from advisory.documents import document_request
+
+    from .services import audit_log
+
+    with transaction.atomic():
+        batch = _claim_review(batch, actor)
+        reason = f"Disposal batch #{batch.pk} approved"
+        items = list(batch.items.filter(state=ItemState.PROPOSED).order_by("pk"))
+        for item in items:
+            try:
+                with transaction.atomic():
+                    _dispose_one(item, actor, reason)
+            except Conflict as exc:  # e.g. a cascade would delete another retained record
+                item.state, item.note = ItemState.SKIPPED, exc.message[:200]
+            item.save()
+        batch.status = DisposalStatus.APPROVED
+        batch.reviewed_by = actor
+        batch.reviewed_at = now()
+        batch.review_note = note
+        batch.manifest_hash = manifest_hash(items)
+        audited_save(batch, actor=actor, reason=reason)
+        disposed = sum(1 for i in items if i.state == ItemState.DISPOSED)
+        doc = document_request(
+            kind=CERTIFICATE_KIND,
+            subject=batch,
+            title=f"Destruction certificate — disposal batch #{batch.pk}",
+            actor=actor,
+        )
+        batch.certificate = doc
+        audited_save(batch, actor=actor, reason="Destruction certificate requested")
+        audit_log(
+            actor=actor,
+            action=AuditAction.DISPOSAL,
+            obj=batch,
+            reason=note or reason,
+            changes={
+                "status": ["pending", "approved"],
+                "disposed": disposed,
+                "skipped": len(items) - disposed,
+                "manifest_hash": batch.manifest_hash,
+            },
+        )
+    return batch
+
+
+def disposal_reject(*, batch: DisposalBatch, actor: Any, note: str) -> DisposalBatch:
+    """Rejecting releases the records (they may be proposed again later); nothing is disposed."""
+    from .services import audit_log
+
+    if not (note or "").strip():
+        raise DomainError("Say why the batch is rejected.", field="note")
+    with transaction.atomic():
+        batch = _claim_review(batch, actor)
+        for item in batch.items.filter(state=ItemState.PROPOSED):
+            item.state = ItemState.RELEASED
+            item.save(update_fields=["state"])
+        batch.status = DisposalStatus.REJECTED
+        batch.reviewed_by = actor
+        batch.reviewed_at = now()
+        batch.review_note = note
+        audited_save(batch, actor=actor, reason=f"Disposal batch #{batch.pk} rejected")
+        audit_log(
+            actor=actor,
+            action=AuditAction.DISPOSAL,
+            obj=batch,
+            reason=note,
+            changes={"status": ["pending", "rejected"]},
+        )
+    return batch

@@ -1,0 +1,249 @@
+"""Reads for the compliance screens and API (SPEC §5). Every list is keyset-paginated by
+sequence (no COUNT(*) over the trail) and costs a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import models
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from advisory.errors import NotAllowed, NotFound
+from advisory.rules import is_compliance_or_admin
+
+from .models import AuditAction, AuditEntry, DisposalBatch, DisposalStatus, LegalHold, RetentionRule
+from .registry import lookup, registered
+from .retention import RetentionStatus, retention_status  # noqa: F401  (public selector)
+
+PAGE_SIZE = 50
+VERIFY_CACHE_KEY = "audit:last_verify"
+
+
+def _require(user: Any) -> None:
+    if not is_compliance_or_admin(user):
+        raise NotAllowed("Only compliance officers and administrators can use the audit archive.")
+
+
+@dataclass(frozen=True)
+class EntryFilters:
+    client_id: int | None = None
+    actor_id: int | None = None
+    record_type: str = ""
+    record_id: str = ""
+    action: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+    def as_params(self) -> dict:
+        out: dict[str, str] = {}
+        for key in ("client_id", "actor_id", "record_type", "record_id", "action", "date_from", "date_to"):
+            value = getattr(self, key)
+            if value not in (None, ""):
+                out[key] = value.isoformat() if isinstance(value, datetime.date) else str(value)
+        return out
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def audit_entry_list(*, user: Any, filters: EntryFilters | None = None) -> QuerySet[AuditEntry]:
+    """The trail, newest first, filtered; only compliance and administrators."""
+    _require(user)
+    f = filters or EntryFilters()
+    qs = AuditEntry.objects.select_related("actor").order_by("-sequence")
+    if f.client_id is not None:
+        qs = qs.filter(client_id=f.client_id)
+    if f.actor_id is not None:
+        qs = qs.filter(actor_id=f.actor_id)
+    if f.record_type:
+        qs = qs.filter(record_type=f.record_type)
+    if f.record_id:
+        qs = qs.filter(record_id=f.record_id)
+    if f.action:
+        qs = qs.filter(action=f.action)
+    if f.date_from:
+        qs = qs.filter(occurred_at__gte=_day_start(f.date_from))
+    if f.date_to:
+        qs = qs.filter(occurred_at__lt=_day_start(f.date_to + datetime.timedelta(days=1)))
+    return qs
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    has_next: bool
+    next_before: int | None
+    before: int | None
+
+
+def keyset_page(qs: QuerySet[AuditEntry], *, before: int | None, size: int = PAGE_SIZE) -> KeysetPage:
+    """One page of entries with sequence < `before` (newest first); no COUNT(*)."""
+    if before is not None:
+        qs = qs.filter(sequence__lt=before)
+    rows = list(qs[: size + 1])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    labels = dict(AuditAction.choices)
+    for row in rows:  # cheaper than get_action_display() per row in the template
+        row.action_label = labels.get(row.action, row.action)
+    return KeysetPage(
+        rows=rows, has_next=has_next, next_before=rows[-1].sequence if has_next else None, before=before
+    )
+
+
+def audit_entry_get(*, user: Any, sequence: int) -> AuditEntry:
+    _require(user)
+    entry = AuditEntry.objects.select_related("actor").filter(sequence=sequence).first()
+    if entry is None:
+        raise NotFound("No audit entry with this number.")
+    return entry
+
+
+def entry_diff(entry: AuditEntry) -> list[dict]:
+    """Rows of (field, old, new) for the diff view; scalar changes (not [old, new]) as `new`."""
+    out = []
+    for name, value in sorted((entry.changes or {}).items()):
+        if isinstance(value, list) and len(value) == 2:
+            old, new = value
+        else:
+            old, new = None, value
+        out.append({"field": name, "old": old, "new": new, "changed": old != new})
+    return out
+
+
+def record_types() -> list[tuple[str, str]]:
+    return sorted(
+        (label, str(reg.model._meta.verbose_name).capitalize()) for label, reg in registered().items()
+    )
+
+
+def action_choices() -> list[tuple[str, str]]:
+    return list(AuditAction.choices)
+
+
+# --- point in time -------------------------------------------------------------------------------
+
+
+@dataclass
+class PointInTime:
+    record_type: str
+    record_id: str
+    at: datetime.datetime
+    exists: bool
+    fields: list[dict]
+    history_date: datetime.datetime | None = None
+    history_user: str = ""
+    history_reason: str = ""
+    note: str = ""
+
+
+def record_as_of(*, user: Any, record_type: str, record_id: str, at: datetime.datetime) -> PointInTime:
+    """SPEC §5 (SEC 17a-4 audit-trail alternative): the record as it stood at `at`, rebuilt from
+    its django-simple-history rows. Encrypted fields are shown masked."""
+    _require(user)
+    reg = lookup(record_type)
+    if reg is None or not hasattr(reg.model, "history"):
+        raise NotFound("This record type has no history.")
+    from .services import MASK, _encrypted_fields
+
+    model = reg.model
+    pk_name = model._meta.pk.attname
+    row = (
+        model.history.filter(**{pk_name: record_id}, history_date__lte=at)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if row is None:
+        exists_later = model.history.filter(**{pk_name: record_id}).exists()
+        if not exists_later:
+            raise NotFound("No history for this record (wrong id, or disposed of).")
+        return PointInTime(
+            record_type, record_id, at, False, [], note="The record did not exist yet at that time."
+        )
+    if row.history_type == "-":
+        return PointInTime(
+            record_type,
+            record_id,
+            at,
+            False,
+            [],
+            history_date=row.history_date,
+            note="The record had been deleted.",
+        )
+    secret = _encrypted_fields(model)
+    fields = []
+    for f in model._meta.concrete_fields:
+        if not hasattr(row, f.attname):
+            continue
+        value = getattr(row, f.attname)
+        if f.name in secret and value not in (None, ""):
+            value = MASK
+        elif f.choices and value is not None:
+            value = dict(f.flatchoices).get(value, value)
+        fields.append({"name": f.name, "label": str(f.verbose_name), "value": value})
+    return PointInTime(
+        record_type,
+        record_id,
+        at,
+        True,
+        fields,
+        history_date=row.history_date,
+        history_user=str(row.history_user) if row.history_user_id else "system",
+        history_reason=row.history_change_reason or "",
+    )
+
+
+# --- retention, holds, disposal ---------------------------------------------------------------------
+
+
+def retention_rule_list(*, user: Any) -> QuerySet[RetentionRule]:
+    _require(user)
+    return RetentionRule.objects.order_by("record_type")
+
+
+def hold_list(*, user: Any, active: bool | None = None) -> QuerySet[LegalHold]:
+    _require(user)
+    qs = LegalHold.objects.select_related("placed_by", "released_by").order_by("-placed_at", "-id")
+    if active is True:
+        qs = qs.filter(released_at__isnull=True)
+    elif active is False:
+        qs = qs.filter(released_at__isnull=False)
+    return qs
+
+
+def disposal_batch_list(*, user: Any, status: str = "") -> QuerySet[DisposalBatch]:
+    _require(user)
+    qs = (
+        DisposalBatch.objects.select_related("proposed_by", "reviewed_by", "certificate")
+        .annotate(item_count=models.Count("items"))
+        .order_by("-proposed_at", "-id")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def disposal_batch_get(*, user: Any, pk: int) -> DisposalBatch:
+    batch = disposal_batch_list(user=user).filter(pk=pk).first()
+    if batch is None:
+        raise NotFound("No such disposal batch.")
+    return batch
+
+
+def last_verification() -> dict | None:
+    return cache.get(VERIFY_CACHE_KEY)
+
+
+def panel_counts() -> dict:
+    """Pending disposal batches and active holds in one query."""
+    from django.db.models import Count, Q
+
+    pending = DisposalBatch.objects.aggregate(n=Count("pk", filter=Q(status=DisposalStatus.PENDING)))["n"]
+    holds = LegalHold.objects.filter(released_at__isnull=True).count()
+    return {"pending_batches": pending, "active_holds": holds}

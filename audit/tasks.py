@@ -1,0 +1,16 @@
+import logging
+
+from celery import shared_task
+
+from .retention import disposal_propose
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=900, max_retries=2)
+def disposal_proposal_task() -> int:
+    """Nightly (advisory/schedules.py): propose disposal batches; idempotent."""
+    batches = disposal_propose(actor=None)
+    count = sum(b.items.count() for b in batches)
+    logger.info("disposal_proposal_task: %s batches, %s records proposed", len(batches), count)
+    return count

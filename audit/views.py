@@ -1,0 +1,299 @@
+"""Compliance screens for the audit archive (SPEC §5). Thin: parse input, call a selector or a
+service, render. Only compliance officers and administrators (403 for everyone else)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from advisory.errors import DomainError, NotFound
+from advisory.models import ArchivedDocument
+
+from . import selectors, services
+from .forms import AsOfForm, EntryFilterForm, HoldForm, ReasonForm, RetentionRuleForm, ReviewForm
+from .models import AuditExport, RetentionRule
+
+
+def compliance_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if not request.user.has_perm("audit.use_archive"):
+            raise PermissionDenied(
+                _("Only compliance officers and administrators can use the audit archive.")
+            )
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    return wrapper
+
+
+def _before(request: HttpRequest) -> int | None:
+    try:
+        return int(request.GET["before"])
+    except (KeyError, ValueError):
+        return None
+
+
+@compliance_required
+def browser(request: HttpRequest) -> HttpResponse:
+    form = EntryFilterForm(request.GET or None)
+    page = None
+    filters = selectors.EntryFilters()
+    if form.is_bound and form.is_valid():
+        filters = form.to_filters()
+    if not form.is_bound or form.is_valid():
+        qs = selectors.audit_entry_list(user=request.user, filters=filters)
+        page = selectors.keyset_page(qs, before=_before(request))
+    return render(
+        request,
+        "audit/browser.html",
+        {
+            "form": form,
+            "page": page,
+            "filters": filters.as_params(),
+            "last_verify": selectors.last_verification(),
+        },
+    )
+
+
+@compliance_required
+def entry_detail(request: HttpRequest, sequence: int) -> HttpResponse:
+    entry = selectors.audit_entry_get(user=request.user, sequence=sequence)
+    return render(request, "audit/entry_detail.html", {"entry": entry, "diff": selectors.entry_diff(entry)})
+
+
+@compliance_required
+def client_timeline(request: HttpRequest, client_id: int) -> HttpResponse:
+    filters = selectors.EntryFilters(client_id=client_id)
+    qs = selectors.audit_entry_list(user=request.user, filters=filters)
+    page = selectors.keyset_page(qs, before=_before(request))
+    return render(
+        request,
+        "audit/client_timeline.html",
+        {"client_id": client_id, "page": page, "filters": filters.as_params()},
+    )
+
+
+@compliance_required
+def as_of(request: HttpRequest) -> HttpResponse:
+    form = AsOfForm(request.GET or None)
+    result = None
+    if form.is_bound and form.is_valid():
+        try:
+            result = selectors.record_as_of(
+                user=request.user,
+                record_type=form.cleaned_data["record_type"],
+                record_id=form.cleaned_data["record_id"],
+                at=form.cleaned_data["at"],
+            )
+        except NotFound as exc:
+            form.add_error(None, exc.message)
+    return render(request, "audit/as_of.html", {"form": form, "result": result})
+
+
+@compliance_required
+def verify(request: HttpRequest) -> HttpResponse:
+    result = None
+    if request.method == "POST":
+        result = services.audit_verify_and_record(actor=request.user)
+        if result.intact:
+            messages.success(request, _("The audit trail is intact (%(n)s entries).") % {"n": result.checked})
+        else:
+            messages.error(request, str(result))
+    return render(request, "audit/verify.html", {"result": result, "last": selectors.last_verification()})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@compliance_required
+def export_csv(request: HttpRequest) -> HttpResponse:
+    form = EntryFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, _("Check the filters before exporting."))
+        return redirect(reverse("audit:browser"))
+    filters = form.to_filters() if form.is_bound else selectors.EntryFilters()
+    export, rows = services.audit_export_csv(actor=request.user, filters=filters)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(r) for r in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-export-{export.pk}.csv"'
+    return response
+
+
+@compliance_required
+@require_POST
+def export_pdf(request: HttpRequest) -> HttpResponse:
+    form = EntryFilterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the filters before exporting."))
+        return redirect(reverse("audit:browser"))
+    export = services.audit_export_pdf(actor=request.user, filters=form.to_filters())
+    return redirect(reverse("audit:export_detail", args=[export.pk]))
+
+
+@compliance_required
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    export = AuditExport.objects.select_related("document", "requested_by").filter(pk=pk).first()
+    if export is None:
+        raise Http404
+    template = "audit/_export_status.html" if request.htmx else "audit/export_detail.html"
+    return render(request, template, {"export": export, "doc": export.document})
+
+
+@compliance_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.http import FileResponse
+
+    export = AuditExport.objects.select_related("document").filter(pk=pk).first()
+    doc: ArchivedDocument | None = export.document if export else None
+    if doc is None or not doc.file:
+        raise Http404
+    services.audit_log(
+        actor=request.user,
+        action="download",
+        obj=doc,
+        client_id=doc.client_id,
+        reason="Audit export downloaded",
+    )
+    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.file.name.rsplit("/", 1)[-1])
+
+
+@compliance_required
+def retention(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "audit/retention.html",
+        {
+            "rules": selectors.retention_rule_list(user=request.user),
+            "holds": selectors.hold_list(user=request.user, active=True)[:100],
+            "released": selectors.hold_list(user=request.user, active=False)[:20],
+            "batches": selectors.disposal_batch_list(user=request.user)[:50],
+            "hold_form": HoldForm(),
+        },
+    )
+
+
+@compliance_required
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = RetentionRule.objects.filter(pk=pk).first()
+    if rule is None:
+        raise Http404
+    form = RetentionRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.retention_rule_update(
+                rule=rule,
+                actor=request.user,
+                years=form.cleaned_data["years"],
+                name=form.cleaned_data["name"],
+                trigger=form.cleaned_data["trigger"],
+                description=form.cleaned_data["description"],
+            )
+            messages.success(request, _("Retention rule saved."))
+            return redirect("audit:retention")
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    return render(request, "audit/rule_edit.html", {"form": form, "rule": rule})
+
+
+@compliance_required
+def hold_create(request: HttpRequest) -> HttpResponse:
+    form = HoldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hold_place(
+                actor=request.user,
+                scope=form.cleaned_data["scope"],
+                reason=form.cleaned_data["reason"],
+                client_id=form.cleaned_data.get("client_id"),
+                record_type=form.cleaned_data.get("record_type") or "",
+                record_ids=form.ids(),
+            )
+            messages.success(request, _("Legal hold placed."))
+            return redirect("audit:retention")
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    return render(request, "audit/hold_form.html", {"form": form})
+
+
+@compliance_required
+@require_POST
+def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+    hold = selectors.hold_list(user=request.user).filter(pk=pk).first()
+    if hold is None:
+        raise Http404
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(_("Give the reason for releasing the hold."))
+        services.hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Legal hold released."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("audit:retention")
+
+
+@compliance_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.disposal_batch_get(user=request.user, pk=pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                services.disposal_approve(batch=batch, actor=request.user, note=form.cleaned_data["note"])
+                messages.success(request, _("Batch approved: records disposed of, certificate requested."))
+            else:
+                services.disposal_reject(batch=batch, actor=request.user, note=form.cleaned_data["note"])
+                messages.success(request, _("Batch rejected."))
+            return redirect("audit:batch_detail", pk=batch.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    items = batch.items.select_related("rule").order_by("record_type", "pk")[:500]
+    return render(request, "audit/batch_detail.html", {"batch": batch, "items": items, "form": form})
+
+
+@compliance_required
+@require_POST
+def batch_propose(request: HttpRequest) -> HttpResponse:
+    try:
+        batches = services.disposal_propose(actor=request.user)
+        if batches:
+            messages.success(request, _("%(n)s disposal batch(es) proposed.") % {"n": len(batches)})
+        else:
+            messages.info(request, _("No records are past retention and free of holds."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("audit:retention")
+
+
+def parse_at(value: str | None) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.datetime.combine(datetime.date.fromisoformat(value), datetime.time.max)
+        except ValueError:
+            return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed

@@ -1,0 +1,283 @@
+"""Audit archive benchmarks (SPEC §5, issue 6).
+
+    createdb -h 127.0.0.1 -U postgres bench_audit   # once
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_audit .venv/bin/python bench/audit_bench.py
+
+Measures, on a PostgreSQL database of its own:
+1. write overhead of auditing on a bulk import of 10,000 clients: plain bulk_create vs
+   simple-history's bulk_create_with_history vs audit.bulk.bulk_create_audited (history + chain);
+2. `audit_verify` over 1,000,000 entries (generated with a valid chain and loaded with COPY);
+3. the audit browser's filtered page (full HTTP request through the middleware) with those entries.
+Options: --entries N (default 1,000,000), --clients N (default 10,000), --skip-generate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client as HttpClient  # noqa: E402
+
+from audit.fields import canonical_json  # noqa: E402
+from audit.models import AuditChainHead, AuditEntry  # noqa: E402
+from audit.services import GENESIS, _chain_digest, audit_verify, content_digest  # noqa: E402
+
+ACTIONS = (
+    ["create"] * 20
+    + ["update"] * 50
+    + ["transition"] * 10
+    + ["login"] * 10
+    + ["reveal", "download", "export"] * 3
+    + ["login_failed"]
+)
+TYPES = [
+    "clients.client",
+    "clients.onboardingcase",
+    "risk.riskassessment",
+    "planning.proposal",
+    "planning.review",
+    "complaints.complaint",
+    "advisory.user",
+    "risk.questionnaireresponse",
+]
+
+
+def median_ms(fn, runs: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), times
+
+
+def generate_entries(n: int, *, actors: list[int], clients: int = 20000) -> float:
+    """Write n entries with a valid chain via COPY (hashes computed exactly as the app does)."""
+    rng = random.Random(42)
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE audit_auditentry, audit_auditchainhead")
+    start = datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC)
+    step = datetime.timedelta(seconds=(3 * 365 * 86400) / n)
+    prev = GENESIS
+    cols = (
+        "sequence,occurred_at,actor_id,actor_label,action,record_type,record_id,record_label,client_id,reason,"
+        "changes,ip_address,user_agent,history_id,content_hash,redacted,prev_hash,hash"
+    )
+    t0 = time.perf_counter()
+    chunk = 100_000
+    raw = connection.connection if connection.connection else None
+    for base in range(0, n, chunk):
+        buf = io.StringIO()
+        for seq in range(base + 1, min(base + chunk, n) + 1):
+            when = start + step * seq
+            actor = rng.choice(actors)
+            action = rng.choice(ACTIONS)
+            rtype = rng.choice(TYPES)
+            rid = str(rng.randint(1, 200000))
+            client = rng.randint(1, clients)
+            label = f"Record {rid}"
+            changes = {
+                "status": ["draft", "submitted"],
+                "amount": [rng.randint(0, 10**6), rng.randint(0, 10**6)],
+            }
+            reason = "Bench change"
+            ip, ua = "10.0.0.1", "bench/1.0"
+            chash = content_digest(label, changes)
+            h = _chain_digest(
+                prev,
+                seq,
+                when,
+                actor,
+                f"user{actor}@example.test",
+                action,
+                rtype,
+                rid,
+                client,
+                reason,
+                ip,
+                ua,
+                None,
+                chash,
+            )
+            row = [
+                str(seq),
+                when.isoformat(),
+                str(actor),
+                f"user{actor}@example.test",
+                action,
+                rtype,
+                rid,
+                label,
+                str(client),
+                reason,
+                canonical_json(changes).replace("\\", "\\\\"),
+                ip,
+                ua,
+                "\\N",
+                chash,
+                "f",
+                prev,
+                h,
+            ]
+            buf.write("\t".join(row) + "\n")
+            prev = h
+        buf.seek(0)
+        connection.ensure_connection()
+        raw = connection.connection
+        with raw.cursor() as cur:
+            cur.copy_expert(f"COPY audit_auditentry ({cols}) FROM STDIN", buf)
+        raw.commit()
+    AuditChainHead.objects.create(id=1, sequence=n, last_hash=prev)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE audit_auditentry")
+    return time.perf_counter() - t0
+
+
+def bench_import(n: int) -> dict:
+    from simple_history.utils import bulk_create_with_history
+
+    from advisory.models import User
+    from advisory.roles import Role
+    from audit.bulk import bulk_create_audited
+    from audit.managers import allow_bulk_writes
+    from clients.models import Client
+
+    advisor, _ = User.objects.get_or_create(
+        email="bench-advisor@example.test", defaults={"full_name": "Bench", "role": Role.ADVISOR}
+    )
+
+    def make(tag: str) -> list:
+        return [
+            Client(
+                file_number=f"B{tag}{i:07d}",
+                name=f"Bench Client {i}",
+                advisor=advisor,
+                email=f"c{i}@example.test",
+                id_number=f"1101011990{i:08d}",
+                phone="13800000000",
+            )
+            for i in range(n)
+        ]
+
+    def wipe() -> None:
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM clients_historicalclient WHERE file_number LIKE 'B%%'")
+            cur.execute("DELETE FROM clients_client WHERE file_number LIKE 'B%%'")
+
+    out = {}
+    for label, fn in [
+        (
+            "plain bulk_create (no history, no audit)",
+            lambda objs: Client.objects.bulk_create(objs, batch_size=1000),
+        ),
+        (
+            "bulk_create_with_history (history only)",
+            lambda objs: bulk_create_with_history(objs, Client, batch_size=1000),
+        ),
+        (
+            "bulk_create_audited (history + hash chain)",
+            lambda objs: bulk_create_audited(objs, actor=advisor, reason="bench import"),
+        ),
+    ]:
+        runs = []
+        for r in range(3):
+            wipe()
+            objs = make(f"{r}")
+            t0 = time.perf_counter()
+            with transaction.atomic(), allow_bulk_writes():
+                fn(objs)
+            runs.append(time.perf_counter() - t0)
+        out[label] = statistics.median(runs)
+        print(f"  {label:<45} median {out[label]:.2f} s  runs {[round(x, 2) for x in runs]}")
+    wipe()
+    return out
+
+
+def bench_browser(runs: int) -> dict:
+    from advisory.models import User
+    from advisory.roles import Role
+
+    officer, _ = User.objects.get_or_create(
+        email="bench-compliance@example.test", defaults={"full_name": "Bench C", "role": Role.COMPLIANCE}
+    )
+    http = HttpClient()
+    http.force_login(officer)
+    last = AuditEntry.objects.order_by("-sequence").values_list("occurred_at", flat=True).first()
+    month_ago = (last - datetime.timedelta(days=30)).date().isoformat()
+    year_ago = (last - datetime.timedelta(days=400)).date().isoformat()
+    year_ago_end = (last - datetime.timedelta(days=370)).date().isoformat()
+    cases = {
+        "no filter (newest page)": "",
+        "client_id": "?client_id=4242",
+        "user (actor_id)": "?actor_id=7",
+        "action=reveal": "?action=reveal",
+        "record_type + action": "?record_type=planning.proposal&action=transition",
+        "action + last 30 days": f"?action=update&date_from={month_ago}",
+        "record_type + a month a year ago": f"?record_type=complaints.complaint&date_from={year_ago}&date_to={year_ago_end}",
+        "user + action + a month a year ago": f"?actor_id=7&action=login&date_from={year_ago}&date_to={year_ago_end}",
+        "client timeline": None,
+    }
+    out = {}
+    for label, query in cases.items():
+        url = "/app/audit/clients/4242/" if query is None else "/app/audit/" + query
+        response = http.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        med, times = median_ms(lambda url=url: http.get(url), runs)
+        out[label] = med
+        print(f"  {label:<40} median {med:7.1f} ms  (p90 {sorted(times)[int(len(times) * 0.9) - 1]:.1f})")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument("--skip-import", action="store_true")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database of your own.")
+    print(f"database: {settings.DATABASES['default']['NAME']}  cpus: {os.cpu_count()}")
+    call_command("migrate", verbosity=0)
+    if not args.skip_import:
+        print(f"\n1. bulk import of {args.clients} clients")
+        res = bench_import(args.clients)
+        plain, hist, audited = res.values()
+        print(
+            f"  ratio history/plain {hist / plain:.2f}×, audited/plain {audited / plain:.2f}×, audited/history {audited / hist:.2f}×"
+        )
+    if not args.skip_generate:
+        print(f"\n   generating {args.entries:,} chained entries with COPY ...")
+        secs = generate_entries(args.entries, actors=list(range(1, 51)))
+        print(f"   generated in {secs:.1f} s")
+    print(f"\n2. audit_verify over {AuditEntry.objects.count():,} entries")
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        result = audit_verify()
+        times.append(time.perf_counter() - t0)
+        print(f"  {result}  {times[-1]:.2f} s")
+    print(f"  median {statistics.median(times):.2f} s")
+    print("\n3. audit browser filtered page (HTTP, 25 runs each)")
+    bench_browser(25)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""Web forms for client files and onboarding. Validation rules live in clients.services; forms
+only parse input."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from advisory.money import Currency
+
+from .models import (
+    AgreementStatus,
+    AssetInterest,
+    BusinessType,
+    ClientKind,
+    ConsentChannel,
+    ConsentKind,
+    DocumentKind,
+    FeeStructure,
+    IdDocumentType,
+    IncomeStability,
+    PlanningNeed,
+    ProductKindExperience,
+    RelationshipKind,
+)
+
+SENSITIVE_FORM_FIELDS = ("id_number", "phone", "address", "bank_account_number")
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ClientForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ClientKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("Email"), required=False)
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    address = forms.CharField(label=_("Address"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    contact_person = forms.CharField(label=_("Contact person (institutions)"), max_length=200, required=False)
+    id_document_type = forms.ChoiceField(
+        label=_("Identity document"), choices=[("", "—"), *IdDocumentType.choices], required=False
+    )
+    id_number = forms.CharField(label=_("Identity number"), max_length=40, required=False)
+    id_issuing_country = forms.CharField(label=_("Issuing country (passports)"), max_length=2, required=False)
+    bank_name = forms.CharField(label=_("Bank"), max_length=120, required=False)
+    bank_account_number = forms.CharField(label=_("Bank account"), max_length=40, required=False)
+    # financial status
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=Currency.choices, initial=settings.FIRM_CURRENCY
+    )
+    monthly_income = forms.DecimalField(
+        label=_("Monthly income"), min_value=0, decimal_places=2, required=False
+    )
+    monthly_expenses = forms.DecimalField(
+        label=_("Monthly expenses"), min_value=0, decimal_places=2, required=False
+    )
+    liquid_reserves = forms.DecimalField(
+        label=_("Liquid reserves"), min_value=0, decimal_places=2, required=False
+    )
+    income_stability = forms.ChoiceField(
+        label=_("Income stability"), choices=[("", "—"), *IncomeStability.choices], required=False
+    )
+    investment_years = forms.IntegerField(label=_("Years of investing"), min_value=0, max_value=80, initial=0)
+    investment_product_kinds = forms.MultipleChoiceField(
+        label=_("Products held before"),
+        choices=ProductKindExperience.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    asset_classes_of_interest = forms.MultipleChoiceField(
+        label=_("Asset classes of interest"),
+        choices=AssetInterest.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    planning_needs = forms.MultipleChoiceField(
+        label=_("Planning needs"),
+        choices=PlanningNeed.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    large_fund_movement_amount = forms.DecimalField(
+        label=_("Largest expected fund movement"), min_value=0, decimal_places=2, initial=0
+    )
+
+    def __init__(self, *args, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        if client is not None:
+            for name in SENSITIVE_FORM_FIELDS:
+                masked = getattr(client, f"masked_{name}")
+                if masked:
+                    self.fields[name].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
+                        "masked": masked
+                    }
+
+    def changes(self) -> dict:
+        """Cleaned data for the service; empty sensitive fields on an edit mean "unchanged"."""
+        data = dict(self.cleaned_data)
+        if self.client is not None:
+            for name in SENSITIVE_FORM_FIELDS:
+                if not data.get(name):
+                    data.pop(name, None)
+            if "id_number" not in data and data.get("id_document_type") == self.client.id_document_type:
+                data.pop("id_document_type", None)
+                data.pop("id_issuing_country", None)
+        data["large_fund_movement_amount"] = data.get("large_fund_movement_amount") or 0
+        data["investment_years"] = data.get("investment_years") or 0
+        return data
+
+    @classmethod
+    def initial_for(cls, client) -> dict:
+        names = [n for n in cls.base_fields if n not in SENSITIVE_FORM_FIELDS]
+        return {n: getattr(client, n) for n in names}
+
+
+class ReassignForm(forms.Form):
+    advisor = forms.ModelChoiceField(label=_("New responsible advisor"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, advisors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["advisor"].queryset = advisors
+
+
+class OnboardingStartForm(forms.Form):
+    is_special = forms.BooleanField(
+        label=_("Special case (complex structure, more review time)"), required=False
+    )
+    special_reason = forms.CharField(label=_("Why special"), max_length=300, required=False)
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    business_type = forms.ChoiceField(
+        label=_("Business type"), choices=[("", "—"), *BusinessType.choices], required=False
+    )
+    note = forms.CharField(label=_("Note / reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    file = forms.FileField(label=_("File (PDF, PNG or JPG)"))
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Consent"), choices=ConsentKind.choices)
+    channel = forms.ChoiceField(label=_("How it was given"), choices=ConsentChannel.choices)
+    version = forms.CharField(label=_("Text version"), max_length=20, initial="2026-01")
+
+
+class AgreementForm(forms.Form):
+    scope = forms.CharField(label=_("Scope of service"), widget=forms.Textarea(attrs={"rows": 3}))
+    fee_structure = forms.ChoiceField(label=_("Fee structure"), choices=FeeStructure.choices)
+    fee_details = forms.CharField(label=_("Fee details"), max_length=300, required=False)
+    starts_on = forms.DateField(label=_("Term starts"), widget=DATE)
+    ends_on = forms.DateField(label=_("Term ends"), widget=DATE, required=False)
+    termination_notice_days = forms.IntegerField(label=_("Notice period (days)"), min_value=0, initial=30)
+    termination_conditions = forms.CharField(
+        label=_("Termination conditions"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    signed_on = forms.DateField(label=_("Signed on"), widget=DATE, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=AgreementStatus.choices, initial=AgreementStatus.ACTIVE
+    )
+
+
+class RelatedPartyForm(forms.Form):
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=RelationshipKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    related_file_number = forms.CharField(
+        label=_("Their client file number, if any"), max_length=20, required=False
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
+
+
+def apply_domain_error(form: forms.Form, exc) -> None:
+    """Show a DomainError on the form: on its field when the form has it, else on top."""
+    placed = False
+    for field, messages in (exc.fields or {}).items():
+        if field in form.fields:
+            for message in messages:
+                form.add_error(field, message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)

@@ -1,0 +1,66 @@
+"""Who may see and change client files and onboarding cases (SPEC §1).
+
+An advisor sees and edits only their own book. Supervisors, risk reviewers, compliance and
+administrators see every client, read-only; supervisors (and administrators) re-assign clients;
+supervisors and compliance officers perform the initial review of onboarding cases.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from advisory.rules import (
+    is_administrator,
+    is_advisor,
+    is_client,
+    is_compliance,
+    is_oversight,
+    is_supervisor,
+    is_workspace_user,
+)
+
+
+def _client_of(obj):
+    if obj is None:
+        return None
+    return obj if hasattr(obj, "file_number") else getattr(obj, "client", None)
+
+
+@rules.predicate
+def is_responsible_advisor(user, obj) -> bool:
+    """The user is the responsible advisor of the client (or of the case's/document's client)."""
+    client = _client_of(obj)
+    return client is not None and bool(user and user.is_authenticated) and client.advisor_id == user.pk
+
+
+@rules.predicate
+def is_own_file(user, obj) -> bool:
+    client = _client_of(obj)
+    return client is not None and bool(user and user.is_authenticated) and client.user_id == user.pk
+
+
+can_view_client = (is_advisor & is_responsible_advisor) | is_oversight
+can_change_client = is_advisor & is_responsible_advisor
+
+rules.add_perm("clients.list_clients", is_workspace_user)
+rules.add_perm("clients.view_client", can_view_client)
+rules.add_perm("clients.add_client", is_advisor)
+rules.add_perm("clients.change_client", can_change_client)
+rules.add_perm("clients.reassign_client", is_supervisor | is_administrator)
+rules.add_perm("clients.reveal_client", can_change_client | is_compliance | is_supervisor)
+rules.add_perm("clients.view_document", can_view_client | (is_client & is_own_file))
+rules.add_perm("clients.upload_document", can_change_client)
+rules.add_perm("clients.view_onboarding", can_view_client)
+rules.add_perm("clients.start_onboarding", can_change_client)
+rules.add_perm("clients.work_onboarding", can_change_client)
+rules.add_perm("clients.review_onboarding", is_supervisor | is_compliance)
+rules.add_perm("clients.view_own_profile", is_client)
+rules.add_perm("clients.give_consent", is_client & is_own_file)
+rules.add_perm("clients.record_consent", can_change_client)
+rules.add_perm("clients.administer", is_administrator)
+
+
+def can(user, perm: str, obj=None) -> bool:
+    """Ask the rule itself. Unlike `user.has_perm`, this does not let superusers through
+    everything: administrators see client files read-only like the other oversight roles."""
+    return bool(user and user.is_authenticated and user.is_active) and rules.has_perm(perm, user, obj)

@@ -1,0 +1,47 @@
+"""Sections other apps add to the client page, without the clients app importing them.
+
+The client page cannot import risk, planning or complaints (they depend on clients). Instead each
+of those apps may provide a module named in SECTION_MODULES with
+
+    def client_sections(*, client, user) -> list[dict]:
+        return [{"title": "Risk profile", "template": "risk/_client_section.html",
+                 "context": {...}}]
+
+The client page renders every section as
+    {% include section.template with ctx=section.context %}
+so a section template reads its data from `ctx`. A module that is not installed is skipped;
+keep each section to a fixed, small number of queries.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+logger = logging.getLogger(__name__)
+
+SECTION_MODULES = ["risk.client_sections", "planning.client_sections", "complaints.client_sections"]
+
+
+def client_sections(*, client, user) -> list[dict]:
+    sections: list[dict] = []
+    for name in SECTION_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        provider = getattr(module, "client_sections", None)
+        if provider is None:
+            continue
+        for section in provider(client=client, user=user) or []:
+            if section and section.get("template"):
+                sections.append(
+                    {
+                        "title": section.get("title", ""),
+                        "template": section["template"],
+                        "context": section.get("context", {}),
+                    }
+                )
+    return sections

@@ -1,0 +1,483 @@
+"""Workspace and portal screens for client files and onboarding (thin: parse, call, render)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from advisory.errors import DomainError
+
+from . import selectors, services
+from .forms import (
+    AgreementForm,
+    ClientForm,
+    ConsentForm,
+    DocumentForm,
+    OnboardingStartForm,
+    ReassignForm,
+    RelatedPartyForm,
+    TransitionForm,
+    apply_domain_error,
+)
+from .models import (
+    BusinessType,
+    ClientKind,
+    ClientStatus,
+    ConsentKind,
+    OnboardingStep,
+    WealthTier,
+)
+from .rules import can
+from .sections import client_sections
+
+PAGE_SIZE = 50
+
+
+def _check(request: HttpRequest, perm: str, obj=None) -> None:
+    if not can(request.user, perm, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def _with_labels(clients: list) -> list:
+    """Resolve choice labels once per page: get_FOO_display() rebuilds the lazy choice dict on
+    every call, which dominated the render time of a 50-row page."""
+    labels = {
+        "kind": {k: str(v) for k, v in ClientKind.choices},
+        "status": {k: str(v) for k, v in ClientStatus.choices},
+        "wealth_tier": {k: str(v) for k, v in WealthTier.choices},
+    }
+    for client in clients:
+        client.kind_label = labels["kind"].get(client.kind, client.kind)
+        client.status_label = labels["status"].get(client.status, client.status)
+        client.tier_label = labels["wealth_tier"].get(client.wealth_tier, "")
+    return clients
+
+
+# -- clients --------------------------------------------------------------------------------------
+@login_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    _check(request, "clients.list_clients")
+    g = request.GET
+    qs = selectors.client_list(
+        user=request.user,
+        search=g.get("q"),
+        status=g.get("status"),
+        kind=g.get("kind"),
+        tier=g.get("tier"),
+        advisor_id=g.get("advisor") if g.get("advisor", "").isdigit() else None,
+        sort=g.get("sort"),
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+    clients = _with_labels(list(page.object_list))
+    return render(
+        request,
+        "clients/list.html",
+        {
+            "page": page,
+            "clients": clients,
+            "statuses": ClientStatus.choices,
+            "kinds": ClientKind.choices,
+            "tiers": WealthTier.choices,
+            "advisors": selectors.advisors() if request.user.is_oversight else None,
+            "can_add": can(request.user, "clients.add_client"),
+            "filtered": any(g.get(k) for k in ("q", "status", "kind", "tier", "advisor")),
+        },
+    )
+
+
+@login_required
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    user = request.user
+    cases = list(client.onboarding_cases.all())
+    return render(
+        request,
+        "clients/detail.html",
+        {
+            "client": client,
+            "consents": services.current_consents(client),
+            "consent_kinds": ConsentKind,
+            "agreements": list(client.agreements.all()),
+            "documents": list(client.documents.all()),
+            "related_parties": list(client.related_parties.all()),
+            "household_members": [m for m in client.household.members.all() if m.pk != client.pk]
+            if client.household
+            else [],
+            "cases": cases,
+            "current_case": cases[0] if cases else None,
+            "sections": client_sections(client=client, user=user),
+            "can_change": can(user, "clients.change_client", client),
+            "can_reassign": can(user, "clients.reassign_client", client),
+            "can_reveal": can(user, "clients.reveal_client", client),
+            "can_start": can(user, "clients.start_onboarding", client) and not any(c.is_open for c in cases),
+            "revealable": services.REVEALABLE,
+            "consent_form": ConsentForm(),
+            "document_form": DocumentForm(),
+            "party_form": RelatedPartyForm(),
+        },
+    )
+
+
+@login_required
+def client_create(request: HttpRequest) -> HttpResponse:
+    _check(request, "clients.add_client")
+    form = ClientForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_create(actor=request.user, data=form.changes())
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Client file %(file)s opened.") % {"file": client.file_number})
+            return redirect("clients:detail", pk=client.pk)
+    return render(request, "clients/form.html", {"form": form, "title": _("New client"), "multipart": False})
+
+
+@login_required
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    _check(request, "clients.change_client", client)
+    form = ClientForm(
+        request.POST if request.method == "POST" else None,
+        client=client,
+        initial=ClientForm.initial_for(client),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_update(client=client, actor=request.user, data=form.changes())
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Client file saved."))
+            return redirect("clients:detail", pk=client.pk)
+    return render(
+        request,
+        "clients/form.html",
+        {"form": form, "title": _("Edit %(c)s") % {"c": client}, "client": client},
+    )
+
+
+@login_required
+def client_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    _check(request, "clients.reassign_client", client)
+    form = ReassignForm(
+        request.POST if request.method == "POST" else None,
+        advisors=selectors.advisors().exclude(pk=client.advisor_id),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_reassign(
+                client=client,
+                actor=request.user,
+                new_advisor=form.cleaned_data["advisor"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Client re-assigned."))
+            return redirect("clients:detail", pk=client.pk)
+    return render(
+        request,
+        "clients/form.html",
+        {"form": form, "title": _("Re-assign %(c)s") % {"c": client}, "client": client},
+    )
+
+
+@login_required
+@require_POST
+def client_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    field = request.POST.get("field", "")
+    try:
+        value = services.client_reveal(client=client, actor=request.user, field=field)
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise PermissionDenied(exc.message)
+        messages.error(request, exc.message)
+        return redirect("clients:detail", pk=client.pk)
+    context = {"client": client, "field": field, "label": services.REVEALABLE[field], "value": value}
+    if getattr(request, "htmx", False):
+        return render(request, "clients/_revealed.html", context)
+    return render(request, "clients/revealed.html", context)
+
+
+@login_required
+def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    _check(request, "clients.change_client", client)
+    agreement = next(iter(client.agreements.all()), None)
+    initial = {f: getattr(agreement, f) for f in AgreementForm.base_fields} if agreement else {}
+    form = AgreementForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_save(
+                client=client, actor=request.user, data=form.cleaned_data, agreement=agreement
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Service agreement saved."))
+            return redirect("clients:detail", pk=client.pk)
+    return render(
+        request,
+        "clients/form.html",
+        {"form": form, "title": _("Service agreement: %(c)s") % {"c": client}, "client": client},
+    )
+
+
+@login_required
+@require_POST
+def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_record(client=client, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Consent recorded."))
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied(exc.message)
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose the consent and how it was given."))
+    return redirect("clients:detail", pk=client.pk)
+
+
+@login_required
+@require_POST
+def related_party_add(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    form = RelatedPartyForm(request.POST)
+    if form.is_valid():
+        related = None
+        number = form.cleaned_data["related_file_number"].strip().upper()
+        if number:
+            related = selectors.client_list(user=request.user).filter(file_number=number).first()
+            if related is None:
+                messages.error(request, _("No client file %(n)s in your book.") % {"n": number})
+                return redirect("clients:detail", pk=client.pk)
+        try:
+            services.related_party_add(
+                client=client,
+                actor=request.user,
+                relationship=form.cleaned_data["relationship"],
+                name=form.cleaned_data["name"],
+                related_client=related,
+                notes=form.cleaned_data["notes"],
+            )
+            messages.success(request, _("Related party added."))
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied(exc.message)
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Enter the relationship and name."))
+    return redirect("clients:detail", pk=client.pk)
+
+
+@login_required
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    _check(request, "clients.upload_document", client)
+    form = DocumentForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_upload(
+                client=client,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Document uploaded."))
+            return redirect("clients:detail", pk=client.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "clients/form.html",
+        {
+            "form": form,
+            "title": _("Upload a document: %(c)s") % {"c": client},
+            "client": client,
+            "multipart": True,
+        },
+        status=status,
+    )
+
+
+def _file_response(request: HttpRequest, document) -> FileResponse:
+    try:
+        handle = services.document_download(document=document, actor=request.user)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message)
+    except FileNotFoundError:
+        raise Http404("The stored file is missing.")
+    ext = document.content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{document.client.file_number}-{document.pk}.{ext}",
+        content_type=document.content_type,
+    )
+
+
+@login_required
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    return _file_response(request, selectors.document_get(user=request.user, pk=pk))
+
+
+# -- onboarding -----------------------------------------------------------------------------------
+@login_required
+def onboarding_list(request: HttpRequest) -> HttpResponse:
+    _check(request, "clients.list_clients")
+    g = request.GET
+    step = g.get("step") if g.get("step") in OnboardingStep.values else None
+    qs = selectors.onboarding_case_list(
+        user=request.user, step=step, overdue=g.get("overdue") == "1", open_only=not step, search=g.get("q")
+    )
+    if not step:
+        qs = qs.order_by("review_deadline", "-created_at", "-id")
+    page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+    return render(
+        request,
+        "clients/onboarding_list.html",
+        {
+            "page": page,
+            "cases": page.object_list,
+            "steps": OnboardingStep.choices,
+            "step": step,
+            "now": services.now(),
+        },
+    )
+
+
+@login_required
+def onboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    _check(request, "clients.start_onboarding", client)
+    form = OnboardingStartForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.onboarding_start(client=client, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Onboarding case %(n)s opened.") % {"n": case.acceptance_number})
+            return redirect("clients:onboarding_detail", pk=case.pk)
+    return render(
+        request,
+        "clients/form.html",
+        {"form": form, "title": _("Start onboarding: %(c)s") % {"c": client}, "client": client},
+    )
+
+
+STEP_ORDER = [
+    OnboardingStep.IDENTITY_VERIFICATION,
+    OnboardingStep.BUSINESS_TYPE,
+    OnboardingStep.INFORMATION_COLLECTION,
+    OnboardingStep.INITIAL_REVIEW,
+    OnboardingStep.REGISTERED,
+]
+
+
+@login_required
+def onboarding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.onboarding_case_get(user=request.user, pk=pk)
+    return _render_case(request, case, TransitionForm())
+
+
+def _render_case(request: HttpRequest, case, form: TransitionForm, status: int = 200) -> HttpResponse:
+    current = STEP_ORDER.index(case.step) if case.step in STEP_ORDER else -1
+    steps = [
+        {"value": s.value, "label": s.label, "done": i < current, "current": i == current}
+        for i, s in enumerate(STEP_ORDER)
+    ]
+    actions = [(a, services.ACTION_LABELS[a]) for a in services.allowed_actions(case=case, user=request.user)]
+    return render(
+        request,
+        "clients/onboarding_detail.html",
+        {
+            "case": case,
+            "client": case.client,
+            "steps": steps,
+            "actions": actions,
+            "form": form,
+            "business_types": BusinessType.choices,
+            "consents": services.current_consents(case.client),
+            "now": services.now(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def onboarding_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.onboarding_case_get(user=request.user, pk=pk)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.onboarding_transition(
+                case=case,
+                action=form.cleaned_data["action"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                business_type=form.cleaned_data["business_type"] or None,
+            )
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied(exc.message)
+            apply_domain_error(form, exc)
+            case = selectors.onboarding_case_get(user=request.user, pk=pk)
+            return _render_case(request, case, form, status=400)
+        messages.success(request, services.ACTION_LABELS.get(form.cleaned_data["action"], _("Saved.")))
+    return redirect("clients:onboarding_detail", pk=case.pk)
+
+
+# -- portal ---------------------------------------------------------------------------------------
+@login_required
+def portal_profile(request: HttpRequest) -> HttpResponse:
+    _check(request, "clients.view_own_profile")
+    client = selectors.client_for_portal(user=request.user)
+    return render(
+        request,
+        "clients/portal_profile.html",
+        {
+            "client": client,
+            "consents": services.current_consents(client) if client else {},
+            "documents": list(client.documents.all()) if client else [],
+            "agreement": next(iter(client.agreements.all()), None) if client else None,
+            "consent_kinds": ConsentKind.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def portal_consent(request: HttpRequest) -> HttpResponse:
+    client = selectors.client_for_portal(user=request.user)
+    if client is None:
+        raise Http404("No client file")
+    kind = request.POST.get("kind", "")
+    try:
+        services.consent_record(client=client, actor=request.user, kind=kind, channel="portal")
+        messages.success(request, _("Thank you. Your confirmation was recorded."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("clients_portal:profile")
+
+
+@login_required
+def portal_document_download(request: HttpRequest, pk: int) -> FileResponse:
+    return _file_response(request, selectors.client_documents_for_portal(user=request.user, pk=pk))

@@ -1,0 +1,112 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from advisory.history import audited_save
+
+from . import services
+from .models import (
+    Complaint,
+    ComplaintEscalation,
+    ComplaintEvent,
+    ComplaintSettings,
+    RectificationMeasure,
+    SatisfactionSurvey,
+    SLAPolicy,
+    ViolationCase,
+)
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "name", "is_default", "ack_business_hours", "urgent_days", "high_days", "normal_days", "low_days",
+        "warning_percent", "compliance_percent", "autoclose_days",
+    )  # fmt: skip
+
+    def save_model(self, request, obj, form, change) -> None:
+        audited_save(obj, actor=request.user, reason="SLA policy edited in admin")
+        if change:
+            # Open tickets under this policy get new deadlines; their pause time is kept.
+            services.sla_policy_apply(policy=obj, actor=request.user)
+
+
+@admin.register(ComplaintSettings)
+class ComplaintSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "assign_to_advisor", "complaints_team_user")
+
+    def save_model(self, request, obj, form, change) -> None:
+        audited_save(obj, actor=request.user, reason="complaint routing edited in admin")
+
+
+class EventInline(admin.TabularInline):
+    model = ComplaintEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "from_state", "to_state", "actor", "body", "is_internal", "created_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EscalationInline(admin.TabularInline):
+    model = ComplaintEscalation
+    extra = 0
+    can_delete = False
+    readonly_fields = ("level", "threshold_at", "escalated_at", "recipients", "notified")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(SimpleHistoryAdmin):
+    """Read-mostly: state, deadlines and escalations change only through the services."""
+
+    list_display = (
+        "number",
+        "client",
+        "state",
+        "priority",
+        "channel",
+        "category",
+        "assignee",
+        "received_at",
+        "resolve_due_at",
+    )
+    list_filter = ("state", "priority", "channel", "category", "resolution_breached")
+    search_fields = ("number", "subject", "client__name")
+    list_select_related = ("client", "assignee")
+    raw_id_fields = ("client", "assignee", "filed_by")
+    readonly_fields = tuple(
+        f.name
+        for f in Complaint._meta.concrete_fields
+        if f.name not in ("subject", "description", "category")
+    )
+    inlines = [EventInline, EscalationInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        audited_save(obj, actor=request.user, reason="complaint edited in admin")
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(SimpleHistoryAdmin):
+    list_display = ("complaint", "client", "sent_at", "answered_at", "csat", "nps")
+    readonly_fields = ("complaint", "client", "sent_at", "answered_at", "csat", "nps", "comment")
+
+
+class MeasureInline(admin.TabularInline):
+    model = RectificationMeasure
+    extra = 0
+    raw_id_fields = ("owner",)
+
+
+@admin.register(ViolationCase)
+class ViolationCaseAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "complaint", "staff_member", "stage", "accountability_action", "opened_at")
+    list_filter = ("stage", "accountability_action")
+    raw_id_fields = ("complaint", "client", "staff_member", "opened_by")
+    readonly_fields = ("stage", "opened_at", "closed_at")
+    inlines = [MeasureInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        audited_save(obj, actor=request.user, reason="violation case edited in admin")

@@ -1,0 +1,249 @@
+"""Demo complaints: ~30 tickets over the last 12 months in every state, some about to breach,
+some breached and escalated, closed ones with survey answers, and one violation case."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from advisory.calendar import firm_calendar
+from advisory.clock import now
+from advisory.history import audited_save
+from advisory.roles import Role
+
+from . import services
+from .models import Category, Channel, Complaint, ComplaintEvent, Priority, State
+
+SUBJECTS = [
+    ("Management fee charged twice", Category.FEES),
+    ("Advisor was impatient on the phone", Category.SERVICE_ATTITUDE),
+    ("Risk of the bond fund was not explained", Category.INFORMATION_DISCLOSURE),
+    ("Switch order executed on the wrong day", Category.IMPROPER_OPERATION),
+    ("My address was sent to another client", Category.PRIVACY_BREACH),
+    ("Product lost 18% although sold as low risk", Category.MIS_SELLING),
+    ("Could not reach anyone for a week", Category.OTHER),
+]
+CHANNELS = [
+    Channel.PORTAL,
+    Channel.PHONE,
+    Channel.EMAIL,
+    Channel.IN_PERSON,
+    Channel.LETTER,
+    Channel.APP_SOCIAL,
+]
+PRIORITIES = [Priority.NORMAL, Priority.NORMAL, Priority.HIGH, Priority.LOW, Priority.URGENT]
+
+
+def _backdate(
+    c: Complaint,
+    *,
+    received: datetime.datetime,
+    ack_h: float,
+    resolve_days: float | None,
+    close_days: float | None,
+) -> None:
+    """Move a finished demo ticket's timestamps into the past so the dashboard has trends."""
+    cal = firm_calendar()
+    c.acknowledged_at = cal.add_business_hours(received, ack_h)
+    c.first_response_at = c.acknowledged_at
+    c.ack_breached = c.acknowledged_at > c.ack_due_at
+    if resolve_days is not None and c.resolved_at:
+        c.resolved_at = cal.add_business_hours(received, resolve_days * 8)
+        c.resolution_breached = c.resolved_at > c.resolve_due_at
+    if close_days is not None and c.closed_at:
+        c.closed_at = c.resolved_at + datetime.timedelta(days=close_days)
+        c.client_confirmed_at = c.closed_at if close_days < 7 else None
+    audited_save(c, actor=None, reason="demo data: backdated")
+    when = {
+        State.ACKNOWLEDGED: c.acknowledged_at,
+        State.INVESTIGATING: c.acknowledged_at + datetime.timedelta(hours=1),
+        State.RESOLVED: c.resolved_at,
+        State.CLOSED: c.closed_at,
+    }
+    for event in ComplaintEvent.objects.filter(complaint=c, created_at__gt=received):
+        event.created_at = when.get(event.to_state) or c.resolved_at or c.acknowledged_at
+        event.save(update_fields=["created_at"])
+    survey = getattr(c, "survey", None) if hasattr(c, "survey") else None
+    if survey is not None and c.closed_at:
+        survey.sent_at = c.closed_at
+        if survey.answered_at:
+            survey.answered_at = c.closed_at + datetime.timedelta(days=1)
+        audited_save(survey, actor=None, reason="demo data: backdated")
+
+
+def seed(ctx: dict) -> None:
+    clients = ctx.get("clients") or []
+    if not clients:
+        out = ctx.get("stdout")
+        if out:
+            out.write("  complaints: no demo clients, skipped")
+        return
+    users = ctx.get("users", {})
+    supervisor = users.get(Role.SUPERVISOR)
+    compliance = users.get(Role.COMPLIANCE)
+    advisor = ctx.get("advisor")
+    demo_client = ctx.get("demo_client") or clients[0]
+    if Complaint.objects.filter(subject__startswith="[demo]").exists():
+        ctx["complaints"] = list(Complaint.objects.filter(subject__startswith="[demo]"))
+        return
+    services.default_policy()
+    rng = random.Random(2026)
+    stamp = now()
+    made: list[Complaint] = []
+
+    def file(i: int, received: datetime.datetime, client, priority=None) -> Complaint:
+        subject, category = SUBJECTS[i % len(SUBJECTS)]
+        channel = CHANNELS[i % len(CHANNELS)]
+        actor = client.user if channel == Channel.PORTAL and client.user_id else (client.advisor or advisor)
+        c = services.complaint_file(
+            actor=actor,
+            client=client,
+            channel=channel,
+            category=category,
+            priority=priority or PRIORITIES[i % len(PRIORITIES)],
+            subject=f"[demo] {subject}",
+            description=f"{subject}. The client asks for an explanation and a correction.",
+            received_at=received,
+        )
+        made.append(c)
+        return c
+
+    def staff_of(c: Complaint):
+        return c.assignee or advisor
+
+    # 1) 20 finished tickets spread over the last 12 months (trends for the dashboard)
+    for i in range(20):
+        received = stamp - datetime.timedelta(days=360 - i * 17, hours=rng.randint(0, 6))
+        client = clients[i % len(clients)]
+        c = file(i, received, client)
+        actor = staff_of(c)
+        c = services.complaint_act(
+            complaint=c, actor=actor, action="acknowledge", note="Received, we are looking into it."
+        )
+        c = services.complaint_act(complaint=c, actor=actor, action="investigate")
+        c = services.complaint_resolve(
+            complaint=c,
+            actor=actor,
+            root_cause=rng.choice(
+                ["Billing run error", "Missing risk disclosure", "Staff behaviour", "System outage"]
+            ),
+            resolution_answer="We corrected the error and apologise for the inconvenience.",
+            remedy_apology=True,
+            compensation_amount=Decimal(rng.choice([0, 0, 100, 250, 800])),
+        )
+        closed = i % 5 != 4
+        if closed:
+            user = c.client.user if c.client.user_id else None
+            c = services.complaint_transition(
+                complaint=c,
+                actor=user,
+                to_state=State.CLOSED,
+                note="Confirmed by the client." if user else "Closed.",
+            )
+            if c.client.user_id:
+                services.survey_answer(
+                    survey=c.survey,
+                    actor=c.client.user,
+                    csat=rng.choice([3, 4, 4, 5, 5]),
+                    nps=rng.choice([6, 8, 9, 10, 10]),
+                )
+        c.refresh_from_db()
+        _backdate(
+            c,
+            received=received,
+            ack_h=rng.choice([2, 5, 12, 30]),
+            resolve_days=rng.choice([3, 6, 9, 14]),
+            close_days=2 if closed else None,
+        )
+
+    # 2) open tickets in every state, some close to breach and some breached
+    firm_calendar()
+    recent = [
+        (State.RECEIVED, 0.2, Priority.NORMAL),
+        (State.RECEIVED, 4, Priority.URGENT),  # breached: escalated up to compliance
+        (State.ACKNOWLEDGED, 1, Priority.HIGH),
+        (State.INVESTIGATING, 4, Priority.HIGH),  # past 75%: warning to the assignee
+        (State.INVESTIGATING, 6, Priority.HIGH),  # breached: supervisor
+        (State.INVESTIGATING, 2, Priority.LOW),
+        (State.WAITING_ON_CLIENT, 3, Priority.NORMAL),
+        (State.RESOLVED, 5, Priority.NORMAL),
+        (State.INVESTIGATING, 1.8, Priority.URGENT),  # about to breach
+        (State.ACKNOWLEDGED, 0.5, Priority.LOW),
+    ]
+    path = {
+        State.RECEIVED: [],
+        State.ACKNOWLEDGED: ["acknowledge"],
+        State.INVESTIGATING: ["acknowledge", "investigate"],
+        State.WAITING_ON_CLIENT: ["acknowledge", "investigate", "wait_on_client"],
+        State.RESOLVED: ["acknowledge", "investigate"],
+    }
+    for j, (state, days_ago, priority) in enumerate(recent):
+        received = stamp - datetime.timedelta(hours=days_ago * 24)
+        client = demo_client if j < 3 else clients[(j + 3) % len(clients)]
+        c = file(20 + j, received, client, priority=priority)
+        actor = staff_of(c)
+        for action in path[state]:
+            c = services.complaint_act(
+                complaint=c,
+                actor=actor,
+                action=action,
+                note="Please send the March statement." if action == "wait_on_client" else "",
+            )
+        if state == State.RESOLVED:
+            c = services.complaint_resolve(
+                complaint=c,
+                actor=actor,
+                root_cause="Fee table out of date",
+                resolution_answer="Refunded the difference.",
+            )
+        if j == 0:
+            services.complaint_reply(
+                complaint=c, actor=actor, body="Client is a VIP; handle with care.", internal=True
+            )
+    services.complaint_escalation_sweep()
+
+    # 3) one violation case with measures
+    if supervisor and compliance and advisor:
+        rude = next(c for c in made if c.category == Category.SERVICE_ATTITUDE)
+        case = services.violation_open(
+            complaint=rude,
+            actor=compliance,
+            staff_member=rude.client.advisor or advisor,
+            summary="Raised voice at the client during a call.",
+        )
+        services.violation_update(
+            case=case, actor=compliance, verification_notes="Call recording reviewed; complaint credible."
+        )
+        case = services.violation_advance(case=case, actor=compliance)
+        services.violation_update(
+            case=case, actor=compliance, investigation_notes="Interviewed the advisor and the client."
+        )
+        case = services.violation_advance(case=case, actor=compliance)
+        services.violation_update(
+            case=case, actor=supervisor, finding="Unprofessional conduct confirmed.", substantiated=True
+        )
+        case = services.violation_advance(case=case, actor=supervisor)
+        services.violation_update(
+            case=case,
+            actor=supervisor,
+            accountability_action="written_warning",
+            action_notes="Written warning on file.",
+        )
+        case = services.violation_advance(case=case, actor=supervisor)
+        today = ctx.get("today") or stamp.date()
+        services.measure_add(
+            case=case,
+            actor=supervisor,
+            description="Complaint-handling training",
+            owner=case.staff_member,
+            due_on=today + datetime.timedelta(days=30),
+        )
+        services.measure_add(
+            case=case,
+            actor=supervisor,
+            description="Supervisor listens to 5 calls",
+            owner=supervisor,
+            due_on=today + datetime.timedelta(days=45),
+        )
+    ctx["complaints"] = made

@@ -1,0 +1,98 @@
+"""SLA arithmetic for complaints (SPEC §4), in business time of the firm calendar.
+
+Decisions (docs/complaints.md):
+- Acknowledgement is due `ack_business_hours` (default 24) *business* hours after receipt,
+  counted in the firm's business hours (09:00-17:00 on working days): 24 h = 3 business days.
+- The resolution budget of N business days is N × the length of a business day, in business
+  seconds from the moment of receipt (received Monday 10:00 with 2 days → Wednesday 10:00).
+- Time spent waiting on the client (and between resolution and a reopen) is paused business
+  time: it is added back to every threshold. It lives in `paused_seconds` on the ticket and is
+  never reset, so changing the policy or the priority keeps it.
+- Thresholds: warning at warning_percent (75%) of the budget, breach at 100%, compliance at
+  compliance_percent (150%).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from advisory.calendar import BusinessCalendar, firm_calendar
+
+from .models import CLOCK_RUNNING_STATES, Complaint, EscalationLevel, SLAPolicy
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    ack_due_at: datetime.datetime
+    warn_at: datetime.datetime
+    resolve_due_at: datetime.datetime
+    compliance_at: datetime.datetime
+
+
+def compute_deadlines(
+    *,
+    received_at: datetime.datetime,
+    priority: str,
+    policy: SLAPolicy,
+    paused_seconds: int = 0,
+    calendar: BusinessCalendar | None = None,
+) -> Deadlines:
+    cal = calendar or firm_calendar()
+    budget = policy.resolution_days(priority) * cal.seconds_per_day
+
+    def at(fraction_percent: int) -> datetime.datetime:
+        return cal.add_business_seconds(received_at, budget * fraction_percent / 100 + paused_seconds)
+
+    return Deadlines(
+        ack_due_at=cal.add_business_seconds(received_at, policy.ack_business_hours * 3600),
+        warn_at=at(policy.warning_percent),
+        resolve_due_at=at(100),
+        compliance_at=at(policy.compliance_percent),
+    )
+
+
+def threshold_for(complaint: Complaint, level: int) -> datetime.datetime | None:
+    return {
+        EscalationLevel.WARNING: complaint.warn_at,
+        EscalationLevel.SUPERVISOR: complaint.resolve_due_at,
+        EscalationLevel.COMPLIANCE: complaint.compliance_at,
+    }.get(level)
+
+
+def next_escalation(complaint: Complaint) -> tuple[datetime.datetime | None, int]:
+    """The next threshold not yet escalated, or (None, 0) when the clock does not run."""
+    if complaint.state not in CLOCK_RUNNING_STATES:
+        return None, EscalationLevel.NONE
+    level = complaint.escalation_level + 1
+    if level > EscalationLevel.COMPLIANCE:
+        return None, EscalationLevel.NONE
+    return threshold_for(complaint, level), level
+
+
+def apply_deadlines(complaint: Complaint, *, calendar: BusinessCalendar | None = None) -> Complaint:
+    """Set the stored deadlines and the next escalation instant from the ticket's policy,
+    priority and accumulated pause (does not save)."""
+    d = compute_deadlines(
+        received_at=complaint.received_at,
+        priority=complaint.priority,
+        policy=complaint.policy,
+        paused_seconds=complaint.paused_seconds,
+        calendar=calendar,
+    )
+    complaint.ack_due_at = d.ack_due_at
+    complaint.warn_at = d.warn_at
+    complaint.resolve_due_at = d.resolve_due_at
+    complaint.compliance_at = d.compliance_at
+    refresh_next_escalation(complaint)
+    return complaint
+
+
+def refresh_next_escalation(complaint: Complaint) -> None:
+    complaint.next_escalation_at, complaint.next_escalation_level = next_escalation(complaint)
+
+
+def paused_span(
+    start: datetime.datetime, end: datetime.datetime, calendar: BusinessCalendar | None = None
+) -> int:
+    return (calendar or firm_calendar()).business_seconds_between(start, end)

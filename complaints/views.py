@@ -1,0 +1,522 @@
+"""Workspace and portal screens for complaints (thin: parse, call a service or selector, render)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from advisory.clock import now
+from advisory.errors import DomainError, NotFound
+from advisory.roles import Role
+
+from . import selectors, services
+from .forms import (
+    ClientReplyForm,
+    MeasureForm,
+    MeasureStatusForm,
+    PortalComplaintForm,
+    PriorityForm,
+    QueueFilterForm,
+    ReassignForm,
+    ReplyForm,
+    ResolutionForm,
+    StaffComplaintForm,
+    SurveyForm,
+    TransitionForm,
+    ViolationOpenForm,
+    ViolationUpdateForm,
+)
+from .models import OPEN_STATES, Channel, Priority, RectificationMeasure, State
+
+PAGE_SIZE = 25
+COUNT_CAP = 5000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: an exact COUNT(*) over a 200,000-ticket queue costs more
+    than the page itself. Past the cap the queue says "5000+" and asks to filter."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
+
+
+def _forbid(perm: str, request: HttpRequest, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied(_("You do not have access to this page."))
+
+
+def _get_or_404(fn, **kwargs):
+    from django.http import Http404
+
+    try:
+        return fn(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _form_errors(form, exc: DomainError) -> None:
+    if exc.fields:
+        for field, msgs in exc.fields.items():
+            for msg in msgs:
+                form.add_error(field if field in form.fields else None, msg)
+    else:
+        form.add_error(None, exc.message)
+
+
+def _files(request: HttpRequest) -> list:
+    return request.FILES.getlist("attachment")
+
+
+def _client_choices(user):
+    from clients.models import Client
+
+    qs = Client.objects.order_by("name")
+    if user.is_advisor:
+        qs = qs.filter(advisor=user)
+    return qs
+
+
+# -- staff queue ---------------------------------------------------------------------------
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    _forbid("complaints.view_queue", request)
+    form = QueueFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    state = data.get("state") or ""
+    qs = selectors.complaint_queue(
+        user=request.user,
+        state=state if state not in ("", "all") else None,
+        open_only=state == "",
+        priority=data.get("priority"),
+        channel=data.get("channel"),
+        category=data.get("category"),
+        assignee=data.get("assignee"),
+        overdue=bool(data.get("overdue")),
+        search=data.get("q"),
+        sort=request.GET.get("sort") or ("due" if state in ("", *OPEN_STATES) else "-received"),
+    )
+    paginator = CappedPaginator(qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    ctx = {
+        "form": form,
+        "page": page,
+        "rows": _queue_rows(page.object_list),
+        "capped": paginator.count > COUNT_CAP,
+        "cap": COUNT_CAP,
+    }
+    return render(request, "complaints/list.html", ctx)
+
+
+def _queue_rows(complaints) -> list[dict]:
+    """Rows for the queue with labels resolved once per page (not per cell in the template)."""
+    labels = {
+        "state": {v: str(label) for v, label in State.choices},
+        "priority": {v: str(label) for v, label in Priority.choices},
+        "channel": {v: str(label) for v, label in Channel.choices},
+    }
+    at = now()
+    url = reverse("complaints:detail", args=[987654321])
+    rows = []
+    for c in complaints:
+        sla = c.sla_status(at)
+        rows.append(
+            {
+                "url": url.replace("987654321", str(c.pk)),
+                "number": c.number,
+                "client": c.client.name,
+                "subject": c.subject if len(c.subject) <= 60 else c.subject[:59] + "…",
+                "channel": labels["channel"].get(c.channel, c.channel),
+                "priority": c.priority,
+                "priority_label": labels["priority"].get(c.priority, c.priority),
+                "state": c.state,
+                "state_label": labels["state"].get(c.state, c.state),
+                "assignee": c.assignee.full_name if c.assignee_id else "—",
+                "received": f"{timezone.localtime(c.received_at):%Y-%m-%d %H:%M}",
+                "due": f"{timezone.localtime(c.resolve_due_at):%Y-%m-%d %H:%M}",
+                "tone": sla["tone"],
+                "sla": str(sla["label"]),
+            }
+        )
+    return rows
+
+
+@login_required
+def complaint_create(request: HttpRequest) -> HttpResponse:
+    _forbid("complaints.view_queue", request)
+    if request.user.role == Role.RISK_REVIEWER:
+        raise PermissionDenied(_("Risk reviewers have read-only access to complaints."))
+    clients = _client_choices(request.user)
+    form = StaffComplaintForm(
+        request.POST or None,
+        request.FILES or None,
+        clients=clients,
+        initial={"client": request.GET.get("client")},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            complaint = services.complaint_file(
+                actor=request.user,
+                client=d["client"],
+                channel=d["channel"],
+                category=d["category"],
+                priority=d["priority"],
+                subject=d["subject"],
+                description=d["description"],
+                received_at=d.get("received_at"),
+                attachments=_files(request),
+            )
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Complaint %(n)s logged.") % {"n": complaint.number})
+            return redirect("complaints:detail", pk=complaint.pk)
+    return render(request, "complaints/create.html", {"form": form})
+
+
+@login_required
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _get_or_404(selectors.complaint_get_for_staff, user=request.user, pk=pk)
+    _forbid("complaints.view_complaint", request, complaint)
+    can_act = request.user.has_perm("complaints.act_on_complaint", complaint)
+    staff = selectors.assignable_staff()
+    ctx = {
+        "complaint": complaint,
+        "sla": complaint.sla_status(),
+        "timeline": selectors.complaint_timeline(complaint=complaint, include_internal=True),
+        "attachments": selectors.complaint_attachments(complaint=complaint, include_internal=True),
+        "escalations": complaint.escalations.all(),
+        "can_act": can_act,
+        "actions": [a for a in services.allowed_actions(complaint) if a != "resolve"] if can_act else [],
+        "can_resolve": can_act and complaint.state == State.INVESTIGATING,
+        "reply_form": ReplyForm(),
+        "reassign_form": ReassignForm(staff=staff, initial={"assignee": complaint.assignee_id}),
+        "priority_form": PriorityForm(initial={"priority": complaint.priority}),
+        "resolution_form": ResolutionForm(
+            initial={
+                "compensation_currency": complaint.compensation_currency,
+                "root_cause": complaint.root_cause,
+            }
+        ),
+        "can_violate": request.user.has_perm("complaints.manage_violation"),
+        "violation_form": ViolationOpenForm(
+            staff=staff, initial={"staff_member": complaint.client.advisor_id}
+        ),
+        "violations": complaint.violation_cases.all()
+        if request.user.has_perm("complaints.view_violation")
+        else [],
+        "survey": getattr(complaint, "survey", None) if hasattr(complaint, "survey") else None,
+    }
+    return render(request, "complaints/detail.html", ctx)
+
+
+def _staff_post(request: HttpRequest, pk: int):
+    complaint = _get_or_404(selectors.complaint_get_for_staff, user=request.user, pk=pk)
+    return complaint
+
+
+@login_required
+@require_POST
+def complaint_action(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _staff_post(request, pk)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_act(
+                complaint=complaint,
+                actor=request.user,
+                action=form.cleaned_data["action"],
+                note=form.cleaned_data["note"],
+                internal=form.cleaned_data["internal"],
+            )
+            messages.success(request, _("Done."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect("complaints:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def complaint_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _staff_post(request, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.complaint_reply(
+                complaint=complaint,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                internal=form.cleaned_data["internal"],
+                attachments=_files(request),
+            )
+            messages.success(request, _("Saved."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Write a message."))
+    return redirect("complaints:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def complaint_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _staff_post(request, pk)
+    form = ReassignForm(request.POST, staff=selectors.assignable_staff())
+    if form.is_valid():
+        try:
+            services.complaint_reassign(
+                complaint=complaint,
+                actor=request.user,
+                assignee=form.cleaned_data["assignee"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Reassigned."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect("complaints:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def complaint_priority_view(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _staff_post(request, pk)
+    form = PriorityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_change_sla(
+                complaint=complaint,
+                actor=request.user,
+                priority=form.cleaned_data["priority"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Priority changed; deadlines recomputed."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect("complaints:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def complaint_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _staff_post(request, pk)
+    form = ResolutionForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.complaint_resolve(
+                complaint=complaint,
+                actor=request.user,
+                root_cause=d["root_cause"],
+                resolution_answer=d["resolution_answer"],
+                remedy_apology=d["remedy_apology"],
+                compensation_amount=d.get("compensation_amount"),
+                compensation_currency=d["compensation_currency"],
+            )
+            messages.success(request, _("Resolved; the answer was sent to the client."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Fill in the root cause and the answer to the client."))
+    return redirect("complaints:detail", pk=pk)
+
+
+# -- violation cases -----------------------------------------------------------------------
+@login_required
+def violation_list(request: HttpRequest) -> HttpResponse:
+    _forbid("complaints.view_violation", request)
+    qs = selectors.violation_cases(user=request.user, stage=request.GET.get("stage") or None)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "complaints/violation_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def violation_open_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _forbid("complaints.manage_violation", request)
+    complaint = _staff_post(request, pk)
+    form = ViolationOpenForm(request.POST, staff=selectors.assignable_staff())
+    if form.is_valid():
+        try:
+            case = services.violation_open(
+                complaint=complaint,
+                actor=request.user,
+                staff_member=form.cleaned_data["staff_member"],
+                summary=form.cleaned_data["summary"],
+            )
+            return redirect("complaints:violation_detail", pk=case.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose the staff member and describe the misconduct."))
+    return redirect("complaints:detail", pk=pk)
+
+
+@login_required
+def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _forbid("complaints.view_violation", request)
+    case = _get_or_404(selectors.violation_get, user=request.user, pk=pk)
+    staff = selectors.assignable_staff()
+    if request.method == "POST":
+        op = request.POST.get("op")
+        try:
+            if op == "update":
+                form = ViolationUpdateForm(request.POST)
+                if form.is_valid():
+                    fields = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
+                    services.violation_update(case=case, actor=request.user, **fields)
+            elif op == "advance":
+                services.violation_advance(case=case, actor=request.user, note=request.POST.get("note", ""))
+            elif op == "measure":
+                form = MeasureForm(request.POST, staff=staff)
+                if form.is_valid():
+                    services.measure_add(case=case, actor=request.user, **form.cleaned_data)
+                else:
+                    messages.error(request, _("A measure needs a description, an owner and a due date."))
+            elif op == "measure_status":
+                measure = RectificationMeasure.objects.filter(
+                    case=case, pk=request.POST.get("measure")
+                ).first()
+                form = MeasureStatusForm(request.POST)
+                if measure and form.is_valid():
+                    services.measure_set_status(
+                        measure=measure, actor=request.user, status=form.cleaned_data["status"]
+                    )
+            messages.success(request, _("Saved."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("complaints:violation_detail", pk=pk)
+    ctx = {
+        "case": case,
+        "measures": case.measures.select_related("owner"),
+        "update_form": ViolationUpdateForm(
+            initial={f: getattr(case, f) for f in ViolationUpdateForm.base_fields}
+        ),
+        "measure_form": MeasureForm(staff=staff),
+        "measure_statuses": MeasureStatusForm.base_fields["status"].choices,
+    }
+    return render(request, "complaints/violation_detail.html", ctx)
+
+
+# -- portal ----------------------------------------------------------------------------------
+@login_required
+def portal_list(request: HttpRequest) -> HttpResponse:
+    _forbid("complaints.create_portal_complaint", request)
+    page = Paginator(selectors.complaint_list_for_client(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(c, c.sla_status()) for c in page.object_list]
+    return render(request, "complaints/portal_list.html", {"page": page, "rows": rows})
+
+
+@login_required
+def portal_create(request: HttpRequest) -> HttpResponse:
+    _forbid("complaints.create_portal_complaint", request)
+    client = getattr(request.user, "client_file", None)
+    form = PortalComplaintForm(request.POST or None, request.FILES or None)
+    if client is None:
+        messages.error(request, _("Your client file is not set up yet; please call your advisor."))
+    elif request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            complaint = services.complaint_file(
+                actor=request.user,
+                client=client,
+                channel="portal",
+                category=d["category"],
+                subject=d["subject"],
+                description=d["description"],
+                attachments=_files(request),
+            )
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Thank you. Your complaint %(n)s was received.") % {"n": complaint.number}
+            )
+            return redirect("complaints_portal:detail", pk=complaint.pk)
+    return render(request, "complaints/portal_create.html", {"form": form})
+
+
+@login_required
+def portal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
+    survey = getattr(complaint, "survey", None) if hasattr(complaint, "survey") else None
+    ctx = {
+        "complaint": complaint,
+        "sla": complaint.sla_status(),
+        "timeline": selectors.complaint_timeline(complaint=complaint, include_internal=False),
+        "attachments": selectors.complaint_attachments(complaint=complaint, include_internal=False),
+        "reply_form": ClientReplyForm(),
+        "can_reply": complaint.state != State.CLOSED,
+        "can_confirm": complaint.state == State.RESOLVED,
+        "survey": survey,
+        "survey_form": SurveyForm() if survey and not survey.answered_at else None,
+    }
+    return render(request, "complaints/portal_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def portal_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
+    form = ClientReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.complaint_reply(
+                complaint=complaint,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                attachments=_files(request),
+            )
+            messages.success(request, _("Your reply was sent."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Write a message."))
+    return redirect("complaints_portal:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def portal_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
+    try:
+        services.complaint_transition(
+            complaint=complaint,
+            actor=request.user,
+            to_state=State.CLOSED,
+            note=_("The client confirmed the resolution."),
+        )
+        messages.success(request, _("Thank you for confirming. Please tell us how we did."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("complaints_portal:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def portal_survey(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
+    survey = getattr(complaint, "survey", None) if hasattr(complaint, "survey") else None
+    form = SurveyForm(request.POST)
+    if survey is None:
+        messages.error(request, _("There is no survey for this complaint yet."))
+    elif form.is_valid():
+        try:
+            services.survey_answer(survey=survey, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Thank you for your feedback."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose both scores."))
+    return redirect("complaints_portal:detail", pk=pk)

@@ -1,0 +1,19 @@
+"""Planning's Celery tasks: thin, idempotent, one service each."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300, max_retries=3, retry_backoff=True)
+def review_schedule_sweep_task() -> dict:
+    """Beat: open reviews 14 days before they are due and refresh overdue/drift warnings."""
+    from .services import review_schedule_sweep
+
+    counts = review_schedule_sweep()
+    logger.info("review_schedule_sweep_task %s", counts)
+    return counts

@@ -1,0 +1,415 @@
+"""Workspace and portal screens for plans and proposals (thin: parse, call a service or selector,
+render)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from advisory.errors import DomainError
+from advisory.models import DocumentStatus
+
+from . import selectors, services
+from .documents import proposal_context
+from .forms import DecisionForm, GoalForm, LineFormSet, ProposalForm, ReasonForm, ReviewForm, SnapshotForm
+from .models import ProposalStatus
+
+PAGE_SIZE = 25
+
+
+def _require(request: HttpRequest, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def _apply_error(form, exc: DomainError) -> None:
+    placed = False
+    for field, errors in exc.fields.items():
+        if field in form.fields:
+            for e in errors:
+                form.add_error(field, e)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+# --- proposals --------------------------------------------------------------------------------
+
+TAB_LABELS = {
+    "mine": _("My proposals"),
+    "returned": _("Returned to me"),
+    "awaiting_review": _("Awaiting my review"),
+    "awaiting_compliance": _("Awaiting compliance"),
+    "issued": _("Approved / issued"),
+    "closed": _("Closed"),
+    "all": _("All"),
+}
+
+
+def _tabs_for(user) -> list[str]:
+    if user.is_advisor:
+        return ["mine", "returned", "issued", "closed", "all"]
+    if user.role == "risk_reviewer":
+        return ["awaiting_review", "awaiting_compliance", "issued", "all"]
+    if user.role == "compliance":
+        return ["awaiting_compliance", "awaiting_review", "issued", "closed", "all"]
+    return ["awaiting_review", "awaiting_compliance", "issued", "closed", "all"]
+
+
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    tab = request.GET.get("tab") or selectors.default_tab(user)
+    qs = selectors.proposal_list(
+        user=user,
+        tab=tab,
+        search=request.GET.get("q", "").strip(),
+        sort=request.GET.get("sort", ""),
+        status=request.GET.get("status", ""),
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "planning/proposal_list.html",
+        {
+            "page": page,
+            "tab": tab,
+            "tabs": [(t, TAB_LABELS[t]) for t in _tabs_for(user)],
+            "statuses": ProposalStatus.choices,
+            "can_add": user.has_perm("planning.add_proposal"),
+        },
+    )
+
+
+def _lines_from_formset(formset) -> list[tuple]:
+    return [
+        (f.cleaned_data["product"], f.cleaned_data["amount"])
+        for f in formset.forms
+        if f.cleaned_data and f.cleaned_data.get("product") and not f.cleaned_data.get("DELETE")
+    ]
+
+
+def proposal_create(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=client_id)
+    _require(request, "planning.change_plan", client)
+    form = ProposalForm(request.POST if request.method == "POST" else None, client=client)
+    formset = LineFormSet(request.POST if request.method == "POST" else None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "goals"}
+        try:
+            proposal = services.proposal_create(
+                client=client,
+                actor=request.user,
+                lines=_lines_from_formset(formset),
+                goals=form.cleaned_data["goals"],
+                **data,
+            )
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Proposal %(n)s saved; checks ran.") % {"n": proposal.number})
+            return redirect("planning:proposal_detail", pk=proposal.pk)
+    return render(
+        request,
+        "planning/proposal_form.html",
+        {"form": form, "formset": formset, "client": client, "proposal": None},
+    )
+
+
+def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors.proposal_get(user=request.user, pk=pk)
+    _require(request, "planning.change_proposal", proposal)
+    initial_lines = [
+        {"product": line.product, "amount": line.amount}
+        for line in selectors.proposal_lines(proposal=proposal)
+    ]
+    form = ProposalForm(
+        request.POST if request.method == "POST" else None, instance=proposal, client=proposal.client
+    )
+    formset = LineFormSet(
+        request.POST if request.method == "POST" else None, prefix="lines", initial=initial_lines
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "goals"}
+        try:
+            services.proposal_update(
+                proposal=proposal,
+                actor=request.user,
+                lines=_lines_from_formset(formset),
+                goals=form.cleaned_data["goals"],
+                **data,
+            )
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Saved; checks ran again."))
+            return redirect("planning:proposal_detail", pk=proposal.pk)
+    return render(
+        request,
+        "planning/proposal_form.html",
+        {"form": form, "formset": formset, "client": proposal.client, "proposal": proposal},
+    )
+
+
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors.proposal_get(user=request.user, pk=pk)
+    context = proposal_context(proposal)
+    context.update(
+        {
+            "actions": services.allowed_actions(proposal=proposal, user=request.user),
+            "timeline": selectors.proposal_timeline(proposal=proposal),
+            "documents": list(selectors.document_list(user=request.user, subject=proposal)[:20]),
+            "document_kinds": services.DOCUMENT_KINDS.items(),
+            "can_edit": request.user.has_perm("planning.change_proposal", proposal),
+        }
+    )
+    return render(request, "planning/proposal_detail.html", context)
+
+
+def proposal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    proposal = selectors.proposal_get(user=request.user, pk=pk)
+    transition = services.TRANSITIONS.get(action)
+    if transition is None or action in ("accept", "decline"):
+        raise Http404
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_transition(
+                proposal=proposal, action=action, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied(exc.message) from exc
+            _apply_error(form, exc)
+            status = exc.status_code
+            return render(
+                request,
+                "planning/transition_form.html",
+                {"form": form, "proposal": proposal, "transition": transition},
+                status=status,
+            )
+        messages.success(request, _("%(p)s: %(a)s done.") % {"p": proposal.number, "a": transition.label})
+        return redirect("planning:proposal_detail", pk=proposal.pk)
+    return render(
+        request,
+        "planning/transition_form.html",
+        {"form": form, "proposal": proposal, "transition": transition},
+    )
+
+
+@require_POST
+def proposal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors.proposal_get(user=request.user, pk=pk)
+    try:
+        services.proposal_document_request(
+            proposal=proposal,
+            kind=request.POST.get("kind", ""),
+            actor=request.user,
+            language=request.LANGUAGE_CODE,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The report is being generated."))
+    return redirect("planning:proposal_detail", pk=proposal.pk)
+
+
+def document_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx partial polled every second until the document is ready or failed."""
+    document = selectors.document_get(user=request.user, pk=pk)
+    portal = request.user.is_client
+    return render(request, "planning/_document_status.html", {"doc": document, "portal": portal})
+
+
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = selectors.document_get(user=request.user, pk=pk)
+    if document.status != DocumentStatus.READY or not document.file:
+        raise Http404
+    services.document_download_log(document=document, actor=request.user)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
+    )
+
+
+# --- client plan: snapshots and goals ---------------------------------------------------------
+
+
+def client_plan(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=client_id)
+    _require(request, "planning.view_plan", client)
+    snapshots = list(selectors.snapshot_list(client=client)[:12])
+    latest = snapshots[0] if snapshots else None
+    return render(
+        request,
+        "planning/client_plan.html",
+        {
+            "client": client,
+            "snapshots": snapshots,
+            "latest": latest,
+            "figures": services.snapshot_figures(snapshot=latest) if latest else None,
+            "goals": list(selectors.goal_list(client=client)),
+            "proposals": list(selectors.proposal_list(user=request.user, client_id=client.pk)[:20]),
+            "can_edit": request.user.has_perm("planning.change_plan", client),
+        },
+    )
+
+
+def snapshot_create(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=client_id)
+    _require(request, "planning.change_plan", client)
+    latest = selectors.snapshot_list(client=client).first()
+    initial = (
+        {f: getattr(latest, f) for f in services.SNAPSHOT_FIELDS if f not in ("as_of", "notes")}
+        if latest
+        else {}
+    )
+    form = SnapshotForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.snapshot_create(client=client, actor=request.user, data=form.cleaned_data)
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Snapshot recorded."))
+            return redirect("planning:client_plan", client_id=client.pk)
+    return render(
+        request,
+        "planning/simple_form.html",
+        {"form": form, "client": client, "title": _("New financial snapshot")},
+    )
+
+
+def goal_edit(request: HttpRequest, client_id: int, pk: int | None = None) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=client_id)
+    _require(request, "planning.change_plan", client)
+    goal = None
+    if pk is not None:
+        goal = selectors.goal_list(client=client).filter(pk=pk).first()
+        if goal is None:
+            raise Http404
+    form = GoalForm(request.POST if request.method == "POST" else None, instance=goal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_save(client=client, actor=request.user, data=form.cleaned_data, goal=goal)
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Goal saved."))
+            return redirect("planning:client_plan", client_id=client.pk)
+    return render(
+        request,
+        "planning/simple_form.html",
+        {"form": form, "client": client, "title": _("Goal") if goal else _("New goal")},
+    )
+
+
+def model_portfolio_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "planning.view_model_portfolio")
+    return render(
+        request, "planning/model_portfolio_list.html", {"portfolios": list(selectors.model_portfolio_list())}
+    )
+
+
+# --- reviews ----------------------------------------------------------------------------------
+
+
+def review_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.review_list(
+        user=request.user,
+        status=request.GET.get("status", ""),
+        due=request.GET.get("due", ""),
+        search=request.GET.get("q", "").strip(),
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    from advisory.clock import today
+
+    return render(request, "planning/review_list.html", {"page": page, "today": today()})
+
+
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = selectors.review_get(user=request.user, pk=pk)
+    can_record = review.status == "open" and request.user.has_perm("planning.record_review", review.client)
+    initial = services.review_current_values_default(review=review) if review.status == "open" else {}
+    form = (
+        ReviewForm(request.POST if request.method == "POST" else None, initial_values=initial)
+        if can_record
+        else None
+    )
+    preview = None
+    if form is not None:
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.review_record(
+                    review=review,
+                    actor=request.user,
+                    current_values=form.current_values(),
+                    outcome=form.cleaned_data["outcome"],
+                )
+            except DomainError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("Review recorded."))
+                return redirect("planning:review_detail", pk=review.pk)
+        drift, largest, rebalance = services.review_drift(review=review, current_values=initial)
+        preview = {"drift": drift, "max_drift": largest, "rebalance": rebalance}
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request, "planning/review_detail.html", {"review": review, "form": form, "preview": preview}
+    )
+
+
+# --- portal -----------------------------------------------------------------------------------
+
+
+def portal_proposal_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.proposal_list(user=request.user, sort=request.GET.get("sort", ""))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "planning/portal/proposal_list.html", {"page": page})
+
+
+def portal_proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors.proposal_get(user=request.user, pk=pk)
+    _require(request, "planning.view_proposal", proposal)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in ("accept", "decline"):
+            raise Http404
+        if form.is_valid():
+            try:
+                services.proposal_transition(
+                    proposal=proposal,
+                    action=action,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    disclosure_acknowledged=form.cleaned_data["disclosure_acknowledged"],
+                )
+            except DomainError as exc:
+                if exc.status_code == 403:
+                    raise PermissionDenied(exc.message) from exc
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("Thank you: your decision is recorded."))
+                return redirect("planning_portal:proposal_detail", pk=proposal.pk)
+    context = proposal_context(proposal)
+    from .documents import RISK_DISCLOSURE
+
+    context.update(
+        {
+            "form": form,
+            "can_decide": request.user.has_perm("planning.decide_proposal", proposal),
+            "documents": list(selectors.document_list(user=request.user, subject=proposal)[:10]),
+            "risk_disclosure": RISK_DISCLOSURE,
+        }
+    )
+    return render(request, "planning/portal/proposal_detail.html", context)
+
+
+def portal_documents(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.document_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "planning/portal/documents.html", {"page": page})

@@ -1,0 +1,430 @@
+"""API twin of the risk screens (/api/v1/risk/), with the same permissions and scoping:
+an advisor sees only their book's clients, a client only their own file, oversight roles all."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from advisory.clock import today
+from advisory.permissions import IsWorkspaceOrPortalUser, IsWorkspaceUser, RulesPermission
+
+from . import selectors, services
+from .models import (
+    Product,
+    Question,
+    QuestionnaireVersion,
+    QuestionOption,
+    Risk,
+    RiskAssessment,
+    SuitabilityException,
+)
+
+
+def _perm(request, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied()
+
+
+# --- Questionnaires -----------------------------------------------------------------------------------
+
+
+class OptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = QuestionOption
+        fields = ["code", "order", "text", "text_zh", "score", "meaning"]
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    options = OptionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Question
+        fields = ["code", "order", "role", "text", "text_zh", "options"]
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    questionnaire = serializers.CharField(source="questionnaire.code", read_only=True)
+    questions = QuestionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = QuestionnaireVersion
+        fields = [
+            "id", "questionnaire", "number", "status", "title", "title_zh", "introduction",
+            "introduction_zh", "score_bands", "published_at", "questions",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
+    """Questionnaire versions with questions and scored options (staff). `current` is readable by
+    clients too (it is what they answer)."""
+
+    serializer_class = VersionSerializer
+    permission_classes = [IsWorkspaceUser]
+
+    def get_queryset(self):
+        return selectors.version_list().prefetch_related("questions__options")
+
+    def get_permissions(self):
+        if self.action == "current":
+            return [IsWorkspaceOrPortalUser()]
+        return super().get_permissions()
+
+    @extend_schema(responses=VersionSerializer)
+    @action(detail=False, methods=["get"])
+    def current(self, request):
+        version = selectors.current_published_version()
+        if version is None:
+            return Response({"error": {"code": "not_found", "message": "No questionnaire is published.", "fields": {}}},
+                            status=status.HTTP_404_NOT_FOUND)  # fmt: skip
+        return Response(VersionSerializer(selectors.version_with_questions(pk=version.pk)).data)
+
+
+# --- Assessments --------------------------------------------------------------------------------------
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    version_number = serializers.IntegerField(source="version.number", read_only=True)
+    administered_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = RiskAssessment
+        fields = [
+            "id", "client", "client_name", "version", "version_number", "channel", "answers", "score",
+            "willingness_level", "capacity_level", "capacity_notes", "effective_level", "contradictions",
+            "advisor_note", "administered_by", "status", "confirmed_at", "confirmed_by_client_at",
+            "valid_until", "needs_reassessment", "reassessment_reason", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AssessmentCreateSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    answers = serializers.DictField(child=serializers.CharField())
+    advisor_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AnswersSerializer(serializers.Serializer):
+    answers = serializers.DictField(child=serializers.CharField())
+
+
+class NoteSerializer(serializers.Serializer):
+    advisor_note = serializers.CharField()
+
+
+class ConfirmSerializer(serializers.Serializer):
+    client_confirmed = serializers.BooleanField(required=False, default=False)
+
+
+class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """List/retrieve (scoped), create (= answer the current questionnaire), change a draft's
+    answers, add the advisor note, confirm."""
+
+    serializer_class = AssessmentSerializer
+    permission_classes = [IsWorkspaceOrPortalUser, RulesPermission]
+    permission_map = {"list": "risk.list_assessments", "retrieve": "risk.view_assessment"}
+    filterset_fields: list[str] = []
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.assessment_list(
+            user=self.request.user,
+            status=p.get("status") or None,
+            level=p.get("level") or None,
+            search=p.get("search") or None,
+        )
+
+    @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentSerializer})
+    def create(self, request):
+        data = AssessmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client = get_object_or_404(
+            selectors.visible_clients(user=request.user), pk=data.validated_data["client"]
+        )
+        assessment = services.assessment_submit(
+            client=client,
+            actor=request.user,
+            answers=data.validated_data["answers"],
+            advisor_note=data.validated_data["advisor_note"],
+        )
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AnswersSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        assessment = self.get_object()
+        data = AnswersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = services.assessment_answer(
+            assessment=assessment, actor=request.user, answers=data.validated_data["answers"]
+        )
+        return Response(AssessmentSerializer(assessment).data)
+
+    @extend_schema(request=NoteSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def note(self, request, pk=None):
+        assessment = self.get_object()
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = services.assessment_add_note(
+            assessment=assessment, actor=request.user, note=data.validated_data["advisor_note"]
+        )
+        return Response(AssessmentSerializer(assessment).data)
+
+    @extend_schema(request=ConfirmSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        assessment = self.get_object()
+        data = ConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = services.assessment_confirm(
+            assessment=assessment,
+            actor=request.user,
+            client_confirmed=data.validated_data["client_confirmed"],
+        )
+        return Response(AssessmentSerializer(assessment).data)
+
+
+# --- Products and suitability -------------------------------------------------------------------------
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "kind", "risk_rating", "asset_class", "liquidity_days", "is_active"]
+        read_only_fields = fields
+
+
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ProductSerializer
+    permission_classes = [IsWorkspaceUser]
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.product_list(
+            search=p.get("search") or None,
+            rating=p.get("rating") or None,
+            asset_class=p.get("asset_class") or None,
+            kind=p.get("kind") or None,
+        )
+
+
+class SuitabilityResultSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    product = serializers.IntegerField()
+    suitable = serializers.BooleanField()
+    reason = serializers.CharField()
+    exception_possible = serializers.BooleanField()
+    client_level = serializers.CharField(allow_null=True)
+    product_rating = serializers.CharField()
+    is_professional = serializers.BooleanField()
+    profile_expired = serializers.BooleanField()
+    approved_exception = serializers.IntegerField(allow_null=True)
+    checked_on = serializers.DateField()
+
+
+class SuitabilityView(APIView):
+    """GET ?client=<id>&product=<id>: the suitability decision with its reason (SPEC §2)."""
+
+    permission_classes = [IsWorkspaceUser]
+    serializer_class = SuitabilityResultSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("client", int, required=True),
+            OpenApiParameter("product", int, required=True),
+        ],
+        responses=SuitabilityResultSerializer,
+    )
+    def get(self, request):
+        client = get_object_or_404(
+            selectors.visible_clients(user=request.user), pk=request.query_params.get("client") or 0
+        )
+        product = get_object_or_404(Product.objects.all(), pk=request.query_params.get("product") or 0)
+        result = services.suitability_check(client=client, product=product)
+        exc = selectors.approved_exception(client=client, product=product)
+        return Response(
+            {
+                "client": client.pk,
+                "product": product.pk,
+                "suitable": result.suitable,
+                "reason": result.reason,
+                "exception_possible": result.exception_possible,
+                "client_level": result.client_level,
+                "product_rating": result.product_rating,
+                "is_professional": result.is_professional,
+                "profile_expired": result.profile_expired,
+                "approved_exception": exc.pk if exc else None,
+                "checked_on": today(),
+            }
+        )
+
+
+# --- Suitability exceptions ---------------------------------------------------------------------------
+
+
+class ExceptionSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+
+    class Meta:
+        model = SuitabilityException
+        fields = [
+            "id", "client", "client_name", "product", "product_name", "client_level", "product_rating",
+            "client_reason", "warning_text", "status", "requested_by", "client_confirmed_at", "decided_at",
+            "decided_by", "decision_note", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ExceptionCreateSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    product = serializers.IntegerField()
+    client_reason = serializers.CharField()
+    warning_text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ExceptionSerializer
+    permission_classes = [IsWorkspaceOrPortalUser, RulesPermission]
+    permission_map = {"list": "risk.list_assessments", "retrieve": "risk.view_exception"}
+
+    def get_queryset(self):
+        return selectors.exception_list(
+            user=self.request.user, status=self.request.query_params.get("status")
+        )
+
+    @extend_schema(request=ExceptionCreateSerializer, responses={201: ExceptionSerializer})
+    def create(self, request):
+        data = ExceptionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        client = get_object_or_404(selectors.visible_clients(user=request.user), pk=v["client"])
+        product = get_object_or_404(Product.objects.all(), pk=v["product"])
+        exc = services.suitability_exception_request(
+            client=client, product=product, actor=request.user, client_reason=v["client_reason"],
+            warning_text=v["warning_text"],
+        )  # fmt: skip
+        return Response(ExceptionSerializer(exc).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ExceptionSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        exc = services.suitability_exception_client_confirm(exception=self.get_object(), actor=request.user)
+        return Response(ExceptionSerializer(exc).data)
+
+    @extend_schema(request=DecisionSerializer, responses=ExceptionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        exc = services.suitability_exception_approve(
+            exception=self.get_object(), actor=request.user, note=data.validated_data["note"]
+        )
+        return Response(ExceptionSerializer(exc).data)
+
+    @extend_schema(request=DecisionSerializer, responses=ExceptionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        exc = services.suitability_exception_reject(
+            exception=self.get_object(), actor=request.user, note=data.validated_data["note"]
+        )
+        return Response(ExceptionSerializer(exc).data)
+
+    @extend_schema(request=None, responses=ExceptionSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        exc = services.suitability_exception_withdraw(exception=self.get_object(), actor=request.user)
+        return Response(ExceptionSerializer(exc).data)
+
+
+# --- Risk register --------------------------------------------------------------------------------------
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    owner_name = serializers.CharField(source="owner.full_name", read_only=True)
+    score = serializers.IntegerField(read_only=True)
+    review_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Risk
+        fields = [
+            "id", "reference", "title", "description", "category", "probability", "impact", "score", "level",
+            "owner", "owner_name", "response", "controls", "review_date", "review_overdue", "status",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "reference", "level", "score", "created_at", "updated_at"]
+        extra_kwargs = {
+            "probability": {"min_value": 1, "max_value": 5},
+            "impact": {"min_value": 1, "max_value": 5},
+        }
+
+    def get_review_overdue(self, obj: Risk) -> bool:
+        return obj.status != "closed" and obj.review_date < today()
+
+
+class RiskViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = RiskSerializer
+    permission_classes = [IsAuthenticated, RulesPermission]
+    permission_map = {
+        "list": "risk.view_register",
+        "retrieve": "risk.view_register",
+        "heat_map": "risk.view_register",
+        "create": "risk.change_register",
+        "update": "risk.change_register",
+        "partial_update": "risk.change_register",
+    }
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.risk_register_list(
+            category=p.get("category") or None,
+            level=p.get("level") or None,
+            status=p.get("status") or None,
+            overdue=p.get("overdue") in ("1", "true", "yes"),
+            search=p.get("search") or None,
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.risk_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.risk_update(
+            risk=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"], url_path="heat-map")
+    def heat_map(self, request):
+        counts = selectors.register_heat_counts(self.filter_queryset(self.get_queryset()))
+        levels = services.risk_matrix_levels()
+        return Response(
+            {
+                "matrix": [{"max_score": hi, "level": lvl} for hi, lvl in services.risk_matrix()],
+                "cells": [
+                    {"probability": p, "impact": i, "level": levels[(p, i)], "count": counts.get((p, i), 0)}
+                    for p in range(1, 6)
+                    for i in range(1, 6)
+                ],
+            }
+        )

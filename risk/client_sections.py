@@ -1,0 +1,47 @@
+"""The risk section of the client 360° page (rendered by the clients app). ≤ 2 queries."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from advisory.clock import today
+
+from .models import AssessmentStatus, ProfessionalInvestorClassification, RiskAssessment
+
+
+def client_sections(*, client, user) -> list[dict]:
+    if not user.has_perm("risk.view_assessment", client):
+        return []
+    on = today()
+    history = list(
+        RiskAssessment.objects.filter(client=client)
+        .select_related("administered_by")
+        .order_by("-created_at", "-id")[:20]
+    )
+    current = next(
+        (a for a in history if a.status in (AssessmentStatus.CONFIRMED, AssessmentStatus.EXPIRED)), None
+    )
+    professional = [
+        p for p in ProfessionalInvestorClassification.objects.filter(client=client) if p.is_current(on)
+    ]
+    return [
+        {
+            "title": _("Risk profile"),
+            "template": "risk/_client_section.html",
+            "context": {
+                "client": client,
+                "is_staff": user.is_workspace_user,
+                "current": current,
+                "is_expired": bool(
+                    current
+                    and (
+                        current.status == AssessmentStatus.EXPIRED
+                        or (current.valid_until and current.valid_until < on)
+                    )
+                ),
+                "is_professional": bool(professional),
+                "history": history,
+                "can_administer": user.has_perm("risk.administer_assessment", client),
+            },
+        }
+    ]

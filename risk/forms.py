@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AssetClass,
+    ProductRiskRating,
+    QuestionnaireVersion,
+    RiskGrade,
+    RiskRegisterCategory,
+    RiskResponse,
+    RiskStatus,
+)
+
+
+def _zh() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+class AnswersForm(forms.Form):
+    """One radio group per question of a questionnaire version, in the user's language."""
+
+    def __init__(self, *args, version: QuestionnaireVersion, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        zh = _zh()
+        for q in version.questions.all():
+            label = q.text_zh if zh and q.text_zh else q.text
+            self.fields[f"q_{q.code}"] = forms.ChoiceField(
+                label=f"{q.order}. {label}",
+                choices=[(o.code, o.text_zh if zh and o.text_zh else o.text) for o in q.options.all()],
+                widget=forms.RadioSelect,
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {k[2:]: v for k, v in self.cleaned_data.items() if k.startswith("q_")}
+
+
+class AdvisorAnswersForm(AnswersForm):
+    advisor_note = forms.CharField(
+        label=_("Advisor note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the answers contradict each other."),
+    )
+
+
+class NoteForm(forms.Form):
+    advisor_note = forms.CharField(
+        label=_("Advisor note on the contradictions"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AdvisorConfirmForm(forms.Form):
+    client_confirmed = forms.BooleanField(
+        label=_("The client has read the result and confirmed it (signed in person)."), required=True
+    )
+
+
+class ExceptionRequestForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=None, label=_("Product"))
+    client_reason = forms.CharField(label=_("Client's reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    warning_text = forms.CharField(
+        label=_("Special risk warning"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Leave empty to use the standard wording."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from .models import Product
+
+        self.fields["product"].queryset = Product.objects.filter(is_active=True).order_by(
+            "risk_rating", "code"
+        )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))], label=_("Decision")
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProfessionalForm(forms.Form):
+    evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 4}))
+    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    evidence_document = forms.FileField(label=_("Evidence document"), required=False)
+
+
+class ProductFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    rating = forms.ChoiceField(
+        label=_("Rating"), required=False, choices=[("", _("All"))] + ProductRiskRating.choices
+    )
+    asset_class = forms.ChoiceField(
+        label=_("Asset class"), required=False, choices=[("", _("All"))] + AssetClass.choices
+    )
+    kind = forms.CharField(label=_("Type"), required=False)
+
+
+class RiskForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=RiskRegisterCategory.choices)
+    probability = forms.IntegerField(label=_("Probability (1–5)"), min_value=1, max_value=5)
+    impact = forms.IntegerField(label=_("Impact (1–5)"), min_value=1, max_value=5)
+    owner = forms.ModelChoiceField(queryset=None, label=_("Owner"))
+    response = forms.ChoiceField(label=_("Response"), choices=RiskResponse.choices)
+    controls = forms.CharField(label=_("Controls"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    review_date = forms.DateField(label=_("Next review"), widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label=_("Status"), choices=RiskStatus.choices)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from advisory.models import User
+        from advisory.roles import WORKSPACE_ROLES
+
+        self.fields["owner"].queryset = User.objects.filter(role__in=WORKSPACE_ROLES, is_active=True)
+
+
+class RegisterFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("All"))] + RiskRegisterCategory.choices
+    )
+    level = forms.ChoiceField(label=_("Level"), required=False, choices=[("", _("All"))] + RiskGrade.choices)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + RiskStatus.choices
+    )
+    overdue = forms.BooleanField(label=_("Review overdue"), required=False)

@@ -1,0 +1,381 @@
+"""Workspace screens: questionnaires, assessments, products, suitability exceptions, risk register."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from advisory.charts import heat_map
+from advisory.clock import today
+from advisory.errors import DomainError
+
+from . import selectors, services
+from .forms import (
+    AdvisorAnswersForm,
+    AdvisorConfirmForm,
+    DecisionForm,
+    ExceptionRequestForm,
+    NoteForm,
+    ProductFilterForm,
+    ProfessionalForm,
+    RegisterFilterForm,
+    RiskForm,
+)
+from .models import AssessmentStatus, ExceptionStatus, RiskGrade, RiskLevel, SuitabilityException
+
+
+def _check(request: HttpRequest, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _page(request: HttpRequest, qs, per_page: int = 50):
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+def _form_error(form, exc: DomainError) -> None:
+    for name, msgs in exc.fields.items():
+        for msg in msgs:
+            form.add_error(name if name in form.fields else None, msg)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+# --- Questionnaires ---------------------------------------------------------------------------------
+
+
+@login_required
+def questionnaire_list(request: HttpRequest) -> HttpResponse:
+    _check(request, "risk.view_questionnaires")
+    versions = selectors.version_list()
+    return render(request, "risk/questionnaire_list.html", {"versions": versions})
+
+
+@login_required
+def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _check(request, "risk.view_questionnaires")
+    version = selectors.version_with_questions(pk=pk)
+    return render(
+        request, "risk/questionnaire_detail.html", {"version": version, "bands": version.score_bands}
+    )
+
+
+@login_required
+@require_POST
+def questionnaire_new_version(request: HttpRequest, pk: int) -> HttpResponse:
+    _check(request, "risk.manage_questionnaires")
+    version = selectors.version_with_questions(pk=pk)
+    try:
+        new = services.questionnaire_new_version(version=version, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("risk:questionnaire_detail", pk=pk)
+    messages.success(
+        request, _("Draft version %(n)s created; edit it in the admin, then publish.") % {"n": new.number}
+    )
+    return redirect("risk:questionnaire_detail", pk=new.pk)
+
+
+@login_required
+@require_POST
+def questionnaire_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    _check(request, "risk.manage_questionnaires")
+    version = selectors.version_with_questions(pk=pk)
+    try:
+        services.questionnaire_version_publish(version=version, actor=request.user)
+        messages.success(request, _("Version published; it is now frozen."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("risk:questionnaire_detail", pk=pk)
+
+
+# --- Assessments ------------------------------------------------------------------------------------
+
+
+@login_required
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    _check(request, "risk.list_assessments")
+    qs = selectors.assessment_list(
+        user=request.user,
+        status=request.GET.get("status") or None,
+        level=request.GET.get("level") or None,
+        search=request.GET.get("q") or None,
+    )
+    return render(
+        request,
+        "risk/assessment_list.html",
+        {"page": _page(request, qs), "statuses": AssessmentStatus.choices, "levels": RiskLevel.choices},
+    )
+
+
+@login_required
+def assessment_new(request: HttpRequest, client_pk: int) -> HttpResponse:
+    client = get_object_or_404(selectors.visible_clients(user=request.user), pk=client_pk)
+    _check(request, "risk.administer_assessment", client)
+    version = selectors.current_published_version()
+    if version is None:
+        messages.error(request, _("No questionnaire is published yet."))
+        return redirect("risk:assessment_list")
+    version = selectors.version_with_questions(pk=version.pk)
+    form = AdvisorAnswersForm(request.POST or None, version=version)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_submit(
+                client=client,
+                actor=request.user,
+                answers=form.answers(),
+                version=version,
+                advisor_note=form.cleaned_data.get("advisor_note", ""),
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            return redirect("risk:assessment_detail", pk=assessment.pk)
+    return render(request, "risk/assessment_form.html", {"form": form, "client": client, "version": version})
+
+
+@login_required
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get(user=request.user, pk=pk)
+    _check(request, "risk.view_assessment", assessment)
+    note_form = NoteForm(initial={"advisor_note": assessment.advisor_note})
+    confirm_form = AdvisorConfirmForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "note":
+                note_form = NoteForm(request.POST)
+                if note_form.is_valid():
+                    services.assessment_add_note(
+                        assessment=assessment, actor=request.user, note=note_form.cleaned_data["advisor_note"]
+                    )
+                    messages.success(request, _("Note saved."))
+                    return redirect("risk:assessment_detail", pk=pk)
+            elif action == "confirm":
+                confirm_form = AdvisorConfirmForm(request.POST)
+                if confirm_form.is_valid():
+                    services.assessment_confirm(
+                        assessment=assessment, actor=request.user, client_confirmed=True
+                    )
+                    messages.success(request, _("Assessment confirmed; answers are now locked."))
+                    return redirect("risk:assessment_detail", pk=pk)
+            else:
+                raise PermissionDenied
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied from exc
+            messages.error(request, exc.message)
+    history = selectors.client_assessment_history(client=assessment.client)
+    return render(
+        request,
+        "risk/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "note_form": note_form,
+            "confirm_form": confirm_form,
+            "can_act": request.user.has_perm("risk.note_assessment", assessment),
+            "history": history,
+        },
+    )
+
+
+# --- Products ---------------------------------------------------------------------------------------
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    _check(request, "risk.view_products")
+    form = ProductFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.product_list(
+        search=data.get("q") or None,
+        rating=data.get("rating") or None,
+        asset_class=data.get("asset_class") or None,
+        kind=data.get("kind") or None,
+    )
+    return render(request, "risk/product_list.html", {"form": form, "page": _page(request, qs)})
+
+
+# --- Suitability exceptions -------------------------------------------------------------------------
+
+
+@login_required
+def exception_list(request: HttpRequest) -> HttpResponse:
+    _check(request, "risk.list_assessments")
+    qs = selectors.exception_list(user=request.user, status=request.GET.get("status") or None)
+    return render(
+        request, "risk/exception_list.html", {"page": _page(request, qs), "statuses": ExceptionStatus.choices}
+    )
+
+
+@login_required
+def exception_new(request: HttpRequest, client_pk: int) -> HttpResponse:
+    client = get_object_or_404(selectors.visible_clients(user=request.user), pk=client_pk)
+    _check(request, "risk.request_exception", client)
+    form = ExceptionRequestForm(request.POST or None, initial={"product": request.GET.get("product")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            exc = services.suitability_exception_request(
+                client=client,
+                product=form.cleaned_data["product"],
+                actor=request.user,
+                client_reason=form.cleaned_data["client_reason"],
+                warning_text=form.cleaned_data["warning_text"],
+            )
+        except DomainError as err:
+            _form_error(form, err)
+        else:
+            messages.success(request, _("Exception requested; the client must now confirm the warning."))
+            return redirect("risk:exception_detail", pk=exc.pk)
+    return render(request, "risk/exception_form.html", {"form": form, "client": client})
+
+
+@login_required
+def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    exc: SuitabilityException = get_object_or_404(selectors.exception_list(user=request.user), pk=pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "decide" and form.is_valid():
+                if form.cleaned_data["decision"] == "approve":
+                    services.suitability_exception_approve(
+                        exception=exc, actor=request.user, note=form.cleaned_data["note"]
+                    )
+                else:
+                    services.suitability_exception_reject(
+                        exception=exc, actor=request.user, note=form.cleaned_data["note"]
+                    )
+                return redirect("risk:exception_detail", pk=pk)
+            if action == "confirm_paper":
+                services.suitability_exception_client_confirm(exception=exc, actor=request.user)
+                return redirect("risk:exception_detail", pk=pk)
+            if action == "withdraw":
+                services.suitability_exception_withdraw(exception=exc, actor=request.user)
+                return redirect("risk:exception_detail", pk=pk)
+        except DomainError as err:
+            if err.status_code == 403:
+                raise PermissionDenied from err
+            messages.error(request, err.message)
+    user = request.user
+    return render(
+        request,
+        "risk/exception_detail.html",
+        {
+            "exc": exc,
+            "form": form,
+            "can_decide": user.has_perm("risk.approve_exception", exc)
+            and exc.status == ExceptionStatus.CLIENT_CONFIRMED,
+            "can_confirm_paper": user.has_perm("risk.confirm_exception", exc)
+            and exc.status == ExceptionStatus.REQUESTED,
+            "can_withdraw": user.has_perm("risk.request_exception", exc.client)
+            and exc.status in (ExceptionStatus.REQUESTED, ExceptionStatus.CLIENT_CONFIRMED),
+        },
+    )
+
+
+@login_required
+def professional_new(request: HttpRequest, client_pk: int) -> HttpResponse:
+    client = get_object_or_404(selectors.visible_clients(user=request.user), pk=client_pk)
+    _check(request, "risk.record_professional", client)
+    form = ProfessionalForm(request.POST or None, request.FILES or None, initial={"valid_from": today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.professional_classification_record(
+                client=client,
+                actor=request.user,
+                evidence=form.cleaned_data["evidence"],
+                valid_from=form.cleaned_data["valid_from"],
+                valid_until=form.cleaned_data["valid_until"],
+                document=form.cleaned_data["evidence_document"],
+            )
+        except DomainError as err:
+            _form_error(form, err)
+        else:
+            messages.success(request, _("Professional investor classification recorded."))
+            return redirect("risk:assessment_list")
+    return render(request, "risk/professional_form.html", {"form": form, "client": client})
+
+
+# --- Risk register ----------------------------------------------------------------------------------
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    _check(request, "risk.view_register")
+    form = RegisterFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.risk_register_list(
+        category=data.get("category") or None,
+        level=data.get("level") or None,
+        status=data.get("status") or None,
+        overdue=bool(data.get("overdue")),
+        search=data.get("q") or None,
+    )
+    counts = selectors.register_heat_counts(qs)
+    levels = services.risk_matrix_levels()
+    chart = heat_map(counts, levels)
+    level_counts = [
+        (grade.value, grade.label, sum(n for cell, n in counts.items() if levels.get(cell) == grade.value))
+        for grade in RiskGrade
+    ]
+    return render(
+        request,
+        "risk/register.html",
+        {
+            "form": form,
+            "page": _page(request, qs),
+            "heat_map": chart,
+            "level_counts": level_counts,
+            "today": today(),
+            "matrix": services.risk_matrix(),
+            "grades": RiskGrade,
+            "can_change": request.user.has_perm("risk.change_register"),
+        },
+    )
+
+
+@login_required
+def register_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _check(request, "risk.view_register")
+    risk = get_object_or_404(selectors.risk_register_list(), pk=pk)
+    history = risk.history.select_related("history_user").order_by("-history_date")[:50]
+    return render(
+        request,
+        "risk/register_detail.html",
+        {
+            "risk": risk,
+            "history": history,
+            "today": today(),
+            "can_change": request.user.has_perm("risk.change_register"),
+        },
+    )
+
+
+@login_required
+def register_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _check(request, "risk.change_register")
+    risk = get_object_or_404(selectors.risk_register_list(), pk=pk) if pk else None
+    initial = (
+        {f: getattr(risk, f) for f in services.RISK_FIELDS if f != "owner"} | {"owner": risk.owner_id}
+        if risk
+        else {"owner": request.user.pk}
+    )
+    form = RiskForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if risk:
+                risk = services.risk_update(risk=risk, actor=request.user, **form.cleaned_data)
+            else:
+                risk = services.risk_create(actor=request.user, **form.cleaned_data)
+        except DomainError as err:
+            _form_error(form, err)
+        else:
+            return redirect("risk:register_detail", pk=risk.pk)
+    return render(request, "risk/register_form.html", {"form": form, "risk": risk})

@@ -1,0 +1,187 @@
+"""Escalation sweep (SPEC §4): each level once and only once, through the due index, after
+broker downtime, and with two sweeps racing on PostgreSQL."""
+
+import datetime
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+
+from advisory.models import Notification
+from audit.models import AuditAction, AuditEntry
+from complaints import services
+from complaints.models import Complaint, ComplaintEscalation, EscalationLevel
+from complaints.tasks import complaint_escalation_sweep_task
+from tests.complaints.factories import make_client, make_complaint
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture
+def ticket(advisor, compliance_officer):
+    client = make_client(advisor=advisor)
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):  # Monday; urgent = 16 business hours
+        return make_complaint(client=client, priority="urgent")
+
+
+def test_thresholds_are_stored_on_the_ticket(ticket):
+    assert ticket.warn_at == at(2026, 3, 10, 14)  # 12 h
+    assert ticket.resolve_due_at == at(2026, 3, 11, 10)
+    assert ticket.compliance_at == at(2026, 3, 12, 10)  # 24 h
+    assert ticket.next_escalation_at == ticket.warn_at
+    assert ticket.next_escalation_level == EscalationLevel.WARNING
+
+
+def test_nothing_happens_before_the_first_threshold(ticket):
+    with time_machine.travel(at(2026, 3, 10, 13, 59), tick=False):
+        result = services.complaint_escalation_sweep()
+    assert result["escalations"] == 0
+    assert not ComplaintEscalation.objects.exists()
+
+
+def test_each_level_fires_once_and_only_once(
+    ticket, advisor, supervisor, compliance_officer, django_capture_on_commit_callbacks
+):
+    # warning at 75%: to the assignee, once even if the sweep runs again
+    with (
+        time_machine.travel(at(2026, 3, 10, 14, 1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.complaint_escalation_sweep()
+        services.complaint_escalation_sweep()
+    assert list(ComplaintEscalation.objects.values_list("level", flat=True)) == [1]
+    assert Notification.objects.filter(kind="complaint.escalation", recipient=advisor).count() == 1
+    # breach: to the assignee's supervisor
+    with (
+        time_machine.travel(at(2026, 3, 11, 10, 1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        complaint_escalation_sweep_task.delay()
+        complaint_escalation_sweep_task.delay()
+    assert Notification.objects.filter(kind="complaint.escalation", recipient=supervisor).count() == 1
+    # 50% past breach: to compliance
+    with (
+        time_machine.travel(at(2026, 3, 12, 10, 1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.complaint_escalation_sweep()
+        services.complaint_escalation_sweep()
+    assert Notification.objects.filter(kind="complaint.escalation", recipient=compliance_officer).count() == 1
+    assert list(ComplaintEscalation.objects.order_by("level").values_list("level", flat=True)) == [1, 2, 3]
+    ticket.refresh_from_db()
+    assert ticket.escalation_level == 3 and ticket.next_escalation_at is None and ticket.resolution_breached
+    # each escalation is an audit event and an email
+    assert AuditEntry.objects.filter(action=AuditAction.ESCALATION, record_id=str(ticket.pk)).count() == 3
+    assert len([m for m in mail.outbox if ticket.number in m.subject]) == 3
+    assert ticket.escalations.filter(notified=True).count() == 3
+
+
+def test_deadline_passed_while_broker_was_down_is_escalated_on_first_sweep(
+    ticket, supervisor, compliance_officer
+):
+    # given no sweep ran for days (broker down): every threshold has passed
+    with time_machine.travel(at(2026, 3, 16, 9, 30), tick=False):
+        # when the first sweep after the outage runs
+        result = services.complaint_escalation_sweep()
+    # then all levels are recorded once, and only the highest is notified (no stale warnings)
+    assert result["escalations"] == 3
+    assert result["notifications"] == 1
+    assert Notification.objects.filter(kind="complaint.escalation", recipient=compliance_officer).count() == 1
+    assert list(ComplaintEscalation.objects.filter(notified=True).values_list("level", flat=True)) == [3]
+    with time_machine.travel(at(2026, 3, 16, 9, 31), tick=False):
+        assert services.complaint_escalation_sweep()["escalations"] == 0
+
+
+def test_paused_ticket_is_not_escalated(ticket, advisor):
+    with time_machine.travel(at(2026, 3, 9, 11), tick=False):
+        t = services.complaint_act(complaint=ticket, actor=advisor, action="acknowledge")
+        t = services.complaint_act(complaint=t, actor=advisor, action="investigate")
+        services.complaint_act(complaint=t, actor=advisor, action="wait_on_client")
+    with time_machine.travel(at(2026, 3, 20, 10), tick=False):
+        assert services.complaint_escalation_sweep()["escalations"] == 0
+
+
+def test_breach_goes_to_any_supervisor_when_assignee_has_none(supervisor, compliance_officer):
+    from advisory.roles import Role
+    from tests.factories import UserFactory
+
+    lonely = UserFactory(role=Role.ADVISOR, supervisor=None)
+    client = make_client(advisor=lonely)
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        make_complaint(client=client, priority="urgent")
+    with time_machine.travel(at(2026, 3, 11, 11), tick=False):
+        services.complaint_escalation_sweep()
+    assert Notification.objects.filter(kind="complaint.escalation", recipient=supervisor).count() == 1
+
+
+def test_sweep_reads_only_due_tickets(advisor, django_assert_max_num_queries):
+    # given 30 quiet tickets and 2 due ones
+    client = make_client(advisor=advisor)
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        for _ in range(2):
+            make_complaint(client=client, priority="urgent")
+    with time_machine.travel(at(2026, 3, 10, 10), tick=False):
+        for _ in range(30):
+            make_complaint(client=client, priority="low")
+    # when / then: a fixed number of statements, independent of the quiet rows
+    with time_machine.travel(at(2026, 3, 10, 15), tick=False), django_assert_max_num_queries(16):
+        result = services.complaint_escalation_sweep()
+    assert result["tickets"] == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_racing_escalate_each_level_once(advisor, supervisor, compliance_officer):
+    # given 40 tickets past every threshold
+    client = make_client(advisor=advisor)
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        for _ in range(40):
+            make_complaint(client=client, priority="urgent")
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            with time_machine.travel(at(2026, 3, 16, 10), tick=False):
+                results.append(services.complaint_escalation_sweep(batch_size=7))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when two workers sweep at the same moment
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # then every (ticket, level) escalated exactly once, and one notification per ticket
+    assert not errors
+    assert ComplaintEscalation.objects.count() == 40 * 3
+    assert sum(r["escalations"] for r in results) == 40 * 3
+    assert Notification.objects.filter(kind="complaint.escalation").count() == 40
+    assert AuditEntry.objects.filter(action=AuditAction.ESCALATION).count() == 40 * 3
+    assert set(Complaint.objects.values_list("escalation_level", flat=True)) == {3}
+
+
+@pytest.mark.postgres
+def test_sweep_uses_the_partial_index(advisor):
+    from django.db.models import Q  # noqa: F401
+
+    from complaints.models import CLOCK_RUNNING_STATES
+
+    qs = Complaint.objects.filter(
+        state__in=list(CLOCK_RUNNING_STATES), next_escalation_at__lte=at(2026, 3, 9)
+    )
+    with connection.cursor() as cur:
+        cur.execute("SET enable_seqscan = off")
+    plan = qs.explain()
+    assert "complaint_escalation_due" in plan

@@ -1,0 +1,80 @@
+"""Warnings, panels, the client section and demo data."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from advisory.clock import now
+from advisory.models import WarningKind
+from advisory.roles import Role
+from complaints import demo, services
+from complaints.client_sections import client_sections
+from complaints.models import Complaint, ComplaintEscalation, SatisfactionSurvey, State, ViolationCase
+from complaints.panels import portal_panels, workspace_panels
+from complaints.warnings import active_warnings
+from tests.complaints.factories import make_client, make_complaint
+
+
+@pytest.fixture
+def client_file(advisor, client_user):
+    return make_client(advisor=advisor, user=client_user)
+
+
+def test_overdue_complaints_become_warnings(client_file):
+    with time_machine.travel(now() - datetime.timedelta(days=40), tick=False):
+        late = make_complaint(client=client_file)
+    make_complaint(client=client_file)
+    warnings = active_warnings()[WarningKind.COMPLAINT_OVERDUE]
+    assert list(warnings) == [("complaints.complaint", str(late.pk))]
+    assert warnings[("complaints.complaint", str(late.pk))].client_id == client_file.pk
+
+
+def test_panels(client_file, advisor, supervisor, client_user, django_assert_max_num_queries):
+    with time_machine.travel(now() - datetime.timedelta(days=40), tick=False):
+        make_complaint(client=client_file)
+    services.complaint_escalation_sweep()
+    with django_assert_max_num_queries(2):
+        mine = workspace_panels(advisor)
+    assert mine[0]["count"] == 1 and mine[0]["items"][0]["tone"] == "red"
+    escalated = workspace_panels(supervisor)[1]
+    assert escalated["count"] == 1
+    assert portal_panels(client_user)[0]["count"] == 1
+    assert portal_panels(advisor) == []
+
+
+def test_client_section(client_file, advisor, client_user, outsider_user):
+    c = make_complaint(client=client_file)
+    section = client_sections(client=client_file, user=advisor)[0]
+    assert section["template"] == "complaints/_client_section.html"
+    assert section["context"]["items"][0]["url"] == reverse("complaints:detail", args=[c.pk])
+    assert client_sections(client=client_file, user=outsider_user) == []
+
+
+def test_demo_seed_is_idempotent(advisor, colleague, supervisor, compliance_officer, client_user):
+    clients = [make_client(advisor=advisor, user=client_user)] + [
+        make_client(advisor=colleague) for _ in range(3)
+    ]
+    ctx = {
+        "clients": clients,
+        "demo_client": clients[0],
+        "advisor": advisor,
+        "users": {Role.SUPERVISOR: supervisor, Role.COMPLIANCE: compliance_officer, Role.ADVISOR: advisor},
+        "today": now().date(),
+    }
+    demo.seed(ctx)
+    count = Complaint.objects.count()
+    demo.seed(ctx)
+    assert Complaint.objects.count() == count == 30
+    assert set(Complaint.objects.values_list("state", flat=True)) == set(State.values)
+    assert ComplaintEscalation.objects.exists()
+    assert SatisfactionSurvey.objects.filter(csat__isnull=False).exists()
+    assert ViolationCase.objects.get().measures.count() == 2
+    months = {d.strftime("%Y-%m") for d in Complaint.objects.values_list("received_at", flat=True)}
+    assert len(months) >= 10
+
+
+def test_demo_skips_without_clients(db):
+    demo.seed({})
+    assert not Complaint.objects.exists()

@@ -1,0 +1,195 @@
+"""Screens and permissions: dashboard, drill-down, export, warnings scope, staff, query counts."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from advisory.models import RiskWarning
+from audit.models import AuditEntry
+
+from .factories import TrainingRecordFactory, aware, make_client, make_complaint, make_survey
+
+NOW = aware(2026, 6, 15, 12)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+_counter = iter(range(10**6))
+
+
+def add_rows(advisor, n: int) -> None:
+    for _ in range(n):
+        i = next(_counter)
+        client = make_client(advisor=advisor)
+        c = make_complaint(
+            client=client,
+            received_at=aware(2026, 1 + i % 6, 3),
+            state="resolved",
+            resolved_at=aware(2026, 1 + i % 6, 9),
+            first_response_at=aware(2026, 1 + i % 6, 4),
+        )
+        make_survey(complaint=c, answered_at=aware(2026, 1 + i % 6, 10), csat=4, nps=9)
+        TrainingRecordFactory(user=advisor)
+        RiskWarning.objects.create(
+            kind="review_overdue",
+            subject_type="t",
+            subject_id=str(i),
+            advisor=advisor,
+            message="m",
+            opened_at=NOW,
+        )
+
+
+@pytest.mark.parametrize("who", ["supervisor", "compliance_officer", "administrator"])
+def test_oversight_roles_see_dashboard(request, web_as, who):
+    response = web_as(request.getfixturevalue(who)).get(reverse("oversight:dashboard"))
+    assert response.status_code == 200
+    assert "Customer satisfaction" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["advisor", "risk_reviewer"])
+def test_other_staff_get_403_on_dashboard(request, web_as, api_as, who):
+    user = request.getfixturevalue(who)
+    assert web_as(user).get(reverse("oversight:dashboard")).status_code == 403
+    assert web_as(user).get(reverse("oversight:dashboard_export")).status_code == 403
+    assert api_as(user).get("/api/v1/oversight/indicators/").status_code == 403
+
+
+def test_client_cannot_reach_oversight(web_as, api_as, client_user):
+    assert web_as(client_user).get(reverse("oversight:dashboard")).status_code in (302, 403)
+    assert web_as(client_user).get(reverse("oversight:warnings")).status_code in (302, 403)
+    assert api_as(client_user).get("/api/v1/oversight/warnings/").status_code == 403
+
+
+def test_dashboard_query_count_does_not_grow(web_as, supervisor, advisor, django_assert_max_num_queries):
+    # given
+    add_rows(advisor, 2)
+    http = web_as(supervisor)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert http.get(reverse("oversight:dashboard")).status_code == 200
+    # when: many more rows
+    add_rows(advisor, 12)
+    # then
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert http.get(reverse("oversight:dashboard") + f"?advisor={advisor.pk}&span=6").status_code == 200
+
+
+def test_indicator_drilldown_lists_records(web_as, supervisor, advisor, django_assert_max_num_queries):
+    add_rows(advisor, 3)
+    http = web_as(supervisor)
+    response = http.get(reverse("oversight:indicator_detail", args=["csat"]) + "?month=2026-06&span=6")
+    assert response.status_code == 200
+    assert response.content.decode().count("CSAT 4") == 3
+    add_rows(advisor, 10)
+    for code in ("csat", "complaint_rate", "training_completion", "risk_warnings", "violations"):
+        with django_assert_max_num_queries(20):
+            assert http.get(reverse("oversight:indicator_detail", args=[code])).status_code == 200
+    assert http.get(reverse("oversight:indicator_detail", args=["nope"])).status_code == 404
+
+
+def test_csv_export_is_audited(web_as, compliance_officer, advisor):
+    add_rows(advisor, 2)
+    response = web_as(compliance_officer).get(reverse("oversight:dashboard_export") + "?month=2026-06&span=6")
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("indicator,label,value")
+    assert len(lines) == 12
+    assert any(line.startswith("csat,") and ",4.0," in line for line in lines)
+    entry = AuditEntry.objects.filter(action="export", record_type="oversight.dashboard").get()
+    assert entry.actor == compliance_officer
+
+
+def test_advisor_sees_only_own_warnings(web_as, api_as, advisor, colleague, supervisor):
+    mine = RiskWarning.objects.create(
+        kind="review_overdue",
+        subject_type="t",
+        subject_id="1",
+        advisor=advisor,
+        message="mine-warning",
+        opened_at=NOW,
+    )
+    theirs = RiskWarning.objects.create(
+        kind="review_overdue",
+        subject_type="t",
+        subject_id="2",
+        advisor=colleague,
+        message="their-warning",
+        opened_at=NOW,
+    )
+    body = web_as(advisor).get(reverse("oversight:warnings")).content.decode()
+    assert "mine-warning" in body and "their-warning" not in body
+    api = api_as(advisor)
+    ids = [w["id"] for w in api.get("/api/v1/oversight/warnings/").json()["results"]]
+    assert ids == [mine.pk]
+    assert api.get(f"/api/v1/oversight/warnings/{theirs.pk}/").status_code == 404
+    all_ids = {w["id"] for w in api_as(supervisor).get("/api/v1/oversight/warnings/").json()["results"]}
+    assert all_ids == {mine.pk, theirs.pk}
+    # and on the advisor's home page
+    home = web_as(advisor).get(reverse("workspace:home")).content.decode()
+    assert "mine-warning" in home and "their-warning" not in home
+
+
+def test_warning_filters_and_query_count(web_as, supervisor, advisor, django_assert_max_num_queries):
+    add_rows(advisor, 20)
+    RiskWarning.objects.create(
+        kind="portfolio_drift",
+        severity="critical",
+        subject_type="t",
+        subject_id="x",
+        advisor=advisor,
+        message="drift-one",
+        opened_at=NOW,
+    )
+    http = web_as(supervisor)
+    with django_assert_max_num_queries(12):
+        body = http.get(
+            reverse("oversight:warnings") + "?kind=portfolio_drift&severity=critical"
+        ).content.decode()
+    assert "drift-one" in body and body.count("<tr>") == 2
+
+
+def test_dashboard_shows_no_data_source_for_missing_tables(web_as, supervisor, monkeypatch):
+    from advisory.oversight import indicators
+
+    monkeypatch.setattr(indicators, "survey_model", lambda: None)
+    body = web_as(supervisor).get(reverse("oversight:dashboard")).content.decode()
+    assert "no data source yet" in body
+
+
+def test_dashboard_from_snapshots_has_fixed_queries(
+    web_as, supervisor, advisor, django_assert_max_num_queries
+):
+    from advisory.oversight.services import indicator_rollup_refresh
+
+    add_rows(advisor, 3)
+    indicator_rollup_refresh()
+    http = web_as(supervisor)
+    with django_assert_max_num_queries(16):
+        body = http.get(reverse("oversight:dashboard") + "?team=Nobody").content.decode()
+    assert "Figures as of" in body
+    live = http.get(reverse("oversight:dashboard") + "?live=1").content.decode()
+    assert "Live figures." in live
+
+
+def test_demo_seed_makes_indicators_and_warnings(db, advisor):
+    from advisory.demo import seed as core_seed
+    from advisory.oversight.demo import seed
+    from advisory.oversight.models import ImprovementAction, QualityTarget, TrainingRecord
+
+    ctx = {"today": NOW.date()}
+    core_seed(ctx)
+    seed(ctx)
+    seed(ctx)  # idempotent
+    assert QualityTarget.objects.count() == 11
+    assert TrainingRecord.objects.filter(user=ctx["advisor"]).count() == 12
+    assert ImprovementAction.objects.count() == 3
+    assert RiskWarning.objects.filter(kind="qualification_expiring", is_open=True).exists()

@@ -1,0 +1,279 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from risk.models import AssessmentStatus, ExceptionStatus, Risk, RiskAssessment, SuitabilityException
+from risk.services import risk_create, suitability_exception_client_confirm, suitability_exception_request
+from tests.risk.factories import ClientFactory, ProductFactory, make_assessment
+
+pytestmark = pytest.mark.django_db
+
+ANSWERS = {"q_horizon": "gt10y", "q_objective": "growth"}
+
+
+# --- questionnaires --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user", "status"),
+    [
+        ("risk_reviewer", 200),
+        ("compliance_officer", 200),
+        ("administrator", 200),
+        ("advisor", 403),
+        ("supervisor", 403),
+    ],
+)
+def test_questionnaire_screens_permissions(request, web_as, version, user, status):
+    http = web_as(request.getfixturevalue(user))
+    assert http.get(reverse("risk:questionnaire_list")).status_code == status
+    assert http.get(reverse("risk:questionnaire_detail", args=[version.pk])).status_code == status
+
+
+def test_new_version_and_publish_through_the_screen(web_as, version, compliance_officer):
+    http = web_as(compliance_officer)
+    resp = http.post(reverse("risk:questionnaire_new_version", args=[version.pk]))
+    assert resp.status_code == 302
+    new = version.questionnaire.versions.get(number=2)
+    resp = http.post(reverse("risk:questionnaire_publish", args=[new.pk]), follow=True)
+    assert resp.status_code == 200
+    new.refresh_from_db()
+    assert new.status == "published"
+
+
+def test_advisor_cannot_create_versions(web_as, version, advisor):
+    assert (
+        web_as(advisor).post(reverse("risk:questionnaire_new_version", args=[version.pk])).status_code == 403
+    )
+    assert version.questionnaire.versions.count() == 1
+
+
+def test_client_cannot_reach_workspace(web_as, version, client_user):
+    resp = web_as(client_user).get(reverse("risk:questionnaire_list"))
+    assert resp.status_code in (302, 403, 404)
+
+
+# --- assessments ----------------------------------------------------------------------------------
+
+
+def test_advisor_administers_assessment_for_own_client(web_as, version, own_client, advisor):
+    http = web_as(advisor)
+    assert http.get(reverse("risk:assessment_new", args=[own_client.pk])).status_code == 200
+    resp = http.post(reverse("risk:assessment_new", args=[own_client.pk]), ANSWERS)
+    assert resp.status_code == 302
+    a = RiskAssessment.objects.get(client=own_client)
+    resp = http.post(
+        reverse("risk:assessment_detail", args=[a.pk]), {"action": "confirm", "client_confirmed": "on"}
+    )
+    assert resp.status_code == 302
+    a.refresh_from_db()
+    assert a.status == AssessmentStatus.CONFIRMED
+
+
+def test_colleague_gets_404_for_another_advisors_client(web_as, version, own_client, colleague):
+    http = web_as(colleague)
+    assert http.get(reverse("risk:assessment_new", args=[own_client.pk])).status_code == 404
+    assert http.post(reverse("risk:assessment_new", args=[own_client.pk]), ANSWERS).status_code == 404
+    a = make_assessment(client=own_client, status=AssessmentStatus.DRAFT)
+    assert http.get(reverse("risk:assessment_detail", args=[a.pk])).status_code == 404
+    resp = http.post(
+        reverse("risk:assessment_detail", args=[a.pk]), {"action": "confirm", "client_confirmed": "on"}
+    )
+    assert resp.status_code == 404
+    a.refresh_from_db()
+    assert a.status == AssessmentStatus.DRAFT
+
+
+@pytest.mark.parametrize("user", ["supervisor", "risk_reviewer", "compliance_officer"])
+def test_oversight_sees_but_cannot_administer(request, web_as, version, own_client, user):
+    http = web_as(request.getfixturevalue(user))
+    a = make_assessment(client=own_client, status=AssessmentStatus.DRAFT)
+    assert http.get(reverse("risk:assessment_detail", args=[a.pk])).status_code == 200
+    assert http.get(reverse("risk:assessment_new", args=[own_client.pk])).status_code == 403
+    resp = http.post(
+        reverse("risk:assessment_detail", args=[a.pk]), {"action": "confirm", "client_confirmed": "on"}
+    )
+    assert resp.status_code == 403
+    a.refresh_from_db()
+    assert a.status == AssessmentStatus.DRAFT
+
+
+def test_assessment_list_is_scoped_and_query_count_is_flat(
+    web_as, version, advisor, colleague, django_assert_max_num_queries
+):
+    for _ in range(3):
+        make_assessment(client=ClientFactory(advisor=advisor))
+    make_assessment(client=ClientFactory(advisor=colleague, name="Hidden Harry"))
+    http = web_as(advisor)
+    with django_assert_max_num_queries(12) as ctx:
+        resp = http.get(reverse("risk:assessment_list"))
+    few = len(ctx.captured_queries)
+    for _ in range(20):
+        make_assessment(client=ClientFactory(advisor=advisor))
+    with django_assert_max_num_queries(few):
+        resp = http.get(reverse("risk:assessment_list"))
+    assert resp.status_code == 200 and b"Hidden Harry" not in resp.content
+
+
+# --- portal ---------------------------------------------------------------------------------------
+
+
+def test_client_takes_questionnaire_in_portal(web_as, version, own_client, client_user):
+    http = web_as(client_user)
+    assert http.get(reverse("risk_portal:questionnaire")).status_code == 200
+    resp = http.post(reverse("risk_portal:questionnaire"), ANSWERS)
+    a = RiskAssessment.objects.get(client=own_client)
+    assert resp.status_code == 302 and resp.url == reverse("risk_portal:result", args=[a.pk])
+    assert http.get(resp.url).status_code == 200
+    http.post(resp.url)
+    a.refresh_from_db()
+    assert a.status == AssessmentStatus.CONFIRMED and a.channel == "portal"
+
+
+def test_client_cannot_see_other_clients_result(web_as, version, own_client, other_client, outsider_user):
+    a = make_assessment(client=own_client, status=AssessmentStatus.DRAFT)
+    http = web_as(outsider_user)
+    assert http.get(reverse("risk_portal:result", args=[a.pk])).status_code == 404
+    assert http.post(reverse("risk_portal:result", args=[a.pk])).status_code == 404
+    a.refresh_from_db()
+    assert a.status == AssessmentStatus.DRAFT
+
+
+def test_staff_cannot_use_portal(web_as, version, advisor):
+    assert web_as(advisor).get(reverse("risk_portal:questionnaire")).status_code in (302, 403, 404)
+
+
+# --- products -------------------------------------------------------------------------------------
+
+
+def test_product_list_filters_and_query_count(web_as, advisor, django_assert_max_num_queries):
+    ProductFactory(name="Gold ETF", risk_rating="R3", asset_class="alternatives")
+    ProductFactory(name="Money Market", risk_rating="R1", asset_class="cash")
+    http = web_as(advisor)
+    resp = http.get(reverse("risk:product_list"), {"rating": "R1"})
+    assert b"Money Market" in resp.content and b"Gold ETF" not in resp.content
+    resp = http.get(reverse("risk:product_list"), {"asset_class": "alternatives", "q": "gold"})
+    assert b"Gold ETF" in resp.content
+    for _ in range(30):
+        ProductFactory()
+    with django_assert_max_num_queries(10):
+        assert http.get(reverse("risk:product_list")).status_code == 200
+
+
+# --- exceptions -----------------------------------------------------------------------------------
+
+
+def _pending_exception(own_client, advisor, client_user):
+    make_assessment(client=own_client, level="C3")
+    exc = suitability_exception_request(
+        client=own_client, product=ProductFactory(risk_rating="R4"), actor=advisor, client_reason="wants it"
+    )
+    return suitability_exception_client_confirm(exception=exc, actor=client_user)
+
+
+@pytest.mark.parametrize("user", ["advisor", "risk_reviewer", "supervisor", "administrator"])
+def test_only_compliance_approves_in_the_screen(request, web_as, own_client, advisor, client_user, user):
+    exc = _pending_exception(own_client, advisor, client_user)
+    resp = web_as(request.getfixturevalue(user)).post(
+        reverse("risk:exception_detail", args=[exc.pk]),
+        {"action": "decide", "decision": "approve", "note": "x"},
+    )
+    assert resp.status_code == 403
+    exc.refresh_from_db()
+    assert exc.status == ExceptionStatus.CLIENT_CONFIRMED
+
+
+def test_compliance_approves_in_the_screen(web_as, own_client, advisor, client_user, compliance_officer):
+    exc = _pending_exception(own_client, advisor, client_user)
+    resp = web_as(compliance_officer).post(
+        reverse("risk:exception_detail", args=[exc.pk]),
+        {"action": "decide", "decision": "approve", "note": "ok"},
+    )
+    assert resp.status_code == 302
+    exc.refresh_from_db()
+    assert exc.status == ExceptionStatus.APPROVED
+
+
+def test_client_confirms_warning_in_portal(web_as, own_client, advisor, client_user):
+    make_assessment(client=own_client, level="C2")
+    exc = suitability_exception_request(
+        client=own_client, product=ProductFactory(risk_rating="R3"), actor=advisor, client_reason="x"
+    )
+    http = web_as(client_user)
+    url = reverse("risk_portal:exception_confirm", args=[exc.pk])
+    http.post(url, {})  # without ticking the box nothing happens
+    exc.refresh_from_db()
+    assert exc.status == ExceptionStatus.REQUESTED
+    http.post(url, {"understood": "1"})
+    exc.refresh_from_db()
+    assert exc.status == ExceptionStatus.CLIENT_CONFIRMED
+
+
+def test_advisor_requests_exception_in_the_screen(web_as, own_client, advisor):
+    make_assessment(client=own_client, level="C3")
+    product = ProductFactory(risk_rating="R5")
+    resp = web_as(advisor).post(
+        reverse("risk:exception_new", args=[own_client.pk]),
+        {"product": product.pk, "client_reason": "insists"},
+    )
+    assert resp.status_code == 302
+    assert SuitabilityException.objects.filter(client=own_client, product=product).exists()
+
+
+def test_c1_exception_shows_form_error(web_as, own_client, advisor):
+    make_assessment(client=own_client, level="C1")
+    product = ProductFactory(risk_rating="R2")
+    resp = web_as(advisor).post(
+        reverse("risk:exception_new", args=[own_client.pk]),
+        {"product": product.pk, "client_reason": "insists"},
+    )
+    assert resp.status_code == 200 and b"C1" in resp.content
+    assert not SuitabilityException.objects.exists()
+
+
+# --- register -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user", "status"),
+    [
+        ("risk_reviewer", 200),
+        ("compliance_officer", 200),
+        ("supervisor", 200),
+        ("administrator", 200),
+        ("advisor", 403),
+    ],
+)
+def test_register_permissions(request, web_as, user, status):
+    http = web_as(request.getfixturevalue(user))
+    assert http.get(reverse("risk:register")).status_code == status
+    assert http.get(reverse("risk:register_new")).status_code == status
+
+
+def test_register_create_edit_and_heat_map(web_as, risk_reviewer, django_assert_max_num_queries):
+    http = web_as(risk_reviewer)
+    data = {
+        "title": "Outage", "category": "operational", "probability": 3, "impact": 4, "owner": risk_reviewer.pk,
+        "response": "mitigate", "controls": "DR site", "review_date": "2030-01-01", "status": "open",
+    }  # fmt: skip
+    resp = http.post(reverse("risk:register_new"), data)
+    risk = Risk.objects.get()
+    assert resp.status_code == 302 and risk.level == "high"
+    resp = http.post(reverse("risk:register_edit", args=[risk.pk]), data | {"probability": 4, "impact": 5})
+    risk.refresh_from_db()
+    assert risk.level == "critical"
+    assert http.get(reverse("risk:register_detail", args=[risk.pk])).status_code == 200
+    for n in range(25):
+        risk_create(
+            actor=risk_reviewer, title=f"R{n}", category="market", probability=n % 5 + 1, impact=(n * 3) % 5 + 1,
+            owner=risk_reviewer, response="accept", review_date=datetime.date(2020, 1, 1),
+        )  # fmt: skip
+    with django_assert_max_num_queries(12):
+        resp = http.get(reverse("risk:register"))
+    assert b"heat-map" in resp.content and b"overdue" in resp.content
+
+
+def test_register_invalid_input_is_a_form_error(web_as, risk_reviewer):
+    resp = web_as(risk_reviewer).post(reverse("risk:register_new"), {"title": "x", "probability": 9})
+    assert resp.status_code == 200 and not Risk.objects.exists()
