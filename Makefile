@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Tests run in parallel, one process per core (pytest-xdist); each gets its own test database.
+PYTEST_ARGS ?= -n auto
 export DJANGO_SETTINGS_MODULE ?= advisory.settings.dev
 
 .PHONY: run test install migrate demo serve lint format messages bench clean
