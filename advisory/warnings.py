@@ -95,5 +95,5 @@ def warning_sync(*, kind: str, active: dict[tuple[str, str], WarningSpec]) -> di
             )
             for key, spec in new
         ]
-        created = len(RiskWarning.objects.bulk_create(rows, ignore_conflicts=True))
+        created = len(RiskWarning.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000))
     return {"opened": created, "closed": closed, "open": len(active)}

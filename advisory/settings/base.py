@@ -240,6 +240,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per shared choice set, whatever field uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLevelEnum": "risk.models.RiskLevel",
+        "ProductRiskRatingEnum": "risk.models.ProductRiskRating",
+        "AssetClassEnum": "risk.models.AssetClass",
+        "CurrencyEnum": "advisory.money.Currency",
+        "RoleEnum": "advisory.roles.Role",
+        "ComplaintStateEnum": "complaints.models.State",
+        "ComplaintCategoryEnum": "complaints.models.Category",
+        "ComplaintChannelEnum": "complaints.models.Channel",
+        "ComplaintPriorityEnum": "complaints.models.Priority",
+        "OnboardingStepEnum": "clients.models.OnboardingStep",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's file-system broker so a real worker
