@@ -26,6 +26,10 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "audit.tasks.disposal_proposal_task",
         "crontab": {"minute": "0", "hour": "2"},
     },
+    "Audit chain verification": {
+        "task": "audit.tasks.audit_verify_task",
+        "crontab": {"minute": "30", "hour": "3"},
+    },
     "Monthly quality report": {
         "task": "advisory.oversight.tasks.monthly_quality_report_task",
         "crontab": {"minute": "0", "hour": "5", "day_of_month": "1"},
