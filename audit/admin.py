@@ -35,6 +35,47 @@ class RetentionGuardedAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
+def _guard_every_model_admin() -> None:
+    """The same protection for every ModelAdmin, including other apps' that do not inherit
+    RetentionGuardedAdmin: a retention refusal becomes an error message, not a server error."""
+    base = admin.ModelAdmin
+    if getattr(base, "_audit_retention_guard", False):
+        return
+    delete_view, delete_model = base.delete_view, base.delete_model
+    delete_queryset, changelist_view = base.delete_queryset, base.changelist_view
+
+    def guarded_delete_view(self, request, object_id, extra_context=None):
+        try:
+            return delete_view(self, request, object_id, extra_context)
+        except Conflict as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.path.rsplit("/delete/", 1)[0] + "/change/")
+
+    def guarded_delete_model(self, request, obj):
+        with transaction.atomic():
+            delete_model(self, request, obj)
+
+    def guarded_delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            delete_queryset(self, request, queryset)
+
+    def guarded_changelist_view(self, request, extra_context=None):
+        try:
+            return changelist_view(self, request, extra_context)
+        except Conflict as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    base.delete_view = guarded_delete_view
+    base.delete_model = guarded_delete_model
+    base.delete_queryset = guarded_delete_queryset
+    base.changelist_view = guarded_changelist_view
+    base._audit_retention_guard = True
+
+
+_guard_every_model_admin()
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["sequence", "occurred_at", "actor_label", "action", "record_type", "record_id", "reason"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 
 from django.http import StreamingHttpResponse
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from advisory.api import IsWorkspaceUser
 from advisory.errors import DomainError, NotFound
@@ -59,6 +59,32 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
 
 
+class AuditEntryPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    next_before = serializers.IntegerField(allow_null=True)
+    results = AuditEntrySerializer(many=True)
+
+
+class VerifyResultSerializer(serializers.Serializer):
+    intact = serializers.BooleanField()
+    checked = serializers.IntegerField()
+    last_sequence = serializers.IntegerField()
+    broken_sequence = serializers.IntegerField(allow_null=True)
+    problem = serializers.CharField()
+
+
+class AsOfSerializer(serializers.Serializer):
+    record_type = serializers.CharField()
+    record_id = serializers.CharField()
+    at = serializers.DateTimeField()
+    exists = serializers.BooleanField()
+    note = serializers.CharField()
+    history_date = serializers.DateTimeField(allow_null=True)
+    history_user = serializers.CharField()
+    history_reason = serializers.CharField()
+    fields = serializers.DictField()
+
+
 def _keyset_response(request, qs) -> Response:
     try:
         before = int(request.query_params["before"]) if request.query_params.get("before") else None
@@ -80,13 +106,19 @@ def _keyset_response(request, qs) -> Response:
     )
 
 
-class AuditEntryViewSet(viewsets.ViewSet):
+class AuditEntryViewSet(viewsets.GenericViewSet):
     """Entries, newest first; filters client_id, actor_id, record_type, record_id, action,
     date_from, date_to; keyset pagination with `before=<sequence>` (no total count)."""
 
     permission_classes = PERMS
     lookup_field = "sequence"
+    lookup_value_regex = r"\d+"
+    queryset = AuditEntry.objects.none()
+    serializer_class = AuditEntrySerializer
+    pagination_class = None
+    filter_backends: list = []
 
+    @extend_schema(responses=AuditEntryPageSerializer)
     def list(self, request):
         filters = filters_from_params(request.query_params)
         return _keyset_response(request, selectors.audit_entry_list(user=request.user, filters=filters))
@@ -101,8 +133,10 @@ class AuditEntryViewSet(viewsets.ViewSet):
         return Response(data)
 
 
-class ClientHistoryView(APIView):
+class ClientHistoryView(generics.GenericAPIView):
     permission_classes = PERMS
+    serializer_class = AuditEntryPageSerializer
+    queryset = AuditEntry.objects.none()
 
     def get(self, request, client_id: int):
         qs = selectors.audit_entry_list(
@@ -111,10 +145,11 @@ class ClientHistoryView(APIView):
         return _keyset_response(request, qs)
 
 
-class VerifyView(APIView):
+class VerifyView(generics.GenericAPIView):
     """GET: the last verification; POST: verify now."""
 
     permission_classes = PERMS
+    serializer_class = VerifyResultSerializer
 
     def get(self, request):
         return Response({"last": selectors.last_verification()})
@@ -124,10 +159,11 @@ class VerifyView(APIView):
         return Response(result.as_dict())
 
 
-class AsOfView(APIView):
+class AsOfView(generics.GenericAPIView):
     """?record_type=clients.client&record_id=12&at=2026-01-31T17:00 — the record as it stood then."""
 
     permission_classes = PERMS
+    serializer_class = AsOfSerializer
 
     def get(self, request):
         from .views import parse_at
@@ -180,11 +216,16 @@ class _Echo:
         return value
 
 
-class ExportViewSet(viewsets.ViewSet):
+class ExportViewSet(viewsets.GenericViewSet):
     """POST {"format": "pdf", "filters": {...}} queues a PDF (poll GET /exports/<id>/);
     GET /exports/csv/?<filters> streams CSV. Every export is an audit event."""
 
     permission_classes = PERMS
+    serializer_class = ExportSerializer
+    queryset = AuditExport.objects.none()
+    lookup_value_regex = r"\d+"
+    pagination_class = None
+    filter_backends: list = []
 
     def list(self, request):
         rows = AuditExport.objects.select_related("document").order_by("-created_at", "-id")[:100]
@@ -235,8 +276,13 @@ class HoldSerializer(serializers.ModelSerializer):
         read_only_fields = ["placed_by", "placed_at", "released_by", "released_at", "release_reason"]
 
 
-class HoldViewSet(viewsets.ViewSet):
+class HoldViewSet(viewsets.GenericViewSet):
     permission_classes = PERMS
+    serializer_class = HoldSerializer
+    queryset = LegalHold.objects.none()
+    lookup_value_regex = r"\d+"
+    pagination_class = None
+    filter_backends: list = []
 
     def list(self, request):
         active = {"true": True, "false": False}.get(request.query_params.get("active", ""))
@@ -277,8 +323,13 @@ class RetentionRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["record_type"]
 
 
-class RetentionRuleViewSet(viewsets.ViewSet):
+class RetentionRuleViewSet(viewsets.GenericViewSet):
     permission_classes = PERMS
+    serializer_class = RetentionRuleSerializer
+    queryset = RetentionRule.objects.none()
+    lookup_value_regex = r"\d+"
+    pagination_class = None
+    filter_backends: list = []
 
     def list(self, request):
         rows = selectors.retention_rule_list(user=request.user)
@@ -303,6 +354,8 @@ class RetentionRuleViewSet(viewsets.ViewSet):
 
 
 class DisposalItemSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)  # proposed / disposed / released / skipped
+
     class Meta:
         model = DisposalItem
         fields = [
@@ -322,6 +375,7 @@ class DisposalItemSerializer(serializers.ModelSerializer):
 
 
 class DisposalBatchSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)  # pending / approved / rejected
     item_count = serializers.IntegerField(read_only=True)
     certificate_status = serializers.CharField(source="certificate.status", default=None, read_only=True)
     certificate_sha256 = serializers.CharField(source="certificate.sha256", default=None, read_only=True)
@@ -344,8 +398,13 @@ class DisposalBatchSerializer(serializers.ModelSerializer):
         ]
 
 
-class DisposalBatchViewSet(viewsets.ViewSet):
+class DisposalBatchViewSet(viewsets.GenericViewSet):
     permission_classes = PERMS
+    serializer_class = DisposalBatchSerializer
+    queryset = DisposalBatch.objects.none()
+    lookup_value_regex = r"\d+"
+    pagination_class = None
+    filter_backends: list = []
 
     def list(self, request):
         rows = selectors.disposal_batch_list(

@@ -22,9 +22,20 @@ class EntryFilterForm(forms.Form):
     )
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, staff_choices: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["record_type"].choices = [("", _("Any"))] + record_types()
+        if staff_choices:  # the screen offers staff by name; the API accepts any user id
+            from advisory.models import User
+            from advisory.roles import WORKSPACE_ROLES
+
+            staff = (
+                User.objects.filter(role__in=WORKSPACE_ROLES)
+                .order_by("full_name")
+                .values_list("pk", "full_name")
+            )
+            self.fields["actor_id"].label = _("User")
+            self.fields["actor_id"].widget = forms.Select(choices=[("", _("Anyone"))] + list(staff))
 
     def clean(self):
         data = super().clean()
@@ -47,7 +58,9 @@ class EntryFilterForm(forms.Form):
 
 def filters_from_params(params) -> EntryFilters:
     """Parse filters from query parameters; bad input is a DomainError (400), never a 500."""
-    form = EntryFilterForm(data={k: params.get(k) for k in EntryFilterForm.base_fields if params.get(k)})
+    form = EntryFilterForm(
+        data={k: params.get(k) for k in EntryFilterForm.base_fields if params.get(k)}, staff_choices=False
+    )
     if not form.is_valid():
         fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
         raise DomainError(

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from advisory.clock import now, today
@@ -456,7 +457,19 @@ def disposal_approve(*, batch: DisposalBatch, actor: Any, note: str = "") -> Dis
                 with transaction.atomic():
                     _dispose_one(item, actor, reason)
             except Conflict as exc:  # e.g. a cascade would delete another retained record
-                item.state, item.note = ItemState.SKIPPED, exc.message[:200]
+                item.state, item.note, item.method, item.content_hash = (
+                    ItemState.SKIPPED,
+                    exc.message[:200],
+                    "",
+                    "",
+                )
+            except (
+                ProtectedError,
+                RestrictedError,
+                IntegrityError,
+            ) as exc:  # other records still point to it
+                item.state, item.method, item.content_hash = ItemState.SKIPPED, "", ""
+                item.note = f"Still referenced by other records: {exc}"[:200]
             item.save()
         batch.status = DisposalStatus.APPROVED
         batch.reviewed_by = actor

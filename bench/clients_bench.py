@@ -290,6 +290,17 @@ def main() -> None:
     )
     rows.append(("client page (360°)", *measure(http, reverse("clients:detail", args=[sample.pk]))))
     rows.append(("onboarding list (advisor)", *measure(http, reverse("clients:onboarding_list"))))
+    from clients import sections
+
+    installed, sections.SECTION_MODULES = sections.SECTION_MODULES, []
+    rows.append(
+        (
+            "client page, clients app only (no sections)",
+            *measure(http, reverse("clients:detail", args=[sample.pk])),
+        )
+    )
+    sections.SECTION_MODULES = installed
+    rows.append(("reference: notifications page (load gauge)", *measure(http, reverse("notifications"))))
 
     from clients.services import onboarding_overdue_sweep
 
@@ -332,6 +343,7 @@ def main() -> None:
     print(
         f"{'overdue sweep, steady state (median of 5)':<48} {statistics.median(steady):>10.1f}   marked={result['marked']}"
     )
+    print("load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

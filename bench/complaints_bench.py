@@ -294,6 +294,9 @@ PEER_FILES = {
 
         tickets, due, passes = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
         connection.queries_limit = 1_000_000  # count every statement of the escalation command
+        connection.ensure_connection()
+        from collections import deque
+        connection.queries_log = deque(maxlen=connection.queries_limit)
         call_command("migrate", verbosity=0)
         User = get_user_model()
         staff, _ = User.objects.get_or_create(username="bench", defaults={"is_staff": True, "email": "b@x.test"})

@@ -126,6 +126,23 @@ def bench_save(runs: int) -> list[float]:
     return times
 
 
+def bench_save_changed(runs: int) -> list[float]:
+    """Every save changes all 20 amounts: 20 line updates with history and audit entries."""
+    from planning import services
+    from planning.models import Proposal
+
+    advisor, client, lines = data()
+    proposal = Proposal.objects.get(client=client, title="Bench 20 lines")
+    times = []
+    for run in range(runs):
+        bump = Decimal(run % 2 + 1)  # differs from the previous save every time
+        changed = [(product, amount + bump) for product, amount in lines]
+        started = time.perf_counter()
+        services.proposal_update(proposal=proposal, actor=advisor, lines=changed)
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def bench_checks_only(runs: int) -> list[float]:
     from planning import services
     from planning.models import Proposal
@@ -264,6 +281,7 @@ def main() -> None:
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     print("save 20-line proposal with all checks + 10,000-path projection:", _fmt(bench_save(args.runs)))
+    print("same, all 20 line amounts changed on every save:", _fmt(bench_save_changed(args.runs)))
     print("checks + projection alone (no writes):", _fmt(bench_checks_only(args.runs)))
     if args.pdfs:
         print("render one investment-proposal PDF:", _fmt(bench_pdf(args.pdfs)))

@@ -39,6 +39,9 @@ class ClientAdmin(SimpleHistoryAdmin):
         "identity_verified_at",
     ]
 
+    def has_add_permission(self, request) -> bool:
+        return False  # opened by advisors in the workspace (file number, identity checks)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # client files are retained (SPEC §5); relationships are ended, not deleted
 

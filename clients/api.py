@@ -164,6 +164,11 @@ class ClientReassignSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class ClientEndRelationshipSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    ended_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
 class ClientConsentSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ConsentKind.choices)
     channel = serializers.ChoiceField(choices=ConsentChannel.choices)
@@ -299,6 +304,7 @@ class ClientViewSet(
         "reveal": "clients.view_client",
         "reassign": "clients.view_client",
         "consents": "clients.view_client",
+        "end_relationship": "clients.view_client",
     }
     filter_backends: list = []
     queryset = Client.objects.none()
@@ -361,6 +367,16 @@ class ClientViewSet(
         client = services.client_reassign(
             client=client, actor=request.user, new_advisor=advisor, reason=data.validated_data["reason"]
         )
+        return Response(ClientSerializer(client).data)
+
+    @extend_schema(request=ClientEndRelationshipSerializer, responses=ClientSerializer)
+    @action(detail=True, methods=["post"], url_path="end-relationship")
+    def end_relationship(self, request: Request, pk: str | None = None) -> Response:
+        """End the relationship (starts the client file's retention period)."""
+        client = self.get_object()
+        data = ClientEndRelationshipSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client = services.client_end_relationship(client=client, actor=request.user, **data.validated_data)
         return Response(ClientSerializer(client).data)
 
     @extend_schema(request=ClientConsentSerializer, responses=ClientSerializer)

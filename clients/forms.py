@@ -123,6 +123,16 @@ class ReassignForm(forms.Form):
         self.fields["advisor"].queryset = advisors
 
 
+class EndRelationshipForm(forms.Form):
+    ended_on = forms.DateField(label=_("Relationship ended on"), widget=DATE, required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SpecialFlagForm(forms.Form):
+    is_special = forms.BooleanField(label=_("Special case (5 business days for the review)"), required=False)
+    special_reason = forms.CharField(label=_("Why special"), max_length=300, required=False)
+
+
 class OnboardingStartForm(forms.Form):
     is_special = forms.BooleanField(
         label=_("Special case (complex structure, more review time)"), required=False

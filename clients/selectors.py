@@ -36,6 +36,19 @@ CLIENT_SORTS = {
 }
 
 
+LIST_FIELDS = (
+    "id",
+    "file_number",
+    "kind",
+    "name",
+    "status",
+    "wealth_tier",
+    "advisor_id",
+    "created_at",
+    "user_id",
+)
+
+
 def _scope(qs: QuerySet, user: User, path: str = "") -> QuerySet:
     if not (user and user.is_authenticated and user.is_active):
         return qs.none()
@@ -56,8 +69,13 @@ def client_list(
     advisor_id: int | str | None = None,
     sort: str | None = None,
 ) -> QuerySet[Client]:
-    """The clients the user may see, filtered and sorted; the encrypted columns are not loaded."""
-    qs = _scope(Client.objects.all(), user).select_related("advisor").defer(*SENSITIVE_FIELDS)
+    """The clients the user may see, filtered and sorted. Only the list columns are loaded (never
+    the encrypted ones); other fields load on access."""
+    qs = (
+        _scope(Client.objects.all(), user)
+        .select_related("advisor")
+        .only(*LIST_FIELDS, "advisor__id", "advisor__full_name", "advisor__email")
+    )
     if search:
         term = search.strip()
         if term.upper().startswith("CL-"):
@@ -145,8 +163,19 @@ def onboarding_case_list(
     open_only: bool = False,
     search: str | None = None,
 ) -> QuerySet[OnboardingCase]:
-    qs = _scope(OnboardingCase.objects.all(), user, "client__").select_related("client", "client__advisor")
-    qs = qs.defer(*[f"client__{f}" for f in SENSITIVE_FIELDS])
+    qs = (
+        _scope(OnboardingCase.objects.all(), user, "client__")
+        .select_related("client", "client__advisor")
+        .only(
+            *[f.attname for f in OnboardingCase._meta.concrete_fields],
+            "client__id",
+            "client__name",
+            "client__file_number",
+            "client__advisor_id",
+            "client__advisor__id",
+            "client__advisor__full_name",
+        )
+    )
     if step:
         qs = qs.filter(step=step)
     if open_only:

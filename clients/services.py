@@ -32,9 +32,9 @@ from advisory.models import User, WarningKind
 from advisory.notifications import notify
 from advisory.roles import Role
 from advisory.warnings import WarningSpec, warning_sync
-from audit.bulk import bulk_update_audited
+from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
-from audit.services import audit_log
+from audit.services import audit_bulk_rows, audit_log
 
 from .identity import identity_hash, validate_identity
 from .models import (
@@ -304,6 +304,29 @@ def client_reassign(*, client: Client, actor: User, new_advisor: User, reason: s
             body=reason,
             url=reverse("clients:detail", args=[client.pk]),
         )
+    return client
+
+
+def client_end_relationship(
+    *, client: Client, actor: User, reason: str, ended_on: datetime.date | None = None
+) -> Client:
+    """End the relationship: the client file's retention clock starts (SPEC §5: end of
+    relationship + 5 years). Open onboarding cases must be withdrawn first."""
+    _require(actor, "clients.change_client", client, _("Only the responsible advisor ends a relationship."))
+    if not reason.strip():
+        raise DomainError(_("Give the reason the relationship ends."), field="reason")
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        if client.status == ClientStatus.ENDED:
+            raise Conflict(_("The relationship has already ended."))
+        if client.onboarding_cases.filter(step__in=OPEN_STEPS).exists():
+            raise Conflict(_("Withdraw the open onboarding case first."))
+        ended_on = ended_on or now().date()
+        if client.relationship_started_on and ended_on < client.relationship_started_on:
+            raise DomainError(_("The end date is before the relationship started."), field="ended_on")
+        client.status = ClientStatus.ENDED
+        client.relationship_ended_on = ended_on
+        audited_save(client, actor=actor, reason=f"relationship ended: {reason.strip()}")
     return client
 
 
@@ -725,12 +748,13 @@ def onboarding_overdue_specs(*, at: datetime.datetime | None = None) -> dict[tup
         .order_by("pk")
     )
     label = OnboardingCase._meta.label_lower
+    url = reverse("clients:onboarding_detail", args=[999999999]).replace("999999999", "{}")  # reverse once
     return {
         (label, str(pk)): WarningSpec(
             message=f"Onboarding case {number} is past its review deadline ({timezone.localtime(deadline):%Y-%m-%d %H:%M}).",
             advisor=advisor_id,
             client_id=client_id,
-            url=reverse("clients:onboarding_detail", args=[pk]),
+            url=url.format(pk),
         )
         for pk, number, client_id, advisor_id, deadline in rows
     }
@@ -750,9 +774,24 @@ def onboarding_overdue_sweep(*, at: datetime.datetime | None = None) -> dict[str
         )
         for case in claimed:
             case.is_overdue, case.overdue_since = True, at
-        if claimed:  # one history row and one chained audit entry per case (audit.bulk)
-            bulk_update_audited(
-                claimed, ["is_overdue", "overdue_since"], actor=None, reason="review deadline passed"
+        if claimed:
+            # Every claimed row gets the same values: one UPDATE instead of bulk_update's CASE
+            # expression, then one history row and one chained audit entry per case, as
+            # audit.bulk does.
+            reason = "review deadline passed"
+            with allow_bulk_writes():
+                OnboardingCase.objects.filter(pk__in=[c.pk for c in claimed]).update(
+                    is_overdue=True, overdue_since=at
+                )
+            OnboardingCase.history.bulk_history_create(claimed, update=True, default_change_reason=reason)
+            audit_bulk_rows(
+                objs=claimed,
+                actor=None,
+                action=AuditAction.UPDATE,
+                reason=reason,
+                changes_for={
+                    c.pk: {"is_overdue": [False, True], "overdue_since": [None, at]} for c in claimed
+                },
             )
     result = warning_sync(kind=WarningKind.ONBOARDING_OVERDUE, active=onboarding_overdue_specs(at=at))
     result["marked"] = len(claimed)

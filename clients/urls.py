@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/reassign/", views.client_reassign, name="reassign"),
     path("<int:pk>/reveal/", views.client_reveal, name="reveal"),
+    path("<int:pk>/end/", views.client_end_relationship, name="end_relationship"),
     path("<int:pk>/agreement/", views.agreement_edit, name="agreement"),
     path("<int:pk>/consents/", views.consent_record, name="consent"),
     path("<int:pk>/related/", views.related_party_add, name="related_party_add"),
@@ -19,4 +20,5 @@ urlpatterns = [
     path("<int:pk>/onboarding/start/", views.onboarding_start, name="onboarding_start"),
     path("onboarding/<int:pk>/", views.onboarding_detail, name="onboarding_detail"),
     path("onboarding/<int:pk>/transition/", views.onboarding_transition, name="onboarding_transition"),
+    path("onboarding/<int:pk>/special/", views.onboarding_flag_special, name="onboarding_flag_special"),
 ]

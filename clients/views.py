@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,9 +20,11 @@ from .forms import (
     ClientForm,
     ConsentForm,
     DocumentForm,
+    EndRelationshipForm,
     OnboardingStartForm,
     ReassignForm,
     RelatedPartyForm,
+    SpecialFlagForm,
     TransitionForm,
     apply_domain_error,
 )
@@ -52,7 +55,9 @@ def _with_labels(clients: list) -> list:
         "status": {k: str(v) for k, v in ClientStatus.choices},
         "wealth_tier": {k: str(v) for k, v in WealthTier.choices},
     }
+    detail_url = reverse("clients:detail", args=[999999999]).replace("999999999", "{}")
     for client in clients:
+        client.detail_url = detail_url.format(client.pk)
         client.kind_label = labels["kind"].get(client.kind, client.kind)
         client.status_label = labels["status"].get(client.status, client.status)
         client.tier_label = labels["wealth_tier"].get(client.wealth_tier, "")
@@ -189,6 +194,54 @@ def client_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         "clients/form.html",
         {"form": form, "title": _("Re-assign %(c)s") % {"c": client}, "client": client},
     )
+
+
+@login_required
+def client_end_relationship(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    _check(request, "clients.change_client", client)
+    form = EndRelationshipForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_end_relationship(
+                client=client,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                ended_on=form.cleaned_data["ended_on"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(
+                request, _("The relationship has ended; the file is kept for its retention period.")
+            )
+            return redirect("clients:detail", pk=client.pk)
+    return render(
+        request,
+        "clients/form.html",
+        {"form": form, "title": _("End the relationship: %(c)s") % {"c": client}, "client": client},
+    )
+
+
+@login_required
+@require_POST
+def onboarding_flag_special(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.onboarding_case_get(user=request.user, pk=pk)
+    form = SpecialFlagForm(request.POST)
+    if form.is_valid():
+        try:
+            services.onboarding_flag_special(
+                case=case,
+                actor=request.user,
+                is_special=form.cleaned_data["is_special"],
+                reason=form.cleaned_data["special_reason"],
+            )
+            messages.success(request, _("Saved."))
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied(exc.message)
+            messages.error(request, exc.message)
+    return redirect("clients:onboarding_detail", pk=case.pk)
 
 
 @login_required
@@ -349,6 +402,12 @@ def onboarding_list(request: HttpRequest) -> HttpResponse:
     if not step:
         qs = qs.order_by("review_deadline", "-created_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+    step_labels = {k: str(v) for k, v in OnboardingStep.choices}
+    case_url = reverse("clients:onboarding_detail", args=[999999999]).replace("999999999", "{}")
+    client_url = reverse("clients:detail", args=[999999999]).replace("999999999", "{}")
+    for case in page.object_list:
+        case.step_label = step_labels.get(case.step, case.step)
+        case.url, case.client_url = case_url.format(case.pk), client_url.format(case.client_id)
     return render(
         request,
         "clients/onboarding_list.html",
@@ -413,6 +472,16 @@ def _render_case(request: HttpRequest, case, form: TransitionForm, status: int =
             "steps": steps,
             "actions": actions,
             "form": form,
+            "special_form": SpecialFlagForm(
+                initial={"is_special": case.is_special, "special_reason": case.special_reason}
+            ),
+            "can_flag": can(request.user, "clients.work_onboarding", case)
+            and case.step
+            in (
+                OnboardingStep.IDENTITY_VERIFICATION,
+                OnboardingStep.BUSINESS_TYPE,
+                OnboardingStep.INFORMATION_COLLECTION,
+            ),
             "business_types": BusinessType.choices,
             "consents": services.current_consents(case.client),
             "now": services.now(),

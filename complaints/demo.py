@@ -72,6 +72,25 @@ def _backdate(
         audited_save(survey, actor=None, reason="demo data: backdated")
 
 
+def _received_for(where: str, *, priority: str, policy, at: datetime.datetime) -> datetime.datetime:
+    """A receipt time that puts the ticket's SLA clock at `where` now (searched hour by hour
+    backwards with the real calendar, so weekends and holidays are respected)."""
+    from . import sla
+
+    for hours in range(1, 24 * 60):
+        received = at - datetime.timedelta(hours=hours)
+        d = sla.compute_deadlines(received_at=received, priority=priority, policy=policy)
+        if (
+            (where == "fresh" and at < d.warn_at)
+            or (where == "warning" and d.warn_at <= at < d.resolve_due_at)
+            or (where == "due_soon" and at < d.resolve_due_at <= at + datetime.timedelta(hours=24))
+            or (where == "breached" and d.resolve_due_at <= at < d.compliance_at)
+            or (where == "compliance" and d.compliance_at <= at)
+        ):
+            return received
+    return at - datetime.timedelta(days=30)
+
+
 def seed(ctx: dict) -> None:
     clients = ctx.get("clients") or []
     if not clients:
@@ -158,18 +177,19 @@ def seed(ctx: dict) -> None:
         )
 
     # 2) open tickets in every state, some close to breach and some breached
-    firm_calendar()
+    # (state, where the SLA clock stands now, priority): "fresh" < 75 % < "warning" < 100 %
+    # < "breached" < 150 % < "compliance"; "due_soon" = due within 24 hours.
     recent = [
-        (State.RECEIVED, 0.2, Priority.NORMAL),
-        (State.RECEIVED, 4, Priority.URGENT),  # breached: escalated up to compliance
-        (State.ACKNOWLEDGED, 1, Priority.HIGH),
-        (State.INVESTIGATING, 4, Priority.HIGH),  # past 75%: warning to the assignee
-        (State.INVESTIGATING, 6, Priority.HIGH),  # breached: supervisor
-        (State.INVESTIGATING, 2, Priority.LOW),
-        (State.WAITING_ON_CLIENT, 3, Priority.NORMAL),
-        (State.RESOLVED, 5, Priority.NORMAL),
-        (State.INVESTIGATING, 1.8, Priority.URGENT),  # about to breach
-        (State.ACKNOWLEDGED, 0.5, Priority.LOW),
+        (State.RECEIVED, "fresh", Priority.NORMAL),
+        (State.RECEIVED, "compliance", Priority.URGENT),
+        (State.ACKNOWLEDGED, "fresh", Priority.HIGH),
+        (State.INVESTIGATING, "warning", Priority.HIGH),
+        (State.INVESTIGATING, "breached", Priority.HIGH),
+        (State.INVESTIGATING, "fresh", Priority.LOW),
+        (State.WAITING_ON_CLIENT, "warning", Priority.NORMAL),
+        (State.RESOLVED, "warning", Priority.NORMAL),
+        (State.INVESTIGATING, "due_soon", Priority.URGENT),
+        (State.ACKNOWLEDGED, "breached", Priority.NORMAL),
     ]
     path = {
         State.RECEIVED: [],
@@ -178,8 +198,9 @@ def seed(ctx: dict) -> None:
         State.WAITING_ON_CLIENT: ["acknowledge", "investigate", "wait_on_client"],
         State.RESOLVED: ["acknowledge", "investigate"],
     }
-    for j, (state, days_ago, priority) in enumerate(recent):
-        received = stamp - datetime.timedelta(hours=days_ago * 24)
+    policy = services.default_policy()
+    for j, (state, where, priority) in enumerate(recent):
+        received = _received_for(where, priority=priority, policy=policy, at=stamp)
         client = demo_client if j < 3 else clients[(j + 3) % len(clients)]
         c = file(20 + j, received, client, priority=priority)
         actor = staff_of(c)

@@ -158,12 +158,16 @@ class TicketCounter(models.Model):
 class Complaint(models.Model):
     number = models.CharField(_("ticket number"), max_length=20, unique=True)
     client = models.ForeignKey(
-        "clients.Client", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("client")
+        "clients.Client",
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("client"),
+        db_index=False,  # covered by (client, received_at)
     )
-    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, db_index=True)
-    category = models.CharField(_("category"), max_length=24, choices=Category.choices, db_index=True)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices)
     priority = models.CharField(
-        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL, db_index=True
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
     )
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"))
@@ -175,6 +179,7 @@ class Complaint(models.Model):
         on_delete=models.PROTECT,
         related_name="assigned_complaints",
         verbose_name=_("assignee"),
+        db_index=False,  # covered by (assignee, state)
     )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -183,9 +188,11 @@ class Complaint(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("filed by"),
+        db_index=False,
     )
+    # Few policies, rarely filtered on: no index (every index slows the sweep's UPDATE).
     policy = models.ForeignKey(
-        SLAPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("SLA policy")
+        SLAPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("SLA policy"), db_index=False
     )
 
     received_at = models.DateTimeField(_("received"))

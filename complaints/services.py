@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -764,7 +764,7 @@ def _escalate_batch(
                 )
             )
         by_level.setdefault(top, []).append(c.pk)
-    ComplaintEscalation.objects.bulk_create(escalations)  # unique (complaint, level): raises on a race
+    _insert_escalations(escalations)  # unique (complaint, level): raises on a race
     Notification.objects.bulk_create(notifications)
     # The escalation itself is the audit record of this change (one ESCALATION entry per level),
     # so the scheduling fields are written set-based, one UPDATE per level reached (at most 3),
@@ -784,8 +784,37 @@ def _escalate_batch(
     if ids:
         from .tasks import complaint_notification_emails_task
 
-        transaction.on_commit(lambda: complaint_notification_emails_task.delay(ids))
+        def _queue() -> None:
+            try:
+                complaint_notification_emails_task.delay(ids)
+            except Exception:  # broker down: the in-app notifications exist; log the lost emails
+                logger.exception("could not queue %d escalation emails", len(ids))
+
+        transaction.on_commit(_queue)
     return {"tickets": len(batch), "escalations": len(escalations), "notifications": len(notifications)}
+
+
+def _insert_escalations(rows: list[ComplaintEscalation]) -> None:
+    """bulk_create, or on PostgreSQL one multi-row INSERT without building statements per field
+    (a third of the sweep's Python time went into bulk_create's per-value preparation)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        ComplaintEscalation.objects.bulk_create(rows)
+        return
+    from psycopg2.extras import execute_values
+
+    table = ComplaintEscalation._meta.db_table
+    with connection.cursor() as cur:
+        execute_values(
+            cur.cursor,
+            f'INSERT INTO "{table}" (complaint_id, level, threshold_at, escalated_at, recipients, notified) VALUES %s',  # noqa: S608 - table name from the model
+            [
+                (r.complaint_id, r.level, r.threshold_at, r.escalated_at, r.recipients, r.notified)
+                for r in rows
+            ],
+            page_size=1000,
+        )
 
 
 def complaint_autoclose_sweep(*, at: datetime.datetime | None = None) -> dict[str, int]:

@@ -113,10 +113,11 @@ def proposal_create(request: HttpRequest, client_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Proposal %(n)s saved; checks ran.") % {"n": proposal.number})
             return redirect("planning:proposal_detail", pk=proposal.pk)
+    rows = [(f, None) for f in formset.forms]
     return render(
         request,
         "planning/proposal_form.html",
-        {"form": form, "formset": formset, "client": client, "proposal": None},
+        {"form": form, "formset": formset, "client": client, "proposal": None, "rows": rows},
     )
 
 
@@ -148,11 +149,12 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved; checks ran again."))
             return redirect("planning:proposal_detail", pk=proposal.pk)
-    return render(
-        request,
-        "planning/proposal_form.html",
-        {"form": form, "formset": formset, "client": proposal.client, "proposal": proposal},
-    )
+    checks = proposal.checks or {}
+    line_checks = checks.get("lines", [])
+    rows = [(f, line_checks[i] if i < len(line_checks) else None) for i, f in enumerate(formset.forms)]
+    context = proposal_context(proposal)
+    context.update({"form": form, "formset": formset, "client": proposal.client, "rows": rows})
+    return render(request, "planning/proposal_form.html", context)
 
 
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -47,6 +47,24 @@ def _backdate_demo_relationships(today: datetime.date, *, actor) -> None:
         audited_save(client, actor=actor, reason="demo: relationship history for the quality trend")
 
 
+def _answer_demo_surveys(today: datetime.date) -> None:
+    """Demo only: surveys sent more than a week ago and still unanswered get a (deterministic)
+    answer two days after sending, so CSAT and NPS have a trend."""
+    from advisory.history import audited_save
+
+    from .indicators import survey_model
+
+    model = survey_model()
+    if model is None:
+        return
+    cutoff = _aware(today - datetime.timedelta(days=7))
+    for survey in model.objects.filter(answered_at__isnull=True, sent_at__lt=cutoff).order_by("pk"):
+        survey.csat = (3, 4, 5, 4, 5, 2)[survey.pk % 6]
+        survey.nps = (7, 9, 10, 8, 9, 4)[survey.pk % 6]
+        survey.answered_at = survey.sent_at + datetime.timedelta(days=2)
+        audited_save(survey, actor=None, reason="demo: satisfaction survey answered")
+
+
 def seed(ctx: dict) -> None:
     today: datetime.date = ctx["today"]
     users = ctx.get("users", {})
@@ -54,6 +72,7 @@ def seed(ctx: dict) -> None:
     compliance = users.get(Role.COMPLIANCE) or User.objects.filter(role=Role.COMPLIANCE).first()
     target_defaults_ensure(actor=supervisor)
     _backdate_demo_relationships(today, actor=supervisor)
+    _answer_demo_surveys(today)
 
     # Training: each staff member has one required course due per month for 12 months; most
     # completed on time, some late, the current month's partly open.

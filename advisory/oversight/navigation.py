@@ -42,6 +42,7 @@ WORKSPACE_NAV = [
     NavItem(_("Warnings"), "oversight:warnings", frozenset(STAFF)),
     NavItem(_("Quality"), "oversight:dashboard", frozenset({C, S, ADM})),
     NavItem(_("Staff"), "oversight:staff_list", frozenset({C, S, ADM})),
+    NavItem(_("Improvement actions"), "oversight:action_list", frozenset(STAFF)),
     NavItem(_("Audit trail"), "audit:browser", frozenset({C, ADM})),
     NavItem(_("Retention"), "audit:retention", frozenset({C, ADM})),
 ]

@@ -130,3 +130,22 @@ def test_retained_until_template_tag():
     export = AuditExportFactory()
     html = Template("{% load audit_tags %}{% retained_until obj %}").render(Context({"obj": export}))
     assert "Retained until" in html
+
+
+def test_any_model_admin_shows_the_refusal_not_an_error(rf, administrator):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    # given: a plain ModelAdmin (as another app would write it), not RetentionGuardedAdmin
+    export = AuditExportFactory()
+    model_admin = admin.ModelAdmin(AuditExport, admin.AdminSite(name="plain"))
+    request = rf.post(f"/admin/audit/auditexport/{export.pk}/delete/", {"post": "yes"})
+    request.user = administrator
+    request.session = {}
+    request._dont_enforce_csrf_checks = True
+    request._messages = FallbackStorage(request)
+    # when
+    response = model_admin.delete_view(request, str(export.pk))
+    # then
+    assert response.status_code == 302
+    assert AuditExport.objects.filter(pk=export.pk).exists()
+    assert any("Retained until" in str(m) for m in request._messages)

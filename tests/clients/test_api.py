@@ -153,3 +153,12 @@ def test_api_list_query_count_is_flat(api_as, advisor, django_assert_max_num_que
     ClientFactory.create_batch(40, advisor=advisor)
     with django_assert_max_num_queries(baseline):
         assert api.get(BASE).json()["count"] == 43
+
+
+def test_end_relationship_api(api_as, advisor, supervisor, own_client):
+    url = f"{BASE}{own_client.pk}/end-relationship/"
+    assert api_as(supervisor).post(url, {"reason": "x"}, format="json").status_code == 403
+    assert api_as(advisor).post(url, {}, format="json").status_code == 400
+    ended = api_as(advisor).post(url, {"reason": "moved", "ended_on": "2026-11-01"}, format="json")
+    assert ended.status_code == 200 and ended.json()["status"] == "ended"
+    assert ended.json()["relationship_ended_on"] == "2026-11-01"

@@ -39,4 +39,4 @@ def test_trigram_indexes_exist_for_client_search():
     with connection.cursor() as cur:
         cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'clients_client'")
         names = {row[0] for row in cur.fetchall()}
-    assert {"clients_client_name_trgm", "clients_client_fileno_trgm"} <= names
+    assert {"clients_client_name_trgm", "clients_client_fileno_trgm", "clients_client_book_idx"} <= names

@@ -461,3 +461,30 @@ def test_agreement_validation(own_client, advisor):
         },
     )
     assert agreement.pk and agreement.history.count() == 1
+
+
+def test_end_relationship_starts_retention_and_needs_a_reason(own_client, advisor, colleague, supervisor):
+    with pytest.raises(DomainError):
+        services.client_end_relationship(client=own_client, actor=advisor, reason="")
+    with pytest.raises(NotAllowed):
+        services.client_end_relationship(client=own_client, actor=supervisor, reason="moved abroad")
+    with time_machine.travel(at(2026, 6, 30), tick=False):
+        client = services.client_end_relationship(client=own_client, actor=advisor, reason="moved abroad")
+    assert client.status == ClientStatus.ENDED and client.relationship_ended_on == datetime.date(2026, 6, 30)
+    assert "moved abroad" in client.history.order_by("-history_id").first().history_change_reason
+    with pytest.raises(Conflict):
+        services.client_end_relationship(client=client, actor=advisor, reason="again")
+    with pytest.raises(Conflict):
+        services.onboarding_start(client=client, actor=advisor)
+
+
+def test_open_onboarding_blocks_ending_and_special_flag_only_before_review(ready_case, advisor):
+    with pytest.raises(Conflict):
+        services.client_end_relationship(client=ready_case.client, actor=advisor, reason="x")
+    with pytest.raises(DomainError):
+        services.onboarding_flag_special(case=ready_case, actor=advisor, is_special=True, reason="")
+    services.onboarding_flag_special(case=ready_case, actor=advisor, is_special=True, reason="trust")
+    case = services.onboarding_transition(case=ready_case, action="submit_for_review", actor=advisor)
+    assert case.review_days == 5
+    with pytest.raises(Conflict):
+        services.onboarding_flag_special(case=case, actor=advisor, is_special=False)

@@ -284,3 +284,29 @@ def test_onboarding_list_query_count(web_as, advisor, django_assert_max_num_quer
     OnboardingCaseFactory.create_batch(30, client__advisor=advisor)
     with django_assert_max_num_queries(len(few.captured_queries)):
         http.get(reverse("clients:onboarding_list"))
+
+
+def test_end_relationship_and_special_flag_through_the_ui(
+    web_as, advisor, supervisor, own_client, ready_case
+):
+    http = web_as(advisor)
+    flagged = http.post(
+        reverse("clients:onboarding_flag_special", args=[ready_case.pk]),
+        {"is_special": "on", "special_reason": "trust"},
+    )
+    assert flagged.status_code == 302
+    ready_case.refresh_from_db()
+    assert ready_case.is_special
+    assert (
+        web_as(supervisor).get(reverse("clients:end_relationship", args=[own_client.pk])).status_code == 403
+    )
+    http.post(
+        reverse("clients:onboarding_transition", args=[ready_case.pk]),
+        {"action": "withdraw", "note": "client left"},
+    )
+    assert (
+        http.post(reverse("clients:end_relationship", args=[own_client.pk]), {"reason": "left"}).status_code
+        == 302
+    )
+    own_client.refresh_from_db()
+    assert own_client.status == "ended" and own_client.relationship_ended_on

@@ -191,6 +191,8 @@ def test_review_record_drift_and_rebalancing(
         url, {"outcome": "Equities ran up", **{f"value_{k}": v for k, v in values.items()}}
     )
     assert response.status_code == 302
+    page = web_as(advisor).get(url)
+    assert page.status_code == 200 and "Rebalancing proposed" in page.content.decode()
     review.refresh_from_db()
     assert review.status == "completed"
     assert review.max_drift == Decimal("0.0600")

@@ -326,3 +326,35 @@ def test_api_model_portfolios_read_only(api_as, advisor):
     data = api.get("/api/v1/planning/model-portfolios/").json()
     assert data["count"] == 5
     assert api.post("/api/v1/planning/model-portfolios/", {}, format="json").status_code == 405
+
+
+def test_edit_page_shows_checks_next_to_lines(web_as, advisor, proposal):
+    html = web_as(advisor).get(reverse("planning:proposal_edit", args=[proposal.pk])).content.decode()
+    assert html.count('class="badge badge-green">pass') >= 14  # 7 lines × suitability + concentration
+
+
+def test_portal_list_query_count_does_not_grow(
+    web_as,
+    client_user,
+    advisor,
+    risk_reviewer,
+    compliance_officer,
+    client_file,
+    django_assert_max_num_queries,
+    settings,
+):
+    settings.PLANNING_MC_PATHS = 100
+    http = web_as(client_user)
+    first = make_ready_proposal(client=client_file, advisor=advisor)
+    proposal = _advance(first, advisor, risk_reviewer, compliance_officer)
+    with django_assert_max_num_queries(12) as few:
+        assert http.get(reverse("planning_portal:proposal_list")).status_code == 200
+    for _ in range(3):
+        _advance(
+            make_ready_proposal(client=client_file, advisor=advisor),
+            advisor,
+            risk_reviewer,
+            compliance_officer,
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert proposal.number in http.get(reverse("planning_portal:proposal_list")).content.decode()
