@@ -79,3 +79,17 @@ def test_client_is_not_asked_for_two_factor(client, client_user, settings):
     settings.OTP_REQUIRED_FOR_STAFF = True
     client.force_login(client_user)
     assert client.get(reverse("portal:home")).status_code == 200
+
+
+def test_sign_in_stamps_last_login_without_an_empty_history_row(client, advisor):
+    # given
+    history_before = advisor.history.count()
+    updates = AuditEntry.objects.filter(action=AuditAction.UPDATE, record_type="advisory.user", record_id=str(advisor.pk))
+    updates_before = updates.count()
+    # when
+    client.post(reverse("login"), {"username": advisor.email, "password": "pass-word-123"})
+    # then
+    advisor.refresh_from_db()
+    assert advisor.last_login is not None
+    assert advisor.history.count() == history_before
+    assert updates.count() == updates_before
