@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ArchivedDocument, Notification, StaffQualification, User
+from .models import ArchivedDocument, Notification, NumberSequence, StaffQualification, User
 
 
 @admin.register(User)
@@ -50,3 +50,9 @@ class ArchivedDocumentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "year", "last_value"]
+    readonly_fields = ["prefix", "year", "last_value"]

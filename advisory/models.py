@@ -290,3 +290,20 @@ class RiskWarning(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NumberSequence(models.Model):
+    """Counters for human-facing numbers (CL-2026-000123, ACC-…, CP-…, PRP-…): one row per prefix
+    and year, incremented under a row lock by advisory.numbering.next_number."""
+
+    prefix = models.CharField(_("prefix"), max_length=10)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_value = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_sequence_prefix_year")]
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last_value}"

@@ -10,7 +10,6 @@ from .models import (
     ClientDocument,
     Consent,
     Household,
-    NumberSequence,
     OnboardingCase,
     OnboardingStepLog,
     RelatedParty,
@@ -109,9 +108,3 @@ class ClientDocumentAdmin(SimpleHistoryAdmin):
     list_display = ["title", "client", "kind", "content_type", "size_bytes", "created_at"]
     raw_id_fields = ["client", "uploaded_by"]
     readonly_fields = ["file", "original_name", "content_type", "size_bytes", "sha256"]
-
-
-@admin.register(NumberSequence)
-class NumberSequenceAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "year", "last_value"]
-    readonly_fields = ["prefix", "year", "last_value"]

@@ -550,18 +550,3 @@ class OnboardingStepLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_step} → {self.to_step}"
-
-
-class NumberSequence(models.Model):
-    """Counters for file and acceptance numbers, one row per prefix and year, incremented under
-    a row lock (clients.services.next_number)."""
-
-    prefix = models.CharField(max_length=10)
-    year = models.PositiveSmallIntegerField()
-    last_value = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_sequence")]
-
-    def __str__(self) -> str:
-        return f"{self.prefix}-{self.year}: {self.last_value}"

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
 from advisory.notifications import notify
+from advisory.numbering import next_number
 from advisory.roles import Role
 from advisory.warnings import WarningSpec, warning_sync
 from audit.managers import allow_bulk_writes
@@ -66,26 +67,6 @@ def _setting(name: str, default: Any) -> Any:
 def _require(user: User, perm: str, obj: Any = None, message: str | None = None) -> None:
     if not can(user, perm, obj):
         raise NotAllowed(message or _("You are not allowed to do this."))
-
-
-# -- numbers ------------------------------------------------------------------------------------
-def next_number(*, prefix: str, year: int) -> str:
-    """Allocate the next number "PREFIX-YEAR-NNNNNN" (CL for files, ACC for onboarding cases).
-
-    The counter row is locked (SELECT FOR UPDATE on PostgreSQL; SQLite serialises writers), so
-    concurrent requests never get the same number. Numbers are never reused."""
-    from .models import NumberSequence
-
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                NumberSequence.objects.get_or_create(prefix=prefix, year=year)
-        except IntegrityError:  # created by a concurrent request a moment ago
-            pass
-        seq = NumberSequence.objects.select_for_update().get(prefix=prefix, year=year)
-        seq.last_value += 1
-        seq.save(update_fields=["last_value"])
-        return f"{prefix}-{year}-{seq.last_value:06d}"
 
 
 # -- classification (SPEC §1, [000 §2.2]) ----------------------------------------------------------

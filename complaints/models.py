@@ -145,16 +145,6 @@ class ComplaintSettings(models.Model):
         return str(_("Complaint routing"))
 
 
-class TicketCounter(models.Model):
-    """Per-year counter for ticket numbers (CP-2026-000123); incremented with a row lock."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("ticket counter")
-
-
 class Complaint(models.Model):
     number = models.CharField(_("ticket number"), max_length=20, unique=True)
     client = models.ForeignKey(

@@ -23,6 +23,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_delete, audited_save
 from advisory.models import Notification, User
 from advisory.notifications import notify
+from advisory.numbering import next_number
 from advisory.roles import Role
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
@@ -46,7 +47,6 @@ from .models import (
     SatisfactionSurvey,
     SLAPolicy,
     State,
-    TicketCounter,
     ViolationCase,
     ViolationStage,
 )
@@ -136,21 +136,6 @@ def routing_settings() -> ComplaintSettings:
     return row or ComplaintSettings()
 
 
-def next_ticket_number(*, year: int) -> str:
-    """CP-<year>-<6 digits>. The counter row is incremented with an UPDATE, which holds its row
-    lock until commit, so two intakes never get the same number."""
-    with transaction.atomic():
-        updated = TicketCounter.objects.filter(year=year).update(last=F("last") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    TicketCounter.objects.create(year=year, last=1)
-            except IntegrityError:
-                TicketCounter.objects.filter(year=year).update(last=F("last") + 1)
-        last = TicketCounter.objects.filter(year=year).values_list("last", flat=True).get()
-    return f"CP-{year}-{last:06d}"
-
-
 def _auto_assignee(client: Any) -> User | None:
     conf = routing_settings()
     if conf.assign_to_advisor and client.advisor_id and client.advisor.is_active:
@@ -238,7 +223,7 @@ def complaint_file(
         raise DomainError(_("The receipt time cannot be in the future."), field="received_at")
     with transaction.atomic():
         complaint = Complaint(
-            number=next_ticket_number(year=timezone.localtime(received_at).year),
+            number=next_number(prefix="CP", year=timezone.localtime(received_at).year),
             client=client,
             channel=channel,
             category=category,

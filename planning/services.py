@@ -22,6 +22,7 @@ from advisory.history import audited_delete, audited_save
 from advisory.models import User
 from advisory.money import format_money, to_money
 from advisory.notifications import notify
+from advisory.numbering import next_number
 from advisory.roles import Role
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -584,18 +585,6 @@ def _apply_checks(proposal: Proposal, lines: list[ProposalLine] | None = None) -
 # --- proposals: create and edit ---------------------------------------------------------------
 
 
-def _next_number(year: int) -> str:
-    prefix = f"PRP-{year}-"
-    latest = (
-        Proposal.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    seq = int(latest.rsplit("-", 1)[1]) + 1 if latest else 1
-    return f"{prefix}{seq:06d}"
-
-
 PROPOSAL_FIELDS = ["title", "liquidity_need_amount", "liquidity_need_days", "annual_contribution", "currency"]
 
 
@@ -662,7 +651,7 @@ def proposal_create(
             if key in PROPOSAL_FIELDS and value is not None:
                 setattr(proposal, key, value)
         for _attempt in range(5):
-            proposal.number = _next_number(today().year)
+            proposal.number = next_number(prefix="PRP", year=today().year)
             try:
                 with transaction.atomic():
                     audited_save(proposal, actor=actor, reason="Proposal drafted")

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from clients import services
+from advisory.numbering import next_number
 
 
 @pytest.mark.postgres
@@ -17,7 +17,7 @@ def test_file_numbers_are_unique_under_concurrency():
 
     def allocate():
         try:
-            got = [services.next_number(prefix="CL", year=2031) for _ in range(10)]
+            got = [next_number(prefix="CL", year=2031) for _ in range(10)]
             with lock:
                 results.extend(got)
         finally:

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.models import RiskWarning, WarningKind
+from advisory.numbering import next_number
 from audit.models import AuditAction, AuditEntry
 from clients import services
 from clients.models import Client, ClientStatus, OnboardingCase, OnboardingStep
@@ -23,10 +24,10 @@ def at(y, m, d, hh=10, mm=0):
 # -- numbers -------------------------------------------------------------------------------------
 def test_file_and_acceptance_numbers_are_sequential_per_year(db):
     with time_machine.travel(at(2026, 3, 1), tick=False):
-        assert services.next_number(prefix="CL", year=2026) == "CL-2026-000001"
-        assert services.next_number(prefix="CL", year=2026) == "CL-2026-000002"
-        assert services.next_number(prefix="ACC", year=2026) == "ACC-2026-000001"
-        assert services.next_number(prefix="CL", year=2027) == "CL-2027-000001"
+        assert next_number(prefix="CL", year=2026) == "CL-2026-000001"
+        assert next_number(prefix="CL", year=2026) == "CL-2026-000002"
+        assert next_number(prefix="ACC", year=2026) == "ACC-2026-000001"
+        assert next_number(prefix="CL", year=2027) == "CL-2027-000001"
 
 
 def test_client_create_allocates_file_number_and_encrypts_personal_data(own_client):
