@@ -73,6 +73,14 @@ def _form_errors(form, exc: DomainError) -> None:
         form.add_error(None, exc.message)
 
 
+def _invalid(request: HttpRequest, form) -> None:
+    """A posted action form did not validate: say which field and why, change nothing."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
 def _files(request: HttpRequest) -> list:
     return request.FILES.getlist("attachment")
 
@@ -242,6 +250,8 @@ def complaint_action(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Done."))
         except DomainError as exc:
             messages.error(request, exc.message)
+    else:
+        _invalid(request, form)
     return redirect("complaints:detail", pk=pk)
 
 
@@ -283,6 +293,8 @@ def complaint_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Reassigned."))
         except DomainError as exc:
             messages.error(request, exc.message)
+    else:
+        _invalid(request, form)
     return redirect("complaints:detail", pk=pk)
 
 
@@ -302,6 +314,8 @@ def complaint_priority_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Priority changed; deadlines recomputed."))
         except DomainError as exc:
             messages.error(request, exc.message)
+    else:
+        _invalid(request, form)
     return redirect("complaints:detail", pk=pk)
 
 

@@ -105,6 +105,20 @@ def test_forbidden_transition_shows_a_message_not_a_500(web_as, ticket, advisor)
     assert ticket.state == State.RECEIVED
 
 
+def test_invalid_priority_change_explains_and_changes_nothing(web_as, ticket, advisor):
+    # given a ticket with its current priority
+    before = ticket.priority
+    # when the posted priority is not one of the choices
+    response = web_as(advisor).post(
+        reverse("complaints:priority", args=[ticket.pk]), {"priority": "whenever", "note": "x"}, follow=True
+    )
+    # then the page says what was wrong and the ticket is unchanged
+    assert response.status_code == 200
+    assert b"whenever is not one of the available choices" in response.content
+    ticket.refresh_from_db()
+    assert ticket.priority == before
+
+
 def test_risk_reviewer_cannot_change_a_ticket(web_as, ticket, risk_reviewer):
     web_as(risk_reviewer).post(reverse("complaints:action", args=[ticket.pk]), {"action": "acknowledge"})
     ticket.refresh_from_db()
