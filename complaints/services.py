@@ -751,9 +751,10 @@ def _escalate_batch(
         by_level.setdefault(top, []).append(c.pk)
     _insert_escalations(escalations)  # unique (complaint, level): raises on a race
     Notification.objects.bulk_create(notifications)
-    # The escalation itself is the audit record of this change (one ESCALATION entry per level),
-    # so the scheduling fields are written set-based, one UPDATE per level reached (at most 3),
-    # instead of one history row per ticket. The next threshold is a column of the same row.
+    # The scheduling fields are written set-based, one UPDATE per level reached (at most 3), and
+    # the history library's bulk helper then writes one history row per changed ticket, so the
+    # record's history (and its point-in-time view) shows every escalation. The ESCALATION audit
+    # entries above say who was told and why.
     with allow_bulk_writes():
         for level, ids in by_level.items():
             fields: dict[str, Any] = {"escalation_level": level}
@@ -763,6 +764,14 @@ def _escalate_batch(
             fields["next_escalation_at"] = F(nxt) if nxt else None
             fields["next_escalation_level"] = level + 1 if nxt else EscalationLevel.NONE
             Complaint.objects.filter(pk__in=ids).update(**fields)
+    changed_ids = [pk for ids in by_level.values() for pk in ids]
+    if changed_ids:
+        Complaint.history.bulk_history_create(
+            list(Complaint.objects.filter(pk__in=changed_ids).order_by("pk")),
+            update=True,
+            default_change_reason="SLA escalation sweep",
+            default_date=at,
+        )
     audit_log_many(audits)  # one lock of the chain head for the whole batch
     # Emails go out from a worker after commit, so the sweep never waits on the mail server.
     ids = [n.pk for n in notifications if n.pk]

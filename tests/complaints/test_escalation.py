@@ -99,6 +99,20 @@ def test_deadline_passed_while_broker_was_down_is_escalated_on_first_sweep(
         assert services.complaint_escalation_sweep()["escalations"] == 0
 
 
+def test_escalation_leaves_history_on_the_ticket(ticket):
+    # given the ticket's history so far
+    rows_before = ticket.history.count()
+    # when the breach sweep escalates it
+    with time_machine.travel(at(2026, 3, 11, 10, 1), tick=False):
+        services.complaint_escalation_sweep()
+    # then one history row records the new level, and the point-in-time view shows it
+    latest = ticket.history.order_by("-history_id").first()
+    assert ticket.history.count() == rows_before + 1
+    assert latest.history_change_reason == "SLA escalation sweep"
+    assert latest.escalation_level == EscalationLevel.SUPERVISOR and latest.resolution_breached
+    assert ticket.history.as_of(at(2026, 3, 11, 10, 2)).escalation_level == EscalationLevel.SUPERVISOR
+
+
 def test_paused_ticket_is_not_escalated(ticket, advisor):
     with time_machine.travel(at(2026, 3, 9, 11), tick=False):
         t = services.complaint_act(complaint=ticket, actor=advisor, action="acknowledge")

@@ -31,6 +31,27 @@ def test_overdue_complaints_become_warnings(client_file):
     assert warnings[("complaints.complaint", str(late.pk))].client_id == client_file.pk
 
 
+def test_unacknowledged_complaint_past_its_acknowledgement_deadline_is_a_warning(client_file):
+    from zoneinfo import ZoneInfo
+
+    sh = ZoneInfo("Asia/Shanghai")
+    received = datetime.datetime(2026, 11, 17, 10, 0, tzinfo=sh)  # Tuesday; 24 business hours = Fri 10:00
+    # given two low-priority tickets received on Tuesday, only one of them acknowledged
+    with time_machine.travel(received, tick=False):
+        silent = make_complaint(client=client_file, priority="low")
+        answered = make_complaint(client=client_file, priority="low")
+        services.complaint_transition(
+            complaint=answered, actor=client_file.advisor, to_state=State.ACKNOWLEDGED
+        )
+    # when the warnings are collected the next Monday
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=sh), tick=False):
+        warnings = active_warnings()[WarningKind.COMPLAINT_OVERDUE]
+    # then only the silent ticket is flagged, for its acknowledgement
+    key = ("complaints.complaint", str(silent.pk))
+    assert key in warnings and "not been acknowledged" in warnings[key].message
+    assert ("complaints.complaint", str(answered.pk)) not in warnings
+
+
 def test_panels(client_file, advisor, supervisor, client_user, django_assert_max_num_queries):
     with time_machine.travel(now() - datetime.timedelta(days=40), tick=False):
         make_complaint(client=client_file)
