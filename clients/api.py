@@ -30,6 +30,8 @@ from .models import (
     OnboardingStepLog,
     PlanningNeed,
     ProductKindExperience,
+    RelatedParty,
+    ServiceAgreement,
 )
 from .rules import can
 
@@ -169,6 +171,35 @@ class ClientEndRelationshipSerializer(serializers.Serializer):
     ended_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
+class ServiceAgreementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceAgreement
+        fields = [
+            "id", "scope", "fee_structure", "fee_details", "starts_on", "ends_on", "termination_notice_days",
+            "termination_conditions", "signed_on", "status", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "created_at"]
+
+
+class RelatedPartySerializer(serializers.ModelSerializer):
+    related_client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.none(), required=False, allow_null=True,
+        help_text="Another client file in your view, when the related party is also a client.",
+    )  # fmt: skip
+
+    class Meta:
+        model = RelatedParty
+        fields = ["id", "relationship", "name", "related_client", "notes", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # only client files the user may see can be linked (others are "does not exist")
+            self.fields["related_client"].queryset = selectors.client_list(user=request.user)
+
+
 class ClientConsentSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ConsentKind.choices)
     channel = serializers.ChoiceField(choices=ConsentChannel.choices)
@@ -305,6 +336,8 @@ class ClientViewSet(
         "reassign": "clients.view_client",
         "consents": "clients.view_client",
         "end_relationship": "clients.view_client",
+        "agreements": "clients.view_client",
+        "related_parties": "clients.view_client",
     }
     filter_backends: list = []
     queryset = Client.objects.none()
@@ -388,6 +421,37 @@ class ClientViewSet(
         data.is_valid(raise_exception=True)
         services.consent_record(client=client, actor=request.user, **data.validated_data)
         return Response(ClientSerializer(client).data, status=201)
+
+    @extend_schema(methods=["get"], responses=ServiceAgreementSerializer(many=True))
+    @extend_schema(
+        methods=["post"], request=ServiceAgreementSerializer, responses={201: ServiceAgreementSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def agreements(self, request: Request, pk: str | None = None) -> Response:
+        """The client's service agreements (scope, fee structure, term, termination conditions);
+        POST records a new one (the responsible advisor only)."""
+        client = self.get_object()
+        if request.method == "GET":
+            rows = client.agreements.order_by("-starts_on", "-id")
+            return Response(ServiceAgreementSerializer(rows, many=True).data)
+        data = ServiceAgreementSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = services.agreement_save(client=client, actor=request.user, data=dict(data.validated_data))
+        return Response(ServiceAgreementSerializer(agreement).data, status=201)
+
+    @extend_schema(methods=["get"], responses=RelatedPartySerializer(many=True))
+    @extend_schema(methods=["post"], request=RelatedPartySerializer, responses={201: RelatedPartySerializer})
+    @action(detail=True, methods=["get", "post"], url_path="related-parties")
+    def related_parties(self, request: Request, pk: str | None = None) -> Response:
+        """Household members and related parties; POST adds one (the responsible advisor only)."""
+        client = self.get_object()
+        if request.method == "GET":
+            rows = client.related_parties.select_related("related_client").order_by("id")
+            return Response(RelatedPartySerializer(rows, many=True, context={"request": request}).data)
+        data = RelatedPartySerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        party = services.related_party_add(client=client, actor=request.user, **data.validated_data)
+        return Response(RelatedPartySerializer(party, context={"request": request}).data, status=201)
 
 
 @extend_schema(tags=["clients"])

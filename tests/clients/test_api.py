@@ -162,3 +162,39 @@ def test_end_relationship_api(api_as, advisor, supervisor, own_client):
     ended = api_as(advisor).post(url, {"reason": "moved", "ended_on": "2026-11-01"}, format="json")
     assert ended.status_code == 200 and ended.json()["status"] == "ended"
     assert ended.json()["relationship_ended_on"] == "2026-11-01"
+
+
+def test_agreements_and_related_parties_api(api_as, advisor, colleague, supervisor, own_client, other_client):
+    base = f"/api/v1/clients/{own_client.pk}"
+    agreement = {
+        "scope": "Comprehensive wealth planning and quarterly reviews",
+        "fee_structure": "aum",
+        "starts_on": "2026-12-01",
+        "termination_conditions": "Either party with 30 days' written notice.",
+    }
+    # the responsible advisor records an agreement and a related party
+    created = api_as(advisor).post(f"{base}/agreements/", agreement, format="json")
+    assert created.status_code == 201, created.content
+    assert api_as(advisor).get(f"{base}/agreements/").json()[0]["scope"].startswith("Comprehensive")
+    party = api_as(advisor).post(
+        f"{base}/related-parties/", {"relationship": "spouse", "name": "Li Hua"}, format="json"
+    )
+    assert party.status_code == 201, party.content
+    # bad input: a field error, nothing written
+    bad = api_as(advisor).post(f"{base}/agreements/", {**agreement, "ends_on": "2026-01-01"}, format="json")
+    assert bad.status_code == 400 and "ends_on" in bad.json()["error"]["fields"]
+    # a colleague cannot see the file at all; a supervisor reads but cannot write
+    assert api_as(colleague).get(f"{base}/agreements/").status_code == 404
+    assert api_as(supervisor).get(f"{base}/related-parties/").status_code == 200
+    refused = api_as(supervisor).post(
+        f"{base}/related-parties/", {"relationship": "child", "name": "X"}, format="json"
+    )
+    assert refused.status_code == 403
+    # a client file outside the advisor's view cannot be linked
+    hidden = api_as(advisor).post(
+        f"{base}/related-parties/",
+        {"relationship": "parent", "name": "Y", "related_client": other_client.pk},
+        format="json",
+    )
+    assert hidden.status_code == 400 and "related_client" in hidden.json()["error"]["fields"]
+    assert own_client.agreements.count() == 1 and own_client.related_parties.count() == 1
