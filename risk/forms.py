@@ -8,6 +8,7 @@ from .models import (
     AssetClass,
     ProductRiskRating,
     QuestionnaireVersion,
+    QuestionRole,
     RiskGrade,
     RiskRegisterCategory,
     RiskResponse,
@@ -136,3 +137,49 @@ class RegisterFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("All"))] + RiskStatus.choices
     )
     overdue = forms.BooleanField(label=_("Review overdue"), required=False)
+
+
+class QuestionForm(forms.Form):
+    """Add or replace a question of a draft questionnaire version. Options are typed one per line:
+    `code | score | English text | Chinese text` (the Chinese text is optional)."""
+
+    code = forms.SlugField(label=_("Code"), max_length=30)
+    order = forms.IntegerField(label=_("Position"), min_value=1)
+    role = forms.ChoiceField(label=_("What it measures"), choices=QuestionRole.choices)
+    text = forms.CharField(label=_("Question"), max_length=400)
+    text_zh = forms.CharField(label=_("Question (Chinese)"), max_length=400, required=False)
+    options = forms.CharField(
+        label=_("Options"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One per line: code | score | English text | Chinese text"),
+    )
+
+    def clean_options(self) -> list[dict]:
+        rows = []
+        for number, line in enumerate(self.cleaned_data["options"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) < 3 or not parts[0] or not parts[2]:
+                raise forms.ValidationError(
+                    _("Line %(n)s: write code | score | text (| Chinese text).") % {"n": number}
+                )
+            try:
+                score = int(parts[1])
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Line %(n)s: the score must be a whole number.") % {"n": number}
+                )
+            rows.append(
+                {
+                    "code": parts[0],
+                    "score": score,
+                    "text": parts[2],
+                    "text_zh": parts[3] if len(parts) > 3 else "",
+                }
+            )
+        if not rows:
+            raise forms.ValidationError(_("A question needs at least one option."))
+        if len({r["code"] for r in rows}) != len(rows):
+            raise forms.ValidationError(_("Each option needs its own code."))
+        return rows

@@ -14,6 +14,15 @@ urlpatterns = [
     path(
         "questionnaires/versions/<int:pk>/publish/", views.questionnaire_publish, name="questionnaire_publish"
     ),
+    path("questionnaires/versions/<int:pk>/questions/new/", views.question_edit, name="question_new"),
+    path(
+        "questionnaires/versions/<int:pk>/questions/<slug:code>/", views.question_edit, name="question_edit"
+    ),
+    path(
+        "questionnaires/versions/<int:pk>/questions/<slug:code>/remove/",
+        views.question_remove,
+        name="question_remove",
+    ),
     path("assessments/", views.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("clients/<int:client_pk>/assess/", views.assessment_new, name="assessment_new"),

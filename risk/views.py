@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from .forms import (
     NoteForm,
     ProductFilterForm,
     ProfessionalForm,
+    QuestionForm,
     RegisterFilterForm,
     RiskForm,
 )
@@ -67,6 +68,52 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def question_edit(request: HttpRequest, pk: int, code: str | None = None) -> HttpResponse:
+    """Add a question to a draft version, or replace one (published versions are frozen)."""
+    _check(request, "risk.manage_questionnaires")
+    version = selectors.version_with_questions(pk=pk)
+    question = next((q for q in version.questions.all() if q.code == code), None) if code else None
+    if code and question is None:
+        raise Http404
+    initial = {"order": len(version.questions.all()) + 1}
+    if question is not None:
+        initial = {
+            "code": question.code, "order": question.order, "role": question.role, "text": question.text,
+            "text_zh": question.text_zh,
+            "options": "\n".join(f"{o.code} | {o.score} | {o.text} | {o.text_zh}" for o in question.options.all()),
+        }  # fmt: skip
+    form = QuestionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_save(version=version, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            field = next(iter(exc.fields), None)
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Question saved."))
+            return redirect("risk:questionnaire_detail", pk=version.pk)
+    return render(
+        request, "risk/question_form.html", {"version": version, "question": question, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def question_remove(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    _check(request, "risk.manage_questionnaires")
+    version = selectors.version_with_questions(pk=pk)
+    question = next((q for q in version.questions.all() if q.code == code), None)
+    if question is None:
+        raise Http404
+    try:
+        services.question_delete(question=question, actor=request.user)
+        messages.success(request, _("Question removed."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("risk:questionnaire_detail", pk=version.pk)
+
+
+@login_required
 @require_POST
 def questionnaire_new_version(request: HttpRequest, pk: int) -> HttpResponse:
     _check(request, "risk.manage_questionnaires")
@@ -77,7 +124,7 @@ def questionnaire_new_version(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("risk:questionnaire_detail", pk=pk)
     messages.success(
-        request, _("Draft version %(n)s created; edit it in the admin, then publish.") % {"n": new.number}
+        request, _("Draft version %(n)s created; edit its questions, then publish.") % {"n": new.number}
     )
     return redirect("risk:questionnaire_detail", pk=new.pk)
 

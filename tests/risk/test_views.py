@@ -277,3 +277,43 @@ def test_register_create_edit_and_heat_map(web_as, risk_reviewer, django_assert_
 def test_register_invalid_input_is_a_form_error(web_as, risk_reviewer):
     resp = web_as(risk_reviewer).post(reverse("risk:register_new"), {"title": "x", "probability": 9})
     assert resp.status_code == 200 and not Risk.objects.exists()
+
+
+def test_reviewer_edits_draft_questions_on_a_staff_screen(web_as, risk_reviewer, advisor):
+    from django.urls import reverse
+
+    from risk.services import questionnaire_new_version
+    from tests.risk.factories import make_version
+
+    published = make_version()
+    draft = questionnaire_new_version(version=published, actor=risk_reviewer)
+    http = web_as(risk_reviewer)
+    # given the form for a new question
+    assert http.get(reverse("risk:question_new", args=[draft.pk])).status_code == 200
+    # when the options are malformed, the form says which line and nothing is saved
+    bad = http.post(
+        reverse("risk:question_new", args=[draft.pk]),
+        {"code": "liquidity", "order": 3, "role": "other", "text": "Need cash soon?", "options": "a | many | Yes"},
+    )
+    assert bad.status_code == 200 and "Line 1: the score must be a whole number." in bad.content.decode()
+    assert not draft.questions.filter(code="liquidity").exists()
+    # when they are right, the question and its options are saved on the draft only
+    ok = http.post(
+        reverse("risk:question_new", args=[draft.pk]),
+        {"code": "liquidity", "order": 3, "role": "other", "text": "Need cash soon?",
+         "options": "a | 1 | Yes | 是\nb | 5 | No | 否"},
+    )  # fmt: skip
+    assert ok.status_code == 302
+    question = draft.questions.get(code="liquidity")
+    assert [(o.code, o.score, o.text_zh) for o in question.options.order_by("order")] == [("a", 1, "是"), ("b", 5, "否")]
+    assert not published.questions.filter(code="liquidity").exists()
+    # a published version refuses edits with the reason; an advisor may not edit at all
+    frozen = http.post(
+        reverse("risk:question_new", args=[published.pk]),
+        {"code": "x", "order": 9, "role": "other", "text": "X?", "options": "a | 1 | A"},
+    )
+    assert frozen.status_code == 200 and "frozen" in frozen.content.decode().lower()
+    assert web_as(advisor).get(reverse("risk:question_new", args=[draft.pk])).status_code == 403
+    # removing a question from the draft
+    assert http.post(reverse("risk:question_remove", args=[draft.pk, "liquidity"])).status_code == 302
+    assert not draft.questions.filter(code="liquidity").exists()
