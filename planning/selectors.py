@@ -211,7 +211,7 @@ def document_list(*, user, subject: Proposal | None = None, client_id: int | Non
         )
         qs = qs.filter(
             client_id=client.pk,
-            status=DocumentStatus.READY,
+            status__in=[DocumentStatus.PENDING, DocumentStatus.RENDERING, DocumentStatus.READY],
             subject_type="planning.proposal",
             subject_id__in=[str(pk) for pk in visible],
         )

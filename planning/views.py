@@ -406,10 +406,27 @@ def portal_proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_decide": request.user.has_perm("planning.decide_proposal", proposal),
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:10]),
+            "document_kinds": services.DOCUMENT_KINDS.items(),
             "risk_disclosure": RISK_DISCLOSURE,
         }
     )
     return render(request, "planning/portal/proposal_detail.html", context)
+
+
+@require_POST
+def portal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """A client asks for a report of one of their own issued or decided proposals; the page then
+    shows its progress until the download is ready."""
+    proposal = selectors.proposal_get(user=request.user, pk=pk)
+    try:
+        services.proposal_document_request(
+            proposal=proposal, kind=request.POST.get("kind", ""), actor=request.user, language=request.LANGUAGE_CODE
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your report is being prepared; it will be ready to download in a moment."))
+    return redirect("planning_portal:proposal_detail", pk=proposal.pk)
 
 
 def portal_documents(request: HttpRequest) -> HttpResponse:

@@ -237,3 +237,37 @@ def test_panels_and_client_sections(
     with django_assert_max_num_queries(3):
         sections = client_sections(client=client, user=advisor)
     assert sections[2]["items"][0]["status"] == "submitted"
+
+
+def test_client_requests_a_report_in_the_portal_and_sees_its_progress(
+    web_as, advisor, client_user, outsider_user, risk_reviewer, compliance_officer, settings
+):
+    from advisory.models import ArchivedDocument
+
+    settings.PLANNING_MC_PATHS = 200
+    client = ClientFactory(advisor=advisor, user=client_user)
+    make_profile(client=client)
+    proposal = make_ready_proposal(client=client, advisor=advisor)
+    http = web_as(client_user)
+    url = reverse("planning_portal:document_request", args=[proposal.pk])
+    # a draft is not the client's to see: no report either
+    assert http.post(url, {"kind": services.DOC_PROPOSAL}).status_code == 404
+    for action, actor in [
+        ("submit", advisor),
+        ("risk_approve", risk_reviewer),
+        ("compliance_approve", compliance_officer),
+        ("issue", advisor),
+    ]:
+        proposal = services.proposal_transition(proposal=proposal, action=action, actor=actor)
+    # when the client asks for the investment proposal
+    response = http.post(url, {"kind": services.DOC_PROPOSAL})
+    # then a report is queued for them and the page polls its progress until it is ready
+    assert response.status_code == 302
+    doc = ArchivedDocument.objects.get(subject_id=str(proposal.pk), requested_by=client_user)
+    page = http.get(reverse("planning_portal:proposal_detail", args=[proposal.pk])).content.decode()
+    assert f'id="doc-{doc.pk}"' in page and 'hx-trigger="every 1s"' in page
+    # another client cannot ask for it; an unknown kind is refused with a message
+    assert web_as(outsider_user).post(url, {"kind": services.DOC_PROPOSAL}).status_code == 404
+    refused = http.post(url, {"kind": "nonsense"}, follow=True)
+    assert "Unknown report kind" in refused.content.decode()
+    assert ArchivedDocument.objects.filter(subject_id=str(proposal.pk)).count() == 1
