@@ -6,10 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from advisory.errors import DomainError
 
 from .models import AuditAction, HoldScope, RetentionRule
-from .selectors import EntryFilters, record_types
+from .selectors import EntryFilters, client_matches, record_types
 
 
 class EntryFilterForm(forms.Form):
+    client = forms.CharField(
+        label=_("Client (name or file number)"), required=False, max_length=100,
+        help_text=_("Matched against the client records in the trail."),
+    )  # fmt: skip
     client_id = forms.IntegerField(label=_("Client id"), required=False, min_value=1)
     actor_id = forms.IntegerField(label=_("User id"), required=False, min_value=1)
     record_type = forms.ChoiceField(label=_("Record type"), required=False)
@@ -41,6 +45,20 @@ class EntryFilterForm(forms.Form):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError(_("The start date is after the end date."))
+        text = (data.get("client") or "").strip()
+        if text and not data.get("client_id"):
+            matches = client_matches(text)
+            if not matches:
+                self.add_error("client", _("No client in the trail matches “%(q)s”.") % {"q": text})
+            elif len(matches) > 1:
+                names = "; ".join(label for _pk, label in matches[:5])
+                self.add_error(
+                    "client",
+                    _("%(n)s clients match: %(names)s. Type more of the name or the file number.")
+                    % {"n": len(matches), "names": names},
+                )
+            else:
+                data["client_id"] = matches[0][0]
         return data
 
     def to_filters(self) -> EntryFilters:

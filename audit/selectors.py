@@ -51,6 +51,27 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+def client_matches(text: str, *, limit: int = 20) -> list[tuple[int, str]]:
+    """Clients whose recorded label (name and file number, as the trail recorded them) contains
+    `text`: [(client id, latest label)]. Uses the model registered with `is_client=True`, so the
+    archive needs no knowledge of the clients app."""
+    client_types = [label for label, reg in registered().items() if reg.is_client]
+    if not client_types or not text.strip():
+        return []
+    rows = (
+        AuditEntry.objects.filter(record_type__in=client_types, record_label__icontains=text.strip())
+        .order_by("-sequence")
+        .values_list("record_id", "record_label")[:500]
+    )
+    found: dict[int, str] = {}
+    for record_id, label in rows:
+        if record_id.isdigit() and int(record_id) not in found:
+            found[int(record_id)] = label
+        if len(found) >= limit:
+            break
+    return list(found.items())
+
+
 def audit_entry_list(*, user: Any, filters: EntryFilters | None = None) -> QuerySet[AuditEntry]:
     """The trail, newest first, filtered; only compliance and administrators."""
     _require(user)

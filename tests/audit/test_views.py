@@ -341,3 +341,23 @@ def test_compliance_panel(compliance_officer, advisor, django_assert_max_num_que
     with django_assert_max_num_queries(2):
         panels = workspace_panels(compliance_officer)
     assert panels[0]["title"] == "Audit archive"
+
+
+def test_browser_finds_a_client_by_name_or_file_number(web_as, compliance_officer, advisor):
+    from tests.clients.factories import ClientFactory
+
+    # given two clients with history in the trail
+    wang = ClientFactory(advisor=advisor, name="Wang Lei 王磊")
+    ClientFactory(advisor=advisor, name="Wang Fang 王芳")
+    audit_log(actor=compliance_officer, action=AuditAction.REVEAL, obj=wang, reason="inspection")
+    http = web_as(compliance_officer)
+    # when searching by the file number, only that client's entries are listed
+    page = http.get(reverse("audit:browser"), {"client": wang.file_number})
+    assert page.status_code == 200 and not page.context["form"].errors
+    entries = page.context["page"].rows
+    assert entries and {e.client_id for e in entries} == {wang.pk}
+    # an ambiguous name asks for more, naming the matches; an unknown one says so
+    ambiguous = http.get(reverse("audit:browser"), {"client": "Wang"})
+    assert "2 clients match" in str(ambiguous.context["form"].errors)
+    unknown = http.get(reverse("audit:browser"), {"client": "Nobody"})
+    assert "No client in the trail matches" in str(unknown.context["form"].errors)
