@@ -183,3 +183,10 @@ class QuestionForm(forms.Form):
         if len({r["code"] for r in rows}) != len(rows):
             raise forms.ValidationError(_("Each option needs its own code."))
         return rows
+
+
+class RiskReviewForm(forms.Form):
+    """Record a review of a register entry: what was looked at, and when to look again."""
+
+    next_review = forms.DateField(label=_("Next review"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Review note"), max_length=300, required=False)

@@ -35,4 +35,5 @@ urlpatterns = [
     path("register/new/", views.register_edit, name="register_new"),
     path("register/<int:pk>/", views.register_detail, name="register_detail"),
     path("register/<int:pk>/edit/", views.register_edit, name="register_edit"),
+    path("register/<int:pk>/review/", views.register_review, name="register_review"),
 ]

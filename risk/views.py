@@ -27,6 +27,7 @@ from .forms import (
     QuestionForm,
     RegisterFilterForm,
     RiskForm,
+    RiskReviewForm,
 )
 from .models import AssessmentStatus, ExceptionStatus, RiskGrade, RiskLevel, SuitabilityException
 
@@ -384,8 +385,32 @@ def register(request: HttpRequest) -> HttpResponse:
             "matrix": services.risk_matrix(),
             "grades": RiskGrade,
             "can_change": request.user.has_perm("risk.change_register"),
+            "review_form": RiskReviewForm(),
         },
     )
+
+
+@login_required
+@require_POST
+def register_review(request: HttpRequest, pk: int) -> HttpResponse:
+    _check(request, "risk.change_register")
+    risk = get_object_or_404(selectors.risk_register_list(), pk=pk)
+    form = RiskReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the date of the next review."))
+        return redirect("risk:register_detail", pk=pk)
+    try:
+        services.risk_reviewed(
+            risk=risk,
+            actor=request.user,
+            next_review=form.cleaned_data["next_review"],
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Review recorded."))
+    return redirect("risk:register_detail", pk=pk)
 
 
 @login_required

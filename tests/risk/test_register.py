@@ -96,3 +96,26 @@ def test_advisors_and_clients_cannot_change_register(request, user, risk_reviewe
     with pytest.raises(NotAllowed):
         risk_create(actor=request.getfixturevalue(user), **_fields(risk_reviewer))
     assert not Risk.objects.exists()
+
+
+def test_review_is_recorded_on_the_register_page(web_as, risk_reviewer, advisor):
+    from django.urls import reverse
+
+    # given an overdue register entry
+    today = datetime.date.today()
+    risk = risk_create(actor=risk_reviewer, **_fields(risk_reviewer, review_date=today - datetime.timedelta(days=1)))
+    http = web_as(risk_reviewer)
+    url = reverse("risk:register_review", args=[risk.pk])
+    assert "Record a review" in http.get(reverse("risk:register_detail", args=[risk.pk])).content.decode()
+    # a date in the past is refused with the reason, nothing changes
+    past = http.post(url, {"next_review": today.isoformat(), "note": "x"}, follow=True)
+    assert "must be in the future" in past.content.decode()
+    risk.refresh_from_db()
+    assert risk.review_date < today
+    # when the reviewer records the review
+    http.post(url, {"next_review": (today + datetime.timedelta(days=90)).isoformat(), "note": "controls tested"})
+    # then the next review moves on, with who and why in the history; an advisor may not do it
+    risk.refresh_from_db()
+    assert risk.review_date == today + datetime.timedelta(days=90)
+    assert risk.history.first().history_change_reason.startswith("Reviewed. controls tested")
+    assert web_as(advisor).post(url, {"next_review": "2030-01-01"}).status_code == 403
