@@ -189,8 +189,8 @@ class RelatedPartySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RelatedParty
-        fields = ["id", "relationship", "name", "related_client", "notes", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = ["id", "relationship", "name", "related_client", "notes", "ended_on", "created_at"]
+        read_only_fields = ["id", "ended_on", "created_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -301,6 +301,8 @@ class RelatedParty(TimeStampedModel):
         verbose_name=_("client file of the related party"),
     )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
+    # A relationship that ends is marked, not deleted: the record is retained with the client file.
+    ended_on = models.DateField(_("relationship ended"), null=True, blank=True)
     objects = AuditedManager()
     history = HistoricalRecords()
 

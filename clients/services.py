@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from advisory.calendar import firm_calendar
-from advisory.clock import now
+from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
@@ -357,6 +357,19 @@ def related_party_add(
         notes=notes,
     )
     audited_save(party, actor=actor, reason="related party added")
+    return party
+
+
+def related_party_end(*, party: RelatedParty, actor: User, reason: str) -> RelatedParty:
+    """A related party no longer related (divorce, signatory replaced…). The row stays: it is part
+    of the retained client file; its history shows who ended it and why."""
+    _require(actor, "clients.change_client", party.client)
+    if party.ended_on is not None:
+        raise Conflict(_("This relationship already ended on %(d)s.") % {"d": party.ended_on.isoformat()})
+    if not reason.strip():
+        raise DomainError(_("Say why the relationship ended."), field="reason")
+    party.ended_on = today()
+    audited_save(party, actor=actor, reason=f"related party ended: {reason.strip()}")
     return party
 
 

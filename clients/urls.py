@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/agreement/", views.agreement_edit, name="agreement"),
     path("<int:pk>/consents/", views.consent_record, name="consent"),
     path("<int:pk>/related/", views.related_party_add, name="related_party_add"),
+    path("<int:pk>/related/<int:party_pk>/end/", views.related_party_end, name="related_party_end"),
     path("<int:pk>/documents/upload/", views.document_upload, name="document_upload"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),
     path("onboarding/", views.onboarding_list, name="onboarding_list"),

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -301,6 +301,21 @@ def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
     else:
         messages.error(request, _("Choose the consent and how it was given."))
+    return redirect("clients:detail", pk=client.pk)
+
+
+@login_required
+@require_POST
+def related_party_end(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=pk)
+    party = get_object_or_404(client.related_parties.all(), pk=party_pk)
+    try:
+        services.related_party_end(party=party, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The relationship is marked as ended."))
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise PermissionDenied(exc.message)
+        messages.error(request, exc.message)
     return redirect("clients:detail", pk=client.pk)
 
 

@@ -310,3 +310,28 @@ def test_end_relationship_and_special_flag_through_the_ui(
     )
     own_client.refresh_from_db()
     assert own_client.status == "ended" and own_client.relationship_ended_on
+
+
+def test_advisor_ends_a_related_party_and_the_record_stays(web_as, advisor, colleague, supervisor):
+    from django.urls import reverse
+
+    from clients import services
+    from tests.clients.factories import ClientFactory
+
+    client = ClientFactory(advisor=advisor)
+    party = services.related_party_add(client=client, actor=advisor, relationship="spouse", name="Li Hua")
+    url = reverse("clients:related_party_end", args=[client.pk, party.pk])
+    # a reason is required; colleagues see nothing, supervisors may not change
+    assert "Say why" in web_as(advisor).post(url, {"reason": " "}, follow=True).content.decode()
+    assert web_as(colleague).post(url, {"reason": "x"}).status_code == 404
+    assert web_as(supervisor).post(url, {"reason": "x"}).status_code == 403
+    party.refresh_from_db()
+    assert party.ended_on is None
+    # when the advisor ends it
+    web_as(advisor).post(url, {"reason": "divorced"})
+    # then the row stays, marked ended, with why in its history; ending twice is refused
+    party.refresh_from_db()
+    assert party.ended_on is not None
+    assert party.history.first().history_change_reason == "related party ended: divorced"
+    again = web_as(advisor).post(url, {"reason": "again"}, follow=True).content.decode()
+    assert "already ended" in again
