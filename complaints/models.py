@@ -77,8 +77,11 @@ class SLAPolicy(models.Model):
     is_default = models.BooleanField(_("default for new tickets"), default=False)
     ack_business_hours = models.PositiveIntegerField(
         _("acknowledge within (business hours)"),
-        default=24,
-        help_text=_("Counted in business hours of the firm calendar (24 h = 3 business days of 8 h)."),
+        default=8,
+        help_text=_(
+            "Counted in business hours of the firm calendar. 8 business hours is one business day: the "
+            "24 hours of the service standard, not counting nights, weekends and holidays."
+        ),
     )
     urgent_days = models.PositiveIntegerField(_("resolve urgent within (business days)"), default=2)
     high_days = models.PositiveIntegerField(_("resolve high within (business days)"), default=5)

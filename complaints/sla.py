@@ -1,8 +1,11 @@
 """SLA arithmetic for complaints (SPEC §4), in business time of the firm calendar.
 
 Decisions (docs/complaints.md):
-- Acknowledgement is due `ack_business_hours` (default 24) *business* hours after receipt,
-  counted in the firm's business hours (09:00-17:00 on working days): 24 h = 3 business days.
+- Acknowledgement ("within 24 hours") is due `ack_business_hours` (default 8, one business day)
+  business hours after receipt, counted in the firm's business hours (09:00-17:00 on working
+  days): received Wednesday 15:00, acknowledged by Thursday 15:00; received Friday 15:00, by
+  Monday 15:00. It is never later than the resolution deadline (an urgent ticket's budget can be
+  shorter than a long acknowledgement setting).
 - The resolution budget of N business days is N × the length of a business day, in business
   seconds from the moment of receipt (received Monday 10:00 with 2 days → Wednesday 10:00).
 - Time spent waiting on the client (and between resolution and a reopen) is paused business
@@ -44,10 +47,13 @@ def compute_deadlines(
     def at(fraction_percent: int) -> datetime.datetime:
         return cal.add_business_seconds(received_at, budget * fraction_percent / 100 + paused_seconds)
 
+    resolve_due_at = at(100)
     return Deadlines(
-        ack_due_at=cal.add_business_seconds(received_at, policy.ack_business_hours * 3600),
+        ack_due_at=min(
+            cal.add_business_seconds(received_at, policy.ack_business_hours * 3600), resolve_due_at
+        ),
         warn_at=at(policy.warning_percent),
-        resolve_due_at=at(100),
+        resolve_due_at=resolve_due_at,
         compliance_at=at(policy.compliance_percent),
     )
 

@@ -30,8 +30,18 @@ def test_resolution_deadline_skips_the_weekend(policy):
     assert d.resolve_due_at == at(2026, 3, 20, 10)
     # 75% of 80 business hours = 60 h = 7.5 days → Tuesday 2026-03-17 14:00
     assert d.warn_at == at(2026, 3, 17, 14)
-    # acknowledgement: 24 business hours = 3 business days → Wednesday 10:00
-    assert d.ack_due_at == at(2026, 3, 11, 10)
+    # acknowledgement: "24 hours" = one business day (8 business hours) → the next business day,
+    # Monday 10:00, skipping the weekend
+    assert d.ack_due_at == at(2026, 3, 9, 10)
+
+
+def test_acknowledgement_is_never_due_after_resolution(policy):
+    # given a policy with a long acknowledgement time and an urgent (2-day) ticket
+    policy.ack_business_hours = 40
+    d = sla.compute_deadlines(received_at=at(2026, 3, 9, 10), priority="urgent", policy=policy)
+    # then acknowledgement is due no later than the resolution deadline
+    assert d.resolve_due_at == at(2026, 3, 11, 10)
+    assert d.ack_due_at == d.resolve_due_at
 
 
 def test_urgent_ticket_received_friday_afternoon_is_due_tuesday(policy):
