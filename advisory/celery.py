@@ -5,8 +5,18 @@ from pathlib import Path
 
 from celery import Celery
 from celery.signals import worker_init
+from django.db.utils import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings.dev")
+
+# Errors worth retrying with back-off: the database or a network peer was briefly unreachable.
+# Every task is idempotent, so a retry after a partial run changes nothing more.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
 
 app = Celery("advisory")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -2,12 +2,21 @@ import logging
 
 from celery import shared_task
 
+from advisory.celery import TRANSIENT_ERRORS
+
 from .retention import disposal_propose
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, soft_time_limit=600, time_limit=900, max_retries=2)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=600,
+    time_limit=900,
+    max_retries=2,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+)
 def disposal_proposal_task() -> int:
     """Nightly (advisory/schedules.py): propose disposal batches; idempotent."""
     batches = disposal_propose(actor=None)
@@ -16,7 +25,14 @@ def disposal_proposal_task() -> int:
     return count
 
 
-@shared_task(acks_late=True, soft_time_limit=600, time_limit=900)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=600,
+    time_limit=900,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
 def audit_verify_task() -> bool:
     """Verify the chain and cache the outcome for the compliance panel (schedule it daily)."""
     from .services import audit_verify_and_record

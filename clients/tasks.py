@@ -6,12 +6,22 @@ import logging
 
 from celery import shared_task
 
+from advisory.celery import TRANSIENT_ERRORS
+
 from .services import onboarding_overdue_sweep
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=180, max_retries=3, default_retry_delay=30)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=180,
+    max_retries=3,
+    default_retry_delay=30,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+)
 def onboarding_overdue_sweep_task() -> dict[str, int]:
     """SPEC §1: mark onboarding cases past their review deadline and raise warnings (idempotent)."""
     result = onboarding_overdue_sweep()

@@ -6,12 +6,22 @@ import logging
 
 from celery import shared_task
 
+from advisory.celery import TRANSIENT_ERRORS
+
 from . import services
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, soft_time_limit=240, time_limit=300, ignore_result=True)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
 def complaint_escalation_sweep_task() -> dict:
     """SPEC §4: escalate tickets whose next threshold passed (safe to run twice, concurrently)."""
     result = services.complaint_escalation_sweep()
@@ -19,14 +29,30 @@ def complaint_escalation_sweep_task() -> dict:
     return result
 
 
-@shared_task(acks_late=True, soft_time_limit=240, time_limit=300, ignore_result=True)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
 def complaint_autoclose_sweep_task() -> dict:
     result = services.complaint_autoclose_sweep()
     logger.info("complaint_autoclose_sweep_task %s", result)
     return result
 
 
-@shared_task(acks_late=True, soft_time_limit=240, time_limit=300, ignore_result=True, max_retries=3)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    ignore_result=True,
+    max_retries=3,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+)
 def complaint_notification_emails_task(notification_ids: list[int]) -> int:
     """Send the emails of escalation notifications created by a sweep (queued after commit)."""
     sent = services.notification_emails_send(notification_ids=notification_ids)

@@ -6,10 +6,19 @@ import logging
 
 from celery import shared_task
 
+from advisory.celery import TRANSIENT_ERRORS
+
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, soft_time_limit=240, time_limit=300, max_retries=3, retry_backoff=True)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    max_retries=3,
+    retry_backoff=True,
+    autoretry_for=TRANSIENT_ERRORS,
+)
 def review_schedule_sweep_task() -> dict:
     """Beat: open reviews 14 days before they are due and refresh overdue/drift warnings."""
     from .services import review_schedule_sweep

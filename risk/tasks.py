@@ -2,10 +2,19 @@ import logging
 
 from celery import shared_task
 
+from advisory.celery import TRANSIENT_ERRORS
+
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, max_retries=3, retry_backoff=True, soft_time_limit=300, time_limit=360)
+@shared_task(
+    acks_late=True,
+    max_retries=3,
+    retry_backoff=True,
+    soft_time_limit=300,
+    time_limit=360,
+    autoretry_for=TRANSIENT_ERRORS,
+)
 def assessment_expiry_sweep_task() -> dict[str, int]:
     """Remind 30 days before expiry (once per assessment) and mark expired profiles (SPEC §2)."""
     from .services import assessment_expiry_sweep

@@ -6,10 +6,19 @@ import logging
 
 from celery import shared_task
 
+from advisory.celery import TRANSIENT_ERRORS
+
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, soft_time_limit=240, time_limit=300, max_retries=2)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    max_retries=2,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+)
 def risk_warning_sweep_task() -> dict:
     """Beat task: raise and close automatic risk warnings (idempotent; safe to run twice)."""
     from .services import risk_warning_sweep
@@ -24,7 +33,14 @@ def risk_warning_sweep_task() -> dict:
     return results
 
 
-@shared_task(acks_late=True, soft_time_limit=240, time_limit=300, max_retries=2)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    max_retries=2,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+)
 def monthly_quality_report_task(month: str | None = None) -> int:
     """Beat task (1st of the month): queue the quality report of the previous month. A second
     run adds a new archived version (nothing is overwritten)."""
@@ -41,7 +57,14 @@ def monthly_quality_report_task(month: str | None = None) -> int:
     return doc.pk
 
 
-@shared_task(acks_late=True, soft_time_limit=240, time_limit=300, max_retries=2)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    max_retries=2,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+)
 def indicator_rollup_task() -> int:
     """Beat task: rebuild the 12-month indicator snapshots the dashboard reads (idempotent)."""
     from .services import indicator_rollup_refresh
