@@ -18,3 +18,13 @@ class OTPTokenForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+def form_add_domain_error(form: forms.Form, exc) -> None:
+    """Show a refused action (advisory.errors.DomainError) on a form: each field message on its
+    field when the form has one, otherwise above the form; the plain message when no field is named."""
+    for field, messages in (exc.fields or {}).items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+    if not exc.fields:
+        form.add_error(None, exc.message)

@@ -183,15 +183,3 @@ class RelatedPartyForm(forms.Form):
         label=_("Their client file number, if any"), max_length=20, required=False
     )
     notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
-
-
-def apply_domain_error(form: forms.Form, exc) -> None:
-    """Show a DomainError on the form: on its field when the form has it, else on top."""
-    placed = False
-    for field, messages in (exc.fields or {}).items():
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)

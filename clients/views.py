@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError
+from advisory.forms import form_add_domain_error
 
 from . import selectors, services
 from .forms import (
@@ -26,7 +27,6 @@ from .forms import (
     RelatedPartyForm,
     SpecialFlagForm,
     TransitionForm,
-    apply_domain_error,
 )
 from .models import (
     BusinessType,
@@ -137,7 +137,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
         try:
             client = services.client_create(actor=request.user, data=form.changes())
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Client file %(file)s opened.") % {"file": client.file_number})
             return redirect("clients:detail", pk=client.pk)
@@ -157,7 +157,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.client_update(client=client, actor=request.user, data=form.changes())
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Client file saved."))
             return redirect("clients:detail", pk=client.pk)
@@ -185,7 +185,7 @@ def client_reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Client re-assigned."))
             return redirect("clients:detail", pk=client.pk)
@@ -210,7 +210,7 @@ def client_end_relationship(request: HttpRequest, pk: int) -> HttpResponse:
                 ended_on=form.cleaned_data["ended_on"],
             )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(
                 request, _("The relationship has ended; the file is kept for its retention period.")
@@ -275,7 +275,7 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 client=client, actor=request.user, data=form.cleaned_data, agreement=agreement
             )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Service agreement saved."))
             return redirect("clients:detail", pk=client.pk)
@@ -366,7 +366,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 title=form.cleaned_data["title"],
             )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Document uploaded."))
             return redirect("clients:detail", pk=client.pk)
@@ -445,7 +445,7 @@ def onboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             case = services.onboarding_start(client=client, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Onboarding case %(n)s opened.") % {"n": case.acceptance_number})
             return redirect("clients:onboarding_detail", pk=case.pk)
@@ -522,7 +522,7 @@ def onboarding_transition(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status_code == 403:
                 raise PermissionDenied(exc.message)
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
             case = selectors.onboarding_case_get(user=request.user, pk=pk)
             return _render_case(request, case, form, status=400)
         messages.success(request, services.ACTION_LABELS.get(form.cleaned_data["action"], _("Saved.")))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.clock import now
 from advisory.errors import DomainError, NotFound
+from advisory.forms import form_add_domain_error
 from advisory.roles import Role
 
 from . import selectors, services
@@ -62,15 +63,6 @@ def _get_or_404(fn, **kwargs):
         return fn(**kwargs)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-
-
-def _form_errors(form, exc: DomainError) -> None:
-    if exc.fields:
-        for field, msgs in exc.fields.items():
-            for msg in msgs:
-                form.add_error(field if field in form.fields else None, msg)
-    else:
-        form.add_error(None, exc.message)
 
 
 def _invalid(request: HttpRequest, form) -> None:
@@ -185,7 +177,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
                 attachments=_files(request),
             )
         except DomainError as exc:
-            _form_errors(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Complaint %(n)s logged.") % {"n": complaint.number})
             return redirect("complaints:detail", pk=complaint.pk)
@@ -452,7 +444,7 @@ def portal_create(request: HttpRequest) -> HttpResponse:
                 attachments=_files(request),
             )
         except DomainError as exc:
-            _form_errors(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(
                 request, _("Thank you. Your complaint %(n)s was received.") % {"n": complaint.number}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError
+from advisory.forms import form_add_domain_error
 from advisory.models import DocumentStatus
 
 from . import selectors, services
@@ -25,17 +26,6 @@ PAGE_SIZE = 25
 def _require(request: HttpRequest, perm: str, obj=None) -> None:
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied(_("You may not do this."))
-
-
-def _apply_error(form, exc: DomainError) -> None:
-    placed = False
-    for field, errors in exc.fields.items():
-        if field in form.fields:
-            for e in errors:
-                form.add_error(field, e)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 # --- proposals --------------------------------------------------------------------------------
@@ -109,7 +99,7 @@ def proposal_create(request: HttpRequest, client_id: int) -> HttpResponse:
                 **data,
             )
         except DomainError as exc:
-            _apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Proposal %(n)s saved; checks ran.") % {"n": proposal.number})
             return redirect("planning:proposal_detail", pk=proposal.pk)
@@ -145,7 +135,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **data,
             )
         except DomainError as exc:
-            _apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Saved; checks ran again."))
             return redirect("planning:proposal_detail", pk=proposal.pk)
@@ -186,7 +176,7 @@ def proposal_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
         except DomainError as exc:
             if exc.status_code == 403:
                 raise PermissionDenied(exc.message) from exc
-            _apply_error(form, exc)
+            form_add_domain_error(form, exc)
             status = exc.status_code
             return render(
                 request,
@@ -274,7 +264,7 @@ def snapshot_create(request: HttpRequest, client_id: int) -> HttpResponse:
         try:
             services.snapshot_create(client=client, actor=request.user, data=form.cleaned_data)
         except DomainError as exc:
-            _apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Snapshot recorded."))
             return redirect("planning:client_plan", client_id=client.pk)
@@ -298,7 +288,7 @@ def goal_edit(request: HttpRequest, client_id: int, pk: int | None = None) -> Ht
         try:
             services.goal_save(client=client, actor=request.user, data=form.cleaned_data, goal=goal)
         except DomainError as exc:
-            _apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Goal saved."))
             return redirect("planning:client_plan", client_id=client.pk)
@@ -352,7 +342,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     outcome=form.cleaned_data["outcome"],
                 )
             except DomainError as exc:
-                _apply_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Review recorded."))
                 return redirect("planning:review_detail", pk=review.pk)
@@ -394,7 +384,7 @@ def portal_proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 if exc.status_code == 403:
                     raise PermissionDenied(exc.message) from exc
-                _apply_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Thank you: your decision is recorded."))
                 return redirect("planning_portal:proposal_detail", pk=proposal.pk)
@@ -420,12 +410,17 @@ def portal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get(user=request.user, pk=pk)
     try:
         services.proposal_document_request(
-            proposal=proposal, kind=request.POST.get("kind", ""), actor=request.user, language=request.LANGUAGE_CODE
+            proposal=proposal,
+            kind=request.POST.get("kind", ""),
+            actor=request.user,
+            language=request.LANGUAGE_CODE,
         )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Your report is being prepared; it will be ready to download in a moment."))
+        messages.success(
+            request, _("Your report is being prepared; it will be ready to download in a moment.")
+        )
     return redirect("planning_portal:proposal_detail", pk=proposal.pk)
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from advisory.charts import heat_map
 from advisory.clock import today
 from advisory.errors import DomainError
+from advisory.forms import form_add_domain_error
 
 from . import selectors, services
 from .forms import (
@@ -39,14 +40,6 @@ def _check(request: HttpRequest, perm: str, obj=None) -> None:
 
 def _page(request: HttpRequest, qs, per_page: int = 50):
     return Paginator(qs, per_page).get_page(request.GET.get("page"))
-
-
-def _form_error(form, exc: DomainError) -> None:
-    for name, msgs in exc.fields.items():
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 # --- Questionnaires ---------------------------------------------------------------------------------
@@ -88,8 +81,7 @@ def question_edit(request: HttpRequest, pk: int, code: str | None = None) -> Htt
         try:
             services.question_save(version=version, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            field = next(iter(exc.fields), None)
-            form.add_error(field if field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Question saved."))
             return redirect("risk:questionnaire_detail", pk=version.pk)
@@ -182,7 +174,7 @@ def assessment_new(request: HttpRequest, client_pk: int) -> HttpResponse:
                 advisor_note=form.cleaned_data.get("advisor_note", ""),
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             return redirect("risk:assessment_detail", pk=assessment.pk)
     return render(request, "risk/assessment_form.html", {"form": form, "client": client, "version": version})
@@ -277,7 +269,7 @@ def exception_new(request: HttpRequest, client_pk: int) -> HttpResponse:
                 warning_text=form.cleaned_data["warning_text"],
             )
         except DomainError as err:
-            _form_error(form, err)
+            form_add_domain_error(form, err)
         else:
             messages.success(request, _("Exception requested; the client must now confirm the warning."))
             return redirect("risk:exception_detail", pk=exc.pk)
@@ -344,7 +336,7 @@ def professional_new(request: HttpRequest, client_pk: int) -> HttpResponse:
                 document=form.cleaned_data["evidence_document"],
             )
         except DomainError as err:
-            _form_error(form, err)
+            form_add_domain_error(form, err)
         else:
             messages.success(request, _("Professional investor classification recorded."))
             return redirect("risk:assessment_list")
@@ -447,7 +439,7 @@ def register_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             else:
                 risk = services.risk_create(actor=request.user, **form.cleaned_data)
         except DomainError as err:
-            _form_error(form, err)
+            form_add_domain_error(form, err)
         else:
             return redirect("risk:register_detail", pk=risk.pk)
     return render(request, "risk/register_form.html", {"form": form, "risk": risk})

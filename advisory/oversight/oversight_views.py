@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.clock import today
 from advisory.errors import DomainError
+from advisory.forms import form_add_domain_error
 from advisory.models import (
     ArchivedDocument,
     DocumentStatus,
@@ -41,15 +42,6 @@ from .services import ACTION_TRANSITIONS, REPORT_KIND
 def _need(request: HttpRequest, perm: str, obj=None) -> None:
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied
-
-
-def _apply_errors(form, exc: DomainError) -> None:
-    if exc.fields:
-        for name, msgs in exc.fields.items():
-            for msg in msgs:
-                form.add_error(name if name in form.fields else None, msg)
-    else:
-        form.add_error(None, exc.message)
 
 
 def _page(request: HttpRequest, qs, per_page: int = 50):
@@ -183,7 +175,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             try:
                 services.target_set(actor=request.user, indicator=code, **form.cleaned_data)
             except DomainError as exc:
-                _apply_errors(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Target saved."))
                 return redirect("oversight:targets")
@@ -283,7 +275,7 @@ def qualification_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.qualification_create(actor=request.user, user=member, **form.cleaned_data)
         except DomainError as exc:
-            _apply_errors(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Qualification recorded."))
             return redirect("oversight:staff_detail", pk=member.pk)
@@ -317,7 +309,7 @@ def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 qualifies_for_advice=data["qualifies_for_advice"],
             )
         except DomainError as exc:
-            _apply_errors(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Qualification updated."))
             return redirect("oversight:staff_detail", pk=q.user_id)
@@ -335,7 +327,7 @@ def training_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.training_create(actor=request.user, user=member, **form.cleaned_data)
         except DomainError as exc:
-            _apply_errors(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Training recorded."))
             return redirect("oversight:staff_detail", pk=member.pk)
@@ -356,7 +348,7 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.training_update(actor=request.user, record=record, **form.cleaned_data)
         except DomainError as exc:
-            _apply_errors(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Training updated."))
             return redirect("oversight:staff_detail", pk=record.user_id)
@@ -401,7 +393,7 @@ def action_add(request: HttpRequest) -> HttpResponse:
         try:
             action = services.action_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _apply_errors(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Improvement action planned."))
             return redirect("oversight:action_detail", pk=action.pk)
@@ -472,7 +464,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.action_update(actor=request.user, action=action, **form.cleaned_data)
         except DomainError as exc:
-            _apply_errors(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Action saved."))
             return redirect("oversight:action_detail", pk=action.pk)
