@@ -3,6 +3,8 @@ while it is itself loading)."""
 
 from rest_framework import permissions
 
+from .rules import can
+
 
 class IsWorkspaceOrPortalUser(permissions.BasePermission):
     """Default: signed in, active, and with a role. Endpoints narrow it further."""
@@ -45,9 +47,9 @@ class RulesPermission(permissions.BasePermission):
         if perm is None:
             return True
         if getattr(view, "action", None) in {"list", "create"} or not getattr(view, "detail", False):
-            return request.user.has_perm(perm)
+            return can(request.user, perm)
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
         perm = self._perm(view)
-        return True if perm is None else request.user.has_perm(perm, obj)
+        return True if perm is None else can(request.user, perm, obj)

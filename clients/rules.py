@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import rules
 
-from advisory.rules import (
+from advisory.rules import (  # noqa: F401 - `can` is re-exported for this app's views and services
+    can,
     is_administrator,
     is_advisor,
     is_client,
@@ -58,9 +59,3 @@ rules.add_perm("clients.view_own_profile", is_client)
 rules.add_perm("clients.give_consent", is_client & is_own_file)
 rules.add_perm("clients.record_consent", can_change_client)
 rules.add_perm("clients.administer", is_administrator)
-
-
-def can(user, perm: str, obj=None) -> bool:
-    """Ask the rule itself. Unlike `user.has_perm`, this does not let superusers through
-    everything: administrators see client files read-only like the other oversight roles."""
-    return bool(user and user.is_authenticated and user.is_active) and rules.has_perm(perm, user, obj)
