@@ -9,14 +9,20 @@ of those apps may provide a module named in SECTION_MODULES with
 
 The client page renders every section as
     {% include section.template with ctx=section.context %}
-so a section template reads its data from `ctx`. A module that is not installed is skipped;
-keep each section to a fixed, small number of queries.
+so a section template reads its data from `ctx`. A module that is not installed is skipped; a
+module that is installed but has no provider, or a section without a template that exists, raises
+ImproperlyConfigured: a section must never vanish from the page without a word. Keep each section
+to a fixed, small number of queries.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+
+from django.core.exceptions import ImproperlyConfigured
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +40,24 @@ def client_sections(*, client, user) -> list[dict]:
             raise
         provider = getattr(module, "client_sections", None)
         if provider is None:
-            continue
+            raise ImproperlyConfigured(f"{name} has no client_sections(*, client, user) function.")
         for section in provider(client=client, user=user) or []:
-            if section and section.get("template"):
-                sections.append(
-                    {
-                        "title": section.get("title", ""),
-                        "template": section["template"],
-                        "context": section.get("context", {}),
-                    }
+            template = section.get("template")
+            if not template:
+                raise ImproperlyConfigured(
+                    f"A client-page section from {name} names no template: {section!r}"
                 )
+            try:
+                get_template(template)
+            except TemplateDoesNotExist as exc:
+                raise ImproperlyConfigured(
+                    f"The client-page section template {template} does not exist."
+                ) from exc
+            sections.append(
+                {
+                    "title": section.get("title", ""),
+                    "template": template,
+                    "context": section.get("context", {}),
+                }
+            )
     return sections

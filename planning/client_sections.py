@@ -25,51 +25,27 @@ def client_sections(*, client, user) -> list[dict]:
     next_review = min((p.next_review for p in proposals if p.next_review), default=None)
     figures = snapshot_figures(snapshot=snapshot) if snapshot else None
     plan_url = reverse("planning:client_plan", args=[client.pk])
+    can_change = user.has_perm("planning.change_plan", client)
     return [
         {
-            "title": _("Financial snapshot"),
-            "url": plan_url,
-            "facts": [
-                (_("As of"), snapshot.as_of),
-                (_("Net worth"), figures.net_worth),
-                (_("Savings rate"), figures.savings_rate),
-                (_("Debt to assets"), figures.debt_to_asset),
-                (_("Months of reserve"), figures.reserve_months),
-            ]
-            if snapshot
-            else [],
-            "remarks": figures.remarks if figures else [],
-            "empty": _("No snapshot yet."),
-        },
-        {
-            "title": _("Goals"),
-            "url": plan_url,
-            "items": [
-                {
-                    "label": g.name,
-                    "meta": g.target_date,
-                    "badge": g.get_kind_display(),
-                    "value": g.target_amount,
-                }
-                for g in goals
-            ],
-            "empty": _("No goals yet."),
-        },
-        {
-            "title": _("Proposals"),
-            "url": reverse("planning:proposal_list") + f"?q={client.file_number}&tab=all",
-            "items": [
-                {
-                    "label": f"{p.number} · {p.title}",
-                    "url": reverse("planning:proposal_detail", args=[p.pk]),
-                    "badge": p.get_status_display(),
-                    "status": p.status,
-                    "value": p.total_amount,
-                }
-                for p in proposals
-            ],
-            "next_review": next_review,
-            "next_review_url": reverse("planning:review_list") + f"?q={client.name}&status=open",
-            "empty": _("No proposals yet."),
-        },
+            "title": _("Financial plan and proposals"),
+            "template": "planning/_client_section.html",
+            "context": {
+                "plan_url": plan_url,
+                "new_proposal_url": reverse("planning:proposal_create", args=[client.pk])
+                if can_change
+                else "",
+                "new_snapshot_url": reverse("planning:snapshot_create", args=[client.pk])
+                if can_change
+                else "",
+                "new_goal_url": reverse("planning:goal_create", args=[client.pk]) if can_change else "",
+                "snapshot": snapshot,
+                "figures": figures,
+                "goals": goals,
+                "proposals": proposals,
+                "next_review": next_review,
+                "proposals_url": reverse("planning:proposal_list") + f"?q={client.file_number}&tab=all",
+                "reviews_url": reverse("planning:review_list") + f"?q={client.file_number}&status=open",
+            },
+        }
     ]

@@ -335,3 +335,32 @@ def test_advisor_ends_a_related_party_and_the_record_stays(web_as, advisor, coll
     assert party.history.first().history_change_reason == "related party ended: divorced"
     again = web_as(advisor).post(url, {"reason": "again"}, follow=True).content.decode()
     assert "already ended" in again
+
+
+def test_a_section_without_a_template_fails_loudly(web_as, advisor, own_client, monkeypatch):
+    import sys
+    import types
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from clients.sections import client_sections
+
+    module = types.ModuleType("planning.client_sections")
+    module.client_sections = lambda *, client, user: [{"title": "Plans", "context": {}}]
+    monkeypatch.setitem(sys.modules, "planning.client_sections", module)
+    with pytest.raises(ImproperlyConfigured):
+        client_sections(client=own_client, user=advisor)
+    module.client_sections = lambda *, client, user: [{"title": "Plans", "template": "nowhere/_x.html"}]
+    with pytest.raises(ImproperlyConfigured):
+        client_sections(client=own_client, user=advisor)
+
+
+def test_client_page_links_to_the_plan_and_a_new_proposal(web_as, advisor, own_client, supervisor):
+    # given the advisor who holds the client
+    page = web_as(advisor).get(reverse("clients:detail", args=[own_client.pk])).text
+    # then the planning section is there with the way to the plan and a new proposal
+    assert reverse("planning:client_plan", args=[own_client.pk]) in page
+    assert reverse("planning:proposal_create", args=[own_client.pk]) in page
+    # a supervisor sees the plan but may not start a proposal for someone else's client
+    page = web_as(supervisor).get(reverse("clients:detail", args=[own_client.pk])).text
+    assert reverse("planning:proposal_create", args=[own_client.pk]) not in page

@@ -236,7 +236,10 @@ def test_panels_and_client_sections(
     assert portal_panels(client_user)[0]["items"] == []
     with django_assert_max_num_queries(3):
         sections = client_sections(client=client, user=advisor)
-    assert sections[2]["items"][0]["status"] == "submitted"
+    (plan,) = sections
+    assert plan["template"] == "planning/_client_section.html"
+    assert plan["context"]["proposals"][0].status == "submitted"
+    assert plan["context"]["new_proposal_url"] == reverse("planning:proposal_create", args=[client.pk])
 
 
 def test_client_requests_a_report_in_the_portal_and_sees_its_progress(
