@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -8,11 +9,13 @@ from health_check.views import HealthCheckView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from . import views
+from .api_index import ApiIndexView
 
 admin.site.site_header = settings.FIRM_NAME
 admin.site.site_title = settings.FIRM_NAME
 
 api_v1 = [
+    path("", ApiIndexView.as_view(), name="api-index"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("clients/", include("clients.api_urls")),
     path("risk/", include("risk.api_urls")),
@@ -47,7 +50,12 @@ urlpatterns = [
     path("portal/complaints/", include("complaints.portal_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "health/",
         HealthCheckView.as_view(

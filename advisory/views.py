@@ -106,3 +106,10 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     return render(request, "account/profile.html", {"has_device": has_device})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the logo."""
+    from django.templatetags.static import static
+
+    return redirect(static("img/logo.svg"), permanent=True)

@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
 from simple_history.models import HistoricalRecords
 
+from advisory.formats import local_datetime
 from advisory.models import TimeStampedModel
 from advisory.money import CurrencyField, MoneyField
 from audit.managers import AuditedManager
@@ -394,7 +395,7 @@ class Consent(models.Model):
         verbose_name_plural = _("consents")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.given_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {local_datetime(self.given_at)}"
 
 
 class DocumentKind(models.TextChoices):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from advisory.clock import now
+from advisory.formats import local_datetime
 
 from .selectors import onboarding_due_soon
 
@@ -23,7 +23,7 @@ def workspace_panels(user) -> list[dict]:
             {
                 "label": f"{case.acceptance_number} · {case.client.name}",
                 "url": reverse("clients:onboarding_detail", args=[case.pk]),
-                "meta": timezone.localtime(case.review_deadline).strftime("%Y-%m-%d %H:%M"),
+                "meta": local_datetime(case.review_deadline),
                 "badge": _("overdue") if overdue else _("due soon"),
                 "tone": "red" if overdue else "amber",
             }

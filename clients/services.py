@@ -21,12 +21,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from advisory.calendar import firm_calendar
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
+from advisory.formats import local_datetime
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
 from advisory.notifications import notify
@@ -745,7 +745,7 @@ def onboarding_overdue_specs(*, at: datetime.datetime | None = None) -> dict[tup
     url = reverse("clients:onboarding_detail", args=[999999999]).replace("999999999", "{}")  # reverse once
     return {
         (label, str(pk)): WarningSpec(
-            message=f"Onboarding case {number} is past its review deadline ({timezone.localtime(deadline):%Y-%m-%d %H:%M}).",
+            message=f"Onboarding case {number} is past its review deadline ({local_datetime(deadline)}).",
             advisor=advisor_id,
             client_id=client_id,
             url=url.format(pk),

@@ -15,8 +15,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from advisory.formats import local_datetime
 from advisory.money import Currency, default_currency
 from audit.managers import AuditedManager
 
@@ -48,8 +50,9 @@ class Priority(models.TextChoices):
 
 
 class State(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    # "Received" alone also heads the column of the time received: the state has its own context.
+    RECEIVED = "received", pgettext_lazy("complaint state", "Received")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("complaint state", "Acknowledged")
     INVESTIGATING = "investigating", _("Investigating")
     WAITING_ON_CLIENT = "waiting_on_client", _("Waiting on client")
     RESOLVED = "resolved", _("Resolved")
@@ -336,7 +339,7 @@ class ComplaintEvent(models.Model):
         verbose_name_plural = _("complaint events")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {local_datetime(self.created_at)}"
 
 
 def _attachment_path(instance: ComplaintAttachment, filename: str) -> str:

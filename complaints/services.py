@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
+from advisory.formats import local_datetime
 from advisory.history import audited_delete, audited_save
 from advisory.models import Notification, User
 from advisory.notifications import notify
@@ -741,7 +742,7 @@ def _escalate_batch(
                 )
             )
         subject = f"[{c.number}] {LEVEL_TEXT[top]}"[:200]
-        body = f"{c.subject}\nDeadline: {timezone.localtime(c.resolve_due_at):%Y-%m-%d %H:%M}"
+        body = f"{c.subject}\nDeadline: {local_datetime(c.resolve_due_at)}"
         for r in recipients:
             notifications.append(
                 Notification(

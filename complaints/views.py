@@ -9,13 +9,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.clock import now
 from advisory.errors import DomainError, NotFound
+from advisory.formats import local_datetime
 from advisory.forms import form_add_domain_error
 from advisory.roles import Role
 
@@ -141,8 +141,8 @@ def _queue_rows(complaints) -> list[dict]:
                 "state": c.state,
                 "state_label": labels["state"].get(c.state, c.state),
                 "assignee": c.assignee.full_name if c.assignee_id else "—",
-                "received": f"{timezone.localtime(c.received_at):%Y-%m-%d %H:%M}",
-                "due": f"{timezone.localtime(c.resolve_due_at):%Y-%m-%d %H:%M}",
+                "received": local_datetime(c.received_at),
+                "due": local_datetime(c.resolve_due_at),
                 "tone": sla["tone"],
                 "sla": str(sla["label"]),
             }

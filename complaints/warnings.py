@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from advisory.clock import now
+from advisory.formats import local_datetime
 from advisory.models import WarningKind
 from advisory.warnings import WarningSpec
 
@@ -29,7 +30,7 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
     )
     active = {
         (label, str(pk)): WarningSpec(
-            message=f"Complaint {number} has not been acknowledged; it was due by {due:%Y-%m-%d %H:%M}.",
+            message=f"Complaint {number} has not been acknowledged; it was due by {local_datetime(due)}.",
             advisor=assignee_id,
             client_id=client_id,
             severity="warning",
@@ -39,7 +40,7 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
     }
     active |= {
         (label, str(pk)): WarningSpec(
-            message=f"Complaint {number} is past its resolution deadline ({due:%Y-%m-%d %H:%M}).",
+            message=f"Complaint {number} is past its resolution deadline ({local_datetime(due)}).",
             advisor=assignee_id,
             client_id=client_id,
             severity="critical",

@@ -13,12 +13,12 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.clock import today
 from advisory.errors import DomainError
+from advisory.formats import local_datetime
 from advisory.forms import form_add_domain_error
 from advisory.models import (
     ArchivedDocument,
@@ -152,7 +152,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _stamp(item: dict) -> dict:
     value = item.get("date")
     if isinstance(value, datetime.datetime):
-        item["date"] = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        item["date"] = local_datetime(value)
     elif isinstance(value, datetime.date):
         item["date"] = value.isoformat()
     return item

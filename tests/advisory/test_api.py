@@ -56,3 +56,27 @@ def test_domain_errors_map_to_status_codes(error_class, status):
 def test_unexpected_domain_input_never_500(api_as, advisor):
     response = api_as(advisor).get("/api/v1/does-not-exist/")
     assert response.status_code == 404
+
+
+def test_api_root_lists_its_sections(api_as, advisor, client):
+    # signed out: refused in the error shape, not a page
+    response = client.get(reverse("api-index"))
+    assert response.status_code in (401, 403) and "error" in response.json()
+    # signed in: every section with an address that answers
+    api = api_as(advisor)
+    body = api.get(reverse("api-index")).json()
+    names = [s["name"] for s in body["sections"]]
+    assert names == ["clients", "risk", "planning", "complaints", "audit", "oversight"]
+    for section in body["sections"]:
+        assert api.get(section["url"]).status_code == 200, section["url"]
+    assert body["schema"].endswith(reverse("api-schema"))
+
+
+def test_api_docs_signed_out_go_to_sign_in(client):
+    response = client.get(reverse("api-docs"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("logo.svg")
