@@ -8,8 +8,8 @@ from pypdf import PdfReader
 from advisory.documents import document_render
 from advisory.history import audited_save
 from audit.models import AuditExport, RetentionRule
-from audit.services import audit_export_pdf
 from audit.selectors import EntryFilters
+from audit.services import audit_export_pdf
 
 
 def test_inspection_export_reads_as_a_document(compliance_officer):
