@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_init
 from django.db.utils import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings.dev")
@@ -35,3 +35,15 @@ def ensure_broker_folders() -> None:
 @worker_init.connect
 def _prepare_worker(**_: object) -> None:
     ensure_broker_folders()
+
+
+def _connect_observability() -> None:
+    """Request ids follow work into tasks; every run is counted for /metrics."""
+    from . import observability
+
+    before_task_publish.connect(observability.on_before_task_publish, weak=False)
+    task_prerun.connect(observability.on_task_prerun, weak=False)
+    task_postrun.connect(observability.on_task_postrun, weak=False)
+
+
+_connect_observability()

@@ -10,6 +10,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from . import views
 from .api_index import ApiIndexView
+from .oversight.metrics import metrics_view
 
 admin.site.site_header = settings.FIRM_NAME
 admin.site.site_title = settings.FIRM_NAME
@@ -56,6 +57,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("metrics", metrics_view, name="metrics"),
     path(
         "health/",
         HealthCheckView.as_view(

@@ -20,3 +20,7 @@ class OversightConfig(AppConfig):
         register(ImprovementAction, retention="service_record", retention_trigger="checked_at")
         register(QualityReport)
         register_renderer(REPORT_KIND, render_quality_report)
+
+        from .metrics import register_collector
+
+        register_collector()

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, env
+from .base import DATABASES, LOGGING, REDIS_URL, SENTRY_DSN, SENTRY_ENVIRONMENT, env
 
 DEBUG = False
 
@@ -37,3 +37,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# One JSON object per log line unless told otherwise; Sentry only when SENTRY_DSN is set.
+LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")
+if SENTRY_DSN:
+    from advisory.observability import init_error_reporting
+
+    init_error_reporting(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=env.str("RELEASE", default=""))
