@@ -128,7 +128,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django_prometheus.cache.backends.redis.NativeRedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "advisory.cache.MeteredRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {
