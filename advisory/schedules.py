@@ -16,6 +16,7 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "complaints.tasks.complaint_escalation_sweep_task",
         "every": 60,
     },
+    "Complaint mailboxes": {"task": "complaints.tasks.mailbox_poll_task", "every": 60},
     "Complaint auto-close": {
         "task": "complaints.tasks.complaint_autoclose_sweep_task",
         "crontab": {"minute": "30", "hour": "*"},

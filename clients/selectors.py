@@ -227,3 +227,15 @@ def onboarding_counts(*, user: User) -> dict[str, int]:
         open=Count("id", filter=Q(step__in=OPEN_STEPS)),
         overdue=Count("id", filter=Q(step=OnboardingStep.INITIAL_REVIEW, review_deadline__lt=now())),
     )
+
+
+def client_by_email(*, email: str) -> Client | None:
+    """The one current client file with this email address (complaints by email match their
+    sender here). Several files with the same address, or none: None, and staff decide."""
+    address = (email or "").strip().lower()
+    if not address:
+        return None
+    matches = list(
+        Client.objects.filter(email__iexact=address).order_by("pk")[:2]
+    )
+    return matches[0] if len(matches) == 1 else None

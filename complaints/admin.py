@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from advisory.history import audited_save
@@ -9,6 +11,8 @@ from .models import (
     ComplaintEscalation,
     ComplaintEvent,
     ComplaintSettings,
+    InboundEmail,
+    Mailbox,
     RectificationMeasure,
     SatisfactionSurvey,
     SLAPolicy,
@@ -110,3 +114,50 @@ class ViolationCaseAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         audited_save(obj, actor=request.user, reason="violation case edited in admin")
+
+
+class MailboxForm(forms.ModelForm):
+    """The password is write-only: leave it empty to keep the stored one."""
+
+    password = forms.CharField(
+        label=_("password"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = ("name", "host", "port", "security", "username", "password", "folder", "reply_address", "is_active")
+
+    def clean_password(self) -> str:
+        value = self.cleaned_data.get("password") or ""
+        if not value and not (self.instance and self.instance.pk):
+            raise forms.ValidationError(_("Enter the mailbox password."))
+        return value or self.instance.password
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(SimpleHistoryAdmin):
+    form = MailboxForm
+    list_display = ("name", "username", "host", "port", "security", "is_active", "last_polled_at", "last_error")
+    readonly_fields = ("uid_validity", "last_uid", "last_polled_at", "last_error")
+
+    def save_model(self, request, obj, form, change) -> None:
+        audited_save(obj, actor=request.user, reason="complaints mailbox configured in admin")
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(SimpleHistoryAdmin):
+    """Read-only: messages are handled on the intake screens, with who and why."""
+
+    list_display = ("received_at", "mailbox", "status", "ticket_number", "complaint")
+    list_filter = ("status", "mailbox")
+    search_fields = ("ticket_number",)
+    exclude = ("from_address", "from_name", "subject", "body")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

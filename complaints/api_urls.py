@@ -1,8 +1,10 @@
 from rest_framework.routers import DefaultRouter
 
 from .api import ComplaintViewSet, ViolationViewSet
+from .intake_api import InboundEmailViewSet
 
 router = DefaultRouter()
+router.register("intake", InboundEmailViewSet, basename="complaint-intake")
 router.register("violations", ViolationViewSet, basename="complaint-violation")
 router.register("", ComplaintViewSet, basename="complaint")
 urlpatterns = router.urls

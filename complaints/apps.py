@@ -13,6 +13,8 @@ class ComplaintsConfig(AppConfig):
             Complaint,
             ComplaintAttachment,
             ComplaintSettings,
+            InboundEmail,
+            Mailbox,
             RectificationMeasure,
             SatisfactionSurvey,
             SLAPolicy,
@@ -45,4 +47,12 @@ class ComplaintsConfig(AppConfig):
         )
         register(RectificationMeasure, client_field="case.client_id")
         register(SLAPolicy)
+        register(Mailbox)
+        register(
+            InboundEmail,
+            client_field="client_id",
+            retention="complaint",
+            retention_trigger="complaint.closed_at",
+            personal_fields=("from_address", "from_name", "subject", "body"),
+        )
         register(ComplaintSettings)

@@ -9,6 +9,7 @@ SatisfactionSurvey.
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
 from simple_history.models import HistoricalRecords
 
 from advisory.formats import local_datetime
@@ -510,3 +512,135 @@ class RectificationMeasure(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+# -- email intake (SPEC §4: intake from every channel) ----------------------------------------------
+
+
+class MailboxSecurity(models.TextChoices):
+    SSL = "ssl", _("IMAP over TLS (port 993)")
+    STARTTLS = "starttls", _("STARTTLS (port 143)")
+    NONE = "none", _("Unencrypted (test servers on this host only)")
+
+
+class Mailbox(models.Model):
+    """A complaints mailbox the platform polls (configured by administrators). The password is
+    encrypted at rest; the poll position (UIDVALIDITY, last UID) is kept here."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    host = models.CharField(_("IMAP host"), max_length=200)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(
+        _("connection security"), max_length=10, choices=MailboxSecurity.choices, default=MailboxSecurity.SSL
+    )
+    username = models.CharField(_("user name"), max_length=200)
+    password = EncryptedCharField(_("password"), max_length=200)
+    folder = models.CharField(_("folder"), max_length=100, default="INBOX")
+    reply_address = models.EmailField(
+        _("reply address"), help_text=_("Acknowledgements and staff replies are sent from this address.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    uid_validity = models.BigIntegerField(_("UIDVALIDITY"), null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(_("last UID read"), default=0, editable=False)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
+    objects = AuditedManager()
+    history = HistoricalRecords(excluded_fields=["uid_validity", "last_uid", "last_polled_at", "last_error"])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("complaints mailbox")
+        verbose_name_plural = _("complaints mailboxes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundStatus(models.TextChoices):
+    FILED = "filed", _("Filed as a complaint")
+    REPLY = "reply", _("Added to a ticket as the client's reply")
+    AWAITING_LINK = "awaiting_link", _("Waiting for a client to be linked")
+    QUARANTINED = "quarantined", _("Quarantined")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+def _raw_email_path(instance: InboundEmail, filename: str) -> str:
+    return f"complaints/mail/{uuid.uuid4().hex}.eml"
+
+
+class InboundEmail(models.Model):
+    """One message read from a mailbox, exactly once: (mailbox, UIDVALIDITY, UID) and the
+    Message-ID are unique, and the row is written in the same transaction as what the message
+    became. The original message is kept as evidence; addresses and text are encrypted."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="messages")
+    uid_validity = models.BigIntegerField(_("UIDVALIDITY"))
+    uid = models.BigIntegerField(_("UID"))
+    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    in_reply_to = models.CharField(_("In-Reply-To"), max_length=300, blank=True)
+    from_address = EncryptedCharField(_("from"), max_length=254, blank=True, null=True)
+    from_name = EncryptedCharField(_("sender name"), max_length=200, blank=True, null=True)
+    subject = EncryptedCharField(_("subject"), max_length=300, blank=True, null=True)
+    body = EncryptedTextField(_("text"), blank=True, null=True)
+    received_at = models.DateTimeField(_("received"))
+    size_bytes = models.PositiveIntegerField(_("size"))
+    raw = models.FileField(_("original message"), upload_to=_raw_email_path, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=InboundStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    ticket_number = models.CharField(_("ticket number"), max_length=20, blank=True)
+    client = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
+    )
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="emails", verbose_name=_("ticket")
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "uid_validity", "uid"], name="uniq_inbound_uid"),
+            models.UniqueConstraint(
+                fields=["message_id"], condition=~models.Q(message_id=""), name="uniq_inbound_message_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"])]
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_number or self.pk} {local_datetime(self.received_at)}"
+
+
+class OutboundKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", _("Automatic acknowledgement")
+    REPLY = "reply", _("Reply to the client")
+
+
+class OutboundEmail(models.Model):
+    """A message we sent about a ticket. Its Message-ID threads the client's answer back."""
+
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="sent_emails"
+    )
+    inbound = models.ForeignKey(
+        InboundEmail, null=True, blank=True, on_delete=models.PROTECT, related_name="answers"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=OutboundKind.choices)
+    message_id = models.CharField(_("Message-ID"), max_length=300, unique=True)
+    to_address = EncryptedCharField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=300)
+    sent_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbound emails")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {local_datetime(self.sent_at)}"

@@ -48,3 +48,5 @@ rules.add_perm("complaints.view_violation", is_supervisor_or_compliance)
 rules.add_perm("complaints.manage_violation", is_supervisor_or_compliance)
 rules.add_perm("complaints.view_internal", is_workspace_user)
 rules.add_perm("complaints.view_escalated", is_supervisor | is_compliance | is_administrator)
+# The email intake holds messages from people not yet linked to a client: oversight handles it.
+rules.add_perm("complaints.manage_intake", is_supervisor | is_compliance)

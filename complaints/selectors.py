@@ -159,3 +159,25 @@ def assignable_staff() -> QuerySet[User]:
     return User.objects.filter(
         is_active=True, role__in=[Role.ADVISOR, Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMINISTRATOR]
     ).order_by("full_name")
+
+
+def inbound_list(*, user, status: str = "", search: str = "") -> QuerySet:
+    """The email intake for supervisors and compliance: newest first, the linked ticket joined.
+    Subjects and senders are encrypted, so the search matches the ticket number."""
+    from .models import InboundEmail, InboundStatus
+
+    if not user.has_perm("complaints.manage_intake"):
+        return InboundEmail.objects.none()
+    qs = InboundEmail.objects.select_related("mailbox", "complaint", "client", "handled_by")
+    if status == "open":
+        qs = qs.filter(status__in=[InboundStatus.AWAITING_LINK, InboundStatus.QUARANTINED])
+    elif status:
+        qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(ticket_number__icontains=search.strip())
+    return qs.order_by("-received_at", "-id")
+
+
+def inbound_get(*, user, pk: int):
+
+    return inbound_list(user=user).get(pk=pk)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
-from advisory.formats import local_datetime
+from advisory.formats import local_date, local_datetime
 from advisory.history import audited_delete, audited_save
 from advisory.models import Notification, User
 from advisory.notifications import notify
@@ -222,9 +222,43 @@ def complaint_file(
     received_at = received_at or stamp
     if received_at > stamp:
         raise DomainError(_("The receipt time cannot be in the future."), field="received_at")
+    complaint = complaint_create(
+        actor=actor,
+        client=client,
+        channel=channel,
+        category=category,
+        subject=subject,
+        description=description,
+        priority=priority,
+        received_at=received_at,
+        attachments=attachments,
+        assignee=assignee,
+    )
+    if complaint.channel == Channel.PORTAL:
+        transaction.on_commit(lambda: complaint_acknowledge_in_portal(complaint=complaint))
+    return complaint
+
+
+def complaint_create(
+    *,
+    actor: User | None,
+    client: Any,
+    channel: str,
+    category: str,
+    subject: str,
+    description: str,
+    received_at: datetime.datetime,
+    priority: str = Priority.NORMAL,
+    attachments: Iterable[UploadedFile] = (),
+    assignee: User | None = None,
+    number: str = "",
+) -> Complaint:
+    """The raw write behind every intake (checked by complaint_file, or by the mailbox intake
+    for a message from a known sender; actor None = the platform). `number` is a ticket number
+    reserved when the message arrived."""
     with transaction.atomic():
         complaint = Complaint(
-            number=next_number(prefix="CP", year=timezone.localtime(received_at).year),
+            number=number or next_number(prefix="CP", year=timezone.localtime(received_at).year),
             client=client,
             channel=channel,
             category=category,
@@ -257,6 +291,29 @@ def complaint_file(
                 url=_url(complaint),
             )
     return complaint
+
+
+def complaint_acknowledge_in_portal(*, complaint: Complaint) -> None:
+    """The automatic acknowledgement, at once, through the channel the complaint came in: for
+    the portal, a notification with the ticket number, the expected answer date and where to
+    follow it (email intake sends the same by email, complaints/mailbox.py)."""
+    if not complaint.client.user_id:
+        return
+    notify(
+        recipients=[complaint.client.user],
+        kind="complaint.acknowledged",
+        subject=_("We received your complaint %(n)s") % {"n": complaint.number},
+        body=_(
+            "Your complaint %(n)s was received on %(received)s. We will answer by %(due)s at the latest; "
+            "you can follow it and reply under My complaints."
+        )
+        % {
+            "n": complaint.number,
+            "received": local_datetime(complaint.received_at),
+            "due": local_date(complaint.resolve_due_at),
+        },
+        url=_portal_url(complaint),
+    )
 
 
 # -- the one transition function -------------------------------------------------------------
@@ -412,14 +469,7 @@ def complaint_reply(
                     to_state=State.INVESTIGATING,
                     note=_("The client replied."),
                 )
-            if complaint.assignee_id:
-                notify(
-                    recipients=[complaint.assignee],
-                    kind="complaint.client_reply",
-                    subject=_("The client replied on %(n)s") % {"n": complaint.number},
-                    body=body[:500],
-                    url=_url(complaint),
-                )
+            notify_client_reply(complaint=complaint, body=body)
             return event
         if not _can_act(actor, complaint):
             raise NotAllowed(_("You may view this ticket but not act on it."))
@@ -436,6 +486,9 @@ def complaint_reply(
             if locked.first_response_at is None:
                 locked.first_response_at = event.created_at
                 audited_save(locked, actor=actor, reason="first response to the client")
+            from .mailbox import reply_by_email
+
+            reply_by_email(complaint=complaint, body=body.strip())
             if complaint.client.user_id:
                 notify(
                     recipients=[complaint.client.user],
@@ -445,6 +498,18 @@ def complaint_reply(
                     url=_portal_url(complaint),
                 )
         return event
+
+
+def notify_client_reply(*, complaint: Complaint, body: str) -> None:
+    """Tell the assignee that the client answered (from the portal or by email)."""
+    if complaint.assignee_id:
+        notify(
+            recipients=[complaint.assignee],
+            kind="complaint.client_reply",
+            subject=_("The client replied on %(n)s") % {"n": complaint.number},
+            body=body[:500],
+            url=_url(complaint),
+        )
 
 
 # -- assignment, priority, policy ------------------------------------------------------------

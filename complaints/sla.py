@@ -102,3 +102,11 @@ def paused_span(
     start: datetime.datetime, end: datetime.datetime, calendar: BusinessCalendar | None = None
 ) -> int:
     return (calendar or firm_calendar()).business_seconds_between(start, end)
+
+
+def expected_answer_by(*, received_at: datetime.datetime, priority: str = "normal") -> datetime.datetime:
+    """The answer date quoted to a sender before the ticket exists (email from an unknown
+    address): the default policy's resolution deadline for a normal ticket received then."""
+    from .services import default_policy
+
+    return compute_deadlines(received_at=received_at, priority=priority, policy=default_policy()).resolve_due_at

@@ -58,3 +58,21 @@ def complaint_notification_emails_task(notification_ids: list[int]) -> int:
     sent = services.notification_emails_send(notification_ids=notification_ids)
     logger.info("complaint_notification_emails_task sent=%d", sent)
     return sent
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def mailbox_poll_task() -> dict:
+    """SPEC §4: complaints and replies by email (each message once, even if two polls overlap)."""
+    from .mailbox import mailboxes_poll
+
+    result = mailboxes_poll()
+    logger.info("mailbox_poll_task %s", result)
+    return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import intake_views, views
 
 app_name = "complaints"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:pk>/priority/", views.complaint_priority_view, name="priority"),
     path("<int:pk>/resolve/", views.complaint_resolve_view, name="resolve"),
     path("<int:pk>/violation/", views.violation_open_view, name="violation_open"),
+    path("intake/", intake_views.intake_list, name="intake_list"),
+    path("intake/<int:pk>/", intake_views.intake_detail, name="intake_detail"),
+    path("intake/<int:pk>/link/", intake_views.intake_link, name="intake_link"),
+    path("intake/<int:pk>/dismiss/", intake_views.intake_dismiss, name="intake_dismiss"),
+    path("intake/<int:pk>/original/", intake_views.intake_original, name="intake_original"),
     path("violations/", views.violation_list, name="violation_list"),
     path("violations/<int:pk>/", views.violation_detail, name="violation_detail"),
 ]
