@@ -267,4 +267,78 @@ def seed(ctx: dict) -> None:
             owner=supervisor,
             due_on=today + datetime.timedelta(days=45),
         )
+    _seed_email_intake(demo_client)
     ctx["complaints"] = made
+
+
+DEMO_EMAILS = [
+    # (sender, subject, body): an unknown sender waits for a client to be linked
+    (
+        "陈女士 <chen.li@mail.example>",
+        "关于上月基金赎回到账延迟的投诉",
+        "您好，我于上月15日申请赎回，至今未到账，客服电话一直无人接听，请尽快处理并给予说明。",
+    ),
+    (
+        "Mark Thompson <mark.t@mail.example>",
+        "Complaint: advisor did not return my calls",
+        "I called three times last week about my portfolio review and nobody called back.",
+    ),
+]
+
+
+def _seed_email_intake(demo_client) -> None:
+    """A configured (inactive) mailbox and messages taken in through the real intake path: two
+    from unknown senders waiting on the intake screen, one from the demo client filed as a
+    complaint, and one quarantined."""
+    from email.message import EmailMessage
+
+    from .mailbox import inbound_take
+    from .models import InboundEmail, Mailbox, MailboxSecurity
+
+    if InboundEmail.objects.exists():
+        return
+    box, _created = Mailbox.objects.get_or_create(
+        name="投诉邮箱 complaints@harbour-wealth.example",
+        defaults={
+            "host": "imap.harbour-wealth.example",
+            "port": 993,
+            "security": MailboxSecurity.SSL,
+            "username": "complaints@harbour-wealth.example",
+            "password": "set-in-the-admin",
+            "reply_address": "complaints@harbour-wealth.example",
+            "is_active": False,
+        },
+    )
+    messages = list(DEMO_EMAILS)
+    if demo_client.email:
+        messages.append(
+            (
+                demo_client.email,
+                "服务费扣款金额与合同不符",
+                "本季度服务费比合同约定多扣了200元，请核实并退还。",
+            )
+        )
+    stamp = now()
+    for uid, (sender, subject, body) in enumerate(messages, start=1):
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = sender, box.reply_address, subject
+        msg["Message-ID"] = f"<demo-{uid}@mail.example>"
+        msg.set_content(body)
+        raw = msg.as_bytes()
+        inbound_take(
+            mailbox=box,
+            uid_validity=1,
+            uid=uid,
+            raw=raw,
+            size=len(raw),
+            received_at=stamp - datetime.timedelta(hours=3 * uid),
+        )
+    junk = b"Subject: =?utf-8?B?5Lit5aWW6YCa55+l?=\r\n\r\nno sender at all\r\n"
+    inbound_take(
+        mailbox=box,
+        uid_validity=1,
+        uid=len(messages) + 1,
+        raw=junk,
+        size=len(junk),
+        received_at=stamp - datetime.timedelta(minutes=30),
+    )

@@ -35,6 +35,7 @@ WORKSPACE_NAV = [
     NavItem(_("Proposals"), "planning:proposal_list", frozenset(STAFF)),
     NavItem(_("Reviews"), "planning:review_list", frozenset({A, S, C, R, ADM})),
     NavItem(_("Complaints"), "complaints:list", frozenset(STAFF)),
+    NavItem(_("Email intake"), "complaints:intake_list", frozenset({C, S})),
     NavItem(_("Violations"), "complaints:violation_list", frozenset({C, S, ADM})),
     NavItem(_("Questionnaires"), "risk:questionnaire_list", frozenset({R, C, ADM})),
     NavItem(_("Products"), "risk:product_list", frozenset(STAFF)),

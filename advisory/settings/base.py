@@ -226,6 +226,9 @@ BUSINESS_HOURS_END = env.str("BUSINESS_HOURS_END", default="17:00")
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 
+# Complaints by email: larger messages are quarantined without being downloaded.
+MAILBOX_MAX_MESSAGE_BYTES = env.int("MAILBOX_MAX_MESSAGE_BYTES", default=20 * 1024 * 1024)
+
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
