@@ -23,7 +23,7 @@ from .models import (
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(SimpleHistoryAdmin):
     list_display = (
-        "name", "is_default", "ack_business_hours", "urgent_days", "high_days", "normal_days", "low_days",
+        "name", "is_default", "ack_business_hours", "ack_time_basis", "resolution_time_basis", "urgent_days", "high_days", "normal_days", "low_days",
         "warning_percent", "compliance_percent", "autoclose_days",
     )  # fmt: skip
 

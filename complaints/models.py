@@ -74,6 +74,11 @@ class EscalationLevel(models.IntegerChoices):
     COMPLIANCE = 3, _("50% past breach: escalated to compliance")
 
 
+class TimeBasis(models.TextChoices):
+    BUSINESS = "business", _("Business time (working days and hours of the firm calendar)")
+    CLOCK = "clock", _("Clock time (every hour of every day)")
+
+
 class SLAPolicy(models.Model):
     """Service levels, editable by administrators (SPEC §4). Exactly one policy is the default;
     a ticket keeps the policy it was opened under unless staff change it."""
@@ -81,12 +86,22 @@ class SLAPolicy(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     is_default = models.BooleanField(_("default for new tickets"), default=False)
     ack_business_hours = models.PositiveIntegerField(
-        _("acknowledge within (business hours)"),
+        _("first human response within (hours)"),
         default=8,
         help_text=_(
-            "Counted in business hours of the firm calendar. 8 business hours is one business day: the "
-            "24 hours of the service standard, not counting nights, weekends and holidays."
+            "Hours of the basis chosen below. In business time 8 hours is one business day. The automatic "
+            "acknowledgement with the ticket number goes out at once on receipt, whatever this says."
         ),
+    )
+    ack_time_basis = models.CharField(
+        _("acknowledgement target counts"), max_length=10, choices=TimeBasis.choices, default=TimeBasis.BUSINESS
+    )
+    resolution_time_basis = models.CharField(
+        _("resolution targets count"),
+        max_length=10,
+        choices=TimeBasis.choices,
+        default=TimeBasis.BUSINESS,
+        help_text=_("In clock time a day is 24 hours and a pause counts every hour the client kept us waiting."),
     )
     urgent_days = models.PositiveIntegerField(_("resolve urgent within (business days)"), default=2)
     high_days = models.PositiveIntegerField(_("resolve high within (business days)"), default=5)
@@ -208,6 +223,7 @@ class Complaint(models.Model):
     compliance_at = models.DateTimeField(_("compliance threshold"))
     paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("paused business seconds"), default=0)
+    paused_clock_seconds = models.PositiveIntegerField(_("paused clock seconds"), default=0)
     next_escalation_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
     next_escalation_level = models.PositiveSmallIntegerField(
         _("next escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE

@@ -347,6 +347,7 @@ def complaint_transition(
         cal_changed = False
         if from_state == State.WAITING_ON_CLIENT and locked.paused_at:
             locked.paused_seconds += sla.paused_span(locked.paused_at, stamp)
+            locked.paused_clock_seconds += int((stamp - locked.paused_at).total_seconds())
             locked.paused_at = None
             cal_changed = True
         if action == "acknowledge":
@@ -367,6 +368,7 @@ def complaint_transition(
             # The span between resolution and reopening does not count against the firm.
             if locked.resolved_at:
                 locked.paused_seconds += sla.paused_span(locked.resolved_at, stamp)
+                locked.paused_clock_seconds += int((stamp - locked.resolved_at).total_seconds())
             locked.reopened_count += 1
             locked.resolved_at = None
             locked.closed_at = None

@@ -13,6 +13,10 @@ Decisions (docs/complaints.md):
   never reset, so changing the policy or the priority keeps it.
 - Thresholds: warning at warning_percent (75%) of the budget, breach at 100%, compliance at
   compliance_percent (150%).
+- Each target of a policy says whether it counts business or clock time (`ack_time_basis`,
+  `resolution_time_basis`). In clock time the hours count round the clock, a day is 24 hours, and
+  the pause added back is the clock time spent waiting (`paused_clock_seconds`). The automatic
+  acknowledgement goes out at once on receipt whatever the basis; these targets are for people.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 
 from advisory.calendar import BusinessCalendar, firm_calendar
 
-from .models import CLOCK_RUNNING_STATES, Complaint, EscalationLevel, SLAPolicy
+from .models import CLOCK_RUNNING_STATES, Complaint, EscalationLevel, SLAPolicy, TimeBasis
 
 
 @dataclass(frozen=True)
@@ -39,19 +43,27 @@ def compute_deadlines(
     priority: str,
     policy: SLAPolicy,
     paused_seconds: int = 0,
+    paused_clock_seconds: int = 0,
     calendar: BusinessCalendar | None = None,
 ) -> Deadlines:
     cal = calendar or firm_calendar()
-    budget = policy.resolution_days(priority) * cal.seconds_per_day
+
+    def add(seconds: float, basis: str) -> datetime.datetime:
+        if basis == TimeBasis.CLOCK:
+            return received_at + datetime.timedelta(seconds=seconds)
+        return cal.add_business_seconds(received_at, seconds)
+
+    clock = policy.resolution_time_basis == TimeBasis.CLOCK
+    day = 24 * 3600 if clock else cal.seconds_per_day
+    budget = policy.resolution_days(priority) * day
+    pause = paused_clock_seconds if clock else paused_seconds
 
     def at(fraction_percent: int) -> datetime.datetime:
-        return cal.add_business_seconds(received_at, budget * fraction_percent / 100 + paused_seconds)
+        return add(budget * fraction_percent / 100 + pause, policy.resolution_time_basis)
 
     resolve_due_at = at(100)
     return Deadlines(
-        ack_due_at=min(
-            cal.add_business_seconds(received_at, policy.ack_business_hours * 3600), resolve_due_at
-        ),
+        ack_due_at=min(add(policy.ack_business_hours * 3600, policy.ack_time_basis), resolve_due_at),
         warn_at=at(policy.warning_percent),
         resolve_due_at=resolve_due_at,
         compliance_at=at(policy.compliance_percent),
@@ -84,6 +96,7 @@ def apply_deadlines(complaint: Complaint, *, calendar: BusinessCalendar | None =
         priority=complaint.priority,
         policy=complaint.policy,
         paused_seconds=complaint.paused_seconds,
+        paused_clock_seconds=complaint.paused_clock_seconds,
         calendar=calendar,
     )
     complaint.ack_due_at = d.ack_due_at
@@ -109,4 +122,6 @@ def expected_answer_by(*, received_at: datetime.datetime, priority: str = "norma
     address): the default policy's resolution deadline for a normal ticket received then."""
     from .services import default_policy
 
-    return compute_deadlines(received_at=received_at, priority=priority, policy=default_policy()).resolve_due_at
+    return compute_deadlines(
+        received_at=received_at, priority=priority, policy=default_policy()
+    ).resolve_due_at

@@ -158,3 +158,36 @@ def test_deadlines_are_not_recomputed_by_unrelated_changes(advisor, colleague):
         c = services.complaint_reassign(complaint=c, actor=advisor, assignee=colleague, note="holiday")
     assert c.resolve_due_at == due
     assert c.state == State.INVESTIGATING
+
+
+def test_each_target_says_whether_it_counts_clock_or_business_time(policy):
+    # given a policy whose acknowledgement counts 24 clock hours and resolution business days
+    policy.ack_time_basis, policy.ack_business_hours = "clock", 24
+    d = sla.compute_deadlines(received_at=at(2026, 3, 6, 16), priority="normal", policy=policy)
+    # a ticket received Friday 16:00 must be acknowledged by Saturday 16:00, not Monday
+    assert d.ack_due_at == at(2026, 3, 7, 16)
+    assert d.resolve_due_at == at(2026, 3, 20, 16)
+    # and with resolution in clock time, 10 days are 10 × 24 hours, weekends included
+    policy.resolution_time_basis = "clock"
+    d = sla.compute_deadlines(received_at=at(2026, 3, 6, 16), priority="normal", policy=policy)
+    assert d.resolve_due_at == at(2026, 3, 16, 16)
+    assert d.warn_at == at(2026, 3, 6, 16) + datetime.timedelta(hours=180)
+
+
+def test_a_clock_time_pause_adds_every_hour_waited(advisor):
+    policy = services.default_policy()
+    policy.resolution_time_basis = "clock"
+    policy.save()
+    client = make_client(advisor=advisor)
+    with time_machine.travel(at(2026, 3, 6, 10), tick=False):
+        c = make_complaint(client=client)
+        due = c.resolve_due_at
+        c = services.complaint_act(complaint=c, actor=advisor, action="acknowledge")
+        c = services.complaint_act(complaint=c, actor=advisor, action="investigate")
+        c = services.complaint_act(complaint=c, actor=advisor, action="wait_on_client", note="need statement")
+    # the client answers after a whole weekend: 72 clock hours later
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        c = services.complaint_act(complaint=c, actor=advisor, action="resume")
+    c.refresh_from_db()
+    assert c.paused_clock_seconds == 72 * 3600
+    assert c.resolve_due_at == due + datetime.timedelta(hours=72)
