@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError, NotFound
 from advisory.models import ArchivedDocument
+from advisory.rules import can
 
 from . import selectors, services
 from .forms import AsOfForm, EntryFilterForm, HoldForm, ReasonForm, RetentionRuleForm, ReviewForm
@@ -31,7 +32,7 @@ def compliance_required(view):
             from django.contrib.auth.views import redirect_to_login
 
             return redirect_to_login(request.get_full_path())
-        if not request.user.has_perm("audit.use_archive"):
+        if not can(request.user, "audit.use_archive"):
             raise PermissionDenied(
                 _("Only compliance officers and administrators can use the audit archive.")
             )

@@ -18,6 +18,7 @@ from advisory.clock import now
 from advisory.errors import DomainError, NotFound
 from advisory.forms import form_add_domain_error
 from advisory.roles import Role
+from advisory.rules import can
 
 from . import selectors, services
 from .forms import (
@@ -52,7 +53,7 @@ class CappedPaginator(Paginator):
 
 
 def _forbid(perm: str, request: HttpRequest, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
+    if not can(request.user, perm, obj):
         raise PermissionDenied(_("You do not have access to this page."))
 
 
@@ -188,7 +189,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _get_or_404(selectors.complaint_get_for_staff, user=request.user, pk=pk)
     _forbid("complaints.view_complaint", request, complaint)
-    can_act = request.user.has_perm("complaints.act_on_complaint", complaint)
+    can_act = can(request.user, "complaints.act_on_complaint", complaint)
     staff = selectors.assignable_staff()
     ctx = {
         "complaint": complaint,
@@ -208,12 +209,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "root_cause": complaint.root_cause,
             }
         ),
-        "can_violate": request.user.has_perm("complaints.manage_violation"),
+        "can_violate": can(request.user, "complaints.manage_violation"),
         "violation_form": ViolationOpenForm(
             staff=staff, initial={"staff_member": complaint.client.advisor_id}
         ),
         "violations": complaint.violation_cases.all()
-        if request.user.has_perm("complaints.view_violation")
+        if can(request.user, "complaints.view_violation")
         else [],
         "survey": getattr(complaint, "survey", None) if hasattr(complaint, "survey") else None,
     }

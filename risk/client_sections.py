@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from advisory.clock import today
+from advisory.rules import can
 
 from .models import AssessmentStatus, ProfessionalInvestorClassification, RiskAssessment
 
 
 def client_sections(*, client, user) -> list[dict]:
-    if not user.has_perm("risk.view_assessment", client):
+    if not can(user, "risk.view_assessment", client):
         return []
     on = today()
     history = list(
@@ -41,7 +42,7 @@ def client_sections(*, client, user) -> list[dict]:
                 ),
                 "is_professional": bool(professional),
                 "history": history,
-                "can_administer": user.has_perm("risk.administer_assessment", client),
+                "can_administer": can(user, "risk.administer_assessment", client),
             },
         }
     ]

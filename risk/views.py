@@ -15,6 +15,7 @@ from advisory.charts import heat_map
 from advisory.clock import today
 from advisory.errors import DomainError
 from advisory.forms import form_add_domain_error
+from advisory.rules import can
 
 from . import selectors, services
 from .forms import (
@@ -34,7 +35,7 @@ from .models import AssessmentStatus, ExceptionStatus, RiskGrade, RiskLevel, Sui
 
 
 def _check(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
+    if not can(request.user, perm, obj):
         raise PermissionDenied
 
 
@@ -219,7 +220,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "note_form": note_form,
             "confirm_form": confirm_form,
-            "can_act": request.user.has_perm("risk.note_assessment", assessment),
+            "can_act": can(request.user, "risk.note_assessment", assessment),
             "history": history,
         },
     )
@@ -310,11 +311,11 @@ def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "exc": exc,
             "form": form,
-            "can_decide": user.has_perm("risk.approve_exception", exc)
+            "can_decide": can(user, "risk.approve_exception", exc)
             and exc.status == ExceptionStatus.CLIENT_CONFIRMED,
-            "can_confirm_paper": user.has_perm("risk.confirm_exception", exc)
+            "can_confirm_paper": can(user, "risk.confirm_exception", exc)
             and exc.status == ExceptionStatus.REQUESTED,
-            "can_withdraw": user.has_perm("risk.request_exception", exc.client)
+            "can_withdraw": can(user, "risk.request_exception", exc.client)
             and exc.status in (ExceptionStatus.REQUESTED, ExceptionStatus.CLIENT_CONFIRMED),
         },
     )
@@ -376,7 +377,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "today": today(),
             "matrix": services.risk_matrix(),
             "grades": RiskGrade,
-            "can_change": request.user.has_perm("risk.change_register"),
+            "can_change": can(request.user, "risk.change_register"),
             "review_form": RiskReviewForm(),
         },
     )
@@ -417,7 +418,7 @@ def register_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "risk": risk,
             "history": history,
             "today": today(),
-            "can_change": request.user.has_perm("risk.change_register"),
+            "can_change": can(request.user, "risk.change_register"),
         },
     )
 
