@@ -189,7 +189,9 @@ class DocumentStatus(models.TextChoices):
 
 
 def _document_path(instance: ArchivedDocument, filename: str) -> str:
-    return f"archive/{instance.kind}/{instance.created_at:%Y/%m}/{filename}"
+    from .files import random_name
+
+    return random_name(f"archive/{instance.kind.replace('.', '-')}", filename)
 
 
 class ArchivedDocument(models.Model):
@@ -240,6 +242,12 @@ class ArchivedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
+
+    @property
+    def download_name(self) -> str:
+        """The file name a download gets (the stored name is random)."""
+        ext = self.file.name.rsplit(".", 1)[-1] if self.file and "." in self.file.name else "pdf"
+        return f"{self.kind.replace('.', '-')}-{self.subject_id}-v{self.version}.{ext}"
 
 
 class WarningKind(models.TextChoices):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError, NotFound
+from advisory.files import file_response
 from advisory.models import ArchivedDocument
 from advisory.rules import can
 
@@ -163,8 +164,6 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @compliance_required
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
-    from django.http import FileResponse
-
     export = AuditExport.objects.select_related("document").filter(pk=pk).first()
     doc: ArchivedDocument | None = export.document if export else None
     if doc is None or not doc.file:
@@ -176,7 +175,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         client_id=doc.client_id,
         reason="Audit export downloaded",
     )
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.file.name.rsplit("/", 1)[-1])
+    return file_response(doc.file, filename=doc.download_name)
 
 
 @compliance_required

@@ -188,6 +188,19 @@ def _store_attachments(
         audited_save(row, actor=actor, reason="attachment uploaded")
 
 
+def attachment_download_log(*, attachment: ComplaintAttachment, actor: User) -> None:
+    """Downloading an attachment is a recorded sensitive read (SPEC §5). The caller found the
+    attachment through the actor's own scope (staff: the complaint's rules; the client: their
+    own complaint and never an internal attachment)."""
+    audit_log(
+        actor=actor,
+        action=AuditAction.DOWNLOAD,
+        obj=attachment.complaint,
+        reason="attachment downloaded",
+        changes={"attachment": attachment.pk, "internal": attachment.is_internal},
+    )
+
+
 # -- intake ----------------------------------------------------------------------------------
 def complaint_file(
     *,

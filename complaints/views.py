@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.clock import now
 from advisory.errors import DomainError, NotFound
+from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.roles import Role
 from advisory.rules import can
@@ -64,6 +65,38 @@ def _get_or_404(fn, **kwargs):
         return fn(**kwargs)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+def _attachment_response(request: HttpRequest, complaint, attachment_pk: int, *, include_internal: bool):
+    from django.http import Http404
+
+    attachment = (
+        selectors.complaint_attachments(complaint=complaint, include_internal=include_internal)
+        .filter(pk=attachment_pk)
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    services.attachment_download_log(attachment=attachment, actor=request.user)
+    ext = attachment.file.name.rsplit(".", 1)[-1] if "." in attachment.file.name else "bin"
+    return file_response(
+        attachment.file,
+        filename=f"{complaint.number}-{attachment.pk}.{ext}",
+        content_type=attachment.content_type,
+    )
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    complaint = _get_or_404(selectors.complaint_get_for_staff, user=request.user, pk=pk)
+    _forbid("complaints.view_complaint", request, complaint)
+    return _attachment_response(request, complaint, attachment_pk, include_internal=True)
+
+
+@login_required
+def portal_attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
+    return _attachment_response(request, complaint, attachment_pk, include_internal=False)
 
 
 def _invalid(request: HttpRequest, form) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError
+from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.models import DocumentStatus
 from advisory.rules import can
@@ -223,9 +224,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     if document.status != DocumentStatus.READY or not document.file:
         raise Http404
     services.document_download_log(document=document, actor=request.user)
-    return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
-    )
+    return file_response(document.file, filename=document.download_name, content_type="application/pdf")
 
 
 # --- client plan: snapshots and goals ---------------------------------------------------------

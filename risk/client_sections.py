@@ -41,6 +41,7 @@ def client_sections(*, client, user) -> list[dict]:
                     )
                 ),
                 "is_professional": bool(professional),
+                "professional": professional[0] if professional else None,
                 "history": history,
                 "can_administer": can(user, "risk.administer_assessment", client),
             },

@@ -372,6 +372,12 @@ def professional_classification_record(
     return obj
 
 
+def professional_evidence_download_log(*, classification: ProfessionalInvestorClassification, actor) -> None:
+    """Reading the evidence of a professional classification is a recorded sensitive read (SPEC §5)."""
+    _require(actor, "risk.view_assessment", classification.client)
+    audit_log(actor=actor, action=AuditAction.DOWNLOAD, obj=classification, reason="evidence downloaded")
+
+
 # --- Questionnaires (SPEC §2) ----------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from advisory.charts import heat_map
 from advisory.clock import today
 from advisory.errors import DomainError
+from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.rules import can
 
@@ -31,7 +32,14 @@ from .forms import (
     RiskForm,
     RiskReviewForm,
 )
-from .models import AssessmentStatus, ExceptionStatus, RiskGrade, RiskLevel, SuitabilityException
+from .models import (
+    AssessmentStatus,
+    ExceptionStatus,
+    ProfessionalInvestorClassification,
+    RiskGrade,
+    RiskLevel,
+    SuitabilityException,
+)
 
 
 def _check(request: HttpRequest, perm: str, obj=None) -> None:
@@ -342,6 +350,25 @@ def professional_new(request: HttpRequest, client_pk: int) -> HttpResponse:
             messages.success(request, _("Professional investor classification recorded."))
             return redirect("risk:assessment_list")
     return render(request, "risk/professional_form.html", {"form": form, "client": client})
+
+
+@login_required
+def professional_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """The evidence document of a professional classification: clients the user sees, audited."""
+    classification = get_object_or_404(
+        ProfessionalInvestorClassification.objects.select_related("client").filter(
+            client__in=selectors.visible_clients(user=request.user)
+        ),
+        pk=pk,
+    )
+    if not classification.evidence_document:
+        raise Http404
+    _check(request, "risk.view_assessment", classification.client)
+    services.professional_evidence_download_log(classification=classification, actor=request.user)
+    ext = classification.evidence_document.name.rsplit(".", 1)[-1]
+    return file_response(
+        classification.evidence_document, filename=f"{classification.client.file_number}-evidence-{pk}.{ext}"
+    )
 
 
 # --- Risk register ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.clock import today
 from advisory.errors import DomainError
+from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.models import (
     ArchivedDocument,
@@ -514,10 +515,10 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     if doc.status != DocumentStatus.READY or not doc.file:
         raise Http404
     audit_log(actor=request.user, action=AuditAction.DOWNLOAD, obj=doc, reason="quality report downloaded")
-    return FileResponse(
-        doc.file.open("rb"),
-        as_attachment=True,
+    return file_response(
+        doc.file,
         filename=f"quality-report-{doc.subject_id}-v{doc.version}.pdf",
+        content_type="application/pdf",
     )
 
 
