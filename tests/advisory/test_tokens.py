@@ -171,3 +171,24 @@ def test_advisor_cannot_revoke_a_colleagues_token_through_the_service(advisor, c
     token, _key = api_token_issue(user=colleague, actor=colleague)
     with pytest.raises(NotAllowed):
         api_token_revoke(token=token, actor=advisor)
+
+
+def test_token_lists_cost_a_fixed_number_of_queries(
+    web_as, api_as, advisor, administrator, django_assert_max_num_queries
+):
+    from advisory.security import api_token_revoke
+
+    for n in range(30):
+        token, _key = api_token_issue(user=advisor, actor=advisor, name=f"script {n}")
+        if n % 3 == 0:
+            api_token_revoke(token=token, actor=administrator)
+    http = web_as(advisor)
+    with django_assert_max_num_queries(12):
+        page = http.get(reverse("account-tokens"))
+    assert page.status_code == 200 and "script 29" in page.content.decode()
+    with django_assert_max_num_queries(8):
+        listed = api_as(advisor).get("/api/v1/auth/tokens/")
+    assert listed.json()["count"] == 30
+    admin_http = web_as(administrator)
+    with django_assert_max_num_queries(15):
+        assert admin_http.get("/admin/advisory/apitoken/").status_code == 200
