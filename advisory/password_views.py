@@ -25,9 +25,17 @@ def _client_ip(request: HttpRequest) -> str:
     return from_request(request).ip_address or "unknown"
 
 
+def _throttle_key(scope: str, key: str) -> str:
+    return f"throttle:{scope}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def throttle_count(*, scope: str, key: str) -> int:
+    return cache.get(_throttle_key(scope, key)) or 0
+
+
 def throttle_hit(*, scope: str, key: str, limit: int, window_seconds: int = 3600) -> bool:
     """Count one request in a fixed window; True when the limit is exceeded."""
-    cache_key = f"throttle:{scope}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    cache_key = _throttle_key(scope, key)
     cache.add(cache_key, 0, timeout=window_seconds)
     try:
         count = cache.incr(cache_key)
@@ -104,8 +112,28 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Wrong current passwords are counted per account: after PASSWORD_CHANGE_FAILURES_PER_HOUR the
+    form refuses for the rest of the hour (a stolen session cannot guess the password)."""
+
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("password_change_done")
+
+    def _blocked(self) -> bool:
+        count = throttle_count(scope="password-change", key=str(self.request.user.pk))
+        return count >= settings.PASSWORD_CHANGE_FAILURES_PER_HOUR
+
+    def post(self, request, *args, **kwargs):
+        if self._blocked():
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None, _("Too many wrong passwords. Wait an hour and try again, or reset it by email.")
+            )
+            security.security_event_record(
+                user=request.user, actor=request.user, event="password change throttled"
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -115,6 +143,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_invalid(self, form):
         if "old_password" in form.errors:
+            throttle_hit(scope="password-change", key=str(self.request.user.pk), limit=10**6)
             security.security_event_record(
                 user=self.request.user, actor=self.request.user, event="password change refused"
             )

@@ -185,6 +185,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 # Reset requests allowed per hour, per email address and per client IP address.
 PASSWORD_RESET_RATE_PER_EMAIL = env.int("PASSWORD_RESET_RATE_PER_EMAIL", default=3)
 PASSWORD_RESET_RATE_PER_IP = env.int("PASSWORD_RESET_RATE_PER_IP", default=10)
+# Wrong current passwords on the change form, per account and hour, before it refuses.
+PASSWORD_CHANGE_FAILURES_PER_HOUR = env.int("PASSWORD_CHANGE_FAILURES_PER_HOUR", default=5)
 
 # Content-Security-Policy (django-csp 4): nothing is loaded from outside this site.
 CONTENT_SECURITY_POLICY = {

@@ -105,3 +105,17 @@ def test_reset_requests_are_throttled_per_email(advisor, settings):
 
 def test_sign_in_page_links_to_password_reset(db):
     assert reverse("password_reset") in HttpClient().get(reverse("login")).content.decode()
+
+
+def test_password_change_refuses_after_repeated_wrong_passwords(web_as, advisor, settings):
+    settings.PASSWORD_CHANGE_FAILURES_PER_HOUR = 2
+    http = web_as(advisor)
+    wrong = {"old_password": "nope", "new_password1": NEW, "new_password2": NEW}
+    assert [http.post(reverse("password_change"), wrong).status_code for _ in range(2)] == [200, 200]
+    # even the right password is refused for the rest of the hour
+    right = {**wrong, "old_password": "pass-word-123"}
+    response = http.post(reverse("password_change"), right)
+    assert response.status_code == 429
+    advisor.refresh_from_db()
+    assert advisor.check_password("pass-word-123")
+    assert events("password change throttled").exists()
