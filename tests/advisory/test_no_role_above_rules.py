@@ -13,6 +13,7 @@ from django.template import Context, Template
 from advisory.models import ArchivedDocument
 from advisory.roles import Role
 from advisory.rules import can
+from advisory.security import api_token_issue
 from tests.complaints.factories import make_complaint
 from tests.factories import UserFactory
 from tests.oversight.factories import ImprovementActionFactory
@@ -45,7 +46,8 @@ def objects(db, advisor):
         subject_id=str(proposal.pk),
         client_id=client.pk,
     )
-    return [None, client, assessment, proposal, complaint, action, document, other, advisor]
+    token, _key = api_token_issue(user=other, actor=other)
+    return [None, client, assessment, proposal, complaint, action, document, token, other, advisor]
 
 
 def test_superuser_administrator_gets_exactly_the_administrator_roles_rights(objects):
