@@ -4,15 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_canonical_changes'),
+        ("audit", "0004_canonical_changes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted'), ('transition', 'State change'), ('reveal', 'Revealed masked data'), ('view', 'Viewed'), ('download', 'Downloaded'), ('export', 'Exported'), ('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('logout', 'Signed out'), ('escalation', 'Escalation'), ('notification', 'Notification'), ('hold', 'Legal hold'), ('disposal', 'Disposal'), ('redaction', 'Redaction'), ('security', 'Security event'), ('other', 'Other')], max_length=20, verbose_name='action'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "Created"),
+                    ("update", "Changed"),
+                    ("delete", "Deleted"),
+                    ("transition", "State change"),
+                    ("reveal", "Revealed masked data"),
+                    ("view", "Viewed"),
+                    ("download", "Downloaded"),
+                    ("export", "Exported"),
+                    ("login", "Signed in"),
+                    ("login_failed", "Failed sign-in"),
+                    ("logout", "Signed out"),
+                    ("escalation", "Escalation"),
+                    ("notification", "Notification"),
+                    ("hold", "Legal hold"),
+                    ("disposal", "Disposal"),
+                    ("redaction", "Redaction"),
+                    ("security", "Security event"),
+                    ("other", "Other"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
     ]

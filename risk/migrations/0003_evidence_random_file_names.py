@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('risk', '0002_question_questionnaire_and_more'),
+        ("risk", "0002_question_questionnaire_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='professionalinvestorclassification',
-            name='evidence_document',
-            field=models.FileField(blank=True, upload_to=risk.models._evidence_path, verbose_name='evidence document'),
+            model_name="professionalinvestorclassification",
+            name="evidence_document",
+            field=models.FileField(
+                blank=True, upload_to=risk.models._evidence_path, verbose_name="evidence document"
+            ),
         ),
     ]
