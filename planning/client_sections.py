@@ -7,11 +7,13 @@ from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from advisory.rules import can
+
 from .models import FinancialSnapshot, Goal, Proposal, ReviewStatus
 
 
 def client_sections(*, client, user) -> list[dict]:
-    if not user.has_perm("planning.view_plan", client):
+    if not can(user, "planning.view_plan", client):
         return []
     from .services import snapshot_figures
 
