@@ -150,14 +150,6 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
-    return render(request, "account/profile.html", {"has_device": has_device})
-
-
-def favicon(request: HttpRequest) -> HttpResponse:
-    """Browsers ask for /favicon.ico whatever the page says: send them to the logo."""
-    from django.templatetags.static import static
-
-    return redirect(static("img/logo.svg"), permanent=True)
     return render(
         request,
         "account/profile.html",
@@ -207,3 +199,10 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     security.api_token_revoke(token=token, actor=request.user, reason="revoked by its owner")
     messages.success(request, _("The token was revoked; programs using it can no longer sign in."))
     return redirect("account-tokens")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the logo."""
+    from django.templatetags.static import static
+
+    return redirect(static("img/logo.svg"), permanent=True)

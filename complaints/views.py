@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from advisory.clock import now
 from advisory.errors import DomainError, NotFound
-from advisory.formats import local_datetime
 from advisory.files import file_response
+from advisory.formats import local_datetime
 from advisory.forms import form_add_domain_error
 from advisory.roles import Role
 from advisory.rules import can

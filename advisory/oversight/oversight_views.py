@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from advisory.clock import today
 from advisory.errors import DomainError
-from advisory.formats import local_datetime
 from advisory.files import file_response
+from advisory.formats import local_datetime
 from advisory.forms import form_add_domain_error
 from advisory.models import (
     ArchivedDocument,
