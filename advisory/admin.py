@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ArchivedDocument, Notification, NumberSequence, StaffQualification, User
+from .models import ApiToken, ArchivedDocument, Notification, NumberSequence, StaffQualification, User
 
 
 @admin.register(User)
@@ -56,3 +56,38 @@ class ArchivedDocumentAdmin(admin.ModelAdmin):
 class NumberSequenceAdmin(admin.ModelAdmin):
     list_display = ["prefix", "year", "last_value"]
     readonly_fields = ["prefix", "year", "last_value"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Administrators see every personal API token and revoke them; nobody creates one here (the
+    key would have to be shown to someone other than its owner)."""
+
+    list_display = ["user", "name", "key_prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "user__full_name", "name", "key_prefix"]
+    readonly_fields = [f.name for f in ApiToken._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset) -> None:
+        from .errors import DomainError
+        from .security import api_token_revoke
+
+        revoked = 0
+        for token in queryset.select_related("user"):
+            try:
+                api_token_revoke(token=token, actor=request.user, reason="revoked by an administrator")
+                revoked += 1
+            except DomainError as exc:
+                self.message_user(request, exc.message, level="error")
+        self.message_user(request, _("%(n)s tokens revoked.") % {"n": revoked})

@@ -11,12 +11,21 @@ class LoginForm(AuthenticationForm):
 
 class OTPTokenForm(forms.Form):
     token = forms.CharField(
-        label=_("Six-digit code from your authenticator app"),
-        max_length=8,
+        label=_("Six-digit code from your authenticator app (or a recovery code)"),
+        max_length=16,
         min_length=6,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("What the token is for"),
+        max_length=80,
+        required=False,
+        help_text=_("For example the name of the program or computer that will use it."),
     )
 
 

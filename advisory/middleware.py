@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -84,10 +84,28 @@ class AreaSeparationMiddleware:
         return self.get_response(request)
 
 
-class StaffTwoFactorMiddleware:
-    """Staff with a TOTP device must verify it; in production every staff member must have one."""
+class TwoFactorMiddleware:
+    """Two-factor authentication on every page and API call made with a session (docs/security.md).
 
-    EXEMPT_PREFIXES = ("/account/", "/static/", "/health/", "/i18n/", "/api/")
+    Anyone with a confirmed device (staff, and clients who turned it on) must have verified it in
+    this session; with OTP_REQUIRED_FOR_STAFF every staff member must have one. Pages redirect to
+    the verify/setup screen; the API (a session is as good as a password there) answers 403 in the
+    API's error shape. Token requests are not seen here: a token is issued only to a verified
+    session or with a one-time code (advisory.account_api).
+    """
+
+    # Reachable before verification: signing in and out, the code screens, password reset by email.
+    EXEMPT_PREFIXES = (
+        "/static/",
+        "/health/",
+        "/i18n/",
+        "/account/login/",
+        "/account/logout/",
+        "/account/2fa/verify/",
+        "/account/2fa/setup/",  # the view itself asks for verification when a device exists
+        "/account/password/reset/",
+        "/account/reset/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -98,14 +116,29 @@ class StaffTwoFactorMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not user.is_client
             and not path.startswith(self.EXEMPT_PREFIXES)
             and not user.is_verified()
         ):
-            from django_otp import user_has_device
+            from .security import otp_has_device
 
-            if user_has_device(user):
-                return redirect(f"{reverse('otp-verify')}?next={request.get_full_path()}")
-            if settings.OTP_REQUIRED_FOR_STAFF:
-                return redirect(reverse("otp-setup"))
+            if otp_has_device(user):
+                return self._refuse(
+                    request,
+                    "otp_required",
+                    _("Enter the code from your authenticator app first (/account/2fa/verify/)."),
+                    f"{reverse('otp-verify')}?next={request.get_full_path()}",
+                )
+            if not user.is_client and settings.OTP_REQUIRED_FOR_STAFF:
+                return self._refuse(
+                    request,
+                    "otp_setup_required",
+                    _("Staff must set up two-factor authentication first (/account/2fa/setup/)."),
+                    reverse("otp-setup"),
+                )
         return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request: HttpRequest, code: str, message: str, url: str) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"error": {"code": code, "message": str(message), "fields": {}}}, status=403)
+        return redirect(url)

@@ -39,3 +39,12 @@ def can(user, perm: str, obj=None) -> bool:
 rules.add_perm("advisory.use_workspace", is_workspace_user)
 rules.add_perm("advisory.use_portal", is_client)
 rules.add_perm("advisory.view_staff", is_supervisor_or_compliance)
+
+
+@rules.predicate
+def is_token_owner(user, token) -> bool:
+    return token is not None and getattr(token, "user_id", None) == user.pk
+
+
+# Personal API tokens: the owner, or an administrator, revokes one (docs/security.md).
+rules.add_perm("advisory.revoke_token", is_token_owner | is_administrator)

@@ -3,21 +3,24 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from health_check.views import HealthCheckView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import account_api, password_views, views
 from .api_index import ApiIndexView
 from .oversight.metrics import metrics_view
 
 admin.site.site_header = settings.FIRM_NAME
 admin.site.site_title = settings.FIRM_NAME
 
+auth_router = DefaultRouter()
+auth_router.register("tokens", account_api.TokenViewSet, basename="api-tokens")
+
 api_v1 = [
     path("", ApiIndexView.as_view(), name="api-index"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", account_api.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/", include(auth_router.urls)),
     path("clients/", include("clients.api_urls")),
     path("risk/", include("risk.api_urls")),
     path("planning/", include("planning.api_urls")),
@@ -33,6 +36,29 @@ urlpatterns = [
     path("account/", views.profile, name="profile"),
     path("account/2fa/setup/", views.otp_setup, name="otp-setup"),
     path("account/2fa/verify/", views.otp_verify, name="otp-verify"),
+    path("account/2fa/recovery/", views.otp_recovery, name="otp-recovery"),
+    path("account/tokens/", views.token_list, name="account-tokens"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="account-token-revoke"),
+    path("account/password/", password_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "account/password/done/", password_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
+    path("account/password/reset/", password_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "account/password/reset/sent/",
+        password_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "account/reset/<uidb64>/<token>/",
+        password_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/reset/done/",
+        password_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("account/notifications/", views.notifications, name="notifications"),
     path("account/notifications/read/", views.notifications_mark_read, name="notifications-read"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -66,6 +92,5 @@ urlpatterns = [
         name="health",
     ),
 ]
-
-if settings.DEBUG:
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+# No /media/ route, not even in development: every stored file is served by a view that checks
+# the rules and records the download (docs/security.md).

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceUser
 from advisory.errors import DomainError, NotFound
+from advisory.rules import can
 
 from . import selectors, services
 from .forms import filters_from_params
@@ -24,7 +25,7 @@ class IsComplianceOrAdmin(BasePermission):
     message = "Only compliance officers and administrators can use the audit archive."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.has_perm("audit.use_archive"))
+        return bool(request.user and can(request.user, "audit.use_archive"))
 
 
 PERMS = [IsWorkspaceUser, IsComplianceOrAdmin]

@@ -33,6 +33,7 @@ class AuditAction(models.TextChoices):
     HOLD = "hold", _("Legal hold")
     DISPOSAL = "disposal", _("Disposal")
     REDACTION = "redaction", _("Redaction")
+    SECURITY = "security", _("Security event")
     OTHER = "other", _("Other")
 
 

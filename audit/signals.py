@@ -4,6 +4,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
+from advisory.security import security_event
+
 from .models import AuditAction
 from .services import audit_history_record, audit_log
 
@@ -33,4 +35,18 @@ def _login_failed(sender, credentials, request=None, **kwargs) -> None:
         record_type="advisory.user",
         record_label=username,
         reason="failed sign-in",
+    )
+
+
+@receiver(security_event)
+def _security_event(sender, user, actor, event: str, details: dict, **kwargs) -> None:
+    """Two-factor, recovery codes, API tokens and passwords (advisory.security, docs/security.md)."""
+    audit_log(
+        actor=actor,
+        action=AuditAction.SECURITY,
+        obj=user,
+        record_type="" if user is not None else "advisory.user",
+        record_label="" if user is not None else str(details.get("email", ""))[:200],
+        reason=event,
+        changes=details,
     )

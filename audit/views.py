@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError, NotFound
+from advisory.files import file_response
 from advisory.models import ArchivedDocument
+from advisory.rules import can
 
 from . import selectors, services
 from .forms import AsOfForm, EntryFilterForm, HoldForm, ReasonForm, RetentionRuleForm, ReviewForm
@@ -31,7 +33,7 @@ def compliance_required(view):
             from django.contrib.auth.views import redirect_to_login
 
             return redirect_to_login(request.get_full_path())
-        if not request.user.has_perm("audit.use_archive"):
+        if not can(request.user, "audit.use_archive"):
             raise PermissionDenied(
                 _("Only compliance officers and administrators can use the audit archive.")
             )
@@ -162,8 +164,6 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @compliance_required
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
-    from django.http import FileResponse
-
     export = AuditExport.objects.select_related("document").filter(pk=pk).first()
     doc: ArchivedDocument | None = export.document if export else None
     if doc is None or not doc.file:
@@ -175,7 +175,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         client_id=doc.client_id,
         reason="Audit export downloaded",
     )
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.file.name.rsplit("/", 1)[-1])
+    return file_response(doc.file, filename=doc.download_name)
 
 
 @compliance_required

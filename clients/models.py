@@ -407,7 +407,9 @@ class DocumentKind(models.TextChoices):
 
 
 def _client_document_path(instance: ClientDocument, filename: str) -> str:
-    return f"clients/{instance.client_id}/{instance.sha256[:16]}-{filename}"
+    from advisory.files import random_name
+
+    return random_name("clients", filename)
 
 
 class ClientDocument(TimeStampedModel):

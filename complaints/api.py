@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from advisory.errors import NotFound
 from advisory.models import User
 from advisory.permissions import IsWorkspaceUser
+from advisory.rules import can
 from clients.models import Client
 
 from . import selectors, services
@@ -154,7 +155,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_object(self) -> Complaint:
         obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        if not self.request.user.has_perm("complaints.view_complaint", obj):
+        if not can(self.request.user, "complaints.view_complaint", obj):
             raise NotFound("No such complaint.")
         return obj
 
@@ -329,7 +330,7 @@ class ViolationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if not request.user.has_perm("complaints.view_violation"):
+        if not can(request.user, "complaints.view_violation"):
             raise PermissionDenied("Only compliance officers and supervisors see violation cases.")
 
     def get_queryset(self):

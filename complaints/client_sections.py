@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from advisory.rules import can
+
 from .models import OPEN_STATES, Complaint
 
 
 def client_sections(*, client, user) -> list[dict]:
     """One section: the client's latest tickets with SLA badges (one query). Staff who may see
     the client see it; a client user gets links to the portal instead."""
-    if not (user.has_perm("complaints.view_queue") or (user.is_client and client.user_id == user.pk)):
+    if not (can(user, "complaints.view_queue") or (user.is_client and client.user_id == user.pk)):
         return []
     rows = list(
         Complaint.objects.filter(client=client)

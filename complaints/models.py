@@ -361,7 +361,9 @@ class ComplaintEvent(models.Model):
 
 
 def _attachment_path(instance: ComplaintAttachment, filename: str) -> str:
-    return f"complaints/{instance.complaint_id}/{filename}"
+    from advisory.files import random_name
+
+    return random_name("complaints", filename)
 
 
 class ComplaintAttachment(models.Model):

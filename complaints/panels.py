@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import rules
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from advisory.rules import can
 
 from . import selectors
 from .models import CLOCK_RUNNING_STATES, OPEN_STATES, Complaint
@@ -22,7 +23,7 @@ def _item(c: Complaint, url_name: str) -> dict:
 
 
 def workspace_panels(user) -> list[dict]:
-    if not rules.has_perm("complaints.view_queue", user):
+    if not can(user, "complaints.view_queue"):
         return []
     panels = []
     mine = list(
@@ -40,7 +41,7 @@ def workspace_panels(user) -> list[dict]:
             "link_url": reverse("complaints:list") + "?assignee=me",
         }
     )
-    if rules.has_perm("complaints.view_escalated", user):
+    if can(user, "complaints.view_escalated"):
         rows = list(selectors.escalated_complaints(user=user))
         panels.append(
             {

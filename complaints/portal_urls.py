@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.portal_list, name="list"),
     path("new/", views.portal_create, name="create"),
     path("<int:pk>/", views.portal_detail, name="detail"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.portal_attachment_download, name="attachment"),
     path("<int:pk>/reply/", views.portal_reply, name="reply"),
     path("<int:pk>/confirm/", views.portal_confirm, name="confirm"),
     path("<int:pk>/survey/", views.portal_survey, name="survey"),

@@ -10,6 +10,7 @@ from advisory.clock import now
 from advisory.errors import NotFound
 from advisory.models import User
 from advisory.roles import Role
+from advisory.rules import can
 
 from .models import (
     CLOCK_RUNNING_STATES,
@@ -140,7 +141,7 @@ def escalated_complaints(*, user: User, limit: int = 8) -> QuerySet[Complaint]:
 
 
 def violation_cases(*, user: User, stage: str | None = None) -> QuerySet[ViolationCase]:
-    if not user.has_perm("complaints.view_violation"):
+    if not can(user, "complaints.view_violation"):
         return ViolationCase.objects.none()
     qs = ViolationCase.objects.select_related("complaint", "staff_member", "client", "opened_by")
     if stage:

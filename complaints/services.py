@@ -26,6 +26,7 @@ from advisory.models import Notification, User
 from advisory.notifications import notify
 from advisory.numbering import next_number
 from advisory.roles import Role
+from advisory.rules import can
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import EntrySpec, audit_log, audit_log_many
@@ -87,7 +88,7 @@ def allowed_actions(complaint: Complaint) -> list[str]:
 
 # -- helpers ---------------------------------------------------------------------------------
 def _can_act(actor: User, complaint: Complaint) -> bool:
-    return actor.has_perm("complaints.act_on_complaint", complaint)
+    return can(actor, "complaints.act_on_complaint", complaint)
 
 
 def _url(complaint: Complaint) -> str:
@@ -188,6 +189,19 @@ def _store_attachments(
         audited_save(row, actor=actor, reason="attachment uploaded")
 
 
+def attachment_download_log(*, attachment: ComplaintAttachment, actor: User) -> None:
+    """Downloading an attachment is a recorded sensitive read (SPEC §5). The caller found the
+    attachment through the actor's own scope (staff: the complaint's rules; the client: their
+    own complaint and never an internal attachment)."""
+    audit_log(
+        actor=actor,
+        action=AuditAction.DOWNLOAD,
+        obj=attachment.complaint,
+        reason="attachment downloaded",
+        changes={"attachment": attachment.pk, "internal": attachment.is_internal},
+    )
+
+
 # -- intake ----------------------------------------------------------------------------------
 def complaint_file(
     *,
@@ -208,7 +222,7 @@ def complaint_file(
         if getattr(client, "user_id", None) != actor.pk:
             raise NotAllowed(_("You can only file complaints about your own account."))
         channel, priority, received_at, assignee = Channel.PORTAL, Priority.NORMAL, None, None
-    elif not actor.has_perm("complaints.file_complaint", client):
+    elif not can(actor, "complaints.file_complaint", client):
         raise NotAllowed(_("You may not log complaints for this client."))
     if channel not in Channel.values:
         raise DomainError(_("Choose a channel."), field="channel")
@@ -972,7 +986,7 @@ VIOLATION_REQUIRED = {
 
 
 def _check_violation_actor(actor: User, perm: str = "complaints.manage_violation") -> None:
-    if not actor.has_perm(perm):
+    if not can(actor, perm):
         raise NotAllowed(_("Only compliance officers and supervisors handle violation cases."))
 
 
@@ -1080,7 +1094,7 @@ def measure_add(
 
 
 def measure_set_status(*, measure: RectificationMeasure, actor: User, status: str) -> RectificationMeasure:
-    if not (actor.has_perm("complaints.manage_violation") or measure.owner_id == actor.pk):
+    if not (can(actor, "complaints.manage_violation") or measure.owner_id == actor.pk):
         raise NotAllowed(_("Only the owner, compliance or a supervisor update a measure."))
     if status not in MeasureStatus.values:
         raise DomainError(_("Choose a status."), field="status")

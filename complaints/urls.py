@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.complaint_list, name="list"),
     path("new/", views.complaint_create, name="create"),
     path("<int:pk>/", views.complaint_detail, name="detail"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("<int:pk>/action/", views.complaint_action, name="action"),
     path("<int:pk>/reply/", views.complaint_reply_view, name="reply"),
     path("<int:pk>/reassign/", views.complaint_reassign_view, name="reassign"),

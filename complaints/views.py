@@ -15,9 +15,11 @@ from django.views.decorators.http import require_POST
 
 from advisory.clock import now
 from advisory.errors import DomainError, NotFound
+from advisory.files import file_response
 from advisory.formats import local_datetime
 from advisory.forms import form_add_domain_error
 from advisory.roles import Role
+from advisory.rules import can
 
 from . import selectors, services
 from .forms import (
@@ -52,7 +54,7 @@ class CappedPaginator(Paginator):
 
 
 def _forbid(perm: str, request: HttpRequest, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
+    if not can(request.user, perm, obj):
         raise PermissionDenied(_("You do not have access to this page."))
 
 
@@ -63,6 +65,38 @@ def _get_or_404(fn, **kwargs):
         return fn(**kwargs)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+def _attachment_response(request: HttpRequest, complaint, attachment_pk: int, *, include_internal: bool):
+    from django.http import Http404
+
+    attachment = (
+        selectors.complaint_attachments(complaint=complaint, include_internal=include_internal)
+        .filter(pk=attachment_pk)
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    services.attachment_download_log(attachment=attachment, actor=request.user)
+    ext = attachment.file.name.rsplit(".", 1)[-1] if "." in attachment.file.name else "bin"
+    return file_response(
+        attachment.file,
+        filename=f"{complaint.number}-{attachment.pk}.{ext}",
+        content_type=attachment.content_type,
+    )
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    complaint = _get_or_404(selectors.complaint_get_for_staff, user=request.user, pk=pk)
+    _forbid("complaints.view_complaint", request, complaint)
+    return _attachment_response(request, complaint, attachment_pk, include_internal=True)
+
+
+@login_required
+def portal_attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
+    return _attachment_response(request, complaint, attachment_pk, include_internal=False)
 
 
 def _invalid(request: HttpRequest, form) -> None:
@@ -188,7 +222,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _get_or_404(selectors.complaint_get_for_staff, user=request.user, pk=pk)
     _forbid("complaints.view_complaint", request, complaint)
-    can_act = request.user.has_perm("complaints.act_on_complaint", complaint)
+    can_act = can(request.user, "complaints.act_on_complaint", complaint)
     staff = selectors.assignable_staff()
     ctx = {
         "complaint": complaint,
@@ -208,12 +242,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "root_cause": complaint.root_cause,
             }
         ),
-        "can_violate": request.user.has_perm("complaints.manage_violation"),
+        "can_violate": can(request.user, "complaints.manage_violation"),
         "violation_form": ViolationOpenForm(
             staff=staff, initial={"staff_member": complaint.client.advisor_id}
         ),
         "violations": complaint.violation_cases.all()
-        if request.user.has_perm("complaints.view_violation")
+        if can(request.user, "complaints.view_violation")
         else [],
         "survey": getattr(complaint, "survey", None) if hasattr(complaint, "survey") else None,
     }

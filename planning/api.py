@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceUser, RulesPermission
 from advisory.errors import NotAllowed
+from advisory.files import file_response
 from advisory.models import ArchivedDocument, DocumentStatus
 
 from . import selectors, services
@@ -377,9 +378,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if document.status != DocumentStatus.READY or not document.file:
             raise Http404
         services.document_download_log(document=document, actor=request.user)
-        return FileResponse(
-            document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
-        )
+        return file_response(document.file, filename=document.download_name, content_type="application/pdf")
 
 
 # --- reviews ----------------------------------------------------------------------------------

@@ -7,11 +7,13 @@ from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from advisory.rules import can
+
 from .models import FinancialSnapshot, Goal, Proposal, ReviewStatus
 
 
 def client_sections(*, client, user) -> list[dict]:
-    if not user.has_perm("planning.view_plan", client):
+    if not can(user, "planning.view_plan", client):
         return []
     from .services import snapshot_figures
 
@@ -25,7 +27,7 @@ def client_sections(*, client, user) -> list[dict]:
     next_review = min((p.next_review for p in proposals if p.next_review), default=None)
     figures = snapshot_figures(snapshot=snapshot) if snapshot else None
     plan_url = reverse("planning:client_plan", args=[client.pk])
-    can_change = user.has_perm("planning.change_plan", client)
+    can_change = can(user, "planning.change_plan", client)
     return [
         {
             "title": _("Financial plan and proposals"),

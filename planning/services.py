@@ -24,6 +24,7 @@ from advisory.money import format_money, to_money
 from advisory.notifications import notify
 from advisory.numbering import next_number
 from advisory.roles import Role
+from advisory.rules import can
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -110,7 +111,7 @@ def snapshot_figures(*, snapshot: FinancialSnapshot) -> SnapshotFigures:
 
 
 def _require_plan_editor(actor: User, client) -> None:
-    if not actor.has_perm("planning.change_plan", client):
+    if not can(actor, "planning.change_plan", client):
         raise NotAllowed(_("Only the client's responsible advisor may change the client's plan."))
 
 
@@ -682,7 +683,7 @@ def proposal_update(
     """Edit a draft (by its advisor); the checks run again on every save."""
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().select_related("client").get(pk=proposal.pk)
-        if not actor.has_perm("planning.change_proposal", proposal):
+        if not can(actor, "planning.change_proposal", proposal):
             if proposal.status != ProposalStatus.DRAFT:
                 raise Conflict(
                     _("Only a draft can be edited; this proposal is %(s)s.")
@@ -970,7 +971,7 @@ def proposal_document_request(
 
     if kind not in DOCUMENT_KINDS:
         raise DomainError(_("Unknown report kind."), field="kind")
-    if actor is not None and not actor.has_perm("planning.view_proposal", proposal):
+    if actor is not None and not can(actor, "planning.view_proposal", proposal):
         raise NotAllowed(_("You may not request reports for this proposal."))
     title = f"{DOCUMENT_KINDS[kind]} {proposal.number} — {proposal.client.name}"
     return document_request(
@@ -1074,7 +1075,7 @@ def review_current_values_default(*, review: Review) -> dict[str, Decimal]:
 
 def review_record(*, review: Review, actor: User, current_values: dict[str, Decimal], outcome: str) -> Review:
     """Record the review: drift vs target, whether rebalancing is proposed (> 5 points), outcome."""
-    if not actor.has_perm("planning.record_review", review.client):
+    if not can(actor, "planning.record_review", review.client):
         raise NotAllowed(_("Only the client's advisor may record the review."))
     if not (outcome or "").strip():
         raise DomainError(_("Describe the outcome of the review."), field="outcome")

@@ -6,14 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError
+from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.models import DocumentStatus
+from advisory.rules import can
 
 from . import selectors, services
 from .documents import proposal_context
@@ -24,7 +26,7 @@ PAGE_SIZE = 25
 
 
 def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
+    if not can(request.user, perm, obj):
         raise PermissionDenied(_("You may not do this."))
 
 
@@ -70,7 +72,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "tabs": [(t, TAB_LABELS[t]) for t in _tabs_for(user)],
             "statuses": ProposalStatus.choices,
-            "can_add": user.has_perm("planning.add_proposal"),
+            "can_add": can(user, "planning.add_proposal"),
         },
     )
 
@@ -156,7 +158,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": selectors.proposal_timeline(proposal=proposal),
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:20]),
             "document_kinds": services.DOCUMENT_KINDS.items(),
-            "can_edit": request.user.has_perm("planning.change_proposal", proposal),
+            "can_edit": can(request.user, "planning.change_proposal", proposal),
         }
     )
     return render(request, "planning/proposal_detail.html", context)
@@ -222,9 +224,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     if document.status != DocumentStatus.READY or not document.file:
         raise Http404
     services.document_download_log(document=document, actor=request.user)
-    return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
-    )
+    return file_response(document.file, filename=document.download_name, content_type="application/pdf")
 
 
 # --- client plan: snapshots and goals ---------------------------------------------------------
@@ -245,7 +245,7 @@ def client_plan(request: HttpRequest, client_id: int) -> HttpResponse:
             "figures": services.snapshot_figures(snapshot=latest) if latest else None,
             "goals": list(selectors.goal_list(client=client)),
             "proposals": list(selectors.proposal_list(user=request.user, client_id=client.pk)[:20]),
-            "can_edit": request.user.has_perm("planning.change_plan", client),
+            "can_edit": can(request.user, "planning.change_plan", client),
         },
     )
 
@@ -324,7 +324,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.review_get(user=request.user, pk=pk)
-    can_record = review.status == "open" and request.user.has_perm("planning.record_review", review.client)
+    can_record = review.status == "open" and can(request.user, "planning.record_review", review.client)
     initial = services.review_current_values_default(review=review) if review.status == "open" else {}
     form = (
         ReviewForm(request.POST if request.method == "POST" else None, initial_values=initial)
@@ -394,7 +394,7 @@ def portal_proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         {
             "form": form,
-            "can_decide": request.user.has_perm("planning.decide_proposal", proposal),
+            "can_decide": can(request.user, "planning.decide_proposal", proposal),
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:10]),
             "document_kinds": services.DOCUMENT_KINDS.items(),
             "risk_disclosure": RISK_DISCLOSURE,

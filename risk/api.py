@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from advisory.clock import today
 from advisory.permissions import IsWorkspaceOrPortalUser, IsWorkspaceUser, RulesPermission
+from advisory.rules import can
 
 from . import selectors, services
 from .models import (
@@ -28,7 +29,7 @@ from .models import (
 
 
 def _perm(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
+    if not can(request.user, perm, obj):
         raise PermissionDenied()
 
 

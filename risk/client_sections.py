@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from advisory.clock import today
+from advisory.rules import can
 
 from .models import AssessmentStatus, ProfessionalInvestorClassification, RiskAssessment
 
 
 def client_sections(*, client, user) -> list[dict]:
-    if not user.has_perm("risk.view_assessment", client):
+    if not can(user, "risk.view_assessment", client):
         return []
     on = today()
     history = list(
@@ -40,8 +41,9 @@ def client_sections(*, client, user) -> list[dict]:
                     )
                 ),
                 "is_professional": bool(professional),
+                "professional": professional[0] if professional else None,
                 "history": history,
-                "can_administer": user.has_perm("risk.administer_assessment", client),
+                "can_administer": can(user, "risk.administer_assessment", client),
             },
         }
     ]

@@ -336,6 +336,12 @@ class RiskAssessment(TimeStampedModel):
         return bool(self.contradictions) and not self.advisor_note.strip()
 
 
+def _evidence_path(instance: ProfessionalInvestorClassification, filename: str) -> str:
+    from advisory.files import random_name
+
+    return random_name("risk/professional", filename)
+
+
 class ProfessionalInvestorClassification(TimeStampedModel):
     """A recorded classification as professional investor, with its evidence (SPEC §2)."""
 
@@ -346,9 +352,7 @@ class ProfessionalInvestorClassification(TimeStampedModel):
         verbose_name=_("client"),
     )
     evidence = models.TextField(_("evidence"))
-    evidence_document = models.FileField(
-        _("evidence document"), upload_to="risk/professional/%Y/%m/", blank=True
-    )
+    evidence_document = models.FileField(_("evidence document"), upload_to=_evidence_path, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )

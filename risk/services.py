@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import rules
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
@@ -36,6 +35,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.notifications import notify
+from advisory.rules import can
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -80,7 +80,7 @@ def _level(n: int) -> str:
 def _allowed(user, perm: str, obj=None) -> bool:
     """The rule itself, without Django's superuser bypass: roles decide (compliance signs off, not
     an administrator who happens to be a superuser)."""
-    return bool(user and user.is_active and rules.has_perm(perm, user, obj))
+    return can(user, perm, obj)
 
 
 def _require(user, perm: str, obj=None, message: str | None = None) -> None:
@@ -370,6 +370,12 @@ def professional_classification_record(
     with transaction.atomic():
         audited_save(obj, actor=actor, reason="Professional investor classification recorded")
     return obj
+
+
+def professional_evidence_download_log(*, classification: ProfessionalInvestorClassification, actor) -> None:
+    """Reading the evidence of a professional classification is a recorded sensitive read (SPEC §5)."""
+    _require(actor, "risk.view_assessment", classification.client)
+    audit_log(actor=actor, action=AuditAction.DOWNLOAD, obj=classification, reason="evidence downloaded")
 
 
 # --- Questionnaires (SPEC §2) ----------------------------------------------------------------------
@@ -717,9 +723,7 @@ def assessment_submit(
     with scores and levels, waiting for confirmation."""
     from .selectors import current_published_version
 
-    if not (
-        actor.has_perm("risk.administer_assessment", client) or actor.has_perm("risk.take_assessment", client)
-    ):
+    if not (can(actor, "risk.administer_assessment", client) or can(actor, "risk.take_assessment", client)):
         raise NotAllowed(_("Only the client or the client's advisor may answer the questionnaire."))
     version = version or current_published_version()
     if version is None:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("clients/<int:client_pk>/assess/", views.assessment_new, name="assessment_new"),
     path("clients/<int:client_pk>/exceptions/new/", views.exception_new, name="exception_new"),
     path("clients/<int:client_pk>/professional/new/", views.professional_new, name="professional_new"),
+    path("professional/<int:pk>/evidence/", views.professional_evidence, name="professional_evidence"),
     path("products/", views.product_list, name="product_list"),
     path("exceptions/", views.exception_list, name="exception_list"),
     path("exceptions/<int:pk>/", views.exception_detail, name="exception_detail"),

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 from advisory.charts import heat_map
 from advisory.clock import today
 from advisory.errors import DomainError
+from advisory.files import file_response
 from advisory.forms import form_add_domain_error
+from advisory.rules import can
 
 from . import selectors, services
 from .forms import (
@@ -30,11 +32,18 @@ from .forms import (
     RiskForm,
     RiskReviewForm,
 )
-from .models import AssessmentStatus, ExceptionStatus, RiskGrade, RiskLevel, SuitabilityException
+from .models import (
+    AssessmentStatus,
+    ExceptionStatus,
+    ProfessionalInvestorClassification,
+    RiskGrade,
+    RiskLevel,
+    SuitabilityException,
+)
 
 
 def _check(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
+    if not can(request.user, perm, obj):
         raise PermissionDenied
 
 
@@ -219,7 +228,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "note_form": note_form,
             "confirm_form": confirm_form,
-            "can_act": request.user.has_perm("risk.note_assessment", assessment),
+            "can_act": can(request.user, "risk.note_assessment", assessment),
             "history": history,
         },
     )
@@ -310,11 +319,11 @@ def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "exc": exc,
             "form": form,
-            "can_decide": user.has_perm("risk.approve_exception", exc)
+            "can_decide": can(user, "risk.approve_exception", exc)
             and exc.status == ExceptionStatus.CLIENT_CONFIRMED,
-            "can_confirm_paper": user.has_perm("risk.confirm_exception", exc)
+            "can_confirm_paper": can(user, "risk.confirm_exception", exc)
             and exc.status == ExceptionStatus.REQUESTED,
-            "can_withdraw": user.has_perm("risk.request_exception", exc.client)
+            "can_withdraw": can(user, "risk.request_exception", exc.client)
             and exc.status in (ExceptionStatus.REQUESTED, ExceptionStatus.CLIENT_CONFIRMED),
         },
     )
@@ -341,6 +350,25 @@ def professional_new(request: HttpRequest, client_pk: int) -> HttpResponse:
             messages.success(request, _("Professional investor classification recorded."))
             return redirect("risk:assessment_list")
     return render(request, "risk/professional_form.html", {"form": form, "client": client})
+
+
+@login_required
+def professional_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """The evidence document of a professional classification: clients the user sees, audited."""
+    classification = get_object_or_404(
+        ProfessionalInvestorClassification.objects.select_related("client").filter(
+            client__in=selectors.visible_clients(user=request.user)
+        ),
+        pk=pk,
+    )
+    if not classification.evidence_document:
+        raise Http404
+    _check(request, "risk.view_assessment", classification.client)
+    services.professional_evidence_download_log(classification=classification, actor=request.user)
+    ext = classification.evidence_document.name.rsplit(".", 1)[-1]
+    return file_response(
+        classification.evidence_document, filename=f"{classification.client.file_number}-evidence-{pk}.{ext}"
+    )
 
 
 # --- Risk register ----------------------------------------------------------------------------------
@@ -376,7 +404,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "today": today(),
             "matrix": services.risk_matrix(),
             "grades": RiskGrade,
-            "can_change": request.user.has_perm("risk.change_register"),
+            "can_change": can(request.user, "risk.change_register"),
             "review_form": RiskReviewForm(),
         },
     )
@@ -417,7 +445,7 @@ def register_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "risk": risk,
             "history": history,
             "today": today(),
-            "can_change": request.user.has_perm("risk.change_register"),
+            "can_change": can(request.user, "risk.change_register"),
         },
     )
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from advisory.api import IsWorkspaceUser, RulesPermission
 from advisory.models import ArchivedDocument, RiskWarning, StaffQualification, User
 from advisory.roles import WORKSPACE_ROLES
+from advisory.rules import can
 
 from . import selectors, services
 from .indicators import BY_CODE, Filters
@@ -179,7 +180,7 @@ class IndicatorViewSet(viewsets.ViewSet):
         )
 
     def retrieve(self, request, pk=None):
-        if not request.user.has_perm("oversight.view_dashboard"):
+        if not can(request.user, "oversight.view_dashboard"):
             return Response(status=status.HTTP_403_FORBIDDEN)
         ind = BY_CODE.get(pk)
         if ind is None:

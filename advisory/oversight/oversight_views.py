@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.clock import today
 from advisory.errors import DomainError
+from advisory.files import file_response
 from advisory.formats import local_datetime
 from advisory.forms import form_add_domain_error
 from advisory.models import (
@@ -29,6 +30,7 @@ from advisory.models import (
     WarningSeverity,
 )
 from advisory.roles import WORKSPACE_ROLES, Role
+from advisory.rules import can
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -40,7 +42,7 @@ from .services import ACTION_TRANSITIONS, REPORT_KIND
 
 
 def _need(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
+    if not can(request.user, perm, obj):
         raise PermissionDenied
 
 
@@ -162,7 +164,7 @@ def _stamp(item: dict) -> dict:
 def targets(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.view_dashboard")
     current = selectors.targets_by_code()
-    can_edit = request.user.has_perm("oversight.change_target")
+    can_edit = can(request.user, "oversight.change_target")
     forms = {}
     if request.method == "POST":
         _need(request, "oversight.change_target")
@@ -254,13 +256,13 @@ def _staff_member(pk: int) -> User:
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "oversight.view_staff")
     member = _staff_member(pk)
-    show_violations = request.user.has_perm("oversight.view_staff_violations")
+    show_violations = can(request.user, "oversight.view_staff_violations")
     context = {
         "member": member,
         **selectors.staff_detail(user=member),
         "violations": selectors.staff_violations(user=member) if show_violations else None,
         "show_violations": show_violations,
-        "can_manage": request.user.has_perm("oversight.manage_staff"),
+        "can_manage": can(request.user, "oversight.manage_staff"),
         "actions": selectors.action_list(user=request.user, owner_id=member.pk)[:20],
     }
     return render(request, "oversight/staff_detail.html", context)
@@ -379,7 +381,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "statuses": ActionStatus.choices,
             "links": ActionLink.choices,
-            "can_add": request.user.has_perm("oversight.add_action"),
+            "can_add": can(request.user, "oversight.add_action"),
         },
     )
 
@@ -442,8 +444,8 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "link_url": selectors.action_link_url(action),
             "next_steps": next_steps,
             "check_form": check_form,
-            "can_change": request.user.has_perm("oversight.change_action", action),
-            "can_check": request.user.has_perm("oversight.check_action", action),
+            "can_change": can(request.user, "oversight.change_action", action),
+            "can_check": can(request.user, "oversight.check_action", action),
             "history": action.history.select_related("history_user").order_by("-history_date")[:20],
         },
     )
@@ -513,10 +515,10 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     if doc.status != DocumentStatus.READY or not doc.file:
         raise Http404
     audit_log(actor=request.user, action=AuditAction.DOWNLOAD, obj=doc, reason="quality report downloaded")
-    return FileResponse(
-        doc.file.open("rb"),
-        as_attachment=True,
+    return file_response(
+        doc.file,
         filename=f"quality-report-{doc.subject_id}-v{doc.version}.pdf",
+        content_type="application/pdf",
     )
 
 

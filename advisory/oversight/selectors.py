@@ -12,6 +12,7 @@ from advisory.charts import line_chart
 from advisory.clock import today
 from advisory.models import RiskWarning, StaffQualification, User
 from advisory.roles import WORKSPACE_ROLES, Role
+from advisory.rules import can
 
 from .indicators import BY_CODE, INDICATORS, Filters, Indicator, rag_status
 from .models import ActionStatus, ImprovementAction, QualityTarget, TrainingRecord
@@ -257,7 +258,7 @@ def action_list(
     *, user: User, status: str = "", link_type: str = "", owner_id: int | None = None, open_only: bool = False
 ) -> QuerySet[ImprovementAction]:
     qs = ImprovementAction.objects.select_related("owner", "checked_by")
-    if not user.has_perm("oversight.add_action"):
+    if not can(user, "oversight.add_action"):
         qs = qs.filter(owner=user)
     elif owner_id:
         qs = qs.filter(owner_id=owner_id)

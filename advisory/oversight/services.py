@@ -15,6 +15,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import QualificationKind, RiskWarning, StaffQualification, User, WarningKind
+from advisory.rules import can
 from advisory.warnings import WarningSpec, warning_sync
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -37,7 +38,7 @@ QUALIFICATION_WARNING_DAYS = 60
 
 
 def _require(user: User, perm: str, obj=None) -> None:
-    if not user.has_perm(perm, obj):
+    if not can(user, perm, obj):
         raise NotAllowed("Your role does not allow this action.")
 
 
@@ -300,7 +301,7 @@ def action_update(
     _require(actor, "oversight.change_action", action)
     if action.status == ActionStatus.CLOSED:
         raise Conflict("A closed action cannot be changed.")
-    if owner.pk != action.owner_id and not actor.has_perm("oversight.add_action"):
+    if owner.pk != action.owner_id and not can(actor, "oversight.add_action"):
         raise NotAllowed("Only supervisors and compliance reassign an action.")
     if not (title or "").strip():
         raise DomainError("Enter a title.", field="title")
@@ -331,7 +332,7 @@ def action_transition(
             )
         if to in (ActionStatus.ACT, ActionStatus.CLOSED) and not action.effectiveness:
             raise Conflict("Record the effectiveness check before acting on or closing the action.")
-        if to == ActionStatus.CLOSED and not actor.has_perm("oversight.check_action"):
+        if to == ActionStatus.CLOSED and not can(actor, "oversight.check_action"):
             raise NotAllowed("Only supervisors and compliance close an improvement action.")
         action.status = to
         if to == ActionStatus.CHECK:

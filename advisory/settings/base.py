@@ -30,7 +30,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -81,7 +80,7 @@ MIDDLEWARE = [
     "advisory.middleware.RequestContextMiddleware",
     "advisory.middleware.SessionInactivityMiddleware",
     "advisory.middleware.AreaSeparationMiddleware",
-    "advisory.middleware.StaffTwoFactorMiddleware",
+    "advisory.middleware.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -189,6 +188,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# 429 "locked" on the web form and, in the API's error shape, on the token endpoint.
+AXES_LOCKOUT_CALLABLE = "advisory.security.lockout_response"
+
+# Personal API tokens expire this many hours after they are issued (docs/security.md).
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=12)
+
+# Password reset by email: the emailed link works once and for this many seconds.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+# Reset requests allowed per hour, per email address and per client IP address.
+PASSWORD_RESET_RATE_PER_EMAIL = env.int("PASSWORD_RESET_RATE_PER_EMAIL", default=3)
+PASSWORD_RESET_RATE_PER_IP = env.int("PASSWORD_RESET_RATE_PER_IP", default=10)
+# Wrong current passwords on the change form, per account and hour, before it refuses.
+PASSWORD_CHANGE_FAILURES_PER_HOUR = env.int("PASSWORD_CHANGE_FAILURES_PER_HOUR", default=5)
 
 # Content-Security-Policy (django-csp 4): nothing is loaded from outside this site.
 CONTENT_SECURITY_POLICY = {
@@ -233,7 +245,7 @@ MAILBOX_MAX_MESSAGE_BYTES = env.int("MAILBOX_MAX_MESSAGE_BYTES", default=20 * 10
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "advisory.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["advisory.permissions.IsWorkspaceOrPortalUser"],
     "DEFAULT_PAGINATION_CLASS": "advisory.api.StandardPagination",

@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 
 from advisory.money import format_money
+from advisory.rules import can as _can
 
 register = template.Library()
 
@@ -105,3 +106,10 @@ def sort_link(context, field: str, label: str) -> str:
     query["sort"] = new
     query.pop("page", None)
     return format_html('<a href="?{}" class="sort">{}{}</a>', query.urlencode(), label, arrow)
+
+
+@register.filter(name="can")
+def can_filter(user, perm: str) -> bool:
+    """`{% if user|can:"risk.manage_questionnaires" %}`: templates ask the same rules function as
+    views and services (never Django's `perms`, which lets a superuser through everything)."""
+    return _can(user, perm)

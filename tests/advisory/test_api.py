@@ -1,6 +1,5 @@
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 
@@ -20,15 +19,19 @@ def test_interactive_docs_use_local_assets_only(client, advisor):
 
 
 def test_token_authentication(advisor):
-    token = Token.objects.create(user=advisor)
+    from advisory.security import api_token_issue
+
+    _token, key = api_token_issue(user=advisor, actor=advisor)
     api = APIClient()
     assert api.get(reverse("api-schema")).status_code in (401, 403)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(reverse("api-schema")).status_code == 200
 
 
 def test_obtain_token_with_email_and_password(advisor):
-    response = APIClient().post(reverse("api-token"), {"username": advisor.email, "password": "pass-word-123"})
+    response = APIClient().post(
+        reverse("api-token"), {"username": advisor.email, "password": "pass-word-123"}
+    )
     assert response.status_code == 200 and response.json()["token"]
 
 
@@ -42,12 +45,16 @@ def test_errors_have_one_shape(advisor):
     assert bad.status_code == 400 and body["code"] == "invalid" and "password" in body["fields"]
 
 
-@pytest.mark.parametrize("error_class,status", [("DomainError", 400), ("NotAllowed", 403), ("NotFound", 404), ("Conflict", 409)])
+@pytest.mark.parametrize(
+    "error_class,status", [("DomainError", 400), ("NotAllowed", 403), ("NotFound", 404), ("Conflict", 409)]
+)
 def test_domain_errors_map_to_status_codes(error_class, status):
     from advisory import errors
     from advisory.api import exception_handler
 
-    response = exception_handler(getattr(errors, error_class)("Nope, because of the rule.", field="amount"), {})
+    response = exception_handler(
+        getattr(errors, error_class)("Nope, because of the rule.", field="amount"), {}
+    )
     assert response.status_code == status
     assert response.data["error"]["message"] == "Nope, because of the rule."
     assert response.data["error"]["fields"] == {"amount": ["Nope, because of the rule."]}

@@ -33,8 +33,15 @@ def browser():
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield instance
         instance.close()
@@ -49,8 +56,9 @@ def browser():
 @pytest.mark.parametrize("role,home", ROLES)
 def test_each_role_signs_in_and_lands_on_its_home(browser, live_server, role, home):
     # given a person with this role
-    user = UserFactory(role=role, full_name=f"Smoke {role}", email=f"{role}@smoke.test",
-                       is_staff=role == Role.ADMINISTRATOR)
+    user = UserFactory(
+        role=role, full_name=f"Smoke {role}", email=f"{role}@smoke.test", is_staff=role == Role.ADMINISTRATOR
+    )
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     try:
         # when they sign in through the login form

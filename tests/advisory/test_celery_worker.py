@@ -33,13 +33,36 @@ def test_worker_executes_a_task_end_to_end():
     user = UserFactory(role=Role.ADVISOR)
     queue = f"test-{uuid.uuid4().hex[:8]}"
     redis_url = os.environ["REDIS_URL"]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "advisory.settings.dev", "DATABASE_URL": _database_url(),
-           "REDIS_URL": redis_url, "DEBUG": "false"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "advisory.settings.dev",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": redis_url,
+        "DEBUG": "false",
+    }
     worker = subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "advisory", "worker", "--pool=solo", "-c", "1",
-         "-Q", queue, "-n", f"{queue}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle",
-         "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "advisory",
+            "worker",
+            "--pool=solo",
+            "-c",
+            "1",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     saved = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
     try:

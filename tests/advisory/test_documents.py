@@ -21,8 +21,12 @@ def test_document_is_rendered_archived_with_hash_and_versioned(notice_renderer, 
     # given a subject record
     subject = advisor
     # when the document is requested twice
-    first = documents.document_request(kind="test.notice", subject=subject, title="Notice 通知", actor=advisor, render_now=True)
-    second = documents.document_request(kind="test.notice", subject=subject, title="Notice 通知", actor=advisor, render_now=True)
+    first = documents.document_request(
+        kind="test.notice", subject=subject, title="Notice 通知", actor=advisor, render_now=True
+    )
+    second = documents.document_request(
+        kind="test.notice", subject=subject, title="Notice 通知", actor=advisor, render_now=True
+    )
     # then both versions are kept, ready, with the SHA-256 of the stored bytes
     assert (first.version, second.version) == (1, 2)
     for doc in (first, second):
@@ -37,13 +41,17 @@ def test_document_is_rendered_archived_with_hash_and_versioned(notice_renderer, 
 
 
 def test_render_is_claimed_once(notice_renderer, advisor):
-    doc = documents.document_request(kind="test.notice", subject=advisor, title="N", actor=advisor, render_now=True)
+    doc = documents.document_request(
+        kind="test.notice", subject=advisor, title="N", actor=advisor, render_now=True
+    )
     # running the task again does nothing: the row is no longer pending
     assert documents.document_render(document_id=doc.pk) is False
 
 
 def test_tampered_file_fails_verification(notice_renderer, advisor):
-    doc = documents.document_request(kind="test.notice", subject=advisor, title="N", actor=advisor, render_now=True)
+    doc = documents.document_request(
+        kind="test.notice", subject=advisor, title="N", actor=advisor, render_now=True
+    )
     with open(doc.file.path, "ab") as fh:
         fh.write(b"tamper")
     assert documents.document_verify(document=doc) is False

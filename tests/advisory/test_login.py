@@ -84,7 +84,9 @@ def test_client_is_not_asked_for_two_factor(client, client_user, settings):
 def test_sign_in_stamps_last_login_without_an_empty_history_row(client, advisor):
     # given
     history_before = advisor.history.count()
-    updates = AuditEntry.objects.filter(action=AuditAction.UPDATE, record_type="advisory.user", record_id=str(advisor.pk))
+    updates = AuditEntry.objects.filter(
+        action=AuditAction.UPDATE, record_type="advisory.user", record_id=str(advisor.pk)
+    )
     updates_before = updates.count()
     # when
     client.post(reverse("login"), {"username": advisor.email, "password": "pass-word-123"})

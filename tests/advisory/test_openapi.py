@@ -9,8 +9,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_openapi_schema_has_no_warnings_and_validates(tmp_path):
     result = subprocess.run(
-        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml")],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "manage.py",
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--file",
+            str(tmp_path / "s.yaml"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
         env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "advisory.settings.test"},
     )
     assert result.returncode == 0, result.stderr[-3000:]

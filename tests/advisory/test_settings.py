@@ -23,7 +23,12 @@ def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     leaked = {"DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by the browser tests; not part of a deployment
     clean = {k: v for k, v in os.environ.items() if k not in PROD_ENV and k not in leaked}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
