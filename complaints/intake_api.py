@@ -11,6 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from advisory.permissions import IsWorkspaceUser
+from advisory.rules import can
+
+# import IsWorkspaceUser
 from clients.models import Client
 
 from . import mailbox, selectors
@@ -44,7 +47,7 @@ class InboundEmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
-        if not request.user.has_perm("complaints.manage_intake"):
+        if not can(request.user, "complaints.manage_intake"):
             raise PermissionDenied("Only supervisors and compliance officers handle the email intake.")
 
     def get_queryset(self):

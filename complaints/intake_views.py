@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError
 from advisory.forms import form_add_domain_error
+from advisory.rules import can
 
 from . import mailbox, selectors
 from .models import InboundEmail, InboundStatus, Mailbox
@@ -47,7 +48,7 @@ class DismissForm(forms.Form):
 
 
 def _require(request: HttpRequest) -> None:
-    if not request.user.has_perm("complaints.manage_intake"):
+    if not can(request.user, "complaints.manage_intake"):
         raise PermissionDenied(_("Only supervisors and compliance officers handle the email intake."))
 
 

@@ -51,6 +51,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.formats import local_date, local_datetime
 from advisory.history import audited_save
 from advisory.numbering import next_number
+from advisory.rules import can
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -363,7 +364,7 @@ def _file_from_email(inbound: InboundEmail, *, client, attachments, refused, act
 
 
 def _check_intake(actor) -> None:
-    if not actor.has_perm("complaints.manage_intake"):
+    if not can(actor, "complaints.manage_intake"):
         raise NotAllowed(_("Only supervisors and compliance officers handle the email intake."))
 
 
@@ -371,7 +372,7 @@ def inbound_link(*, inbound: InboundEmail, client, actor) -> Complaint:
     """Link a message from an unknown sender to a client file: the complaint is filed with the
     ticket number quoted in the acknowledgement and the time the message arrived."""
     _check_intake(actor)
-    if not actor.has_perm("complaints.file_complaint", client):
+    if not can(actor, "complaints.file_complaint", client):
         raise NotAllowed(_("You may not log complaints for this client."))
     with transaction.atomic():
         locked = InboundEmail.objects.select_for_update().get(pk=inbound.pk)

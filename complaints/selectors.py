@@ -167,7 +167,7 @@ def inbound_list(*, user, status: str = "", search: str = "") -> QuerySet:
     Subjects and senders are encrypted, so the search matches the ticket number."""
     from .models import InboundEmail, InboundStatus
 
-    if not user.has_perm("complaints.manage_intake"):
+    if not can(user, "complaints.manage_intake"):
         return InboundEmail.objects.none()
     qs = InboundEmail.objects.select_related("mailbox", "complaint", "client", "handled_by")
     if status == "open":
