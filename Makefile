@@ -40,7 +40,7 @@ format: install
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans -l zh_Hant --ignore=.venv --ignore=var
+	$(BIN)/python manage.py makemessages -l zh_Hans -l zh_Hant --no-location --ignore=.venv --ignore=var --ignore=test-artifacts --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
