@@ -14,9 +14,9 @@ class AuditConfig(AppConfig):
 
         from . import signals  # noqa: F401
         from .history_link import install as install_history_link
-        from .protection import on_post_migrate
         from .models import AuditExport, DisposalBatch, LegalHold, RetentionRule
         from .pdf import render_certificate, render_inspection_export
+        from .protection import on_post_migrate
         from .registry import register
         from .retention import CERTIFICATE_KIND
 

@@ -63,12 +63,16 @@ def key_generate(*, overwrite: bool = False) -> tuple[Path, Path]:
     key = Ed25519PrivateKey.generate()
     private.parent.mkdir(parents=True, exist_ok=True)
     public.parent.mkdir(parents=True, exist_ok=True)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
     public.write_bytes(
-        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     )
     return private, public
 
@@ -129,7 +133,9 @@ def checkpoint_create(*, using: str = "default", email: bool = True) -> AuditChe
     if head is None or head[0] == 0:
         return None
     sequence, last_hash = head
-    newest = AuditCheckpoint.objects.using(using).order_by("-sequence").values_list("sequence", flat=True).first()
+    newest = (
+        AuditCheckpoint.objects.using(using).order_by("-sequence").values_list("sequence", flat=True).first()
+    )
     if newest is not None and newest >= sequence:
         return None
     key = _private_key()
@@ -174,7 +180,9 @@ def _email_compliance(name: str, text: str) -> None:
     from advisory.roles import Role
 
     recipients = list(
-        User.objects.filter(role=Role.COMPLIANCE, is_active=True).exclude(email="").values_list("email", flat=True)
+        User.objects.filter(role=Role.COMPLIANCE, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
     )
     if not recipients:
         return

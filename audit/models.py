@@ -131,7 +131,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["client_id", "sequence"], name="audit_entry_client_idx"),
             models.Index(fields=["action", "sequence"], name="audit_entry_action_idx"),
             models.Index(fields=["record_type", "sequence"], name="audit_entry_type_idx"),
-            models.Index(fields=["sequence"], condition=models.Q(redacted=True), name="audit_entry_redacted_idx"),
+            models.Index(
+                fields=["sequence"], condition=models.Q(redacted=True), name="audit_entry_redacted_idx"
+            ),
         ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
@@ -398,7 +400,9 @@ class AuditVerification(models.Model):
     checkpoints_checked = models.PositiveIntegerField(_("checkpoints checked"), default=0)
     start_checkpoint = models.CharField(_("started from checkpoint"), max_length=200, blank=True)
     last_checkpoint = models.CharField(_("last good checkpoint"), max_length=200, blank=True)
-    last_checkpoint_sequence = models.BigIntegerField(_("last good checkpoint sequence"), null=True, blank=True)
+    last_checkpoint_sequence = models.BigIntegerField(
+        _("last good checkpoint sequence"), null=True, blank=True
+    )
     last_checkpoint_hash = models.CharField(max_length=64, blank=True)
     history_marks = models.JSONField(_("history rows checked up to"), default=dict, blank=True)
     broken_sequence = models.BigIntegerField(_("first broken entry"), null=True, blank=True)

@@ -67,8 +67,9 @@ DECLARE
 BEGIN
   IF TG_OP = 'INSERT' THEN
     -- a second head: let the primary key refuse it (a concurrent first append retries its read)
-    IF EXISTS (SELECT 1 FROM audit_auditchainhead) OR (NEW.sequence = 0 AND NEW.last_hash = repeat('0', 64)
-       AND NOT EXISTS (SELECT 1 FROM audit_auditentry)) THEN
+    IF NEW.id = 1 AND (EXISTS (SELECT 1 FROM audit_auditchainhead WHERE id = 1)
+                       OR (NEW.sequence = 0 AND NEW.last_hash = repeat('0', 64)
+                           AND NOT EXISTS (SELECT 1 FROM audit_auditentry))) THEN
       RETURN NEW;
     END IF;
   ELSIF NEW.id = OLD.id AND NEW.sequence > OLD.sequence THEN
@@ -153,13 +154,17 @@ def expected_triggers() -> list[tuple[str, str]]:
 
 
 def _trigger(name: str, table: str, when: str, level: str, function: str) -> str:
-    return f'CREATE OR REPLACE TRIGGER {name} {when} ON "{table}" FOR EACH {level} EXECUTE FUNCTION {function}'
+    return (
+        f'CREATE OR REPLACE TRIGGER {name} {when} ON "{table}" FOR EACH {level} EXECUTE FUNCTION {function}'
+    )
 
 
 def protection_statements() -> list[str]:
     stmts = [FUNCTIONS_SQL]
     for table in audit_tables():
-        stmts.append(_trigger("audit_protect_truncate", table, "BEFORE TRUNCATE", "STATEMENT", "audit_refuse()"))
+        stmts.append(
+            _trigger("audit_protect_truncate", table, "BEFORE TRUNCATE", "STATEMENT", "audit_refuse()")
+        )
     stmts += [
         _trigger("audit_protect_update", ENTRY_TABLE, "BEFORE UPDATE", "ROW", "audit_entry_guard()"),
         _trigger("audit_protect_delete", ENTRY_TABLE, "BEFORE DELETE", "ROW", "audit_refuse()"),
@@ -167,9 +172,13 @@ def protection_statements() -> list[str]:
         _trigger("audit_protect_delete", HEAD_TABLE, "BEFORE DELETE", "ROW", "audit_refuse()"),
     ]
     for table in APPEND_ONLY_TABLES:
-        stmts.append(_trigger("audit_protect_change", table, "BEFORE UPDATE OR DELETE", "ROW", "audit_refuse()"))
+        stmts.append(
+            _trigger("audit_protect_change", table, "BEFORE UPDATE OR DELETE", "ROW", "audit_refuse()")
+        )
     for h in history_tables():
-        stmts.append(_trigger("audit_protect_truncate", h.table, "BEFORE TRUNCATE", "STATEMENT", "audit_refuse()"))
+        stmts.append(
+            _trigger("audit_protect_truncate", h.table, "BEFORE TRUNCATE", "STATEMENT", "audit_refuse()")
+        )
         stmts.append(
             _trigger(
                 "audit_protect_change",

@@ -172,12 +172,13 @@ def _link_history(specs: Sequence[EntrySpec], using: str) -> dict[int, str]:
             qn = conn.ops.quote_name(table)
             if conn.vendor == "postgresql":
                 cur.execute(
-                    f"SELECT history_id, {HISTORY_DIGEST_SQL} FROM {qn} h WHERE history_id = ANY(%s)", [ids]
+                    f"SELECT history_id, {HISTORY_DIGEST_SQL} FROM {qn} h WHERE history_id = ANY(%s)",
+                    [ids],  # noqa: S608
                 )
                 digests.update(dict(cur.fetchall()))
             else:
                 marks = ",".join(["%s"] * len(ids))
-                cur.execute(f"SELECT history_id FROM {qn} WHERE history_id IN ({marks})", ids)
+                cur.execute(f"SELECT history_id FROM {qn} WHERE history_id IN ({marks})", ids)  # noqa: S608
                 digests.update({r[0]: "" for r in cur.fetchall()})
     for spec in specs:
         if spec.history_table and spec.history_id not in digests:

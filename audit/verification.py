@@ -105,7 +105,9 @@ class VerifyResult:
         if self.intact:
             text = f"intact: {self.checked} entries, last sequence {self.last_sequence}"
             if self.kind == VerificationKind.INCREMENTAL:
-                text += f" (incremental from checkpoint {self.start_checkpoint}, sequence {self.from_sequence})"
+                text += (
+                    f" (incremental from checkpoint {self.start_checkpoint}, sequence {self.from_sequence})"
+                )
             return text + f"; {self.checkpoints_checked} checkpoints, {self.history_checked} history rows"
         where = f" at sequence {self.broken_sequence}" if self.broken_sequence is not None else ""
         return f"BROKEN{where}: {self.problem}"
@@ -177,7 +179,7 @@ def _history_checks(cur, *, start: int, marks: dict[str, int]) -> tuple[int, dic
                           OR (e.history_hash <> '' AND {HISTORY_DIGEST_SQL} <> e.history_hash))
                   FROM audit_auditentry e LEFT JOIN {t} h ON h.history_id = e.history_id
                  WHERE e.record_type = %s AND e.history_id IS NOT NULL AND NOT e.redacted
-                   AND e.sequence > %s""",
+                   AND e.sequence > %s""",  # noqa: S608
             [h.label, start],
         )
         count, bad = cur.fetchone()
@@ -186,7 +188,7 @@ def _history_checks(cur, *, start: int, marks: dict[str, int]) -> tuple[int, dic
             cur.execute(
                 f"""SELECT e.history_id, e.record_id, e.occurred_at, h.history_date, h.history_id IS NULL
                       FROM audit_auditentry e LEFT JOIN {t} h ON h.history_id = e.history_id
-                     WHERE e.sequence = %s""",
+                     WHERE e.sequence = %s""",  # noqa: S608
                 [bad],
             )
             hid, rid, occurred, hdate, deleted = cur.fetchone()
@@ -205,12 +207,12 @@ def _history_checks(cur, *, start: int, marks: dict[str, int]) -> tuple[int, dic
                  WHERE h.history_id > %s
                    AND NOT EXISTS (SELECT 1 FROM audit_auditentry e
                                     WHERE e.record_type = %s AND e.record_id = h.{pk}::text
-                                      AND e.history_id = h.history_id)""",
+                                      AND e.history_id = h.history_id)""",  # noqa: S608
             [mark, h.label],
         )
         orphan, top = cur.fetchone()
         if orphan is not None:
-            cur.execute(f"SELECT {pk}::text, history_date FROM {t} WHERE history_id = %s", [orphan])
+            cur.execute(f"SELECT {pk}::text, history_date FROM {t} WHERE history_id = %s", [orphan])  # noqa: S608
             rid, hdate = cur.fetchone()
             raise _Broken(
                 None,
@@ -220,14 +222,13 @@ def _history_checks(cur, *, start: int, marks: dict[str, int]) -> tuple[int, dic
                 record_id=rid,
                 date=_iso(hdate),
             )
-        if top is None:
-            cur.execute(f"SELECT max(history_id) FROM {t}")
-            top = cur.fetchone()[0]
         new_marks[h.table] = top or 0
     return checked, new_marks
 
 
-def _pg_verify(using: str, *, start: int, start_hash: str, marks: dict[str, int]) -> tuple[int, int, str, dict]:
+def _pg_verify(
+    using: str, *, start: int, start_hash: str, marks: dict[str, int]
+) -> tuple[int, int, str, dict]:
     """The chain after `start` (recomputed inside PostgreSQL, sha256() in C, a parallel scan),
     redactions, history rows and the head, in one REPEATABLE READ snapshot. Returns (entries checked,
     last sequence, last hash, new history marks) or raises _Broken."""
@@ -331,7 +332,9 @@ _VERIFY_FIELDS = (
 )
 
 
-def _py_verify(using: str, *, start: int, start_hash: str, chunk_size: int = 10000) -> tuple[int, int, str, dict]:
+def _py_verify(
+    using: str, *, start: int, start_hash: str, chunk_size: int = 10000
+) -> tuple[int, int, str, dict]:
     from .services import SEP, _chain_digest
 
     expected_seq = start + 1
@@ -446,7 +449,9 @@ def _check_checkpoints(checkpoints: list[Checkpoint], *, using: str, last_seq: i
     for cp in checkpoints:  # oldest first: the first one that no longer matches is named
         params = {"file": cp.file_name, "sequence": cp.sequence, "signed_at": cp.signed_at}
         if cp.sequence not in stored:
-            raise _Broken(min(last_seq + 1, cp.sequence), "checkpoint_entries_missing", last=last_seq, **params)
+            raise _Broken(
+                min(last_seq + 1, cp.sequence), "checkpoint_entries_missing", last=last_seq, **params
+            )
         if stored[cp.sequence] != cp.hash:
             raise _Broken(cp.sequence, "checkpoint_mismatch", **params)
     return checkpoints[-1]
@@ -470,7 +475,11 @@ def _incremental_basis(using: str, checkpoints: list[Checkpoint]) -> tuple[Check
     if last_good is None:
         return None
     for cp in checkpoints:
-        if cp.file_name == last_good.last_checkpoint and cp.valid and cp.hash == last_good.last_checkpoint_hash:
+        if (
+            cp.file_name == last_good.last_checkpoint
+            and cp.valid
+            and cp.hash == last_good.last_checkpoint_hash
+        ):
             return cp, dict(last_good.history_marks or {})
     return None
 
@@ -485,12 +494,19 @@ def verify(*, using: str = "default", full: bool = True) -> tuple[VerifyResult, 
         basis = _incremental_basis(using, checkpoints)
         if basis is not None:
             cp, marks = basis
-            start, start_hash, kind, start_cp = cp.sequence, cp.hash, VerificationKind.INCREMENTAL, cp.file_name
+            start, start_hash, kind, start_cp = (
+                cp.sequence,
+                cp.hash,
+                VerificationKind.INCREMENTAL,
+                cp.file_name,
+            )
     result = VerifyResult(True, 0, 0, kind=kind, from_sequence=start, start_checkpoint=start_cp)
     state: dict = {"marks": {}, "last_checkpoint": None}
     try:
         if conn.vendor == "postgresql":
-            checked, last_seq, _last_hash, extra = _pg_verify(using, start=start, start_hash=start_hash, marks=marks)
+            checked, last_seq, _last_hash, extra = _pg_verify(
+                using, start=start, start_hash=start_hash, marks=marks
+            )
         else:
             checked, last_seq, _last_hash, extra = _py_verify(using, start=start, start_hash=start_hash)
         result.checked, result.last_sequence = checked, last_seq
@@ -510,7 +526,7 @@ def verify(*, using: str = "default", full: bool = True) -> tuple[VerifyResult, 
     except _Broken as broken:
         result.intact = False
         result.broken_sequence = broken.seq
-        result.code, result.params = broken.code, {k: v for k, v in broken.params.items()}
+        result.code, result.params = broken.code, dict(broken.params)
         result.problem = PROBLEMS[broken.code] % broken.params if broken.params else PROBLEMS[broken.code]
         if broken.seq is not None and not result.last_sequence:
             result.checked = max(broken.seq - 1 - start, 0)
@@ -519,7 +535,9 @@ def verify(*, using: str = "default", full: bool = True) -> tuple[VerifyResult, 
     return result, state
 
 
-def verification_record(*, result: VerifyResult, state: dict, actor: Any | None, using: str = "default") -> AuditVerification:
+def verification_record(
+    *, result: VerifyResult, state: dict, actor: Any | None, using: str = "default"
+) -> AuditVerification:
     """Remember the run (append-only): the next incremental run starts from its last checkpoint."""
     from advisory.clock import now
 

@@ -122,8 +122,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Signed checkpoints of the audit chain (docs/audit.md "Tamper evidence"): the Ed25519 key pair lives
 # outside the database; checkpoint files go to a folder shipped to WORM storage.
-AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "keys" / "audit-signing.pem"))
-AUDIT_PUBLIC_KEY_FILE = env.str("AUDIT_PUBLIC_KEY_FILE", default=str(VAR_DIR / "keys" / "audit-signing.pub.pem"))
+AUDIT_SIGNING_KEY_FILE = env.str(
+    "AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "keys" / "audit-signing.pem")
+)
+AUDIT_PUBLIC_KEY_FILE = env.str(
+    "AUDIT_PUBLIC_KEY_FILE", default=str(VAR_DIR / "keys" / "audit-signing.pub.pem")
+)
 AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "checkpoints"))
 
 REDIS_URL = env.str("REDIS_URL", default="")
