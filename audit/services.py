@@ -171,10 +171,8 @@ def _link_history(specs: Sequence[EntrySpec], using: str) -> dict[int, str]:
         for table, ids in by_table.items():
             qn = conn.ops.quote_name(table)
             if conn.vendor == "postgresql":
-                cur.execute(
-                    f"SELECT history_id, {HISTORY_DIGEST_SQL} FROM {qn} h WHERE history_id = ANY(%s)",
-                    [ids],  # noqa: S608
-                )
+                sql = f"SELECT history_id, {HISTORY_DIGEST_SQL} FROM {qn} h WHERE history_id = ANY(%s)"  # noqa: S608
+                cur.execute(sql, [ids])
                 digests.update(dict(cur.fetchall()))
             else:
                 marks = ",".join(["%s"] * len(ids))
