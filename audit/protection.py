@@ -223,12 +223,14 @@ def missing_triggers(*, using: str = "default") -> list[tuple[str, str]]:
 
 def app_role(using: str = "default") -> str:
     """The role the application connects as, when it differs from the owner that migrates:
-    DATABASE_APP_ROLE, or the user of the `default` alias when a `migrate` alias is configured."""
+    DATABASE_APP_ROLE (set by `migrate` from the `default` user when it runs as the owner), or the
+    user of the `default` alias when a `migrate` alias is configured."""
     explicit = getattr(settings, "DATABASE_APP_ROLE", "")
-    if explicit:
-        return explicit
     dbs = settings.DATABASES
-    if "migrate" in dbs and dbs["migrate"].get("USER") != dbs["default"].get("USER"):
+    owner = dbs.get("migrate", {}).get("USER")
+    if explicit and explicit != owner:
+        return explicit
+    if owner and owner != dbs["default"].get("USER"):
         return dbs["default"].get("USER") or ""
     return ""
 

@@ -20,6 +20,10 @@ STORAGES = {
 # Checkpoint files and keys of a test run live in a folder of their own (tests that sign point
 # these settings at tmp_path).
 _TEST_MEDIA = Path(str(MEDIA_ROOT))
-AUDIT_CHECKPOINT_DIR = str(_TEST_MEDIA / "audit-checkpoints-none")
-AUDIT_SIGNING_KEY_FILE = str(_TEST_MEDIA / "audit-keys-none" / "signing.pem")
-AUDIT_PUBLIC_KEY_FILE = str(_TEST_MEDIA / "audit-keys-none" / "signing.pub.pem")
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(_TEST_MEDIA / "audit-checkpoints-none"))
+AUDIT_SIGNING_KEY_FILE = env.str(
+    "AUDIT_SIGNING_KEY_FILE", default=str(_TEST_MEDIA / "audit-keys-none" / "signing.pem")
+)
+AUDIT_PUBLIC_KEY_FILE = env.str(
+    "AUDIT_PUBLIC_KEY_FILE", default=str(_TEST_MEDIA / "audit-keys-none" / "signing.pub.pem")
+)
