@@ -144,17 +144,11 @@ class EntrySpec:
     history_table: str = ""
 
 
-# SHA-256 of a history row as PostgreSQL renders it as JSON: columns in table order, NULL columns
-# left out (so adding a nullable column to a model later does not change the digest of older rows),
-# times in UTC (verification sets the session time zone). json, not jsonb: the same text for a
-# third of the cost (measured in bench/audit_bench.py).
-HISTORY_DIGEST_SQL = "encode(sha256(convert_to(json_strip_nulls(to_json(h))::text, 'UTF8')), 'hex')"
-
-
 def _link_history(specs: Sequence[EntrySpec], using: str) -> dict[int, str]:
     """Give entries their history row: rows written in bulk are claimed (audit.history_link); then
     read each row's digest on PostgreSQL (one query per table). Returns {history_id: digest}."""
     from .history_link import claim
+    from .protection import history_digest_sql
 
     for spec in specs:
         if spec.history_id is None and spec.record_type and spec.record_id:
@@ -173,7 +167,7 @@ def _link_history(specs: Sequence[EntrySpec], using: str) -> dict[int, str]:
         for table, ids in by_table.items():
             qn = conn.ops.quote_name(table)
             if conn.vendor == "postgresql":
-                sql = f"SELECT history_id, {HISTORY_DIGEST_SQL} FROM {qn} h WHERE history_id = ANY(%s)"  # noqa: S608
+                sql = f"SELECT history_id, {history_digest_sql(table)} FROM {qn} h WHERE history_id = ANY(%s)"  # noqa: S608
                 cur.execute(sql, [ids])
                 digests.update(dict(cur.fetchall()))
             else:

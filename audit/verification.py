@@ -168,15 +168,16 @@ SELECT h.sequence, h.last_hash,
 def _history_checks(cur, *, start: int, marks: dict[str, int]) -> tuple[int, dict[str, int]]:
     """Every chained entry (after `start`) against its history row, and every history row (after
     the table's mark) against the chain. Returns (rows checked, new marks)."""
-    from .services import HISTORY_DIGEST_SQL
+    from .protection import history_digest_sql
 
     checked = 0
     new_marks: dict[str, int] = {}
     for h in history_tables():
         t, pk = f'"{h.table}"', f'"{h.pk_column}"'
+        digest = history_digest_sql(h.table)
         cur.execute(
             f"""SELECT count(*), min(e.sequence) FILTER (WHERE h.history_id IS NULL
-                          OR (e.history_hash <> '' AND {HISTORY_DIGEST_SQL} <> e.history_hash))
+                          OR (e.history_hash <> '' AND {digest} <> e.history_hash))
                   FROM audit_auditentry e LEFT JOIN {t} h ON h.history_id = e.history_id
                  WHERE e.record_type = %s AND e.history_id IS NOT NULL AND NOT e.redacted
                    AND e.sequence > %s""",  # noqa: S608

@@ -188,7 +188,7 @@ def generate_with_history(n: int, *, checkpoint_every: int) -> float:
         key_generate,
     )
     from audit.checkpoints import key_id as kid_of
-    from audit.services import HISTORY_DIGEST_SQL
+    from audit.protection import history_digest_sql
 
     t0 = time.perf_counter()
     shutil.rmtree(_BENCH_VAR, ignore_errors=True)
@@ -227,7 +227,7 @@ def generate_with_history(n: int, *, checkpoint_every: int) -> float:
         read = raw.cursor(name="bench_history")
         read.itersize = 50_000
         read.execute(
-            f"SELECT h.history_id, h.id, h.history_date, h.history_type, h.history_user_id, {HISTORY_DIGEST_SQL}"
+            f"SELECT h.history_id, h.id, h.history_date, h.history_type, h.history_user_id, {history_digest_sql(HISTORY_TABLE)}"
             f" FROM {HISTORY_TABLE} h ORDER BY h.history_id"
         )
         write = raw.cursor()
@@ -334,9 +334,36 @@ def bench_verify(*, new_entries: int) -> dict:
         result = audit_verify_and_record(actor=None, full=True)
         out["full"].append(result.seconds)
         print(f"  full         {result.seconds:6.2f} s  {load}  {result}")
+    # CPU actually spent (the database backend's and this process's), serial plan: what the run
+    # costs on an idle machine whatever the load of the shared host at the time of the run
+    from django.db import connection as conn
+
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+        cur.execute("SET max_parallel_workers_per_gather = 0")
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def backend_cpu() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    if Path(f"/proc/{pid}/stat").exists():  # the database runs on this host
+        load = _load()
+        before_db, before_py, t0 = backend_cpu(), time.process_time(), time.perf_counter()
+        result = audit_verify_and_record(actor=None, full=True)
+        cpu = backend_cpu() - before_db + time.process_time() - before_py
+        out["serial_cpu"] = cpu
+        print(
+            f"  full, serial plan: CPU {cpu:.2f} s (database {backend_cpu() - before_db:.2f} s), "
+            f"wall {time.perf_counter() - t0:.2f} s  {load}  {result}"
+        )
+    with conn.cursor() as cur:
+        cur.execute("RESET max_parallel_workers_per_gather")
     t0 = time.perf_counter()
+    tag = f"{int(time.time()) % 10**6}"
     for i in range(new_entries):
-        rule = RetentionRule(record_type=f"new{i}", name=f"New rule {i}", years=5, trigger="closed")
+        rule = RetentionRule(record_type=f"n{tag}-{i}", name=f"New rule {i}", years=5, trigger="closed")
         audited_save(rule, actor=None, reason="bench: new record")
     print(
         f"  wrote {new_entries} records through the app (history + chain) in {time.perf_counter() - t0:.1f} s"
