@@ -22,6 +22,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py setup_periodic_tasks
+	$(BIN)/python manage.py audit_keygen --if-missing
 	$(BIN)/python manage.py seed_demo
 
 run: demo

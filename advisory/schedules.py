@@ -31,6 +31,14 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "audit.tasks.audit_verify_task",
         "crontab": {"minute": "30", "hour": "3"},
     },
+    "Audit chain full verification": {
+        "task": "audit.tasks.audit_verify_full_task",
+        "crontab": {"minute": "30", "hour": "4", "day_of_week": "0"},
+    },
+    "Audit chain signed checkpoint": {
+        "task": "audit.tasks.audit_checkpoint_task",
+        "crontab": {"minute": "5", "hour": "*"},
+    },
     "Monthly quality report": {
         "task": "advisory.oversight.tasks.monthly_quality_report_task",
         "crontab": {"minute": "0", "hour": "5", "day_of_month": "1"},

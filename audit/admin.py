@@ -4,7 +4,16 @@ from django.http import HttpResponseRedirect
 
 from advisory.errors import Conflict
 
-from .models import AuditEntry, AuditExport, DisposalBatch, DisposalItem, LegalHold, RetentionRule
+from .models import (
+    AuditCheckpoint,
+    AuditEntry,
+    AuditExport,
+    AuditVerification,
+    DisposalBatch,
+    DisposalItem,
+    LegalHold,
+    RetentionRule,
+)
 
 
 class RetentionGuardedAdmin(admin.ModelAdmin):
@@ -128,3 +137,36 @@ class DisposalBatchAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records (the database refuses changes too): visible, never edited."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(_ReadOnlyAdmin):
+    list_display = ["file_name", "sequence", "signed_at", "key_id"]
+    search_fields = ["file_name", "hash"]
+
+
+@admin.register(AuditVerification)
+class AuditVerificationAdmin(_ReadOnlyAdmin):
+    list_display = [
+        "started_at",
+        "kind",
+        "intact",
+        "from_sequence",
+        "last_sequence",
+        "last_checkpoint",
+        "seconds",
+    ]
+    list_filter = ["kind", "intact"]

@@ -72,6 +72,15 @@ class VerifyResultSerializer(serializers.Serializer):
     last_sequence = serializers.IntegerField()
     broken_sequence = serializers.IntegerField(allow_null=True)
     problem = serializers.CharField()
+    code = serializers.CharField()
+    params = serializers.DictField()
+    kind = serializers.ChoiceField(choices=["full", "incremental"])
+    from_sequence = serializers.IntegerField()
+    start_checkpoint = serializers.CharField()
+    last_checkpoint = serializers.CharField()
+    checkpoints_checked = serializers.IntegerField()
+    history_checked = serializers.IntegerField()
+    seconds = serializers.FloatField()
 
 
 class AsOfSerializer(serializers.Serializer):
@@ -147,7 +156,8 @@ class ClientHistoryView(generics.GenericAPIView):
 
 
 class VerifyView(generics.GenericAPIView):
-    """GET: the last verification; POST: verify now."""
+    """GET: the last verification; POST: verify now (`{"full": false}` for an incremental run from
+    the last good checkpoint; full by default)."""
 
     permission_classes = PERMS
     serializer_class = VerifyResultSerializer
@@ -156,7 +166,8 @@ class VerifyView(generics.GenericAPIView):
         return Response({"last": selectors.last_verification()})
 
     def post(self, request):
-        result = services.audit_verify_and_record(actor=request.user)
+        full = str(request.data.get("full", "true")).lower() not in ("false", "0", "no")
+        result = services.audit_verify_and_record(actor=request.user, full=full)
         return Response(result.as_dict())
 
 

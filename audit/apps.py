@@ -7,12 +7,16 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit archive")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from advisory.documents import register_renderer
         from advisory.models import StaffQualification, User
 
         from . import signals  # noqa: F401
+        from .history_link import install as install_history_link
         from .models import AuditExport, DisposalBatch, LegalHold, RetentionRule
         from .pdf import render_certificate, render_inspection_export
+        from .protection import on_post_migrate
         from .registry import register
         from .retention import CERTIFICATE_KIND
 
@@ -32,3 +36,5 @@ class AuditConfig(AppConfig):
         )
         register_renderer(CERTIFICATE_KIND, render_certificate)
         register_renderer("audit.inspection_export", render_inspection_export)
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="audit_protection")
+        install_history_link()

@@ -102,3 +102,15 @@ def seed(ctx: dict) -> None:
             audited_save(export, actor=admin or compliance, reason="Demo: old inspection export")
     if not DisposalBatch.objects.filter(status=DisposalStatus.PENDING).exists():
         disposal_propose(actor=None)
+    # A signed checkpoint of the demo trail and one verification run, so the verification screen
+    # shows both (`make run` generates the demo key under var/keys/ first).
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from .checkpoints import checkpoint_create
+    from .services import audit_verify_and_record
+
+    if Path(settings.AUDIT_SIGNING_KEY_FILE).exists():
+        checkpoint_create(email=False)
+        audit_verify_and_record(actor=compliance, full=True)

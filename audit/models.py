@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextvars
 from contextlib import contextmanager
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +78,8 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
-        triggers = [pgtrigger.Protect(name="protect_head_delete", operation=pgtrigger.Delete)]
+        # PostgreSQL: audit.protection installs triggers (after every migrate) so that the head only
+        # moves forward onto the hash of entries that exist, and is never deleted or truncated.
 
     def delete(self, *args, **kwargs):
         raise AuditTrailImmutable("The audit chain head cannot be deleted.")
@@ -116,6 +116,7 @@ class AuditEntry(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     history_id = models.BigIntegerField(_("history row"), null=True, blank=True)
+    history_hash = models.CharField(_("history row hash"), max_length=64, blank=True, default="")
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
     redacted = models.BooleanField(_("redacted"), default=False)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
@@ -131,13 +132,14 @@ class AuditEntry(models.Model):
             models.Index(fields=["client_id", "sequence"], name="audit_entry_client_idx"),
             models.Index(fields=["action", "sequence"], name="audit_entry_action_idx"),
             models.Index(fields=["record_type", "sequence"], name="audit_entry_type_idx"),
+            models.Index(
+                fields=["sequence"], condition=models.Q(redacted=True), name="audit_entry_redacted_idx"
+            ),
         ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        triggers = [
-            pgtrigger.Protect(name="protect_update", operation=pgtrigger.Update),
-            pgtrigger.Protect(name="protect_delete", operation=pgtrigger.Delete),
-        ]
+        # PostgreSQL: audit.protection installs the append-only triggers (UPDATE only to blank a
+        # redacted entry, no DELETE, no TRUNCATE) after every migrate; they have no session switch.
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.record_type}:{self.record_id}"
@@ -353,3 +355,76 @@ class AuditExport(models.Model):
 
     def __str__(self) -> str:
         return f"Audit export #{self.pk} ({self.format})"
+
+
+# --- signed checkpoints and verification runs (tamper evidence, issue 12) ------------------------
+
+
+class AuditCheckpoint(models.Model):
+    """A mirror of one signed checkpoint of the chain head. The signed file outside the database
+    (AUDIT_CHECKPOINT_DIR, shipped to WORM storage) is what verification trusts, with the public
+    key; this row only lists them for the screens."""
+
+    sequence = models.BigIntegerField(_("sequence"))
+    hash = models.CharField(_("hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed"))
+    key_id = models.CharField(_("key"), max_length=64)
+    signature = models.CharField(_("signature"), max_length=128)
+    file_name = models.CharField(_("file"), max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["-sequence", "-signed_at"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"Checkpoint {self.file_name}"
+
+
+class VerificationKind(models.TextChoices):
+    FULL = "full", _("Full (every entry)")
+    INCREMENTAL = "incremental", _("Incremental (from the last good checkpoint)")
+
+
+class AuditVerification(models.Model):
+    """One run of the chain verification (append-only). The newest intact run tells an incremental
+    run where to start: its checkpoint, and per history table the highest history row checked."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=VerificationKind.choices)
+    started_at = models.DateTimeField(_("started"))
+    seconds = models.FloatField(_("duration (s)"), default=0)
+    intact = models.BooleanField(_("intact"))
+    from_sequence = models.BigIntegerField(_("from sequence"), default=0)
+    last_sequence = models.BigIntegerField(_("last sequence"), default=0)
+    checked = models.BigIntegerField(_("entries checked"), default=0)
+    history_checked = models.BigIntegerField(_("history rows checked"), default=0)
+    checkpoints_checked = models.PositiveIntegerField(_("checkpoints checked"), default=0)
+    start_checkpoint = models.CharField(_("started from checkpoint"), max_length=200, blank=True)
+    last_checkpoint = models.CharField(_("last good checkpoint"), max_length=200, blank=True)
+    last_checkpoint_sequence = models.BigIntegerField(
+        _("last good checkpoint sequence"), null=True, blank=True
+    )
+    last_checkpoint_hash = models.CharField(max_length=64, blank=True)
+    history_marks = models.JSONField(_("history rows checked up to"), default=dict, blank=True)
+    broken_sequence = models.BigIntegerField(_("first broken entry"), null=True, blank=True)
+    problem_code = models.CharField(_("problem"), max_length=40, blank=True)
+    problem_params = models.JSONField(default=dict, blank=True)
+    problem = models.TextField(_("problem (as reported)"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("run by"),
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["intact", "started_at"], name="audit_verif_intact_idx")]
+        verbose_name = _("audit verification")
+        verbose_name_plural = _("audit verifications")
+
+    def __str__(self) -> str:
+        return f"Verification #{self.pk} ({self.kind})"

@@ -26,11 +26,18 @@ def workspace_panels(user) -> list[dict]:
             "meta": last.get("at"),
         }
     else:
+        from .templatetags.audit_tags import verification_problem
+
+        broken_at = last.get("broken_sequence")
         chain = {
-            "label": _("Audit chain broken at #%(s)s") % {"s": last.get("broken_sequence")},
+            "label": (
+                _("Audit chain broken at #%(s)s") % {"s": broken_at}
+                if broken_at is not None
+                else _("Audit trail failed verification")
+            ),
             "badge": _("broken"),
             "tone": "red",
-            "meta": last.get("problem"),
+            "meta": verification_problem(last.get("code", ""), last.get("params"), last.get("problem", "")),
         }
     chain["url"] = reverse("audit:verify")
     pending = counts["pending_batches"]

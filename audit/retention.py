@@ -416,15 +416,20 @@ def _dispose_one(item: DisposalItem, actor: Any, reason: str) -> None:
             blanks[f.attname] = _blank(f)
             setattr(obj, f.attname, blanks[f.attname])
         audited_save(obj, actor=actor, reason=reason)
+        # The entries are redacted first: the history tables' database trigger lets a history row
+        # be blanked or deleted only once its chained entry is redacted (audit.protection).
+        audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
         if history is not None:  # historical rows held the same personal data
             history.filter(**{pk_name: obj.pk}).update(**blanks)
         item.method = "anonymised"
     else:
         audited_delete(obj, actor=actor, reason=reason)
+        audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
         if history is not None:
             history.filter(**{pk_name: item.record_id}).delete()
         item.method = "deleted"
-    audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
+    if item.method == "purged":
+        audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
     item.state, item.disposed_at = ItemState.DISPOSED, now()
 
 

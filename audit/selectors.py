@@ -261,6 +261,22 @@ def last_verification() -> dict | None:
     return cache.get(VERIFY_CACHE_KEY)
 
 
+def verification_list(*, user: Any, limit: int = 20) -> Any:
+    """The latest verification runs (kind, range, checkpoint, outcome), newest first."""
+    from .models import AuditVerification
+
+    _require(user)
+    return AuditVerification.objects.select_related("actor").order_by("-started_at", "-id")[:limit]
+
+
+def checkpoint_list(*, user: Any, limit: int = 20) -> Any:
+    """The latest signed checkpoints as mirrored in the database (the files are the evidence)."""
+    from .models import AuditCheckpoint
+
+    _require(user)
+    return AuditCheckpoint.objects.order_by("-sequence", "-signed_at")[:limit]
+
+
 def panel_counts() -> dict:
     """Pending disposal batches and active holds in one query."""
     from django.db.models import Count, Q

@@ -30,10 +30,10 @@ from advisory.clock import now
 from .fields import canonical_json
 from .models import AuditAction, AuditChainHead, AuditEntry, allow_redaction
 from .registry import lookup
+from .verification import GENESIS, VerifyResult  # noqa: F401  (public names)
 
 logger = logging.getLogger(__name__)
 
-GENESIS = "0" * 64
 MASK = "[encrypted]"
 SEP = "\x1f"
 
@@ -67,6 +67,7 @@ def _chain_digest(
     user_agent: str,
     history_id: int | None,
     content_hash: str,
+    history_hash: str = "",
 ) -> str:
     text = SEP.join(
         [
@@ -86,6 +87,8 @@ def _chain_digest(
             content_hash,
         ]
     )
+    if history_hash:  # entries mirroring a history row also seal that row's digest (issue 12)
+        text += SEP + history_hash
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -105,6 +108,7 @@ def entry_hash(entry: AuditEntry, prev_hash: str) -> str:
         entry.user_agent,
         entry.history_id,
         entry.content_hash,
+        entry.history_hash or "",
     )
 
 
@@ -137,6 +141,43 @@ class EntrySpec:
     reason: str = ""
     changes: dict = field(default_factory=dict)
     history_id: int | None = None
+    history_table: str = ""
+
+
+def _link_history(specs: Sequence[EntrySpec], using: str) -> dict[int, str]:
+    """Give entries their history row: rows written in bulk are claimed (audit.history_link); then
+    read each row's digest on PostgreSQL (one query per table). Returns {history_id: digest}."""
+    from .history_link import claim
+    from .protection import history_digest_sql
+
+    for spec in specs:
+        if spec.history_id is None and spec.record_type and spec.record_id:
+            found = claim(spec.record_type, str(spec.record_id))
+            if found is not None:
+                spec.history_id, spec.history_table = found
+    by_table: dict[str, list[int]] = {}
+    for spec in specs:
+        if spec.history_id is not None and spec.history_table:
+            by_table.setdefault(spec.history_table, []).append(spec.history_id)
+    if not by_table:
+        return {}
+    conn = connections[using]
+    digests: dict[int, str] = {}
+    with conn.cursor() as cur:
+        for table, ids in by_table.items():
+            qn = conn.ops.quote_name(table)
+            if conn.vendor == "postgresql":
+                sql = f"SELECT history_id, {history_digest_sql(table)} FROM {qn} h WHERE history_id = ANY(%s)"  # noqa: S608
+                cur.execute(sql, [ids])
+                digests.update(dict(cur.fetchall()))
+            else:
+                marks = ",".join(["%s"] * len(ids))
+                cur.execute(f"SELECT history_id FROM {qn} WHERE history_id IN ({marks})", ids)  # noqa: S608
+                digests.update({r[0]: "" for r in cur.fetchall()})
+    for spec in specs:
+        if spec.history_table and spec.history_id not in digests:
+            spec.history_id, spec.history_table = None, ""  # a claimed row that was rolled back
+    return digests
 
 
 def _spec_for(
@@ -214,6 +255,7 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
     agent = (info.user_agent if info else "")[:300]
     entries: list[AuditEntry] = []
     with transaction.atomic(using=using):
+        digests = _link_history(specs, using)
         head, _ = AuditChainHead.objects.using(using).select_for_update().get_or_create(id=1)
         sequence, last = head.sequence, head.last_hash
         when = now()
@@ -237,6 +279,7 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
                 ip_address=ip,
                 user_agent=agent,
                 history_id=spec.history_id,
+                history_hash=digests.get(spec.history_id, "") if spec.history_table else "",
                 content_hash=content_digest(label, changes),
                 prev_hash=last,
             )
@@ -296,7 +339,7 @@ def _history_spec(*, instance: models.Model, history_instance: Any) -> EntrySpec
             for f in history_instance.instance_type._meta.concrete_fields
             if hasattr(history_instance, f.attname)
         }
-    return _spec_for(
+    spec = _spec_for(
         actor=history_instance.history_user,
         action=HISTORY_ACTIONS.get(history_instance.history_type, AuditAction.OTHER),
         obj=instance,
@@ -308,6 +351,8 @@ def _history_spec(*, instance: models.Model, history_instance: Any) -> EntrySpec
         changes=changes,
         history_id=history_instance.pk,
     )
+    spec.history_table = history_instance._meta.db_table
+    return spec
 
 
 def audit_history_record(*, instance: models.Model, history_instance: Any) -> AuditEntry:
@@ -352,263 +397,15 @@ def audit_bulk_rows(
     return audit_log_many(specs)
 
 
-# --- verification -------------------------------------------------------------------------------
+# --- verification (audit.verification) -----------------------------------------------------------
 
 
-@dataclass
-class VerifyResult:
-    intact: bool
-    checked: int
-    last_sequence: int
-    broken_sequence: int | None = None
-    problem: str = ""
+def audit_verify(*, using: str = "default", full: bool = True) -> VerifyResult:
+    """Verify the trail (SPEC §5, issue 12): full from the first entry, or incremental from the last
+    good signed checkpoint. See audit.verification for every check. Returns the first problem."""
+    from .verification import verify
 
-    def as_dict(self) -> dict:
-        return {
-            "intact": self.intact,
-            "checked": self.checked,
-            "last_sequence": self.last_sequence,
-            "broken_sequence": self.broken_sequence,
-            "problem": self.problem,
-        }
-
-    def __str__(self) -> str:
-        if self.intact:
-            return f"intact: {self.checked} entries, last sequence {self.last_sequence}"
-        return f"BROKEN at sequence {self.broken_sequence}: {self.problem}"
-
-
-_VERIFY_FIELDS = (
-    "sequence",
-    "occurred_at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "record_type",
-    "record_id",
-    "client_id",
-    "reason",
-    "ip_address",
-    "user_agent",
-    "history_id",
-    "record_label",
-    "changes",
-    "content_hash",
-    "redacted",
-    "prev_hash",
-    "hash",
-)
-
-
-_PG_ROW_CHECKS = """
-SELECT min(sequence) FILTER (WHERE NOT content_ok), min(sequence) FILTER (WHERE NOT hash_ok)
-  FROM (
-    SELECT sequence,
-           redacted OR encode(sha256(convert_to(record_label || chr(31) || changes, 'UTF8')), 'hex')
-             = content_hash AS content_ok,
-           encode(sha256(convert_to(concat_ws(chr(31),
-               prev_hash, sequence::text,
-               to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
-               coalesce(actor_id::text, ''), actor_label, action, record_type, record_id,
-               coalesce(client_id::text, ''), reason, coalesce(host(ip_address), ''), user_agent,
-               coalesce(history_id::text, ''), content_hash), 'UTF8')), 'hex') = hash AS hash_ok
-      FROM audit_auditentry
-  ) checks
-"""
-_PG_LINK_CHECK = """
-SELECT min(e.sequence)
-  FROM audit_auditentry e
-  LEFT JOIN audit_auditentry p ON p.sequence = e.sequence - 1
- WHERE e.prev_hash <> coalesce(p.hash, CASE WHEN e.sequence = 1 THEN %s END)
-    OR (p.hash IS NULL AND e.sequence <> 1)
-"""
-_PG_FIRST_GAP = """
-SELECT min(e.sequence) + 1 FROM audit_auditentry e
- WHERE e.sequence < (SELECT max(sequence) FROM audit_auditentry)
-   AND NOT EXISTS (SELECT 1 FROM audit_auditentry n WHERE n.sequence = e.sequence + 1)
-"""
-
-
-def _pg_verify(using: str) -> VerifyResult:
-    """PostgreSQL: the same checks as the Python loop, computed inside the database. The per-row
-    hash checks are one aggregate that PostgreSQL runs as a parallel scan (sha256() in C); the
-    links are a self-join on sequence; gaps come from count/min/max. About a million entries in
-    seconds. All statements run in one REPEATABLE READ snapshot."""
-    conn = connections[using]
-    with transaction.atomic(using=using), conn.cursor() as cur:
-        if not conn.in_atomic_block or len(conn.savepoint_ids) == 0:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        cur.execute(
-            "SELECT count(*), coalesce(min(sequence), 1), coalesce(max(sequence), 0) FROM audit_auditentry"
-        )
-        count, first_seq, max_seq = cur.fetchone()
-        gap = None
-        if count and (first_seq != 1 or max_seq != count):
-            if first_seq != 1:
-                gap = (1, first_seq)
-            else:
-                cur.execute(_PG_FIRST_GAP)
-                missing = cur.fetchone()[0]
-                cur.execute("SELECT min(sequence) FROM audit_auditentry WHERE sequence > %s", [missing])
-                gap = (missing, cur.fetchone()[0])
-        cur.execute(_PG_ROW_CHECKS)
-        bad_content, bad_hash = cur.fetchone()
-        cur.execute(_PG_LINK_CHECK, [GENESIS])
-        bad_link = cur.fetchone()[0]
-        if gap is not None:
-            bad_link = (
-                None if bad_link == gap[1] else bad_link
-            )  # the entry after a gap links to a missing one
-        candidates = [
-            (gap[0] if gap else None, f"sequence gap: expected {gap[0]}, found {gap[1]}" if gap else ""),
-            (bad_link, "previous-hash link does not match the preceding entry"),
-            (bad_content, "content (record label or changes) does not match its hash"),
-            (bad_hash, "entry hash does not match its content (who, when, what or why changed)"),
-        ]
-        found = [c for c in candidates if c[0] is not None]
-        if found:
-            seq, problem = min(found, key=lambda c: c[0])
-            return VerifyResult(False, seq - 1, seq - 1, seq, problem)
-        # one statement, one snapshot: entries appended meanwhile cannot make the head look wrong
-        cur.execute(
-            "SELECT (SELECT count(*) FROM audit_auditentry), h.sequence, h.last_hash,"
-            " (SELECT coalesce(max(sequence), 0) FROM audit_auditentry),"
-            " (SELECT hash FROM audit_auditentry ORDER BY sequence DESC LIMIT 1)"
-            " FROM (SELECT 1) one LEFT JOIN audit_auditchainhead h ON h.id = 1"
-        )
-        count, head_seq, head_hash, last_seq, last_hash = cur.fetchone()
-        head = None if head_seq is None else (head_seq, head_hash)
-        last_hash = last_hash or GENESIS
-        cur.execute("SELECT sequence FROM audit_auditentry WHERE redacted ORDER BY sequence")
-        redacted = [r[0] for r in cur.fetchall()]
-        covered: set[int] = set()
-        if redacted:
-            cur.execute(
-                "SELECT changes FROM audit_auditentry WHERE action = %s", [AuditAction.REDACTION.value]
-            )
-            for (text,) in cur.fetchall():
-                covered.update(int(s) for s in json.loads(text).get("redacted_sequences", []))
-    for seq in redacted:
-        if seq not in covered:
-            return VerifyResult(False, count, last_seq, seq, "entry is redacted without a redaction record")
-    return _check_head(head, count, last_seq, last_hash)
-
-
-def _check_head(head, checked: int, last_seq: int, last_hash: str) -> VerifyResult:
-    if head is not None and (head[0] != last_seq or head[1] != last_hash):
-        if head[0] > last_seq:
-            return VerifyResult(
-                False,
-                checked,
-                last_seq,
-                last_seq + 1,
-                f"entries missing at the end: the chain head says {head[0]}",
-            )
-        return VerifyResult(
-            False, checked, last_seq, last_seq, "the chain head does not match the last entry"
-        )
-    return VerifyResult(True, checked, last_seq)
-
-
-def audit_verify(*, using: str = "default", chunk_size: int = 10000) -> VerifyResult:
-    """Recompute the chain from the first entry (SPEC §5): every content hash, every hash, the
-    link to the previous hash, and a sequence without gaps; then the chain head. Streams the table
-    in chunks, so memory stays flat. Returns the first broken entry, if any."""
-    expected_seq = 1
-    last_hash = GENESIS
-    checked = 0
-    redacted: list[int] = []
-    covered: set[int] = set()
-    sha = hashlib.sha256
-    dumps = json.dumps
-    if connections[using].vendor == "postgresql":
-        return _pg_verify(using)
-    rows = (
-        AuditEntry.objects.using(using)
-        .order_by("sequence")
-        .values_list(*_VERIFY_FIELDS)
-        .iterator(chunk_size=chunk_size)
-    )
-
-    def broken(seq: int, problem: str) -> VerifyResult:
-        return VerifyResult(False, checked, seq - 1, seq, problem)
-
-    with transaction.atomic(using=using):  # one snapshot (and a server-side cursor on PostgreSQL)
-        for (
-            seq,
-            occurred_at,
-            actor_id,
-            actor_label,
-            action,
-            record_type,
-            record_id,
-            client_id,
-            reason,
-            ip,
-            agent,
-            history_id,
-            label,
-            changes,
-            content_hash,
-            is_redacted,
-            prev_hash,
-            stored_hash,
-        ) in rows:
-            if seq != expected_seq:
-                problem = (
-                    f"sequence gap: expected {expected_seq}, found {seq}"
-                    if seq > expected_seq
-                    else f"sequence out of order: expected {expected_seq}, found {seq}"
-                )
-                return broken(expected_seq, problem)
-            if prev_hash != last_hash:
-                return broken(seq, "previous-hash link does not match the preceding entry")
-            if is_redacted:
-                redacted.append(seq)
-            else:
-                payload = (
-                    (label or "")
-                    + SEP
-                    + dumps(
-                        changes if changes is not None else {},
-                        sort_keys=True,
-                        ensure_ascii=False,
-                        default=str,
-                        separators=(",", ":"),
-                    )
-                )
-                if sha(payload.encode()).hexdigest() != content_hash:
-                    return broken(seq, "content (record label or changes) does not match its hash")
-            digest = _chain_digest(
-                prev_hash,
-                seq,
-                occurred_at,
-                actor_id,
-                actor_label,
-                action,
-                record_type,
-                record_id,
-                client_id,
-                reason,
-                ip,
-                agent,
-                history_id,
-                content_hash,
-            )
-            if digest != stored_hash:
-                return broken(seq, "entry hash does not match its content (who, when, what or why changed)")
-            if action == AuditAction.REDACTION and isinstance(changes, dict):
-                covered.update(int(s) for s in changes.get("redacted_sequences", []))
-            last_hash = stored_hash
-            expected_seq += 1
-            checked += 1
-        for seq in redacted:
-            if seq not in covered:
-                return VerifyResult(
-                    False, checked, expected_seq - 1, seq, "entry is redacted without a redaction record"
-                )
-        head = AuditChainHead.objects.using(using).filter(id=1).values_list("sequence", "last_hash").first()
-    return _check_head(head, checked, expected_seq - 1, last_hash)
+    return verify(using=using, full=full)[0]
 
 
 # --- redaction (disposal) -----------------------------------------------------------------------
@@ -630,7 +427,7 @@ def audit_redact(*, record_type: str, record_ids: Sequence[str], actor: Any | No
     if not sequences:
         return 0
     with transaction.atomic():
-        with allow_redaction(), _ignore_update_trigger():
+        with allow_redaction():  # the database trigger allows exactly this blanking
             AuditEntry.objects.filter(sequence__in=sequences).update(
                 record_label="", changes={}, redacted=True
             )
@@ -643,16 +440,6 @@ def audit_redact(*, record_type: str, record_ids: Sequence[str], actor: Any | No
             changes={"record_ids": ids, "redacted_sequences": sequences},
         )
     return len(sequences)
-
-
-def _ignore_update_trigger():
-    if connections["default"].vendor == "postgresql":
-        import pgtrigger
-
-        return pgtrigger.ignore("audit.AuditEntry:protect_update")
-    from contextlib import nullcontext
-
-    return nullcontext()
 
 
 # Retention, legal holds and disposal live in audit.retention; they are services too.
@@ -684,13 +471,16 @@ __all__ = [
 # --- verification record, exports -------------------------------------------------------------------
 
 
-def audit_verify_and_record(*, actor: Any | None) -> VerifyResult:
-    """Run `audit_verify`, remember the outcome for the compliance panel, and log that it ran."""
+def audit_verify_and_record(*, actor: Any | None, full: bool = True, using: str = "default") -> VerifyResult:
+    """Run a verification, remember it (AuditVerification: the next incremental run starts from its
+    checkpoint) and cache the outcome for the compliance panel."""
     from django.core.cache import cache
 
     from .selectors import VERIFY_CACHE_KEY
+    from .verification import verification_record, verify
 
-    result = audit_verify()
+    result, state = verify(using=using, full=full)
+    verification_record(result=result, state=state, actor=actor, using=using)
     cache.set(VERIFY_CACHE_KEY, {**result.as_dict(), "at": now().isoformat()}, None)
     if not result.intact:
         logger.error("audit chain broken: %s", result)

@@ -34,9 +34,45 @@ def disposal_proposal_task() -> int:
     max_retries=3,
 )
 def audit_verify_task() -> bool:
-    """Verify the chain and cache the outcome for the compliance panel (schedule it daily)."""
+    """Nightly: verify the chain incrementally from the last good signed checkpoint (a full run when
+    there is none yet); the outcome is recorded and cached for the compliance panel."""
     from .services import audit_verify_and_record
 
-    result = audit_verify_and_record(actor=None)
-    logger.info("audit_verify_task: %s", result)
+    result = audit_verify_and_record(actor=None, full=False)
+    logger.info("audit_verify_task: %s (%s, %.2f s)", result, result.kind, result.seconds)
     return result.intact
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=1800,
+    time_limit=2400,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def audit_verify_full_task() -> bool:
+    """Weekly: verify every entry from the first (catches what an incremental run does not look at)."""
+    from .services import audit_verify_and_record
+
+    result = audit_verify_and_record(actor=None, full=True)
+    logger.info("audit_verify_full_task: %s (%.2f s)", result, result.seconds)
+    return result.intact
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=180,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def audit_checkpoint_task() -> str:
+    """Hourly: sign the chain head with the firm key and write the checkpoint outside the database
+    (idempotent: nothing is written while the head has not moved)."""
+    from .checkpoints import checkpoint_create
+
+    row = checkpoint_create()
+    logger.info("audit_checkpoint_task: %s", row.file_name if row else "head unchanged, no checkpoint")
+    return row.file_name if row else ""

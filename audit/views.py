@@ -113,12 +113,22 @@ def as_of(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST":
-        result = services.audit_verify_and_record(actor=request.user)
+        full = request.POST.get("kind") != "incremental"
+        result = services.audit_verify_and_record(actor=request.user, full=full)
         if result.intact:
             messages.success(request, _("The audit trail is intact (%(n)s entries).") % {"n": result.checked})
         else:
-            messages.error(request, str(result))
-    return render(request, "audit/verify.html", {"result": result, "last": selectors.last_verification()})
+            messages.error(request, _("The audit trail failed verification."))
+    return render(
+        request,
+        "audit/verify.html",
+        {
+            "result": result,
+            "last": selectors.last_verification(),
+            "runs": selectors.verification_list(user=request.user),
+            "checkpoints": selectors.checkpoint_list(user=request.user),
+        },
+    )
 
 
 class _Echo:

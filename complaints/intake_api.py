@@ -12,7 +12,6 @@ from rest_framework.response import Response
 
 from advisory.permissions import IsWorkspaceUser
 from advisory.rules import can
-
 from clients.models import Client
 
 from . import mailbox, selectors

@@ -122,7 +122,24 @@ _PROMETHEUS_DB_ENGINES = {
 DATABASES["default"]["ENGINE"] = _PROMETHEUS_DB_ENGINES.get(
     DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
 )
+# Least privilege (docs/operations.md): the application connects as a role that owns nothing
+# (DATABASE_URL); migrations run as the owner role (MIGRATE_DATABASE_URL, used by `manage.py migrate`
+# through the `migrate` alias), which also grants the application role its rights after each migrate.
+if env.str("MIGRATE_DATABASE_URL", default=""):
+    DATABASES["migrate"] = env.db("MIGRATE_DATABASE_URL")
+    DATABASES["migrate"]["TEST"] = {"MIRROR": "default"}
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Signed checkpoints of the audit chain (docs/audit.md "Tamper evidence"): the Ed25519 key pair lives
+# outside the database; checkpoint files go to a folder shipped to WORM storage.
+AUDIT_SIGNING_KEY_FILE = env.str(
+    "AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "keys" / "audit-signing.pem")
+)
+AUDIT_PUBLIC_KEY_FILE = env.str(
+    "AUDIT_PUBLIC_KEY_FILE", default=str(VAR_DIR / "keys" / "audit-signing.pub.pem")
+)
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "checkpoints"))
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -1,5 +1,7 @@
 """Tests: SQLite by default, PostgreSQL when DATABASE_URL is set (CI)."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -15,3 +17,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Checkpoint files and keys of a test run live in a folder of their own (tests that sign point
+# these settings at tmp_path).
+_TEST_MEDIA = Path(str(MEDIA_ROOT))
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(_TEST_MEDIA / "audit-checkpoints-none"))
+AUDIT_SIGNING_KEY_FILE = env.str(
+    "AUDIT_SIGNING_KEY_FILE", default=str(_TEST_MEDIA / "audit-keys-none" / "signing.pem")
+)
+AUDIT_PUBLIC_KEY_FILE = env.str(
+    "AUDIT_PUBLIC_KEY_FILE", default=str(_TEST_MEDIA / "audit-keys-none" / "signing.pub.pem")
+)

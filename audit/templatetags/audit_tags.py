@@ -24,3 +24,75 @@ def retained_until(obj) -> str:
         else _("Retained indefinitely")
     )
     return format_html('<small class="muted retention" title="{}">{}</small>{}', status.reason, text, hold)
+
+
+def _problem_texts() -> dict:
+    from django.utils.translation import gettext_lazy
+
+    return {
+        "gap": gettext_lazy("Sequence gap: entry %(expected)s is missing (found %(found)s)."),
+        "order": gettext_lazy("Sequence out of order: expected %(expected)s, found %(found)s."),
+        "link": gettext_lazy("The previous-hash link does not match the preceding entry."),
+        "content": gettext_lazy("The content (record label or changes) does not match its hash."),
+        "hash": gettext_lazy("The entry hash does not match its content (who, when, what or why changed)."),
+        "redaction_unlisted": gettext_lazy("The entry is redacted without a redaction record."),
+        "redaction_not_blank": gettext_lazy("The entry is flagged as redacted but still carries content."),
+        "head_missing": gettext_lazy("The chain head is missing although the trail has entries."),
+        "tail_missing": gettext_lazy("Entries are missing at the end: the chain head says %(head)s."),
+        "head_mismatch": gettext_lazy("The chain head does not match the last entry."),
+        "checkpoint_mismatch": gettext_lazy(
+            "Signed checkpoint %(file)s (sequence %(sequence)s, signed %(signed_at)s) no longer matches the "
+            "trail: entries up to sequence %(sequence)s were rewritten."
+        ),
+        "checkpoint_entries_missing": gettext_lazy(
+            "Signed checkpoint %(file)s (signed %(signed_at)s) says the trail reached sequence %(sequence)s; "
+            "only %(last)s entries remain."
+        ),
+        "checkpoint_signature": gettext_lazy(
+            "Checkpoint %(file)s has no valid signature under the firm's public key."
+        ),
+        "checkpoint_no_key": gettext_lazy(
+            "Checkpoint files exist but no public key is configured to check them."
+        ),
+        "checkpoint_file_missing": gettext_lazy(
+            "Checkpoint %(file)s is listed in the database but its file is missing."
+        ),
+        "history_deleted": gettext_lazy(
+            "History row %(history_id)s of %(record_type)s %(record_id)s (%(date)s) was deleted."
+        ),
+        "history_changed": gettext_lazy(
+            "History row %(history_id)s of %(record_type)s %(record_id)s (%(date)s) was changed after it was recorded."
+        ),
+        "history_unchained": gettext_lazy(
+            "History row %(history_id)s of %(record_type)s %(record_id)s (%(date)s) is not in the chain."
+        ),
+        "protection_off": gettext_lazy(
+            "Protection trigger %(trigger)s on table %(table)s is missing or disabled."
+        ),
+    }
+
+
+@register.simple_tag
+def verification_problem(code: str, params: dict | None, fallback: str = "") -> str:
+    """A verification problem in the reader's language (stored as a code plus parameters). Dates
+    are shown in the firm's time zone."""
+    import datetime
+
+    from django.utils import timezone
+
+    text = _problem_texts().get(code or "")
+    if text is None:
+        return fallback
+    values = dict(params or {})
+    for key in ("date", "signed_at"):
+        raw = values.get(key)
+        if raw:
+            try:
+                at = datetime.datetime.fromisoformat(str(raw))
+                values[key] = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+            except ValueError:
+                pass
+    try:
+        return str(text) % values
+    except (KeyError, TypeError, ValueError):
+        return fallback or str(text)

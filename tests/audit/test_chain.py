@@ -1,7 +1,5 @@
 """The hash chain: one trail, tamper evidence, append-only rule in the ORM, bulk writes."""
 
-import contextlib
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -35,13 +33,10 @@ def _entries(n: int, actor=None) -> list[AuditEntry]:
 
 def _raw(sql: str, params: list) -> None:
     """Tamper with raw SQL: on SQLite this bypasses the ORM guard; on PostgreSQL the test also
-    switches the protection triggers off for this statement (as an attacker with DDL rights could)."""
-    guard = contextlib.nullcontext()
-    if connection.vendor == "postgresql":
-        import pgtrigger
+    switches the protection triggers off for this statement, as a superuser could."""
+    from tests.audit.tamper import triggers_off
 
-        guard = pgtrigger.ignore("audit.AuditEntry:protect_update", "audit.AuditEntry:protect_delete")
-    with guard, connection.cursor() as cur:
+    with triggers_off(), connection.cursor() as cur:
         cur.execute(sql, params)
 
 

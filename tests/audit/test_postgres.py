@@ -8,13 +8,13 @@ import threading
 import uuid
 from pathlib import Path
 
-import pgtrigger
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 
 from audit.models import AuditAction, AuditChainHead, AuditEntry
 from audit.services import audit_log, audit_redact, audit_verify
+from tests.audit.tamper import triggers_off
 
 pytestmark = pytest.mark.postgres
 
@@ -61,7 +61,7 @@ def test_chain_head_cannot_be_deleted_in_the_database():
 @pytest.mark.django_db
 def test_tampering_with_the_trigger_disabled_is_detected_at_the_right_entry():
     made = _entries(5)
-    with pgtrigger.ignore("audit.AuditEntry:protect_update"), connection.cursor() as cur:
+    with triggers_off(), connection.cursor() as cur:
         cur.execute(
             "UPDATE audit_auditentry SET changes = '{\"i\": 99}' WHERE sequence = %s", [made[2].sequence]
         )

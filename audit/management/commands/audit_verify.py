@@ -1,26 +1,30 @@
-import time
-
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import audit_verify_and_record
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain: prints 'intact' or the first broken entry (exit code 1)."
+    help = (
+        "Verify the audit trail: hash chain, chain head, signed checkpoints, history rows and the "
+        "protection triggers. Incremental from the last good checkpoint unless --full. Prints "
+        "'intact' or the first problem (exit code 1)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--database", default="default", help="Database alias to verify.")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Recompute every entry from the first (default: from the last good signed checkpoint).",
+        )
+        parser.add_argument(
+            "--incremental", action="store_true", help="Force an incremental run (the default)."
+        )
 
     def handle(self, *args, **options) -> None:
-        started = time.perf_counter()
-        if options["database"] == "default":
-            result = audit_verify_and_record(actor=None)
-        else:
-            from audit.services import audit_verify
-
-            result = audit_verify(using=options["database"])
-        elapsed = time.perf_counter() - started
+        result = audit_verify_and_record(actor=None, full=options["full"], using=options["database"])
+        kind = "full" if result.kind == "full" else f"incremental from {result.start_checkpoint}"
         if result.intact:
-            self.stdout.write(self.style.SUCCESS(f"{result} ({elapsed:.2f} s)"))
+            self.stdout.write(self.style.SUCCESS(f"{result} [{kind}] ({result.seconds:.2f} s)"))
             return
-        raise CommandError(str(result))
+        raise CommandError(f"{result} [{kind}]")
