@@ -40,3 +40,20 @@ def audit_verify_task() -> bool:
     result = audit_verify_and_record(actor=None)
     logger.info("audit_verify_task: %s", result)
     return result.intact
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=3000,
+    time_limit=3600,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+)
+def disposal_execute_task(batch_id: int) -> int:
+    """Dispose of an approved batch, record by record (resumable: a rerun continues)."""
+    from .retention import disposal_execute
+
+    count = disposal_execute(batch_id=batch_id)
+    logger.info("disposal_execute_task: batch %s, %s records processed", batch_id, count)
+    return count

@@ -18,5 +18,6 @@ urlpatterns = [
     path("retention/holds/new/", views.hold_create, name="hold_create"),
     path("retention/holds/<int:pk>/release/", views.hold_release, name="hold_release"),
     path("retention/batches/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("retention/batches/<int:pk>/progress/", views.batch_progress, name="batch_progress"),
     path("retention/batches/propose/", views.batch_propose, name="batch_propose"),
 ]

@@ -261,7 +261,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if form.cleaned_data["decision"] == "approve":
                 services.disposal_approve(batch=batch, actor=request.user, note=form.cleaned_data["note"])
-                messages.success(request, _("Batch approved: records disposed of, certificate requested."))
+                messages.success(
+                    request, _("Batch approved: the records are being disposed of; progress is shown below.")
+                )
             else:
                 services.disposal_reject(batch=batch, actor=request.user, note=form.cleaned_data["note"])
                 messages.success(request, _("Batch rejected."))
@@ -269,7 +271,21 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
     items = batch.items.select_related("rule").order_by("record_type", "pk")[:500]
-    return render(request, "audit/batch_detail.html", {"batch": batch, "items": items, "form": form})
+    progress = services.disposal_progress(batch)
+    return render(
+        request,
+        "audit/batch_detail.html",
+        {"batch": batch, "items": items, "form": form, "progress": progress},
+    )
+
+
+@compliance_required
+def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar of a batch being disposed of (polled with htmx every 2 s)."""
+    batch = selectors.disposal_batch_get(user=request.user, pk=pk)
+    return render(
+        request, "audit/_batch_progress.html", {"batch": batch, "progress": services.disposal_progress(batch)}
+    )
 
 
 @compliance_required

@@ -17,6 +17,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -46,6 +47,7 @@ from .models import (
     ClientStatus,
     Consent,
     ConsentKind,
+    Household,
     InvestmentExperience,
     OnboardingCase,
     OnboardingStep,
@@ -791,3 +793,79 @@ def onboarding_overdue_sweep(*, at: datetime.datetime | None = None) -> dict[str
     result["marked"] = len(claimed)
     logger.info("onboarding overdue sweep: %s", result)
     return result
+
+
+# -- retention disposal (SPEC §5) ------------------------------------------------------------------
+# The client row stays as an anonymised shell (file number, status, dates) so that records kept
+# longer than the file (anonymised complaints) keep a valid reference; every personal field is
+# blanked in the row and in its history rows (audit.disposal blanks the history).
+CLIENT_PERSONAL_FIELDS = (
+    "name",
+    "email",
+    "id_number",
+    "id_number_hash",
+    "id_issuing_country",
+    "phone",
+    "address",
+    "contact_person",
+    "bank_name",
+    "bank_account_number",
+    "monthly_income",
+    "monthly_expenses",
+    "liquid_reserves",
+    "income_stability",
+    "investment_product_kinds",
+    "asset_classes_of_interest",
+    "planning_needs",
+    "household",
+    "user",
+)
+
+
+def client_purge_personal(client: Client) -> None:
+    """Retention disposal (audit app) of the client row: blank its personal data, anonymise the
+    portal login and its sign-in traces, and blank a household left without members."""
+    from audit.disposal import DISPOSED, blank_history, blank_value
+
+    reason = "retention disposal: personal data blanked"
+    user, household = client.user, client.household
+    for name in CLIENT_PERSONAL_FIELDS:
+        field = Client._meta.get_field(name)
+        setattr(client, field.attname, blank_value(field))
+    client.name = DISPOSED
+    audited_save(client, actor=None, reason=reason)
+    if user is not None:
+        portal_user_purge(user)
+    if household is not None and not household.members.exists():
+        household.name, household.notes = DISPOSED, ""
+        audited_save(household, actor=None, reason=reason)
+        blank_history(Household, household.pk, {"name": DISPOSED, "notes": ""})
+
+
+def portal_user_purge(user: User) -> None:
+    """Anonymise a client's portal login: it can no longer sign in; its name, email and phone are
+    blanked in the row and its history; its sign-in logs (django-axes) are deleted and its
+    entries in the trail redacted (hashes kept)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from audit.disposal import blank_history, redact_user_sign_ins
+
+    old_email = user.email
+    user.email = f"disposed-{user.pk}@invalid"
+    user.full_name, user.first_name, user.last_name, user.phone = "[disposed]", "", "", ""
+    user.is_active = False
+    user.last_login = None
+    user.set_unusable_password()
+    audited_save(user, actor=None, reason="retention disposal: portal login anonymised")
+    blank_history(
+        type(user),
+        user.pk,
+        {"email": user.email, "full_name": user.full_name, "first_name": "", "last_name": "", "phone": ""},
+    )
+    for model in (AccessLog, AccessAttempt, AccessFailureLog):
+        model.objects.filter(username__iexact=old_email).delete()
+    Token = apps.get_model("authtoken", "Token")
+    Token.objects.filter(user=user).delete()
+    redact_user_sign_ins(
+        user_id=user.pk, usernames=[old_email, old_email.lower()], actor=None, reason="retention disposal"
+    )

@@ -78,12 +78,15 @@ def test_held_records_are_not_proposed(old_exports, compliance_officer):
     assert disposal_propose() == []
 
 
-def test_hold_placed_after_proposal_blocks_disposal(old_exports, compliance_officer, administrator):
+def test_hold_placed_after_proposal_blocks_disposal(
+    old_exports, compliance_officer, administrator, django_capture_on_commit_callbacks
+):
     # given
     batch = disposal_propose()[0]
     hold_place(actor=compliance_officer, scope=HoldScope.CLIENT, client_id=1, reason="Late inquiry")
     # when
-    disposal_approve(batch=batch, actor=administrator)
+    with django_capture_on_commit_callbacks(execute=True):
+        disposal_approve(batch=batch, actor=administrator)
     # then
     held = DisposalItem.objects.get(record_id=str(old_exports[0].pk))
     assert held.state == ItemState.SKIPPED and "legal hold" in held.note
@@ -91,14 +94,15 @@ def test_hold_placed_after_proposal_blocks_disposal(old_exports, compliance_offi
 
 
 def test_approval_purges_personal_data_and_leaves_tombstone_and_certificate(
-    old_exports, compliance_officer, administrator
+    old_exports, compliance_officer, administrator, django_capture_on_commit_callbacks
 ):
     # given
     batch = disposal_propose()[0]
     target = old_exports[0]
     assert AuditEntry.objects.filter(record_type="audit.auditexport", record_id=str(target.pk)).exists()
     # when
-    disposal_approve(batch=batch, actor=compliance_officer, note="Reviewed")
+    with django_capture_on_commit_callbacks(execute=True):
+        disposal_approve(batch=batch, actor=compliance_officer, note="Reviewed")
     # then: personal data blanked in the record, its history and the trail
     target.refresh_from_db()
     assert target.filters == {}
@@ -120,13 +124,16 @@ def test_approval_purges_personal_data_and_leaves_tombstone_and_certificate(
     assert audit_verify().intact
 
 
-def test_certificate_pdf_lists_records_and_rule(old_exports, compliance_officer):
+def test_certificate_pdf_lists_records_and_rule(
+    old_exports, compliance_officer, django_capture_on_commit_callbacks
+):
     from pypdf import PdfReader
 
     from advisory.documents import document_render
 
     batch = disposal_propose()[0]
-    disposal_approve(batch=batch, actor=compliance_officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        disposal_approve(batch=batch, actor=compliance_officer)
     batch.refresh_from_db()
     doc = batch.certificate
     document_render(document_id=doc.pk)
@@ -137,7 +144,9 @@ def test_certificate_pdf_lists_records_and_rule(old_exports, compliance_officer)
     assert "Service" in text and "record" in text
 
 
-def test_default_disposal_deletes_the_record_and_its_history(old_exports, compliance_officer):
+def test_default_disposal_deletes_the_record_and_its_history(
+    old_exports, compliance_officer, django_capture_on_commit_callbacks
+):
     # given: a registration without personal_fields → delete after retention
     previous = registry.lookup("audit.auditexport")
     registry.register(
@@ -145,7 +154,8 @@ def test_default_disposal_deletes_the_record_and_its_history(old_exports, compli
     )
     try:
         batch = disposal_propose()[0]
-        disposal_approve(batch=batch, actor=compliance_officer)
+        with django_capture_on_commit_callbacks(execute=True):
+            disposal_approve(batch=batch, actor=compliance_officer)
     finally:
         registry.register(
             AuditExport,
