@@ -36,7 +36,7 @@ from advisory.roles import Role
 from advisory.warnings import WarningSpec, warning_sync
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
-from audit.services import audit_bulk_rows, audit_log
+from audit.services import audit_bulk_rows, audit_log, audit_redact
 
 from .identity import identity_hash, validate_identity
 from .models import (
@@ -840,6 +840,9 @@ def client_purge_personal(client: Client) -> None:
         household.name, household.notes = DISPOSED, ""
         audited_save(household, actor=None, reason=reason)
         blank_history(Household, household.pk, {"name": DISPOSED, "notes": ""})
+        audit_redact(
+            record_type="clients.household", record_ids=[str(household.pk)], actor=None, reason=reason
+        )
 
 
 def portal_user_purge(user: User) -> None:
