@@ -104,7 +104,7 @@ def build_rich_client(advisor, compliance) -> Client:
     )
     case = OnboardingCaseFactory(client=client, step="registered")
     OnboardingStepLog.objects.create(case=case, action="register", to_step="registered", actor=advisor, at=T0)
-    snapshot = FinancialSnapshot.objects.create(
+    FinancialSnapshot.objects.create(
         client=client,
         as_of=T0.date(),
         monthly_income=Decimal("60000"),
