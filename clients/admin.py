@@ -23,9 +23,15 @@ class ClientAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "kind", "wealth_tier", "investment_experience", "service_need"]
     search_fields = ["file_number", "name", "email"]
     list_select_related = ["advisor"]
-    raw_id_fields = ["advisor", "user", "household"]
+    raw_id_fields = ["user", "household"]
     exclude = [*SENSITIVE_FIELDS, "id_number_hash"]
+    # Retention-relevant fields change only through the services, with a reason, in the trail
+    # (client_reassign, client_end_relationship and its four-eyes backdating), never here.
     readonly_fields = [
+        "status",
+        "advisor",
+        "relationship_started_on",
+        "relationship_ended_on",
         "file_number",
         "masked_id_number",
         "masked_phone",

@@ -304,12 +304,72 @@ def client_end_relationship(
             raise Conflict(_("The relationship has already ended."))
         if client.onboarding_cases.filter(step__in=OPEN_STEPS).exists():
             raise Conflict(_("Withdraw the open onboarding case first."))
-        ended_on = ended_on or now().date()
+        recorded = today()
+        ended_on = ended_on or recorded
+        if ended_on > recorded:
+            raise DomainError(_("The end date cannot be in the future."), field="ended_on")
         if client.relationship_started_on and ended_on < client.relationship_started_on:
             raise DomainError(_("The end date is before the relationship started."), field="ended_on")
         client.status = ClientStatus.ENDED
-        client.relationship_ended_on = ended_on
+        # The retention clock runs from the day the end is recorded; an earlier date waits for a
+        # second person (client_backdate_decide).
+        client.relationship_ended_on = recorded
+        if ended_on < recorded:
+            client.backdate_requested_on = ended_on
+            client.backdate_reason = reason.strip()
+            client.backdate_requested_by = actor
         audited_save(client, actor=actor, reason=f"relationship ended: {reason.strip()}")
+        if ended_on < recorded:
+            audit_log(
+                actor=actor,
+                action=AuditAction.OTHER,
+                obj=client,
+                reason=f"backdating of the end of relationship asked for: {reason.strip()}",
+                changes={"backdate_requested_on": [None, ended_on.isoformat()]},
+            )
+    return client
+
+
+def client_backdate_decide(*, client: Client, actor: User, approve: bool, note: str) -> Client:
+    """Four eyes on a backdated end of relationship (SPEC §5): a supervisor, compliance officer or
+    administrator other than the person who asked approves it — the retention clock then runs
+    from the earlier date — or rejects it, and the clock keeps running from the recorded date."""
+    _require(
+        actor,
+        "clients.approve_backdate",
+        client,
+        _("Only a supervisor, compliance officer or administrator decides on a backdated end."),
+    )
+    if not (note or "").strip():
+        raise DomainError(_("Give the reason for your decision."), field="note")
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        if client.backdate_requested_on is None:
+            raise Conflict(_("No backdated end of relationship is waiting for a decision."))
+        if client.backdate_requested_by_id == actor.pk:
+            raise NotAllowed(_("Four-eyes rule: someone other than the person who asked must decide."))
+        asked = client.backdate_requested_on
+        before = client.relationship_ended_on
+        if approve:
+            client.relationship_ended_on = asked
+        client.backdate_requested_on = None
+        client.backdate_requested_by = None
+        client.backdate_reason = ""
+        verb = "approved" if approve else "rejected"
+        audited_save(client, actor=actor, reason=f"backdated end of relationship {verb}: {note.strip()}")
+        audit_log(
+            actor=actor,
+            action=AuditAction.OTHER,
+            obj=client,
+            reason=f"backdated end of relationship {verb}: {note.strip()}",
+            changes={
+                "relationship_ended_on": [
+                    before.isoformat() if before else None,
+                    client.relationship_ended_on.isoformat(),
+                ],
+                "asked_for": asked.isoformat(),
+            },
+        )
     return client
 
 

@@ -161,7 +161,11 @@ def test_end_relationship_api(api_as, advisor, supervisor, own_client):
     assert api_as(advisor).post(url, {}, format="json").status_code == 400
     ended = api_as(advisor).post(url, {"reason": "moved", "ended_on": "2026-11-01"}, format="json")
     assert ended.status_code == 200 and ended.json()["status"] == "ended"
-    assert ended.json()["relationship_ended_on"] == "2026-11-01"
+    # a backdated end waits for a second person; the clock runs from the day it was recorded
+    from advisory.clock import today
+
+    assert ended.json()["relationship_ended_on"] == today().isoformat()
+    assert ended.json()["backdate_requested_on"] == "2026-11-01"
 
 
 def test_agreements_and_related_parties_api(api_as, advisor, colleague, supervisor, own_client, other_client):
