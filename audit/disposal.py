@@ -76,8 +76,13 @@ def delete_history(model: type[models.Model], pk: Any) -> int:
     history = _history_of(model)
     if history is None:
         return 0
-    # File paths in history rows name the uploaded file; the row goes with the record.
-    return history.model._base_manager.filter(**{model._meta.pk.attname: pk}).delete()[0]
+    # File paths in history rows name the uploaded file; the row goes with the record, and so do
+    # the many-to-many link rows simple-history keeps per history row (m2m_fields).
+    rows = history.model._base_manager.filter(**{model._meta.pk.attname: pk})
+    for rel in history.model._meta.related_objects:
+        if rel.field.name == "history" and not rel.many_to_many:
+            rel.related_model._base_manager.filter(history__in=rows.values("pk")).delete()
+    return rows.delete()[0]
 
 
 def dispose_record(reg: AuditedModel, obj: models.Model, *, actor: Any, reason: str) -> str:

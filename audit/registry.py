@@ -25,6 +25,9 @@ class AuditedModel:
     # the reason `keep_reason`; the rest follow the rule.
     keep_filter: models.Q | None = None
     keep_reason: str = ""
+    # The permission (a `rules` name) that allows revealing encrypted fields of this record, also
+    # in the point-in-time view: the same rule as the record's own reveal.
+    reveal_perm: str = ""
 
     @property
     def label(self) -> str:
@@ -74,6 +77,7 @@ def register(
     purge: Callable[[models.Model], None] | None = None,
     keep_filter: models.Q | None = None,
     keep_reason: str = "",
+    reveal_perm: str = "",
 ) -> None:
     """Register an audited model.
 
@@ -112,6 +116,7 @@ def register(
         purge=purge,
         keep_filter=keep_filter,
         keep_reason=keep_reason,
+        reveal_perm=reveal_perm,
     )
     uid = f"audit-retention-guard:{label}"
     if retention:

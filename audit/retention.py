@@ -166,6 +166,23 @@ def retention_guard_delete(instance: models.Model) -> None:
         )
 
 
+def retention_refuse_delete(obj: models.Model) -> None:
+    """Why a record that is disposed of only through an approved batch cannot be deleted directly
+    (the API's DELETE, the admin): held or retained (RetentionConflict, 409, with the date), or past
+    retention (NotAllowed, 403: propose it for disposal, a second person approves). Always raises."""
+    status = retention_status(obj)
+    label = f"{obj._meta.verbose_name} {obj.pk}"
+    if status.held:
+        raise RetentionConflict(f"{label} cannot be deleted. {status.hold_reason}")
+    if status.applies and (status.until is None or status.until >= today()):
+        raise RetentionConflict(f"{label} cannot be deleted. {status.reason}.")
+    until = f" (retained until {status.until.isoformat()})" if status.until else ""
+    raise NotAllowed(
+        f"{label} is past its retention period{until}: it is disposed of only through a disposal "
+        "batch approved by a second person (Audit archive → Retention)."
+    )
+
+
 # --- legal holds ---------------------------------------------------------------------------------
 
 
@@ -339,6 +356,7 @@ def disposal_propose(*, actor: Any | None = None) -> list[DisposalBatch]:
     """SPEC §5: propose disposal of records past retention and not on hold. Idempotent: a record
     is in at most one open batch (a partial unique constraint backs it), and disposed records are
     never proposed again. Safe to run concurrently: the rules are locked while proposing."""
+    from .disposal import client_file_blockers
     from .services import audit_log
 
     if actor is not None:
@@ -362,6 +380,8 @@ def disposal_propose(*, actor: Any | None = None) -> list[DisposalBatch]:
                 rid = str(pk)
                 if rid in taken or client_id in held_clients or rid in held_records.get(reg.label, ()):
                     continue
+                if reg.is_client and client_file_blockers(pk):
+                    continue  # a record of the file is held or kept longer: propose it when free
                 pending.append(
                     DisposalItem(
                         record_type=reg.label,

@@ -677,10 +677,13 @@ from .retention import (  # noqa: E402
     disposal_reject,
     hold_place,
     hold_release,
+    retention_refuse_delete,
     retention_rule_update,
 )
+from .reveal import as_of_reveal  # noqa: E402
 
 __all__ = [
+    "as_of_reveal",
     "RetentionConflict",
     "audit_log",
     "audit_log_many",
@@ -694,6 +697,7 @@ __all__ = [
     "disposal_reject",
     "hold_place",
     "hold_release",
+    "retention_refuse_delete",
     "retention_rule_update",
 ]
 

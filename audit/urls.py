@@ -8,6 +8,7 @@ urlpatterns = [
     path("entries/<int:sequence>/", views.entry_detail, name="entry_detail"),
     path("clients/<int:client_id>/", views.client_timeline, name="client_timeline"),
     path("as-of/", views.as_of, name="as_of"),
+    path("as-of/reveal/", views.as_of_reveal, name="as_of_reveal"),
     path("verify/", views.verify, name="verify"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("exports/pdf/", views.export_pdf, name="export_pdf"),

@@ -108,6 +108,30 @@ def as_of(request: HttpRequest) -> HttpResponse:
 
 
 @compliance_required
+@require_POST
+def as_of_reveal(request: HttpRequest) -> HttpResponse:
+    """Reveal one encrypted value of the record as it stood then (htmx fragment; logged)."""
+    at = parse_at(request.POST.get("at"))
+    if at is None:
+        return HttpResponse(_("Give the point in time."), status=400)
+    try:
+        value = services.as_of_reveal(
+            user=request.user,
+            record_type=request.POST.get("record_type", ""),
+            record_id=request.POST.get("record_id", ""),
+            at=at,
+            field=request.POST.get("field", ""),
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise PermissionDenied(exc.message) from exc
+        return HttpResponse(exc.message, status=400)
+    return render(request, "audit/_revealed.html", {"value": value})
+
+
+@compliance_required
 def verify(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST":

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceUser, RulesPermission
 from advisory.errors import DomainError
+from audit.api import RetentionGuardedDestroyMixin
 
 from . import selectors, services
 from .models import (
@@ -309,6 +310,7 @@ CLIENT_FILTERS = [
 
 @extend_schema(tags=["clients"])
 class ClientViewSet(
+    RetentionGuardedDestroyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -326,6 +328,7 @@ class ClientViewSet(
         "reassign": "clients.view_client",
         "consents": "clients.view_client",
         "end_relationship": "clients.view_client",
+        "destroy": "clients.view_client",
         "backdate": "clients.view_client",
         "agreements": "clients.view_client",
         "related_parties": "clients.view_client",

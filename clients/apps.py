@@ -29,6 +29,7 @@ class ClientsConfig(AppConfig):
             retention_trigger="relationship_ended_on",
             purge=client_purge_personal,
             personal_fields=CLIENT_PERSONAL_FIELDS,
+            reveal_perm="clients.reveal_client",
         )
         register(Household, retention=None)
         for model in (RelatedParty, ServiceAgreement, Consent, ClientDocument, OnboardingCase):
