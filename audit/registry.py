@@ -28,6 +28,10 @@ class AuditedModel:
     # The permission (a `rules` name) that allows revealing encrypted fields of this record, also
     # in the point-in-time view: the same rule as the record's own reveal.
     reveal_perm: str = ""
+    # While `working_copy(obj)` is true the record is still being drafted (e.g. the lines of a
+    # draft proposal): it may be replaced; its history rows keep every version. The retention
+    # rule applies once the draft is submitted.
+    working_copy: Callable[[models.Model], bool] | None = None
 
     @property
     def label(self) -> str:
@@ -78,6 +82,7 @@ def register(
     keep_filter: models.Q | None = None,
     keep_reason: str = "",
     reveal_perm: str = "",
+    working_copy: Callable[[models.Model], bool] | None = None,
 ) -> None:
     """Register an audited model.
 
@@ -117,6 +122,7 @@ def register(
         keep_filter=keep_filter,
         keep_reason=keep_reason,
         reveal_perm=reveal_perm,
+        working_copy=working_copy,
     )
     uid = f"audit-retention-guard:{label}"
     if retention:

@@ -150,11 +150,12 @@ _disposing_client: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 
 def retention_guard_delete(instance: models.Model) -> None:
     """pre_delete receiver body: refuse deleting a retained or held record (SPEC §5)."""
+    registered = lookup(instance._meta.label_lower)
     disposing = _disposing_client.get()
-    if disposing is not None:
-        registered = lookup(instance._meta.label_lower)
-        if registered is not None and registered.client_of(instance) == disposing:
-            return
+    if disposing is not None and registered is not None and registered.client_of(instance) == disposing:
+        return
+    if registered is not None and registered.working_copy is not None and registered.working_copy(instance):
+        return
     status = retention_status(instance)
     if status.held:
         raise RetentionConflict(

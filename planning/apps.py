@@ -27,13 +27,14 @@ class PlanningConfig(AppConfig):
             retention="service_record",
             retention_trigger="closed_at",
         )
-        # Lines of a draft are replaced while it is edited; their history rows keep every
-        # version, and services never touch the lines of a submitted proposal.
+        # Lines of a draft are replaced while it is edited (their history rows keep every version);
+        # once the proposal is submitted they are retained with it.
         register(
             models.ProposalLine,
             client_field="proposal.client_id",
             retention="service_record",
             retention_trigger="proposal.closed_at",
+            working_copy=lambda line: line.proposal.status == models.ProposalStatus.DRAFT,
         )
         register(
             models.Review,

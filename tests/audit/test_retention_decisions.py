@@ -97,3 +97,19 @@ def test_api_and_admin_refuse_a_rule_below_its_floor(
     assert response.status_code == 200  # form redisplayed with the error
     assert "At least 5 years" in response.content.decode()
     assert RetentionRule.objects.get(pk=rule.pk).years == 5
+
+
+@pytest.mark.django_db
+def test_lines_of_a_draft_may_be_replaced_but_not_those_of_a_submitted_proposal(advisor):
+    from audit.retention import RetentionConflict
+    from planning.models import ProposalStatus
+    from tests.clients.factories import ClientFactory
+    from tests.planning.factories import make_ready_proposal
+
+    proposal = make_ready_proposal(client=ClientFactory(advisor=advisor), advisor=advisor)
+    line = proposal.lines.first()
+    line.delete()  # a draft: replaced while edited
+    proposal.status = ProposalStatus.SUBMITTED
+    proposal.save()
+    with pytest.raises(RetentionConflict, match="Retained indefinitely under the 3-year service-record rule"):
+        proposal.lines.first().delete()

@@ -11,7 +11,6 @@ from audit.models import AuditEntry, HoldScope, LegalHold
 from audit.selectors import retention_status
 from audit.services import hold_place
 from clients import services
-from tests.audit.conftest import retention_rules  # noqa: F401 (fixture)
 
 from .factories import ClientFactory
 
