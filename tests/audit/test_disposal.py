@@ -228,3 +228,38 @@ def test_hold_needs_a_reason_and_a_target(compliance_officer, advisor):
         )
     with pytest.raises(NotAllowed):
         hold_place(actor=advisor, scope=HoldScope.CLIENT, client_id=5, reason="x")
+
+
+def test_batch_screen_shows_progress_while_the_worker_disposes(
+    old_exports, compliance_officer, administrator, web_as, monkeypatch
+):
+    from django.urls import reverse
+
+    from audit import tasks
+    from audit.services import disposal_execute
+
+    # given: an approved batch the worker has not picked up yet
+    monkeypatch.setattr(tasks.disposal_execute_task, "delay", lambda batch_id: None)
+    batch = disposal_propose()[0]
+    disposal_approve(batch=batch, actor=administrator, note="ok")
+    http = web_as(compliance_officer)
+    # when / then: the page polls its progress bar
+    page = http.get(reverse("audit:batch_detail", args=[batch.pk])).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "0 of 2 records processed" in page
+    # when: the worker has done one record, then the rest
+    disposal_execute(batch_id=batch.pk, limit=1)
+    part = http.get(reverse("audit:batch_progress", args=[batch.pk])).content.decode()
+    assert "1 of 2 records processed" in part and "every 2s" in part
+    disposal_execute(batch_id=batch.pk)
+    part = http.get(reverse("audit:batch_progress", args=[batch.pk])).content.decode()
+    # then: done, polling stops, the batch is closed with its certificate
+    assert "2 of 2 records processed (2 disposed, 0 skipped)" in part and "every 2s" not in part
+    batch.refresh_from_db()
+    assert batch.status == DisposalStatus.APPROVED and batch.certificate_id
+
+
+def test_batch_progress_is_for_compliance_only(old_exports, advisor, web_as):
+    from django.urls import reverse
+
+    batch = disposal_propose()[0]
+    assert web_as(advisor).get(reverse("audit:batch_progress", args=[batch.pk])).status_code == 403
