@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
-from advisory.errors import Conflict
+from advisory.errors import Conflict, DomainError
 
 from .models import (
     AuditCheckpoint,
@@ -42,6 +42,46 @@ class RetentionGuardedAdmin(admin.ModelAdmin):
         except Conflict as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+class DisposalOnlyAdmin(admin.ModelAdmin):
+    """For record types that leave only through an approved disposal batch (client files): the
+    delete view and the "delete selected" action are offered, and answer why not and until when
+    ("Retained until 2031-06-30 under the 5-year client-file rule") instead of a bare 403."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        from .retention import retention_refuse_delete
+
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            return super().delete_view(request, object_id, extra_context)
+        try:
+            retention_refuse_delete(obj)
+        except Conflict as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+        return HttpResponseRedirect(request.path.rsplit("/delete/", 1)[0] + "/change/")
+
+    def delete_queryset(self, request, queryset):
+        """Refuse the whole action, naming each record's reason (shown by changelist_view)."""
+        from .retention import retention_refuse_delete
+
+        reasons = []
+        for obj in queryset[:20]:
+            try:
+                retention_refuse_delete(obj)
+            except DomainError as exc:
+                reasons.append(exc.message)
+        raise Conflict(" ".join(reasons))
+
+    def delete_model(self, request, obj):
+        from .retention import retention_refuse_delete
+
+        retention_refuse_delete(obj)
 
 
 def _guard_every_model_admin() -> None:
@@ -113,8 +153,20 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
 @admin.register(LegalHold)
 class LegalHoldAdmin(RetentionGuardedAdmin):
+    """Read-only: holds are placed and released only in the workflow (audit:retention, the API),
+    which records who, when and why."""
+
     list_display = ["pk", "scope", "client_id", "record_type", "placed_at", "released_at"]
-    readonly_fields = ["placed_by", "placed_at", "released_by", "released_at"]
+    readonly_fields = [f.name for f in LegalHold._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(AuditExport)

@@ -198,8 +198,51 @@ class AsOfView(generics.GenericAPIView):
                 "history_user": result.history_user,
                 "history_reason": result.history_reason,
                 "fields": {f["name"]: f["value"] for f in result.fields},
+                "encrypted_fields": [f["name"] for f in result.fields if f["encrypted"]],
+                "can_reveal": result.can_reveal,
+                "children": {
+                    part["record_type"]: [
+                        {"id": item["id"], "fields": {f["name"]: f["value"] for f in item["fields"]}}
+                        for item in part["items"]
+                    ]
+                    for part in result.children
+                },
             }
         )
+
+
+class RetentionGuardedDestroyMixin:
+    """DELETE on a retained record type answers why not, in the API's error shape: retained until
+    a date or on hold (409), or past retention and disposed of only by an approved batch (403)."""
+
+    def destroy(self, request, *args, **kwargs):
+        services.retention_refuse_delete(self.get_object())
+
+
+class AsOfRevealSerializer(serializers.Serializer):
+    record_type = serializers.CharField()
+    record_id = serializers.CharField()
+    at = serializers.DateTimeField()
+    field = serializers.CharField()
+
+
+class AsOfRevealResultSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.CharField()
+
+
+class AsOfRevealView(generics.GenericAPIView):
+    """Reveal one encrypted value of a record as it stood at a point in time (logged)."""
+
+    permission_classes = AsOfView.permission_classes
+    serializer_class = AsOfRevealSerializer
+
+    @extend_schema(request=AsOfRevealSerializer, responses=AsOfRevealResultSerializer)
+    def post(self, request):
+        data = AsOfRevealSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        value = services.as_of_reveal(user=request.user, **data.validated_data)
+        return Response({"field": data.validated_data["field"], "value": value})
 
 
 class ExportSerializer(serializers.ModelSerializer):

@@ -13,6 +13,7 @@ router.register("disposal-batches", api.DisposalBatchViewSet, basename="audit-di
 urlpatterns = [
     path("verify/", api.VerifyView.as_view(), name="audit-verify"),
     path("as-of/", api.AsOfView.as_view(), name="audit-as-of"),
+    path("as-of/reveal/", api.AsOfRevealView.as_view(), name="audit-as-of-reveal"),
     path("clients/<int:client_id>/history/", api.ClientHistoryView.as_view(), name="audit-client-history"),
     *router.urls,
 ]

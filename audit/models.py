@@ -156,8 +156,18 @@ class AuditEntry(models.Model):
 # --- retention, legal holds, disposal -----------------------------------------------------------
 
 
+# The legal minimum per record type (the seeded rules): a rule may be lengthened, never shortened
+# below its floor (SPEC §5). A record type not listed here has a floor of 1 year.
+RETENTION_FLOORS: dict[str, int] = {"client_file": 5, "service_record": 3, "complaint": 5}
+
+
+def retention_floor(record_type: str) -> int:
+    return RETENTION_FLOORS.get(record_type, 1)
+
+
 class RetentionRule(models.Model):
-    """How long a record type is kept after its trigger event (SPEC §5). Admin-configurable."""
+    """How long a record type is kept after its trigger event (SPEC §5). Admin-configurable,
+    never below its floor (`RETENTION_FLOORS`)."""
 
     record_type = models.SlugField(_("record type"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -174,6 +184,21 @@ class RetentionRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        floor = retention_floor(self.record_type)
+        if self.years is not None and self.years < floor:
+            raise ValidationError(
+                {
+                    "years": _(
+                        "At least %(floor)s years: the legal minimum for this record type cannot be "
+                        "lowered (a rule may only be lengthened)."
+                    )
+                    % {"floor": floor}
+                }
+            )
 
 
 class HoldScope(models.TextChoices):
@@ -224,6 +249,7 @@ class LegalHold(models.Model):
 
 class DisposalStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting approval")
+    DISPOSING = "disposing", _("Approved, disposal in progress")
     APPROVED = "approved", _("Approved and disposed")
     REJECTED = "rejected", _("Rejected")
 

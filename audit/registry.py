@@ -21,6 +21,17 @@ class AuditedModel:
     is_client: bool = False
     personal_fields: tuple[str, ...] = field(default_factory=tuple)
     purge: Callable[[models.Model], None] | None = None
+    # Records matching `keep_filter` are kept permanently (e.g. destruction certificates), for
+    # the reason `keep_reason`; the rest follow the rule.
+    keep_filter: models.Q | None = None
+    keep_reason: str = ""
+    # The permission (a `rules` name) that allows revealing encrypted fields of this record, also
+    # in the point-in-time view: the same rule as the record's own reveal.
+    reveal_perm: str = ""
+    # While `working_copy(obj)` is true the record is still being drafted (e.g. the lines of a
+    # draft proposal): it may be replaced; its history rows keep every version. The retention
+    # rule applies once the draft is submitted.
+    working_copy: Callable[[models.Model], bool] | None = None
 
     @property
     def label(self) -> str:
@@ -68,6 +79,10 @@ def register(
     retention_trigger: str | None = None,
     personal_fields: Sequence[str] = (),
     purge: Callable[[models.Model], None] | None = None,
+    keep_filter: models.Q | None = None,
+    keep_reason: str = "",
+    reveal_perm: str = "",
+    working_copy: Callable[[models.Model], bool] | None = None,
 ) -> None:
     """Register an audited model.
 
@@ -78,6 +93,8 @@ def register(
     and the record is kept indefinitely. Disposal after retention deletes the record, unless
     `personal_fields` (fields to blank) or `purge` (a callable that anonymises the object and saves
     it) are given. A model with a retention type cannot be deleted before its retention ends.
+    `keep_filter` (a Q) marks records of the model that are kept permanently, for `keep_reason`.
+    A model without a retention type must be listed in `audit.registry.EXEMPT` with the reason.
     """
 
     def client_of(obj: models.Model) -> int | None:
@@ -102,6 +119,10 @@ def register(
         is_client=is_client,
         personal_fields=tuple(personal_fields),
         purge=purge,
+        keep_filter=keep_filter,
+        keep_reason=keep_reason,
+        reveal_perm=reveal_perm,
+        working_copy=working_copy,
     )
     uid = f"audit-retention-guard:{label}"
     if retention:
@@ -129,3 +150,88 @@ def with_retention(record_type: str | None = None) -> list[AuditedModel]:
     return [
         r for r in _REGISTRY.values() if r.retention and (record_type is None or r.retention == record_type)
     ]
+
+
+# --- the one place where models without a retention rule are listed, each with the reason --------
+#
+# Every concrete model of the project (including django-simple-history's Historical* tables and
+# the third-party apps' tables) is either registered above with a retention rule and a trigger
+# date, or listed here. `tests/audit/test_retention_decisions.py` fails for any model that is
+# neither, and for an entry here that no longer names a model.
+
+_REFERENCE = "reference data of the firm, no personal data of clients; kept while in use"
+_CONFIG = "configuration; no personal data; kept while in use"
+_HISTORY = (
+    "history rows follow their record: disposal deletes or blanks them together with the record "
+    "(audit.retention); the point-in-time view is rebuilt from them"
+)
+
+EXEMPT: dict[str, str] = {
+    # Django and third-party infrastructure
+    "admin.logentry": "admin change log of staff; the audit trail is the record of changes",
+    "auth.permission": _CONFIG,
+    "auth.group": _CONFIG,
+    "contenttypes.contenttype": _CONFIG,
+    "sessions.session": "expires with the session (SESSION_COOKIE_AGE); cleared by clearsessions",
+    "authtoken.token": "API credential of a staff member; deleted when revoked",
+    "authtoken.tokenproxy": "proxy of authtoken.token",
+    "django_celery_beat.solarschedule": _CONFIG,
+    "django_celery_beat.intervalschedule": _CONFIG,
+    "django_celery_beat.clockedschedule": _CONFIG,
+    "django_celery_beat.crontabschedule": _CONFIG,
+    "django_celery_beat.periodictasks": _CONFIG,
+    "django_celery_beat.periodictask": _CONFIG,
+    "otp_totp.totpdevice": "second-factor device of a user; removed with the user's access",
+    "otp_static.staticdevice": "second-factor device of a user; removed with the user's access",
+    "otp_static.statictoken": "second-factor backup code; removed with the user's access",
+    "axes.accessfailurelog": "sign-in security log; a disposed client's entries are deleted with the file",
+    "axes.accessattempt": "sign-in lockout counter; reset on success; disposed with the client file",
+    "axes.accessattemptexpiration": "expiry of a lockout counter",
+    "axes.accesslog": "sign-in security log; a disposed client's entries are deleted with the file",
+    # platform core
+    "advisory.user": "staff accounts are kept (the trail names them); a client's portal login is "
+    "anonymised when the client file is disposed of",
+    "advisory.staffqualification": "staff record of the firm, not a client record; kept while employed",
+    "advisory.notification": "transient message; those naming a client are deleted with the client file",
+    "advisory.riskwarning": "derived state, reopened by sweeps; deleted with the client file",
+    "advisory.numbersequence": _CONFIG,
+    "oversight.qualitytarget": _CONFIG,
+    "oversight.qualityreport": "firm-level aggregate report, no personal data of clients",
+    "oversight.indicatorsnapshot": "firm-level aggregate figures, no personal data of clients",
+    # the audit archive itself
+    "audit.auditchainhead": "the head of the append-only trail; never disposed of",
+    "audit.auditentry": "the append-only trail; personal content is blanked at disposal (hashes stay)",
+    "audit.retentionrule": _CONFIG,
+    "audit.legalhold": "compliance record of a hold; holds no personal data beyond the client id",
+    "audit.disposalbatch": "proof of disposal; kept permanently",
+    "audit.disposalitem": "the tombstone of a disposed record; kept permanently",
+    # reference data
+    "clients.household": "a grouping of clients; its name is blanked when its last member is disposed of",
+    "risk.product": _REFERENCE,
+    "risk.questionnaire": _REFERENCE,
+    "risk.questionnaireversion": _REFERENCE,
+    "risk.question": _REFERENCE,
+    "risk.questionoption": _REFERENCE,
+    "risk.risk": "firm risk register; no personal data of clients",
+    "planning.modelportfolio": _REFERENCE,
+    "planning.modelportfolioweight": _REFERENCE,
+    "complaints.slapolicy": _CONFIG,
+    "complaints.complaintsettings": _CONFIG,
+    "complaints.complaintescalation": "levels, times and the staff notified; no client data; follows "
+    "its complaint (kept while the anonymised ticket is kept)",
+}
+
+
+def is_history_model(model: type[models.Model]) -> bool:
+    """A django-simple-history table: its rows follow the record (see `_HISTORY`)."""
+    return hasattr(model, "instance_type") and getattr(model, "history_id", None) is not None
+
+
+def retention_decision(model: type[models.Model]) -> str | None:
+    """The recorded decision for a model, or None if it has none (a test fails on that)."""
+    reg = _REGISTRY.get(model._meta.label_lower)
+    if reg is not None and reg.retention and reg.retention_trigger:
+        return f"{reg.retention} from {reg.retention_trigger}"
+    if is_history_model(model):
+        return _HISTORY
+    return EXEMPT.get(model._meta.label_lower)

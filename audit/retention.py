@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import hashlib
 import json
@@ -23,10 +24,11 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
-from advisory.history import audited_delete, audited_save
+from advisory.history import audited_save
 from advisory.rules import is_compliance_or_admin
 
 from .models import (
@@ -38,6 +40,7 @@ from .models import (
     ItemState,
     LegalHold,
     RetentionRule,
+    retention_floor,
 )
 from .registry import AuditedModel, lookup, with_retention
 
@@ -109,6 +112,12 @@ def retention_status(obj: models.Model) -> RetentionStatus:
     hold_reason = f"On legal hold: {holds[0].reason}" if holds else ""
     if registered is None or not registered.retention:
         return RetentionStatus(None, hold_reason, held, applies=False, hold_reason=hold_reason)
+    if registered.keep_filter is not None and (
+        registered.model._base_manager.filter(registered.keep_filter, pk=obj.pk).exists()
+    ):
+        return RetentionStatus(
+            None, f"Kept permanently: {registered.keep_reason}", held, hold_reason=hold_reason
+        )
     rule = RetentionRule.objects.filter(record_type=registered.retention).first()
     if rule is None:
         reason = f"Retained indefinitely: no retention rule for {registered.retention} is configured"
@@ -131,8 +140,22 @@ def retention_status(obj: models.Model) -> RetentionStatus:
     )
 
 
+# The client whose file is being disposed of (set by audit.disposal, after it has checked that no
+# attached record is held or still within its own period): its records whose own clock never
+# started (a draft never completed) go with the file.
+_disposing_client: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "disposing_client", default=None
+)
+
+
 def retention_guard_delete(instance: models.Model) -> None:
     """pre_delete receiver body: refuse deleting a retained or held record (SPEC §5)."""
+    registered = lookup(instance._meta.label_lower)
+    disposing = _disposing_client.get()
+    if disposing is not None and registered is not None and registered.client_of(instance) == disposing:
+        return
+    if registered is not None and registered.working_copy is not None and registered.working_copy(instance):
+        return
     status = retention_status(instance)
     if status.held:
         raise RetentionConflict(
@@ -142,6 +165,23 @@ def retention_guard_delete(instance: models.Model) -> None:
         raise RetentionConflict(
             f"{instance._meta.verbose_name} {instance.pk} cannot be deleted. {status.reason}."
         )
+
+
+def retention_refuse_delete(obj: models.Model) -> None:
+    """Why a record that is disposed of only through an approved batch cannot be deleted directly
+    (the API's DELETE, the admin): held or retained (RetentionConflict, 409, with the date), or past
+    retention (NotAllowed, 403: propose it for disposal, a second person approves). Always raises."""
+    status = retention_status(obj)
+    label = f"{obj._meta.verbose_name} {obj.pk}"
+    if status.held:
+        raise RetentionConflict(f"{label} cannot be deleted. {status.hold_reason}")
+    if status.applies and (status.until is None or status.until >= today()):
+        raise RetentionConflict(f"{label} cannot be deleted. {status.reason}.")
+    until = f" (retained until {status.until.isoformat()})" if status.until else ""
+    raise NotAllowed(
+        f"{label} is past its retention period{until}: it is disposed of only through a disposal "
+        "batch approved by a second person (Audit archive → Retention)."
+    )
 
 
 # --- legal holds ---------------------------------------------------------------------------------
@@ -240,9 +280,23 @@ def retention_rule_update(
     description: str | None = None,
 ) -> RetentionRule:
     _require_compliance(actor)
-    if years is None or int(years) < 1 or int(years) > 100:
-        raise DomainError("Years must be between 1 and 100.", field="years")
-    rule.years = int(years)
+    floor = retention_floor(rule.record_type)
+    try:
+        years = int(years)
+    except (TypeError, ValueError):
+        raise DomainError(_("Give the number of years."), field="years") from None
+    if years < floor:
+        raise DomainError(
+            _(
+                "At least %(floor)s years: the legal minimum for this record type cannot be lowered "
+                "(a rule may only be lengthened)."
+            )
+            % {"floor": floor},
+            field="years",
+        )
+    if years > 100:
+        raise DomainError(_("Years must be at most 100."), field="years")
+    rule.years = years
     if name:
         rule.name = name
     if trigger:
@@ -289,6 +343,8 @@ def _due_records(reg: AuditedModel, rule: RetentionRule, on: datetime.date):
     else:
         bound = cutoff
     qs = reg.model._base_manager.filter(**{f"{lookup_}__lt": bound, f"{lookup_}__isnull": False})
+    if reg.keep_filter is not None:
+        qs = qs.exclude(reg.keep_filter)
     fields = ["pk", lookup_] + ([reg.client_lookup] if reg.client_lookup else [])
     for row in qs.order_by("pk").values_list(*fields).iterator(chunk_size=2000):
         trigger = _as_date(row[1])
@@ -301,6 +357,7 @@ def disposal_propose(*, actor: Any | None = None) -> list[DisposalBatch]:
     """SPEC §5: propose disposal of records past retention and not on hold. Idempotent: a record
     is in at most one open batch (a partial unique constraint backs it), and disposed records are
     never proposed again. Safe to run concurrently: the rules are locked while proposing."""
+    from .disposal import client_file_blockers
     from .services import audit_log
 
     if actor is not None:
@@ -324,6 +381,8 @@ def disposal_propose(*, actor: Any | None = None) -> list[DisposalBatch]:
                 rid = str(pk)
                 if rid in taken or client_id in held_clients or rid in held_records.get(reg.label, ()):
                     continue
+                if reg.is_client and client_file_blockers(pk):
+                    continue  # a record of the file is held or kept longer: propose it when free
                 pending.append(
                     DisposalItem(
                         record_type=reg.label,
@@ -374,17 +433,18 @@ def _snapshot_hash(obj: models.Model) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _blank(field: models.Field) -> Any:
-    if field.null:
-        return None
-    if isinstance(field, (models.CharField, models.TextField)):
-        return ""
-    if isinstance(field, models.JSONField):
-        return {} if field.default is dict else []
-    return field.get_default()
+def archived_document_purge(document: models.Model) -> None:
+    """Disposal of a generated PDF or export: the file is removed from storage (storage API) and
+    the title and parameters, which may name the client, are blanked; the row keeps kind, subject,
+    version and SHA-256 as a record that the document existed."""
+    from .disposal import DISPOSED, remove_files
+
+    remove_files(document)
+    type(document)._base_manager.filter(pk=document.pk).update(file="", title=DISPOSED, params={}, error="")
 
 
 def _dispose_one(item: DisposalItem, actor: Any, reason: str) -> None:
+    from .disposal import client_file_blockers, dispose_client_file, dispose_record
     from .services import audit_redact
 
     reg = lookup(item.record_type)
@@ -404,32 +464,15 @@ def _dispose_one(item: DisposalItem, actor: Any, reason: str) -> None:
         item.state, item.note = ItemState.SKIPPED, status.reason[:200]
         return
     item.content_hash = _snapshot_hash(obj)
-    history = getattr(reg.model, "history", None)
-    pk_name = reg.model._meta.pk.attname
-    if reg.purge is not None:
-        reg.purge(obj)
-        item.method = "purged"
-    elif reg.personal_fields:
-        blanks = {}
-        for name in reg.personal_fields:
-            f = reg.model._meta.get_field(name)
-            blanks[f.attname] = _blank(f)
-            setattr(obj, f.attname, blanks[f.attname])
-        audited_save(obj, actor=actor, reason=reason)
-        # The entries are redacted first: the history tables' database trigger lets a history row
-        # be blanked or deleted only once its chained entry is redacted (audit.protection).
-        audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
-        if history is not None:  # historical rows held the same personal data
-            history.filter(**{pk_name: obj.pk}).update(**blanks)
-        item.method = "anonymised"
+    if reg.is_client:
+        blockers = client_file_blockers(obj.pk)
+        if blockers:
+            item.state, item.note, item.content_hash = ItemState.SKIPPED, blockers[0][:200], ""
+            return
+        dispose_client_file(reg, obj, actor=actor, reason=reason)
+        item.method = "client file"
     else:
-        audited_delete(obj, actor=actor, reason=reason)
-        audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
-        if history is not None:
-            history.filter(**{pk_name: item.record_id}).delete()
-        item.method = "deleted"
-    if item.method == "purged":
-        audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
+        item.method = dispose_record(reg, obj, actor=actor, reason=reason)
     item.state, item.disposed_at = ItemState.DISPOSED, now()
 
 
@@ -446,18 +489,60 @@ CERTIFICATE_KIND = "audit.destruction_certificate"
 
 
 def disposal_approve(*, batch: DisposalBatch, actor: Any, note: str = "") -> DisposalBatch:
-    """SPEC §5: approval by a compliance officer other than the proposer purges or anonymises each
-    record (re-checking retention and holds at this moment), leaves a tombstone per record, redacts
-    the trail's personal content about it, and archives a destruction certificate."""
-    from advisory.documents import document_request
-
+    """SPEC §5: approval by a compliance officer other than the proposer. The decision is recorded
+    here; the disposal itself runs in the worker (`disposal_execute_task`), record by record, each
+    in its own transaction, and the batch screen shows its progress."""
     from .services import audit_log
+    from .tasks import disposal_execute_task
 
     with transaction.atomic():
         batch = _claim_review(batch, actor)
-        reason = f"Disposal batch #{batch.pk} approved"
-        items = list(batch.items.filter(state=ItemState.PROPOSED).order_by("pk"))
-        for item in items:
+        batch.status = DisposalStatus.DISPOSING
+        batch.reviewed_by = actor
+        batch.reviewed_at = now()
+        batch.review_note = note
+        audited_save(batch, actor=actor, reason=f"Disposal batch #{batch.pk} approved")
+        audit_log(
+            actor=actor,
+            action=AuditAction.DISPOSAL,
+            obj=batch,
+            reason=note or f"Disposal batch #{batch.pk} approved",
+            changes={"status": ["pending", "disposing"]},
+        )
+        batch_id = batch.pk
+        transaction.on_commit(lambda: disposal_execute_task.delay(batch_id))
+    return batch
+
+
+def disposal_claim_next(*, batch_id: int) -> DisposalItem | None:
+    """Claim the next open item of a batch: row lock, skipping items another worker holds. Call
+    inside a transaction; the lock lasts until it ends."""
+    return (
+        DisposalItem.objects.select_for_update(skip_locked=True)
+        .filter(batch_id=batch_id, state=ItemState.PROPOSED)
+        .order_by("pk")
+        .first()
+    )
+
+
+def disposal_execute(*, batch_id: int, limit: int | None = None) -> int:
+    """Dispose of the open items of an approved batch; returns how many were processed.
+
+    Resumable and safe to run twice or concurrently: each item is claimed (row lock, skip locked)
+    and disposed in its own transaction, together with its state change — a worker killed half-way
+    leaves that record untouched and still open, and a rerun picks up exactly the open items.
+    The batch is completed (manifest, certificate) once no item is open."""
+    batch = DisposalBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status != DisposalStatus.DISPOSING:
+        return 0
+    actor = batch.reviewed_by
+    reason = f"Disposal batch #{batch.pk} approved"
+    done = 0
+    while limit is None or done < limit:
+        with transaction.atomic():
+            item = disposal_claim_next(batch_id=batch_id)
+            if item is None:
+                break
             try:
                 with transaction.atomic():
                     _dispose_one(item, actor, reason)
@@ -468,18 +553,33 @@ def disposal_approve(*, batch: DisposalBatch, actor: Any, note: str = "") -> Dis
                     "",
                     "",
                 )
-            except (
-                ProtectedError,
-                RestrictedError,
-                IntegrityError,
-            ) as exc:  # other records still point to it
+            except (ProtectedError, RestrictedError, IntegrityError) as exc:  # still referenced
                 item.state, item.method, item.content_hash = ItemState.SKIPPED, "", ""
                 item.note = f"Still referenced by other records: {exc}"[:200]
             item.save()
+        done += 1
+    disposal_complete(batch_id=batch_id)
+    logger.info("disposal batch %s: %s records processed", batch_id, done)
+    return done
+
+
+def disposal_complete(*, batch_id: int) -> DisposalBatch | None:
+    """Close a batch whose items are all processed: manifest SHA-256, destruction certificate,
+    final audit entry. Does nothing while items are open or if it is already closed."""
+    from advisory.documents import document_request
+
+    from .services import audit_log
+
+    with transaction.atomic():
+        batch = DisposalBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status != DisposalStatus.DISPOSING:
+            return batch
+        if batch.items.filter(state=ItemState.PROPOSED).exists():
+            return batch
+        actor = batch.reviewed_by
+        reason = f"Disposal batch #{batch.pk} approved"
+        items = list(batch.items.order_by("pk"))
         batch.status = DisposalStatus.APPROVED
-        batch.reviewed_by = actor
-        batch.reviewed_at = now()
-        batch.review_note = note
         batch.manifest_hash = manifest_hash(items)
         audited_save(batch, actor=actor, reason=reason)
         disposed = sum(1 for i in items if i.state == ItemState.DISPOSED)
@@ -495,15 +595,30 @@ def disposal_approve(*, batch: DisposalBatch, actor: Any, note: str = "") -> Dis
             actor=actor,
             action=AuditAction.DISPOSAL,
             obj=batch,
-            reason=note or reason,
+            reason=batch.review_note or reason,
             changes={
-                "status": ["pending", "approved"],
+                "status": ["disposing", "approved"],
                 "disposed": disposed,
                 "skipped": len(items) - disposed,
                 "manifest_hash": batch.manifest_hash,
             },
         )
     return batch
+
+
+def disposal_progress(batch: DisposalBatch) -> dict[str, int]:
+    """Counts for the progress bar of the batch screen."""
+    counts = dict(batch.items.values_list("state").annotate(n=models.Count("pk")).values_list("state", "n"))
+    total = sum(counts.values())
+    open_ = counts.get(ItemState.PROPOSED, 0)
+    processed = total - open_
+    return {
+        "total": total,
+        "processed": processed,
+        "disposed": counts.get(ItemState.DISPOSED, 0),
+        "skipped": counts.get(ItemState.SKIPPED, 0),
+        "percent": int(processed * 100 / total) if total else 100,
+    }
 
 
 def disposal_reject(*, batch: DisposalBatch, actor: Any, note: str) -> DisposalBatch:

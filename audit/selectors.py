@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from django.core.cache import cache
@@ -161,25 +162,123 @@ class PointInTime:
     history_user: str = ""
     history_reason: str = ""
     note: str = ""
+    children: list[dict] = dc_field(default_factory=list)
+    can_reveal: bool = False
 
 
-def record_as_of(*, user: Any, record_type: str, record_id: str, at: datetime.datetime) -> PointInTime:
-    """SPEC §5 (SEC 17a-4 audit-trail alternative): the record as it stood at `at`, rebuilt from
-    its django-simple-history rows. Encrypted fields are shown masked."""
-    _require(user)
-    reg = lookup(record_type)
-    if reg is None or not hasattr(reg.model, "history"):
-        raise NotFound("This record type has no history.")
-    from .services import MASK, _encrypted_fields
+def mask_value(value: Any) -> str:
+    """How an encrypted value is shown until revealed: its last characters only."""
+    text = str(value)
+    return "•" * max(len(text) - 4, 4) + text[-4:] if len(text) > 6 else "•" * len(text)
 
-    model = reg.model
+
+def _history_row(model: type[models.Model], record_id: str, at: datetime.datetime):
     pk_name = model._meta.pk.attname
-    row = (
+    return (
         model.history.filter(**{pk_name: record_id}, history_date__lte=at)
         .select_related("history_user")
         .order_by("-history_date", "-history_id")
         .first()
     )
+
+
+def _row_fields(model: type[models.Model], row: Any, secret: set[str]) -> list[dict]:
+    fields = []
+    for f in model._meta.concrete_fields:
+        if not hasattr(row, f.attname):
+            continue
+        value = getattr(row, f.attname)
+        encrypted = f.name in secret and value not in (None, "")
+        if encrypted:
+            value = mask_value(value)
+        elif f.choices and value is not None:
+            value = dict(f.flatchoices).get(value, value)
+        fields.append({"name": f.name, "label": str(f.verbose_name), "value": value, "encrypted": encrypted})
+    for m2m in model._meta.many_to_many:  # captured by simple-history's m2m_fields
+        through = getattr(row, m2m.name, None)
+        if through is None or not hasattr(through, "all"):
+            continue
+        target = m2m.related_model._meta.model_name
+        ids = sorted(getattr(r, f"{target}_id", None) for r in through.all())
+        fields.append({"name": m2m.name, "label": str(m2m.verbose_name), "value": ids, "encrypted": False})
+    return fields
+
+
+def _children_as_of(model: type[models.Model], record_id: str, at: datetime.datetime) -> list[dict]:
+    """Records that are part of this one (a CASCADE foreign key, e.g. a proposal's lines) as they
+    stood at `at`, each rebuilt from its own history rows."""
+    from .services import _encrypted_fields
+
+    out = []
+    for rel in model._meta.related_objects:
+        child = rel.related_model
+        if rel.many_to_many or rel.on_delete is not models.CASCADE or not hasattr(child, "history"):
+            continue
+        if not hasattr(child.history, "model"):
+            continue
+        fk = rel.field.attname
+        rows = (
+            child.history.filter(**{fk: record_id}, history_date__lte=at)
+            .order_by(child._meta.pk.attname, "-history_date", "-history_id")
+            .distinct(child._meta.pk.attname)
+            if _postgres()
+            else None
+        )
+        if rows is None:  # SQLite: latest row per child in Python
+            latest: dict = {}
+            for r in child.history.filter(**{fk: record_id}, history_date__lte=at).order_by(
+                "history_date", "history_id"
+            ):
+                latest[getattr(r, child._meta.pk.attname)] = r
+            rows = list(latest.values())
+        secret = _encrypted_fields(child)
+        items = [
+            {"id": getattr(r, child._meta.pk.attname), "fields": _row_fields(child, r, secret)}
+            for r in rows
+            if r.history_type != "-"
+        ]
+        out.append(
+            {
+                "label": str(child._meta.verbose_name_plural),
+                "record_type": child._meta.label_lower,
+                "items": items,
+            }
+        )
+    return out
+
+
+def _postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def _live_or_historical(model: type[models.Model], record_id: str, row: Any) -> models.Model:
+    obj = model._base_manager.filter(pk=record_id).first()
+    return obj if obj is not None else row.instance
+
+
+def can_reveal_as_of(user: Any, reg: Any, obj: models.Model) -> bool:
+    """The same rule as the record's own reveal (e.g. clients.reveal_client)."""
+    from advisory.rules import can
+
+    return bool(reg.reveal_perm) and can(user, reg.reveal_perm, obj)
+
+
+def record_as_of(*, user: Any, record_type: str, record_id: str, at: datetime.datetime) -> PointInTime:
+    """SPEC §5 (SEC 17a-4 audit-trail alternative): the record as it stood at `at`, rebuilt from
+    its django-simple-history rows, with its parts (a proposal's lines) and its many-to-many links.
+    Encrypted fields are shown masked; those allowed to reveal them may do so, one at a time,
+    each reveal recorded (`audit.services.as_of_reveal`)."""
+    _require(user)
+    reg = lookup(record_type)
+    if reg is None or not hasattr(reg.model, "history"):
+        raise NotFound("This record type has no history.")
+    from .services import _encrypted_fields
+
+    model = reg.model
+    pk_name = model._meta.pk.attname
+    row = _history_row(model, record_id, at)
     if row is None:
         exists_later = model.history.filter(**{pk_name: record_id}).exists()
         if not exists_later:
@@ -197,17 +296,7 @@ def record_as_of(*, user: Any, record_type: str, record_id: str, at: datetime.da
             history_date=row.history_date,
             note="The record had been deleted.",
         )
-    secret = _encrypted_fields(model)
-    fields = []
-    for f in model._meta.concrete_fields:
-        if not hasattr(row, f.attname):
-            continue
-        value = getattr(row, f.attname)
-        if f.name in secret and value not in (None, ""):
-            value = MASK
-        elif f.choices and value is not None:
-            value = dict(f.flatchoices).get(value, value)
-        fields.append({"name": f.name, "label": str(f.verbose_name), "value": value})
+    fields = _row_fields(model, row, _encrypted_fields(model))
     return PointInTime(
         record_type,
         record_id,
@@ -217,6 +306,9 @@ def record_as_of(*, user: Any, record_type: str, record_id: str, at: datetime.da
         history_date=row.history_date,
         history_user=str(row.history_user) if row.history_user_id else "system",
         history_reason=row.history_change_reason or "",
+        children=_children_as_of(model, record_id, at),
+        can_reveal=any(f["encrypted"] for f in fields)
+        and can_reveal_as_of(user, reg, _live_or_historical(model, record_id, row)),
     )
 
 

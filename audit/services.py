@@ -246,6 +246,17 @@ def audit_log(
     return audit_log_many([spec])[0]
 
 
+def actor_label(actor: Any | None) -> str:
+    """Who, as written into the chain. Staff by email; a client's portal login by a pseudonym
+    ("client-user:<id>"), because the label is part of the hash and cannot be blanked when the
+    client file is disposed of (SPEC §5), while the email would stay readable forever."""
+    if actor is None:
+        return "system"
+    if getattr(actor, "role", None) == "client":
+        return f"client-user:{actor.pk}"
+    return (getattr(actor, "email", "") or "system")[:254]
+
+
 def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> list[AuditEntry]:
     """Append several entries under one lock of the chain head (bulk imports)."""
     if not specs:
@@ -268,7 +279,7 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
                 sequence=sequence,
                 occurred_at=when,
                 actor=actor_obj,
-                actor_label=(getattr(actor_obj, "email", "") or "system")[:254],
+                actor_label=actor_label(actor_obj),
                 action=spec.action,
                 record_type=spec.record_type[:100],
                 record_id=str(spec.record_id)[:64],
@@ -446,24 +457,34 @@ def audit_redact(*, record_type: str, record_ids: Sequence[str], actor: Any | No
 from .retention import (  # noqa: E402
     RetentionConflict,
     disposal_approve,
+    disposal_complete,
+    disposal_execute,
+    disposal_progress,
     disposal_propose,
     disposal_reject,
     hold_place,
     hold_release,
+    retention_refuse_delete,
     retention_rule_update,
 )
+from .reveal import as_of_reveal  # noqa: E402
 
 __all__ = [
+    "as_of_reveal",
     "RetentionConflict",
     "audit_log",
     "audit_log_many",
     "audit_redact",
     "audit_verify",
     "disposal_approve",
+    "disposal_complete",
+    "disposal_execute",
+    "disposal_progress",
     "disposal_propose",
     "disposal_reject",
     "hold_place",
     "hold_release",
+    "retention_refuse_delete",
     "retention_rule_update",
 ]
 

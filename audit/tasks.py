@@ -76,3 +76,20 @@ def audit_checkpoint_task() -> str:
     row = checkpoint_create()
     logger.info("audit_checkpoint_task: %s", row.file_name if row else "head unchanged, no checkpoint")
     return row.file_name if row else ""
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=3000,
+    time_limit=3600,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+)
+def disposal_execute_task(batch_id: int) -> int:
+    """Dispose of an approved batch, record by record (resumable: a rerun continues)."""
+    from .retention import disposal_execute
+
+    count = disposal_execute(batch_id=batch_id)
+    logger.info("disposal_execute_task: batch %s, %s records processed", batch_id, count)
+    return count

@@ -8,6 +8,7 @@ urlpatterns = [
     path("entries/<int:sequence>/", views.entry_detail, name="entry_detail"),
     path("clients/<int:client_id>/", views.client_timeline, name="client_timeline"),
     path("as-of/", views.as_of, name="as_of"),
+    path("as-of/reveal/", views.as_of_reveal, name="as_of_reveal"),
     path("verify/", views.verify, name="verify"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("exports/pdf/", views.export_pdf, name="export_pdf"),
@@ -18,5 +19,6 @@ urlpatterns = [
     path("retention/holds/new/", views.hold_create, name="hold_create"),
     path("retention/holds/<int:pk>/release/", views.hold_release, name="hold_release"),
     path("retention/batches/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("retention/batches/<int:pk>/progress/", views.batch_progress, name="batch_progress"),
     path("retention/batches/propose/", views.batch_propose, name="batch_propose"),
 ]

@@ -110,6 +110,30 @@ def as_of(request: HttpRequest) -> HttpResponse:
 
 
 @compliance_required
+@require_POST
+def as_of_reveal(request: HttpRequest) -> HttpResponse:
+    """Reveal one encrypted value of the record as it stood then (htmx fragment; logged)."""
+    at = parse_at(request.POST.get("at"))
+    if at is None:
+        return HttpResponse(_("Give the point in time."), status=400)
+    try:
+        value = services.as_of_reveal(
+            user=request.user,
+            record_type=request.POST.get("record_type", ""),
+            record_id=request.POST.get("record_id", ""),
+            at=at,
+            field=request.POST.get("field", ""),
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise PermissionDenied(exc.message) from exc
+        return HttpResponse(exc.message, status=400)
+    return render(request, "audit/_revealed.html", {"value": value})
+
+
+@compliance_required
 def verify(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST":
@@ -271,7 +295,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if form.cleaned_data["decision"] == "approve":
                 services.disposal_approve(batch=batch, actor=request.user, note=form.cleaned_data["note"])
-                messages.success(request, _("Batch approved: records disposed of, certificate requested."))
+                messages.success(
+                    request, _("Batch approved: the records are being disposed of; progress is shown below.")
+                )
             else:
                 services.disposal_reject(batch=batch, actor=request.user, note=form.cleaned_data["note"])
                 messages.success(request, _("Batch rejected."))
@@ -279,7 +305,21 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
     items = batch.items.select_related("rule").order_by("record_type", "pk")[:500]
-    return render(request, "audit/batch_detail.html", {"batch": batch, "items": items, "form": form})
+    progress = services.disposal_progress(batch)
+    return render(
+        request,
+        "audit/batch_detail.html",
+        {"batch": batch, "items": items, "form": form, "progress": progress},
+    )
+
+
+@compliance_required
+def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar of a batch being disposed of (polled with htmx every 2 s)."""
+    batch = selectors.disposal_batch_get(user=request.user, pk=pk)
+    return render(
+        request, "audit/_batch_progress.html", {"batch": batch, "progress": services.disposal_progress(batch)}
+    )
 
 
 @compliance_required

@@ -4,6 +4,8 @@ edited here (changes go through the workspace, which validates and logs them).""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin import DisposalOnlyAdmin
+
 from .models import (
     SENSITIVE_FIELDS,
     Client,
@@ -18,14 +20,20 @@ from .models import (
 
 
 @admin.register(Client)
-class ClientAdmin(SimpleHistoryAdmin):
+class ClientAdmin(DisposalOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["file_number", "name", "kind", "status", "advisor", "wealth_tier", "created_at"]
     list_filter = ["status", "kind", "wealth_tier", "investment_experience", "service_need"]
     search_fields = ["file_number", "name", "email"]
     list_select_related = ["advisor"]
-    raw_id_fields = ["advisor", "user", "household"]
+    raw_id_fields = ["user", "household"]
     exclude = [*SENSITIVE_FIELDS, "id_number_hash"]
+    # Retention-relevant fields change only through the services, with a reason, in the trail
+    # (client_reassign, client_end_relationship and its four-eyes backdating), never here.
     readonly_fields = [
+        "status",
+        "advisor",
+        "relationship_started_on",
+        "relationship_ended_on",
         "file_number",
         "masked_id_number",
         "masked_phone",
@@ -40,9 +48,6 @@ class ClientAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # opened by advisors in the workspace (file number, identity checks)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # client files are retained (SPEC §5); relationships are ended, not deleted
 
 
 class StepLogInline(admin.TabularInline):

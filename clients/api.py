@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceUser, RulesPermission
 from advisory.errors import DomainError
+from audit.api import RetentionGuardedDestroyMixin
 
 from . import selectors, services
 from .models import (
@@ -130,6 +131,7 @@ class ClientSerializer(serializers.ModelSerializer):
             "investment_experience",
             "service_need",
             "classified_at",
+            "backdate_requested_on",
             "created_at",
             "updated_at",
         ]
@@ -140,6 +142,7 @@ class ClientSerializer(serializers.ModelSerializer):
             "advisor",
             "relationship_started_on",
             "relationship_ended_on",
+            "backdate_requested_on",
             "identity_verified_at",
             "wealth_tier",
             "investment_experience",
@@ -168,6 +171,11 @@ class ClientReassignSerializer(serializers.Serializer):
 class ClientEndRelationshipSerializer(serializers.Serializer):
     reason = serializers.CharField()
     ended_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ClientBackdateDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField()
 
 
 class ServiceAgreementSerializer(serializers.ModelSerializer):
@@ -302,6 +310,7 @@ CLIENT_FILTERS = [
 
 @extend_schema(tags=["clients"])
 class ClientViewSet(
+    RetentionGuardedDestroyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -319,6 +328,8 @@ class ClientViewSet(
         "reassign": "clients.view_client",
         "consents": "clients.view_client",
         "end_relationship": "clients.view_client",
+        "destroy": "clients.view_client",
+        "backdate": "clients.view_client",
         "agreements": "clients.view_client",
         "related_parties": "clients.view_client",
     }
@@ -393,6 +404,16 @@ class ClientViewSet(
         data = ClientEndRelationshipSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         client = services.client_end_relationship(client=client, actor=request.user, **data.validated_data)
+        return Response(ClientSerializer(client).data)
+
+    @extend_schema(request=ClientBackdateDecisionSerializer, responses=ClientSerializer)
+    @action(detail=True, methods=["post"], url_path="end-relationship/backdate")
+    def backdate(self, request: Request, pk: str | None = None) -> Response:
+        """Second person's decision on a backdated end of relationship (four eyes, SPEC §5)."""
+        client = self.get_object()
+        data = ClientBackdateDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client = services.client_backdate_decide(client=client, actor=request.user, **data.validated_data)
         return Response(ClientSerializer(client).data)
 
     @extend_schema(request=ClientConsentSerializer, responses=ClientSerializer)

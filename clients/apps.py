@@ -19,8 +19,18 @@ class ClientsConfig(AppConfig):
             RelatedParty,
             ServiceAgreement,
         )
+        from .services import CLIENT_PERSONAL_FIELDS, client_purge_personal
 
-        register(Client, is_client=True, retention="client_file", retention_trigger="relationship_ended_on")
+        # Disposal of a client disposes of the whole file (audit.disposal), then anonymises this row.
+        register(
+            Client,
+            is_client=True,
+            retention="client_file",
+            retention_trigger="relationship_ended_on",
+            purge=client_purge_personal,
+            personal_fields=CLIENT_PERSONAL_FIELDS,
+            reveal_perm="clients.reveal_client",
+        )
         register(Household, retention=None)
         for model in (RelatedParty, ServiceAgreement, Consent, ClientDocument, OnboardingCase):
             register(

@@ -16,7 +16,7 @@ from advisory.history import audited_save
 from advisory.roles import Role
 
 from . import services
-from .models import Client, ClientKind, ConsentKind, Household, OnboardingStep
+from .models import Client, ClientKind, ClientStatus, ConsentKind, Household, OnboardingStep
 
 # email, name, kind, id type, id number, income, expenses, reserves, stability, years, kinds,
 # assets, needs, large movement, target stage, in advisor2's book
@@ -413,6 +413,18 @@ def seed(ctx: dict) -> None:
             client=zhang, actor=advisor, relationship="spouse", name="Li Na 李娜", related_client=clients[1]
         )
     services.onboarding_overdue_sweep()
+    # A prospect who never signed, ended with an earlier date: the backdate waits for a second
+    # person (SPEC §5), shown on the client page to supervisors and compliance.
+    current = [Client.objects.get(pk=c.pk) for c in clients]
+    prospects = [c for c in current if c.status == ClientStatus.PROSPECT]
+    if prospects and not any(c.status == ClientStatus.ENDED for c in current):
+        ending = prospects[-1]
+        services.client_end_relationship(
+            client=ending,
+            actor=ending.advisor,
+            reason="客户来函表示不再继续洽谈，来函日期为二十天前，申请按来函日期终止",
+            ended_on=ctx["today"] - datetime.timedelta(days=20),
+        )
     ctx["clients"] = [Client.objects.get(pk=c.pk) for c in clients]
     ctx["demo_client"] = ctx["clients"][0]
     ctx["onboarding_cases"] = [c for c in cases if c is not None]

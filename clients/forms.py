@@ -128,6 +128,13 @@ class EndRelationshipForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class BackdateDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve the earlier date")), ("reject", _("Reject"))]
+    )
+    note = forms.CharField(label=_("Reason for the decision"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class SpecialFlagForm(forms.Form):
     is_special = forms.BooleanField(label=_("Special case (5 business days for the review)"), required=False)
     special_reason = forms.CharField(label=_("Why special"), max_length=300, required=False)

@@ -171,6 +171,18 @@ class Client(TimeStampedModel):
     preferred_language = models.CharField(_("preferred language"), max_length=10, default="zh-hans")
     relationship_started_on = models.DateField(_("relationship started"), null=True, blank=True)
     relationship_ended_on = models.DateField(_("relationship ended"), null=True, blank=True)
+    # SPEC §5: backdating the end needs a second person. Until approved, the retention clock
+    # (relationship_ended_on) runs from the day the end was recorded; the asked-for date waits here.
+    backdate_requested_on = models.DateField(_("backdated end asked for"), null=True, blank=True)
+    backdate_reason = models.TextField(_("reason for backdating"), blank=True)
+    backdate_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("backdating asked by"),
+    )
 
     # -- identity (encrypted) ---------------------------------------------------------------
     id_document_type = models.CharField(

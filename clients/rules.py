@@ -59,3 +59,5 @@ rules.add_perm("clients.view_own_profile", is_client)
 rules.add_perm("clients.give_consent", is_client & is_own_file)
 rules.add_perm("clients.record_consent", can_change_client)
 rules.add_perm("clients.administer", is_administrator)
+# The second person for a backdated end of relationship (SPEC §5: the retention clock).
+rules.add_perm("clients.approve_backdate", is_supervisor | is_compliance | is_administrator)

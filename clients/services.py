@@ -35,7 +35,7 @@ from advisory.roles import Role
 from advisory.warnings import WarningSpec, warning_sync
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
-from audit.services import audit_bulk_rows, audit_log
+from audit.services import audit_bulk_rows, audit_log, audit_redact
 
 from .identity import identity_hash, validate_identity
 from .models import (
@@ -46,6 +46,7 @@ from .models import (
     ClientStatus,
     Consent,
     ConsentKind,
+    Household,
     InvestmentExperience,
     OnboardingCase,
     OnboardingStep,
@@ -302,12 +303,72 @@ def client_end_relationship(
             raise Conflict(_("The relationship has already ended."))
         if client.onboarding_cases.filter(step__in=OPEN_STEPS).exists():
             raise Conflict(_("Withdraw the open onboarding case first."))
-        ended_on = ended_on or now().date()
+        recorded = today()
+        ended_on = ended_on or recorded
+        if ended_on > recorded:
+            raise DomainError(_("The end date cannot be in the future."), field="ended_on")
         if client.relationship_started_on and ended_on < client.relationship_started_on:
             raise DomainError(_("The end date is before the relationship started."), field="ended_on")
         client.status = ClientStatus.ENDED
-        client.relationship_ended_on = ended_on
+        # The retention clock runs from the day the end is recorded; an earlier date waits for a
+        # second person (client_backdate_decide).
+        client.relationship_ended_on = recorded
+        if ended_on < recorded:
+            client.backdate_requested_on = ended_on
+            client.backdate_reason = reason.strip()
+            client.backdate_requested_by = actor
         audited_save(client, actor=actor, reason=f"relationship ended: {reason.strip()}")
+        if ended_on < recorded:
+            audit_log(
+                actor=actor,
+                action=AuditAction.OTHER,
+                obj=client,
+                reason=f"backdating of the end of relationship asked for: {reason.strip()}",
+                changes={"backdate_requested_on": [None, ended_on.isoformat()]},
+            )
+    return client
+
+
+def client_backdate_decide(*, client: Client, actor: User, approve: bool, note: str) -> Client:
+    """Four eyes on a backdated end of relationship (SPEC §5): a supervisor, compliance officer or
+    administrator other than the person who asked approves it — the retention clock then runs
+    from the earlier date — or rejects it, and the clock keeps running from the recorded date."""
+    _require(
+        actor,
+        "clients.approve_backdate",
+        client,
+        _("Only a supervisor, compliance officer or administrator decides on a backdated end."),
+    )
+    if not (note or "").strip():
+        raise DomainError(_("Give the reason for your decision."), field="note")
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        if client.backdate_requested_on is None:
+            raise Conflict(_("No backdated end of relationship is waiting for a decision."))
+        if client.backdate_requested_by_id == actor.pk:
+            raise NotAllowed(_("Four-eyes rule: someone other than the person who asked must decide."))
+        asked = client.backdate_requested_on
+        before = client.relationship_ended_on
+        if approve:
+            client.relationship_ended_on = asked
+        client.backdate_requested_on = None
+        client.backdate_requested_by = None
+        client.backdate_reason = ""
+        verb = "approved" if approve else "rejected"
+        audited_save(client, actor=actor, reason=f"backdated end of relationship {verb}: {note.strip()}")
+        audit_log(
+            actor=actor,
+            action=AuditAction.OTHER,
+            obj=client,
+            reason=f"backdated end of relationship {verb}: {note.strip()}",
+            changes={
+                "relationship_ended_on": [
+                    before.isoformat() if before else None,
+                    client.relationship_ended_on.isoformat(),
+                ],
+                "asked_for": asked.isoformat(),
+            },
+        )
     return client
 
 
@@ -791,3 +852,83 @@ def onboarding_overdue_sweep(*, at: datetime.datetime | None = None) -> dict[str
     result["marked"] = len(claimed)
     logger.info("onboarding overdue sweep: %s", result)
     return result
+
+
+# -- retention disposal (SPEC §5) ------------------------------------------------------------------
+# The client row stays as an anonymised shell (file number, status, dates) so that records kept
+# longer than the file (anonymised complaints) keep a valid reference; every personal field is
+# blanked in the row and in its history rows (audit.disposal blanks the history).
+CLIENT_PERSONAL_FIELDS = (
+    "name",
+    "email",
+    "id_number",
+    "id_number_hash",
+    "id_issuing_country",
+    "phone",
+    "address",
+    "contact_person",
+    "bank_name",
+    "bank_account_number",
+    "monthly_income",
+    "monthly_expenses",
+    "liquid_reserves",
+    "income_stability",
+    "investment_product_kinds",
+    "asset_classes_of_interest",
+    "planning_needs",
+    "household",
+    "user",
+)
+
+
+def client_purge_personal(client: Client) -> None:
+    """Retention disposal (audit app) of the client row: blank its personal data, anonymise the
+    portal login and its sign-in traces, and blank a household left without members."""
+    from audit.disposal import DISPOSED, blank_history, blank_value
+
+    reason = "retention disposal: personal data blanked"
+    user, household = client.user, client.household
+    for name in CLIENT_PERSONAL_FIELDS:
+        field = Client._meta.get_field(name)
+        setattr(client, field.attname, blank_value(field))
+    client.name = DISPOSED
+    audited_save(client, actor=None, reason=reason)
+    if user is not None:
+        portal_user_purge(user)
+    if household is not None and not household.members.exists():
+        household.name, household.notes = DISPOSED, ""
+        audited_save(household, actor=None, reason=reason)
+        blank_history(Household, household.pk, {"name": DISPOSED, "notes": ""})
+        audit_redact(
+            record_type="clients.household", record_ids=[str(household.pk)], actor=None, reason=reason
+        )
+
+
+def portal_user_purge(user: User) -> None:
+    """Anonymise a client's portal login: it can no longer sign in; its name, email and phone are
+    blanked in the row and its history; its sign-in logs (django-axes) are deleted and its
+    entries in the trail redacted (hashes kept)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from advisory.models import ApiToken
+    from audit.disposal import blank_history, redact_user_sign_ins
+
+    old_email = user.email
+    user.email = f"disposed-{user.pk}@invalid"
+    user.full_name, user.first_name, user.last_name, user.phone = "[disposed]", "", "", ""
+    user.is_active = False
+    user.last_login = None
+    user.set_unusable_password()
+    audited_save(user, actor=None, reason="retention disposal: portal login anonymised")
+    # Redact first: a history row may be blanked only once its chained entry is (audit.protection).
+    redact_user_sign_ins(
+        user_id=user.pk, usernames=[old_email, old_email.lower()], actor=None, reason="retention disposal"
+    )
+    blank_history(
+        type(user),
+        user.pk,
+        {"email": user.email, "full_name": user.full_name, "first_name": "", "last_name": "", "phone": ""},
+    )
+    for model in (AccessLog, AccessAttempt, AccessFailureLog):
+        model.objects.filter(username__iexact=old_email).delete()
+    ApiToken.objects.filter(user=user).delete()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/reassign/", views.client_reassign, name="reassign"),
     path("<int:pk>/reveal/", views.client_reveal, name="reveal"),
     path("<int:pk>/end/", views.client_end_relationship, name="end_relationship"),
+    path("<int:pk>/end/backdate/", views.client_backdate_decide, name="backdate_decide"),
     path("<int:pk>/agreement/", views.agreement_edit, name="agreement"),
     path("<int:pk>/consents/", views.consent_record, name="consent"),
     path("<int:pk>/related/", views.related_party_add, name="related_party_add"),

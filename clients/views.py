@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from advisory.errors import DomainError
+from advisory.errors import DomainError, NotAllowed
 from advisory.forms import form_add_domain_error
 
 from . import selectors, services
 from .forms import (
     AgreementForm,
+    BackdateDecisionForm,
     ClientForm,
     ConsentForm,
     DocumentForm,
@@ -120,6 +121,10 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": can(user, "clients.change_client", client),
             "can_reassign": can(user, "clients.reassign_client", client),
             "can_reveal": can(user, "clients.reveal_client", client),
+            "can_decide_backdate": client.backdate_requested_on is not None
+            and can(user, "clients.approve_backdate", client)
+            and client.backdate_requested_by_id != user.pk,
+            "backdate_form": BackdateDecisionForm(),
             "can_start": can(user, "clients.start_onboarding", client) and not any(c.is_open for c in cases),
             "revealable": services.REVEALABLE,
             "consent_form": ConsentForm(),
@@ -194,6 +199,31 @@ def client_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         "clients/form.html",
         {"form": form, "title": _("Re-assign %(c)s") % {"c": client}, "client": client},
     )
+
+
+@login_required
+@require_POST
+def client_backdate_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Second person's decision on a backdated end of relationship (SPEC §5)."""
+    client = selectors.client_get(user=request.user, pk=pk)
+    form = BackdateDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision and give its reason."))
+        return redirect("clients:detail", pk=client.pk)
+    try:
+        services.client_backdate_decide(
+            client=client,
+            actor=request.user,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed) and not can(request.user, "clients.approve_backdate", client):
+            raise PermissionDenied(exc.message) from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Decision on the backdated end recorded."))
+    return redirect("clients:detail", pk=client.pk)
 
 
 @login_required

@@ -12,6 +12,7 @@ class ComplaintsConfig(AppConfig):
         from .models import (
             Complaint,
             ComplaintAttachment,
+            ComplaintEvent,
             ComplaintSettings,
             InboundEmail,
             Mailbox,
@@ -29,6 +30,15 @@ class ComplaintsConfig(AppConfig):
             retention="complaint",
             retention_trigger="closed_at",
             purge=complaint_purge_personal,
+            personal_fields=["subject", "description", "root_cause", "resolution_answer"],
+        )
+        # The timeline stays with the anonymised ticket; only the notes are blanked.
+        register(
+            ComplaintEvent,
+            client_field="complaint.client_id",
+            retention="complaint",
+            retention_trigger="complaint.closed_at",
+            personal_fields=["body"],
         )
         register(
             ComplaintAttachment,
@@ -45,7 +55,12 @@ class ComplaintsConfig(AppConfig):
         register(
             ViolationCase, client_field="client_id", retention="complaint", retention_trigger="closed_at"
         )
-        register(RectificationMeasure, client_field="case.client_id")
+        register(
+            RectificationMeasure,
+            client_field="case.client_id",
+            retention="complaint",
+            retention_trigger="case.closed_at",
+        )
         register(SLAPolicy)
         register(Mailbox)
         register(

@@ -958,7 +958,10 @@ def complaint_purge_personal(complaint: Complaint) -> None:
             event.save(update_fields=["body"])
         for attachment in ComplaintAttachment.objects.filter(complaint=complaint):
             attachment.file.delete(save=False)
+            pk = attachment.pk
             audited_delete(attachment, actor=None, reason="retention disposal")
+            # its history rows name the uploaded file: they go with it
+            ComplaintAttachment.history.filter(id=pk).delete()
         survey = SatisfactionSurvey.objects.filter(complaint=complaint).exclude(comment="").first()
         if survey is not None:
             survey.comment = ""

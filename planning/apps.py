@@ -12,8 +12,13 @@ class PlanningConfig(AppConfig):
 
         from . import documents, models, services
 
-        register(models.FinancialSnapshot, client_field="client_id", retention="client_file")
-        register(models.Goal, client_field="client_id", retention="client_file")
+        for model in (models.FinancialSnapshot, models.Goal):
+            register(
+                model,
+                client_field="client_id",
+                retention="client_file",
+                retention_trigger="client.relationship_ended_on",
+            )
         register(models.ModelPortfolio)
         register(models.ModelPortfolioWeight)
         register(
@@ -22,9 +27,15 @@ class PlanningConfig(AppConfig):
             retention="service_record",
             retention_trigger="closed_at",
         )
-        # Lines of a draft are replaced while it is edited; their history rows keep every
-        # version, and services never touch the lines of a submitted proposal.
-        register(models.ProposalLine, client_field="proposal.client_id")
+        # Lines of a draft are replaced while it is edited (their history rows keep every version);
+        # once the proposal is submitted they are retained with it.
+        register(
+            models.ProposalLine,
+            client_field="proposal.client_id",
+            retention="service_record",
+            retention_trigger="proposal.closed_at",
+            working_copy=lambda line: line.proposal.status == models.ProposalStatus.DRAFT,
+        )
         register(
             models.Review,
             client_field="client_id",

@@ -243,7 +243,7 @@ class Proposal(TimeStampedModel):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason returned"), blank=True)
     objects = AuditedManager()
-    history = HistoricalRecords(excluded_fields=["checks"])
+    history = HistoricalRecords(excluded_fields=["checks"], m2m_fields=["goals"])
 
     class Meta:
         ordering = ["-updated_at", "-id"]

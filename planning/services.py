@@ -992,8 +992,10 @@ def document_download_log(*, document, actor: User) -> None:
         action=AuditAction.DOWNLOAD,
         obj=document,
         client_id=document.client_id,
-        reason=f"Downloaded {document.title} v{document.version}",
-        changes={"sha256": document.sha256},
+        # The title names the client: it goes in the content (blanked at disposal), not the reason,
+        # which is part of the chained metadata and is kept forever.
+        reason=f"Downloaded {document.kind} v{document.version}",
+        changes={"title": document.title, "sha256": document.sha256},
     )
 
 

@@ -78,12 +78,15 @@ def test_held_records_are_not_proposed(old_exports, compliance_officer):
     assert disposal_propose() == []
 
 
-def test_hold_placed_after_proposal_blocks_disposal(old_exports, compliance_officer, administrator):
+def test_hold_placed_after_proposal_blocks_disposal(
+    old_exports, compliance_officer, administrator, django_capture_on_commit_callbacks
+):
     # given
     batch = disposal_propose()[0]
     hold_place(actor=compliance_officer, scope=HoldScope.CLIENT, client_id=1, reason="Late inquiry")
     # when
-    disposal_approve(batch=batch, actor=administrator)
+    with django_capture_on_commit_callbacks(execute=True):
+        disposal_approve(batch=batch, actor=administrator)
     # then
     held = DisposalItem.objects.get(record_id=str(old_exports[0].pk))
     assert held.state == ItemState.SKIPPED and "legal hold" in held.note
@@ -91,14 +94,15 @@ def test_hold_placed_after_proposal_blocks_disposal(old_exports, compliance_offi
 
 
 def test_approval_purges_personal_data_and_leaves_tombstone_and_certificate(
-    old_exports, compliance_officer, administrator
+    old_exports, compliance_officer, administrator, django_capture_on_commit_callbacks
 ):
     # given
     batch = disposal_propose()[0]
     target = old_exports[0]
     assert AuditEntry.objects.filter(record_type="audit.auditexport", record_id=str(target.pk)).exists()
     # when
-    disposal_approve(batch=batch, actor=compliance_officer, note="Reviewed")
+    with django_capture_on_commit_callbacks(execute=True):
+        disposal_approve(batch=batch, actor=compliance_officer, note="Reviewed")
     # then: personal data blanked in the record, its history and the trail
     target.refresh_from_db()
     assert target.filters == {}
@@ -120,13 +124,16 @@ def test_approval_purges_personal_data_and_leaves_tombstone_and_certificate(
     assert audit_verify().intact
 
 
-def test_certificate_pdf_lists_records_and_rule(old_exports, compliance_officer):
+def test_certificate_pdf_lists_records_and_rule(
+    old_exports, compliance_officer, django_capture_on_commit_callbacks
+):
     from pypdf import PdfReader
 
     from advisory.documents import document_render
 
     batch = disposal_propose()[0]
-    disposal_approve(batch=batch, actor=compliance_officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        disposal_approve(batch=batch, actor=compliance_officer)
     batch.refresh_from_db()
     doc = batch.certificate
     document_render(document_id=doc.pk)
@@ -137,7 +144,9 @@ def test_certificate_pdf_lists_records_and_rule(old_exports, compliance_officer)
     assert "Service" in text and "record" in text
 
 
-def test_default_disposal_deletes_the_record_and_its_history(old_exports, compliance_officer):
+def test_default_disposal_deletes_the_record_and_its_history(
+    old_exports, compliance_officer, django_capture_on_commit_callbacks
+):
     # given: a registration without personal_fields → delete after retention
     previous = registry.lookup("audit.auditexport")
     registry.register(
@@ -145,7 +154,8 @@ def test_default_disposal_deletes_the_record_and_its_history(old_exports, compli
     )
     try:
         batch = disposal_propose()[0]
-        disposal_approve(batch=batch, actor=compliance_officer)
+        with django_capture_on_commit_callbacks(execute=True):
+            disposal_approve(batch=batch, actor=compliance_officer)
     finally:
         registry.register(
             AuditExport,
@@ -218,3 +228,38 @@ def test_hold_needs_a_reason_and_a_target(compliance_officer, advisor):
         )
     with pytest.raises(NotAllowed):
         hold_place(actor=advisor, scope=HoldScope.CLIENT, client_id=5, reason="x")
+
+
+def test_batch_screen_shows_progress_while_the_worker_disposes(
+    old_exports, compliance_officer, administrator, web_as, monkeypatch
+):
+    from django.urls import reverse
+
+    from audit import tasks
+    from audit.services import disposal_execute
+
+    # given: an approved batch the worker has not picked up yet
+    monkeypatch.setattr(tasks.disposal_execute_task, "delay", lambda batch_id: None)
+    batch = disposal_propose()[0]
+    disposal_approve(batch=batch, actor=administrator, note="ok")
+    http = web_as(compliance_officer)
+    # when / then: the page polls its progress bar
+    page = http.get(reverse("audit:batch_detail", args=[batch.pk])).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "0 of 2 records processed" in page
+    # when: the worker has done one record, then the rest
+    disposal_execute(batch_id=batch.pk, limit=1)
+    part = http.get(reverse("audit:batch_progress", args=[batch.pk])).content.decode()
+    assert "1 of 2 records processed" in part and "every 2s" in part
+    disposal_execute(batch_id=batch.pk)
+    part = http.get(reverse("audit:batch_progress", args=[batch.pk])).content.decode()
+    # then: done, polling stops, the batch is closed with its certificate
+    assert "2 of 2 records processed (2 disposed, 0 skipped)" in part and "every 2s" not in part
+    batch.refresh_from_db()
+    assert batch.status == DisposalStatus.APPROVED and batch.certificate_id
+
+
+def test_batch_progress_is_for_compliance_only(old_exports, advisor, web_as):
+    from django.urls import reverse
+
+    batch = disposal_propose()[0]
+    assert web_as(advisor).get(reverse("audit:batch_progress", args=[batch.pk])).status_code == 403

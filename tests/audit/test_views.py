@@ -289,7 +289,9 @@ def test_verify_screen_and_api_report_intact(web_as, api_as, compliance_officer)
     assert body["intact"] is True and body["broken_sequence"] is None
 
 
-def test_hold_and_disposal_via_api(api_as, compliance_officer, administrator):
+def test_hold_and_disposal_via_api(
+    api_as, compliance_officer, administrator, django_capture_on_commit_callbacks
+):
     AuditExportFactory(completed_at=datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC), client_id=11)
     api = api_as(compliance_officer)
     created = api.post(
@@ -307,8 +309,13 @@ def test_hold_and_disposal_via_api(api_as, compliance_officer, administrator):
     assert len(proposed) == 1
     # the proposer cannot approve (four eyes), an administrator can
     assert api.post(f"/api/v1/audit/disposal-batches/{proposed[0]}/approve/").status_code == 403
-    ok = api_as(administrator).post(f"/api/v1/audit/disposal-batches/{proposed[0]}/approve/", {"note": "ok"})
-    assert ok.status_code == 200 and ok.json()["status"] == "approved"
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = api_as(administrator).post(
+            f"/api/v1/audit/disposal-batches/{proposed[0]}/approve/", {"note": "ok"}
+        )
+    # approval is recorded at once; the disposal itself runs in the worker (eager in tests)
+    assert ok.status_code == 200 and ok.json()["status"] == "disposing"
+    assert api.get(f"/api/v1/audit/disposal-batches/{proposed[0]}/").json()["status"] == "approved"
     detail = api.get(f"/api/v1/audit/disposal-batches/{proposed[0]}/").json()
     assert detail["items"][0]["state"] == "disposed"
 

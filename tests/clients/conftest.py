@@ -43,3 +43,6 @@ def ready_case(own_client, advisor):
 @pytest.fixture
 def other_client(colleague):
     return ClientFactory(advisor=colleague, name="Colleague's Client")
+
+
+from tests.audit.conftest import retention_rules  # noqa: E402,F401  (the default rules, for retention tests)

@@ -1,8 +1,11 @@
 """The API twin: same scoping and permissions as the screens."""
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from advisory.clock import today
 from audit.models import AuditAction, AuditEntry
 from clients.models import Client, OnboardingStep
 from tests.clients.conftest import VALID_PRC_ID
@@ -159,9 +162,12 @@ def test_end_relationship_api(api_as, advisor, supervisor, own_client):
     url = f"{BASE}{own_client.pk}/end-relationship/"
     assert api_as(supervisor).post(url, {"reason": "x"}, format="json").status_code == 403
     assert api_as(advisor).post(url, {}, format="json").status_code == 400
-    ended = api_as(advisor).post(url, {"reason": "moved", "ended_on": "2026-11-01"}, format="json")
+    earlier = (today() - datetime.timedelta(days=29)).isoformat()
+    ended = api_as(advisor).post(url, {"reason": "moved", "ended_on": earlier}, format="json")
     assert ended.status_code == 200 and ended.json()["status"] == "ended"
-    assert ended.json()["relationship_ended_on"] == "2026-11-01"
+    # a backdated end waits for a second person; the clock runs from the day it was recorded
+    assert ended.json()["relationship_ended_on"] == today().isoformat()
+    assert ended.json()["backdate_requested_on"] == earlier
 
 
 def test_agreements_and_related_parties_api(api_as, advisor, colleague, supervisor, own_client, other_client):

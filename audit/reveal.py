@@ -1,0 +1,42 @@
+"""Revealing an encrypted value of a record as it stood at a point in time (SPEC §5)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from advisory.errors import DomainError, NotAllowed, NotFound
+
+from .models import AuditAction
+from .registry import lookup
+
+
+def as_of_reveal(*, user: Any, record_type: str, record_id: str, at: datetime.datetime, field: str) -> str:
+    """Show one encrypted value of the record as it stood at `at`, to those the record's own
+    reveal rule allows (e.g. `clients.reveal_client`). Recorded like every reveal
+    (AuditAction.REVEAL, with the field and the point in time)."""
+    from .selectors import _history_row, _live_or_historical, _require, can_reveal_as_of
+    from .services import _encrypted_fields, audit_log
+
+    _require(user)
+    reg = lookup(record_type)
+    if reg is None or not hasattr(reg.model, "history"):
+        raise NotFound("This record type has no history.")
+    if field not in _encrypted_fields(reg.model):
+        raise DomainError("This field cannot be revealed.", field="field")
+    row = _history_row(reg.model, record_id, at)
+    if row is None or row.history_type == "-":
+        raise NotFound("The record did not exist at that time.")
+    obj = _live_or_historical(reg.model, record_id, row)
+    if not can_reveal_as_of(user, reg, obj):
+        raise NotAllowed("You may not reveal this record's personal data.")
+    audit_log(
+        actor=user,
+        action=AuditAction.REVEAL,
+        record_type=record_type,
+        record_id=str(record_id),
+        client_id=reg.client_of(obj),
+        reason=f"revealed {field} as of {at.isoformat()}",
+        changes={"field": field, "as_of": at.isoformat()},
+    )
+    return getattr(row, field) or ""
