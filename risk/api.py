@@ -17,6 +17,7 @@ from advisory.permissions import IsWorkspaceOrPortalUser, IsWorkspaceUser, Rules
 
 from . import selectors, services
 from .models import (
+    ExceptionScope,
     Product,
     Question,
     QuestionnaireVersion,
@@ -280,7 +281,8 @@ class ExceptionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "client", "client_name", "product", "product_name", "client_level", "product_rating",
             "client_reason", "warning_text", "status", "requested_by", "client_confirmed_at", "decided_at",
-            "decided_by", "decision_note", "created_at",
+            "decided_by", "decision_note", "scope", "proposal_number", "max_amount", "expires_on",
+            "lapsed_at", "lapse_reason", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -290,6 +292,12 @@ class ExceptionCreateSerializer(serializers.Serializer):
     product = serializers.IntegerField()
     client_reason = serializers.CharField()
     warning_text = serializers.CharField(required=False, allow_blank=True, default="")
+    scope = serializers.ChoiceField(choices=ExceptionScope.choices, default=ExceptionScope.AMOUNT)
+    max_amount = serializers.DecimalField(
+        max_digits=16, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    proposal_number = serializers.CharField(required=False, allow_blank=True, default="")
+    expires_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -315,7 +323,8 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         product = get_object_or_404(Product.objects.all(), pk=v["product"])
         exc = services.suitability_exception_request(
             client=client, product=product, actor=request.user, client_reason=v["client_reason"],
-            warning_text=v["warning_text"],
+            warning_text=v["warning_text"], scope=v["scope"], max_amount=v["max_amount"],
+            proposal_number=v["proposal_number"], expires_on=v["expires_on"],
         )  # fmt: skip
         return Response(ExceptionSerializer(exc).data, status=status.HTTP_201_CREATED)
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AssetClass,
+    ExceptionScope,
     ProductRiskRating,
     QuestionnaireVersion,
     QuestionRole,
@@ -67,6 +68,19 @@ class ExceptionRequestForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Leave empty to use the standard wording."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Covers"), choices=ExceptionScope.choices, initial=ExceptionScope.AMOUNT
+    )
+    max_amount = forms.DecimalField(
+        label=_("Maximum amount"), required=False, min_value=0, max_digits=16, decimal_places=2
+    )
+    proposal_number = forms.CharField(label=_("Proposal number"), required=False, max_length=20)
+    expires_on = forms.DateField(
+        label=_("Expires"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to end with the client's risk profile."),
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -267,6 +267,10 @@ def exception_new(request: HttpRequest, client_pk: int) -> HttpResponse:
                 actor=request.user,
                 client_reason=form.cleaned_data["client_reason"],
                 warning_text=form.cleaned_data["warning_text"],
+                scope=form.cleaned_data["scope"],
+                max_amount=form.cleaned_data["max_amount"],
+                proposal_number=form.cleaned_data["proposal_number"],
+                expires_on=form.cleaned_data["expires_on"],
             )
         except DomainError as err:
             form_add_domain_error(form, err)

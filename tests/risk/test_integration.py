@@ -26,7 +26,11 @@ def test_active_warnings_for_expired_profiles_and_pending_exceptions(own_client,
     exc_client = ClientFactory(advisor=advisor)
     make_assessment(client=exc_client, level="C2")
     exc = suitability_exception_request(
-        client=exc_client, product=ProductFactory(risk_rating="R3"), actor=advisor, client_reason="x"
+        max_amount=100000,
+        client=exc_client,
+        product=ProductFactory(risk_rating="R3"),
+        actor=advisor,
+        client_reason="x",
     )
     # when
     active = active_warnings()
