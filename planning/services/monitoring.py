@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from advisory.clock import now, today
 from advisory.history import audited_save
 from advisory.notifications import notify
+from audit.managers import allow_bulk_writes
 
 from .. import conf
 from ..models import Proposal, ProposalStatus
@@ -155,7 +156,9 @@ def proposal_monitor(*, proposal: Proposal, on: datetime.date | None = None) -> 
                     url=reverse("planning:proposal_detail", args=[locked.pk]),
                 )
         else:
-            Proposal.objects.filter(pk=locked.pk).update(monitored_at=now())
+            # Nothing changed: only the time of the re-check moves (no history row per night).
+            with allow_bulk_writes():
+                Proposal.objects.filter(pk=locked.pk).update(monitored_at=now())
     proposal.monitor = findings
     return findings
 
