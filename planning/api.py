@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,6 +17,7 @@ from .models import (
     ASSET_CLASSES,
     FinancialSnapshot,
     Goal,
+    Holding,
     ModelPortfolio,
     ModelPortfolioWeight,
     Proposal,
@@ -181,6 +183,8 @@ class ProposalSerializer(serializers.ModelSerializer):
             "risk_level",
             "checks_ok",
             "checks",
+            "monitor",
+            "monitored_at",
             "rejection_reason",
             "submitted_at",
             "risk_approved_by",
@@ -227,6 +231,40 @@ class ProposalListSerializer(serializers.ModelSerializer):
             "checks_ok",
             "updated_at",
         ]
+
+
+# --- holdings (issue 14) -----------------------------------------------------------------------
+
+
+class HoldingSerializer(serializers.ModelSerializer):
+    product_code = serializers.CharField(source="product.code", read_only=True, default="")
+
+    class Meta:
+        model = Holding
+        fields = ["id", "plan", "as_of", "product", "product_code", "asset_class", "market_value", "currency",
+                  "source", "import_reference", "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class HoldingsImportSerializer(serializers.Serializer):
+    content = serializers.CharField(
+        help_text="The custodian CSV (as_of,product_code,asset_class,market_value,currency)."
+    )
+    dry_run = serializers.BooleanField(default=True)
+
+
+class HoldingRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    values = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class HoldingsPreviewSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    error_count = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.CharField())
+    rows = HoldingRowSerializer(many=True)
 
 
 class ProposalTransitionSerializer(serializers.Serializer):
@@ -319,6 +357,41 @@ class ProposalViewSet(
             disclosure_acknowledged=data["disclosure_acknowledged"],
         )
         return Response(ProposalSerializer(proposal).data)
+
+    def _plan_for_holdings(self):
+        plan = self.get_object()
+        if not self.request.user.has_perm("planning.view_holdings", plan.client):
+            raise Http404
+        return plan
+
+    @extend_schema(request=None, responses=HoldingSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def holdings(self, request, pk=None):
+        """Recorded holdings of an accepted plan, newest first (advisor of the client, oversight)."""
+        plan = self._plan_for_holdings()
+        page = self.paginate_queryset(selectors.holding_list(user=request.user, plan=plan))
+        return self.get_paginated_response(HoldingSerializer(page, many=True).data)
+
+    @extend_schema(request=HoldingsImportSerializer, responses=HoldingsPreviewSerializer)
+    @action(detail=True, methods=["post"], url_path="holdings/import")
+    def holdings_import(self, request, pk=None):
+        """Import a custodian CSV. dry_run (default true) writes nothing and returns each row's
+        errors; dry_run=false writes every row in one transaction, only if all are valid."""
+        plan = self._plan_for_holdings()
+        data = HoldingsImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        preview = services.holdings_import(
+            plan=plan, actor=request.user, content=v["content"], dry_run=v["dry_run"]
+        )
+        body = {
+            "ok": preview.ok,
+            "dry_run": v["dry_run"],
+            "error_count": preview.error_count,
+            "errors": preview.errors,
+            "rows": [{"line": r.line, "values": r.values, "errors": r.errors} for r in preview.rows],
+        }
+        return Response(body, status=status.HTTP_200_OK if v["dry_run"] else status.HTTP_201_CREATED)
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -231,3 +231,16 @@ def document_get(*, user, pk: int) -> ArchivedDocument:
         return document_list(user=user).get(pk=pk)
     except (ArchivedDocument.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def holding_list(*, user, plan: Proposal) -> QuerySet:
+    """The plan's recorded holdings, newest first; the caller has already scoped the plan."""
+    from .models import Holding
+
+    if not user.has_perm("planning.view_holdings", plan.client):
+        return Holding.objects.none()
+    return (
+        Holding.objects.filter(plan=plan)
+        .select_related("product", "recorded_by")
+        .order_by("-as_of", "asset_class", "id")
+    )

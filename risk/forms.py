@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     AssetClass,
     ExceptionScope,
+    LifeEventKind,
     ProductRiskRating,
     QuestionnaireVersion,
     QuestionRole,
@@ -204,3 +205,46 @@ class RiskReviewForm(forms.Form):
 
     next_review = forms.DateField(label=_("Next review"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Review note"), max_length=300, required=False)
+
+
+class LifeEventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Event"), choices=LifeEventKind.choices)
+    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    significance = forms.ChoiceField(
+        label=_("Significant"),
+        choices=[
+            ("default", _("As usual for this kind of event")),
+            ("yes", _("Yes: the risk profile must be re-assessed")),
+            ("no", _("No: record only")),
+        ],
+        initial="default",
+    )
+
+    def significant(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data["significance"])
+
+
+class RatingAssessmentForm(forms.Form):
+    proposed_rating = forms.ChoiceField(label=_("Rating"), choices=ProductRiskRating.choices)
+    rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 4}))
+    factors = forms.CharField(
+        label=_("Factors"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One factor per line: volatility, leverage, liquidity, credit, complexity…"),
+    )
+
+
+class GovernanceFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    state = forms.ChoiceField(
+        label=_("Rating"),
+        required=False,
+        choices=[
+            ("", _("All products")),
+            ("unrated", _("No approved rating")),
+            ("due", _("Review due soon")),
+            ("lapsed", _("Review overdue")),
+            ("current", _("Current")),
+        ],
+    )
