@@ -497,9 +497,11 @@ def plan_holdings(request: HttpRequest, pk: int) -> HttpResponse:
                 if confirm:
                     messages.success(request, _("%(n)s holdings imported.") % {"n": len(preview.rows)})
                     return redirect("planning:plan_holdings", pk=plan.pk)
-                upload = HoldingsImportForm(
-                    initial={"content": upload.cleaned_data["content"], "confirm": True}
-                )
+                if preview.ok:
+                    confirm_form = HoldingsImportForm(
+                        initial={"content": upload.cleaned_data["content"], "confirm": True}
+                    )
+                upload = HoldingsImportForm()
     page = Paginator(selectors.holding_list(user=request.user, plan=plan), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
