@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.checks import Error
 
-from advisory.errors import Conflict, DomainError, NotAllowed
+from advisory.errors import DomainError, NotAllowed
 from audit.models import AuditAction, AuditEntry
 from risk import conf
 from risk.models import (
@@ -127,7 +127,9 @@ def test_reassessment_lapses_exceptions_and_c1_never_passes_through_old_one(
     # then the exception lapsed, with an audit entry, and nothing covers the product
     exc.refresh_from_db()
     assert exc.status == ExceptionStatus.LAPSED and exc.lapse_reason == LapseReason.REASSESSED
-    entries = AuditEntry.objects.filter(action=AuditAction.TRANSITION, record_id=str(exc.pk), record_type="risk.suitabilityexception")
+    entries = AuditEntry.objects.filter(
+        action=AuditAction.TRANSITION, record_id=str(exc.pk), record_type="risk.suitabilityexception"
+    )
     assert any(e.changes.get("status") == ["approved", "lapsed"] for e in entries)
     assert approved_exception(client=own_client, product=product) is None
 

@@ -142,3 +142,11 @@ def test_demo_seed_is_idempotent(advisor, compliance_officer, risk_reviewer, adm
         status="confirmed", valid_until__range=(today, today + datetime.timedelta(days=30))
     ).exists()
     assert len({r.level for r in Risk.objects.all()}) == 4
+    # issue 14: every product has an approved written rating, one re-rating awaits approval,
+    # and the life events include one that flags a profile for re-assessment
+    from risk.models import LifeEvent, ProductRatingAssessment
+
+    assert not Product.objects.filter(rating_approved_at__isnull=True).exists()
+    assert ProductRatingAssessment.objects.filter(status="pending").count() == 1
+    assert LifeEvent.objects.count() == 2
+    assert RiskAssessment.objects.filter(needs_reassessment=True).exists()
