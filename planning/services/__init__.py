@@ -913,7 +913,7 @@ def _guard_submit(proposal: Proposal, actor: User) -> None:
         raise Conflict(_("The proposal cannot be submitted while a check fails: %(f)s") % {"f": failing})
 
 
-def _guard_still_suitable(proposal: Proposal, *, step: str) -> None:
+def _guard_still_suitable(proposal: Proposal, *, refusal: str) -> None:
     """Issue 14: the suitability rules are checked again at issue and at client acceptance — an
     expired or flagged profile, a lapsed exception, a re-rated product or a lapsed rating review
     blocks the step with the reason. The findings are stored as the proposal's latest re-check."""
@@ -923,10 +923,7 @@ def _guard_still_suitable(proposal: Proposal, *, step: str) -> None:
     proposal.monitor, proposal.monitored_at = findings, now()
     problems = [f for kind in ("profile", "suitability", "concentration") for f in findings.get(kind, [])]
     if problems:
-        raise Conflict(
-            _("The proposal cannot be %(step)s: %(why)s")
-            % {"step": step, "why": "; ".join(finding_text(f) for f in problems)}
-        )
+        raise Conflict(refusal % {"why": "; ".join(finding_text(f) for f in problems)})
 
 
 def proposal_transition(
@@ -970,7 +967,7 @@ def proposal_transition(
         elif action == "compliance_approve":
             proposal.compliance_approved_by, proposal.compliance_approved_at = actor, stamp
         elif action == "issue":
-            _guard_still_suitable(proposal, step=_("issued"))
+            _guard_still_suitable(proposal, refusal=_("The proposal cannot be issued: %(why)s"))
             proposal.issued_at = stamp
         elif action in ("accept", "decline"):
             if action == "accept" and not disclosure_acknowledged:
@@ -979,7 +976,7 @@ def proposal_transition(
                     field="disclosure_acknowledged",
                 )
             if action == "accept":
-                _guard_still_suitable(proposal, step=_("accepted"))
+                _guard_still_suitable(proposal, refusal=_("The proposal cannot be accepted: %(why)s"))
             proposal.decided_at = proposal.closed_at = stamp
             if disclosure_acknowledged:
                 proposal.disclosure_acknowledged_at = stamp

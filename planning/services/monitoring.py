@@ -214,9 +214,11 @@ def proposals_recheck_for(
 def on_suitability_inputs_changed(
     sender, *, client_ids=(), product_ids=(), reason: str = "", **kwargs
 ) -> None:
-    """Receiver of risk.signals.suitability_inputs_changed (sent after commit)."""
+    """Receiver of risk.signals.suitability_inputs_changed (sent after commit): queue the re-check
+    (a re-rating can touch many proposals; the request that approved it does not wait)."""
+    from ..tasks import proposals_recheck_task
+
     try:
-        counts = proposals_recheck_for(client_ids=list(client_ids), product_ids=list(product_ids))
-        logger.info("suitability inputs changed (%s): %s", reason, counts)
+        proposals_recheck_task.delay(list(client_ids), list(product_ids), reason)
     except Exception:  # the change itself is committed; the nightly sweep catches up
-        logger.exception("planning: re-check after %s failed", reason)
+        logger.exception("planning: could not queue the re-check after %s", reason)

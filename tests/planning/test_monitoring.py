@@ -408,3 +408,36 @@ def test_manual_holdings_entry_validates(plan, advisor):
 
 def test_exception_lapse_reason_visible(client_file):
     assert ExceptionStatus.LAPSED.label
+
+
+def test_new_model_portfolio_rechecks_drafts(django_capture_on_commit_callbacks, client_file, advisor):
+    # given a draft that matches the C3 model exactly
+    proposal = make_ready_proposal(client=client_file, advisor=advisor)
+    assert proposal.checks_ok
+    # when a new C3 model portfolio with 30 points more equities is published
+    weights = {"cash": ("0.05", "0.02", "0.005"), "bonds": ("0.20", "0.035", "0.05"),
+               "equities": ("0.65", "0.07", "0.18"), "real_estate": ("0.05", "0.05", "0.12"),
+               "alternatives": ("0.05", "0.06", "0.15")}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        services.model_portfolio_create(
+            level="C3", name="Equity tilt", weights=weights, actor=None, publish=True
+        )
+    # then the draft's checks ran again and now fail on deviation
+    proposal.refresh_from_db()
+    assert not proposal.checks_ok
+    assert any(f["check"] == "deviation" for f in proposal.checks["failures"])
+
+
+def test_rerating_through_the_signal_queues_the_recheck(
+    django_capture_on_commit_callbacks, client_file, advisor, risk_reviewer, compliance_officer
+):
+    proposal = _issued(
+        make_ready_proposal(client=client_file, advisor=advisor), advisor, risk_reviewer, compliance_officer
+    )
+    product = proposal.lines.order_by("position").last().product
+    a = product_rating_submit(
+        product=product, actor=risk_reviewer, proposed_rating="R5", rationale="x", factors="x"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        product_rating_approve(assessment=a, actor=compliance_officer)
+    assert _open(WarningKind.SUITABILITY_EXCEPTION, proposal).exists()
