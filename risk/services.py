@@ -1312,7 +1312,7 @@ def product_rating_submit(
     if errors:
         raise DomainError(_("The assessment is incomplete."), fields=errors)
     with transaction.atomic():
-        Product.objects.select_for_update().get(pk=product.pk)
+        product = Product.objects.select_for_update().get(pk=product.pk)  # the rating as it stands now
         if ProductRatingAssessment.objects.filter(
             product=product, status=RatingAssessmentStatus.PENDING
         ).exists():
