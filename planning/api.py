@@ -246,6 +246,14 @@ class HoldingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class HoldingsEntrySerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    values = serializers.DictField(
+        child=serializers.DecimalField(max_digits=16, decimal_places=2),
+        help_text="Market value by asset class: cash, bonds, equities, real_estate, alternatives.",
+    )
+
+
 class HoldingsImportSerializer(serializers.Serializer):
     content = serializers.CharField(
         help_text="The custodian CSV (as_of,product_code,asset_class,market_value,currency)."
@@ -364,11 +372,25 @@ class ProposalViewSet(
             raise Http404
         return plan
 
-    @extend_schema(request=None, responses=HoldingSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(methods=["GET"], request=None, responses=HoldingSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=HoldingsEntrySerializer, responses={201: HoldingSerializer(many=True)}
+    )
+    @action(detail=True, methods=["get", "post"])
     def holdings(self, request, pk=None):
-        """Recorded holdings of an accepted plan, newest first (advisor of the client, oversight)."""
+        """GET: recorded holdings of an accepted plan, newest first (advisor of the client,
+        oversight). POST: enter the plan's holdings by asset class on a date (the advisor)."""
         plan = self._plan_for_holdings()
+        if request.method == "POST":
+            data = HoldingsEntrySerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            made = services.holdings_record(
+                plan=plan,
+                actor=request.user,
+                as_of=data.validated_data["as_of"],
+                values=data.validated_data["values"],
+            )
+            return Response(HoldingSerializer(made, many=True).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(selectors.holding_list(user=request.user, plan=plan))
         return self.get_paginated_response(HoldingSerializer(page, many=True).data)
 

@@ -132,3 +132,13 @@ def test_proposal_page_shows_latest_recheck(settings, web_as, plan, advisor):
     resp = web_as(advisor).get(reverse("planning:proposal_detail", args=[plan.pk]))
     body = resp.content.decode()
     assert "above the 15% limit" in body
+
+
+def test_holdings_api_manual_entry(api_as, plan, advisor, compliance_officer):
+    url = f"{BASE}/proposals/{plan.pk}/holdings/"
+    body = {"as_of": "2026-06-30", "values": {"cash": "1000.00", "equities": "5000.00"}}
+    assert api_as(compliance_officer).post(url, body, format="json").status_code == 403
+    resp = api_as(advisor).post(url, body, format="json")
+    assert resp.status_code == 201 and len(resp.json()) == 2
+    bad = api_as(advisor).post(url, {"as_of": "2026-06-30", "values": {"gold": "1"}}, format="json")
+    assert bad.status_code == 400 and "values" in bad.json()["error"]["fields"]
