@@ -8,6 +8,14 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "risk.tasks.assessment_expiry_sweep_task",
         "crontab": {"minute": "0", "hour": "7"},
     },
+    "Product rating reviews and exception expiry": {
+        "task": "risk.tasks.rating_review_sweep_task",
+        "crontab": {"minute": "5", "hour": "7"},
+    },
+    "Suitability re-check of issued and accepted proposals": {
+        "task": "planning.tasks.proposal_monitor_sweep_task",
+        "crontab": {"minute": "30", "hour": "1"},
+    },
     "Periodic review scheduler": {
         "task": "planning.tasks.review_schedule_sweep_task",
         "crontab": {"minute": "15", "hour": "6"},

@@ -8,6 +8,7 @@ from . import services
 from .models import (
     FinancialSnapshot,
     Goal,
+    Holding,
     ModelPortfolio,
     ModelPortfolioWeight,
     Proposal,
@@ -111,3 +112,21 @@ class ReviewAdmin(SimpleHistoryAdmin):
     list_display = ["client", "proposal", "sequence", "due_date", "status", "max_drift", "rebalance_proposed"]
     list_filter = ["status", "level"]
     raw_id_fields = ["client", "proposal"]
+
+
+@admin.register(Holding)
+class HoldingAdmin(SimpleHistoryAdmin):
+    """Read-only: holdings are entered or imported on the plan's holdings screen."""
+
+    list_display = ["plan", "client", "as_of", "asset_class", "product", "market_value", "currency", "source"]
+    list_filter = ["source", "asset_class"]
+    search_fields = ["plan__number", "client__name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,12 +12,14 @@ from advisory.api import IsWorkspaceUser, RulesPermission
 from advisory.errors import NotAllowed
 from advisory.files import file_response
 from advisory.models import ArchivedDocument, DocumentStatus
+from advisory.rules import can
 
 from . import selectors, services
 from .models import (
     ASSET_CLASSES,
     FinancialSnapshot,
     Goal,
+    Holding,
     ModelPortfolio,
     ModelPortfolioWeight,
     Proposal,
@@ -182,6 +185,8 @@ class ProposalSerializer(serializers.ModelSerializer):
             "risk_level",
             "checks_ok",
             "checks",
+            "monitor",
+            "monitored_at",
             "rejection_reason",
             "submitted_at",
             "risk_approved_by",
@@ -228,6 +233,48 @@ class ProposalListSerializer(serializers.ModelSerializer):
             "checks_ok",
             "updated_at",
         ]
+
+
+# --- holdings (issue 14) -----------------------------------------------------------------------
+
+
+class HoldingSerializer(serializers.ModelSerializer):
+    product_code = serializers.CharField(source="product.code", read_only=True, default="")
+
+    class Meta:
+        model = Holding
+        fields = ["id", "plan", "as_of", "product", "product_code", "asset_class", "market_value", "currency",
+                  "source", "import_reference", "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class HoldingsEntrySerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    values = serializers.DictField(
+        child=serializers.DecimalField(max_digits=16, decimal_places=2),
+        help_text="Market value by asset class: cash, bonds, equities, real_estate, alternatives.",
+    )
+
+
+class HoldingsImportSerializer(serializers.Serializer):
+    content = serializers.CharField(
+        help_text="The custodian CSV (as_of,product_code,asset_class,market_value,currency)."
+    )
+    dry_run = serializers.BooleanField(default=True)
+
+
+class HoldingRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    values = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class HoldingsPreviewSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    error_count = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.CharField())
+    rows = HoldingRowSerializer(many=True)
 
 
 class ProposalTransitionSerializer(serializers.Serializer):
@@ -320,6 +367,55 @@ class ProposalViewSet(
             disclosure_acknowledged=data["disclosure_acknowledged"],
         )
         return Response(ProposalSerializer(proposal).data)
+
+    def _plan_for_holdings(self):
+        plan = self.get_object()
+        if not can(self.request.user, "planning.view_holdings", plan.client):
+            raise Http404
+        return plan
+
+    @extend_schema(methods=["GET"], request=None, responses=HoldingSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=HoldingsEntrySerializer, responses={201: HoldingSerializer(many=True)}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def holdings(self, request, pk=None):
+        """GET: recorded holdings of an accepted plan, newest first (advisor of the client,
+        oversight). POST: enter the plan's holdings by asset class on a date (the advisor)."""
+        plan = self._plan_for_holdings()
+        if request.method == "POST":
+            data = HoldingsEntrySerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            made = services.holdings_record(
+                plan=plan,
+                actor=request.user,
+                as_of=data.validated_data["as_of"],
+                values=data.validated_data["values"],
+            )
+            return Response(HoldingSerializer(made, many=True).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.holding_list(user=request.user, plan=plan))
+        return self.get_paginated_response(HoldingSerializer(page, many=True).data)
+
+    @extend_schema(request=HoldingsImportSerializer, responses=HoldingsPreviewSerializer)
+    @action(detail=True, methods=["post"], url_path="holdings/import")
+    def holdings_import(self, request, pk=None):
+        """Import a custodian CSV. dry_run (default true) writes nothing and returns each row's
+        errors; dry_run=false writes every row in one transaction, only if all are valid."""
+        plan = self._plan_for_holdings()
+        data = HoldingsImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        preview = services.holdings_import(
+            plan=plan, actor=request.user, content=v["content"], dry_run=v["dry_run"]
+        )
+        body = {
+            "ok": preview.ok,
+            "dry_run": v["dry_run"],
+            "error_count": preview.error_count,
+            "errors": preview.errors,
+            "rows": [{"line": r.line, "values": r.values, "errors": r.errors} for r in preview.rows],
+        }
+        return Response(body, status=status.HTTP_200_OK if v["dry_run"] else status.HTTP_201_CREATED)
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -42,5 +42,16 @@ class PlanningConfig(AppConfig):
             retention="service_record",
             retention_trigger="completed_at",
         )
+        register(
+            models.Holding,
+            client_field="client_id",
+            retention="service_record",
+            retention_trigger="plan.closed_at",
+        )
+        from risk.signals import suitability_inputs_changed
+
+        suitability_inputs_changed.connect(
+            services.on_suitability_inputs_changed, dispatch_uid="planning.suitability_recheck"
+        )
         for kind in services.DOCUMENT_KINDS:
             register_renderer(kind, documents.render)

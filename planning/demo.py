@@ -30,7 +30,14 @@ def _lines_for(level: str, total: Decimal) -> list[tuple]:
     from risk.models import Product, level_number
 
     weights = {c: Decimal(w) for c, w in conf.DEFAULT_WEIGHTS[level].items()}
-    products = list(Product.objects.filter(is_active=True).order_by("-risk_rating", "liquidity_days", "code"))
+    from advisory.clock import today
+
+    # Only products whose rating has an approved, current assessment can be offered (issue 14).
+    products = list(
+        Product.objects.filter(
+            is_active=True, rating_approved_at__isnull=False, rating_review_due__gte=today()
+        ).order_by("-risk_rating", "liquidity_days", "code")
+    )
     cap = Decimal("0.28")
     shares: dict = {}
     excess = Decimal("0")
@@ -151,7 +158,12 @@ def seed(ctx: dict) -> None:
     for n, client in enumerate(clients[:8]):
         _snapshot(client, client.advisor, today, n)
         profile = client_risk_profile(client=client)
-        if profile and not profile.is_expired and profile.level in ("C3", "C4", "C5"):
+        if (
+            profile
+            and not profile.is_expired
+            and not profile.needs_reassessment
+            and profile.level in ("C3", "C4", "C5")
+        ):
             usable.append((client, profile.level))
 
     demo = ctx.get("demo_client") or clients[0]
@@ -247,8 +259,8 @@ def seed(ctx: dict) -> None:
             reason="Demo review",
         )
         if done:
+            _demo_holdings(proposal, today)
             values = services.review_current_values_default(review=review)
-            values["equities"] = values.get("equities", Decimal("0")) * Decimal("1.3")
             services.review_record(
                 review=review,
                 actor=proposal.client.advisor,
@@ -270,4 +282,44 @@ def seed(ctx: dict) -> None:
             services.proposal_document_request(
                 proposal=proposal, kind=kind, actor=proposal.advisor, render_now=True
             )
-    services.warnings_sync()
+    # Issue 14: a retirement on an issued or accepted plan's client flags the profile; the nightly re-check
+    # raises a profile warning on that plan.
+    other = (
+        Proposal.objects.filter(status__in=[ProposalStatus.ISSUED, ProposalStatus.ACCEPTED])
+        .exclude(client=demo)
+        .select_related("client", "client__advisor")
+        .order_by("pk")
+        .first()
+    )
+    if other is not None:
+        from risk.models import LifeEvent
+        from risk.services import life_event_record
+
+        if not LifeEvent.objects.filter(client=other.client, kind="retirement").exists():
+            life_event_record(
+                client=other.client,
+                actor=other.client.advisor,
+                kind="retirement",
+                occurred_on=today - datetime.timedelta(days=3),
+                note="客户已办理退休，收入来源转为养老金，投资期限缩短。",
+            )
+    services.proposal_monitor_sweep()
+
+
+def _demo_holdings(proposal: Proposal, today: datetime.date) -> None:
+    """Custodian statement for an accepted plan: equities rallied about 30 % since acceptance."""
+    from .models import Holding
+
+    if Holding.objects.filter(plan=proposal).exists():
+        return
+    alloc: dict[str, Decimal] = {}
+    for line in proposal.lines.select_related("product"):
+        alloc[line.product.asset_class] = alloc.get(line.product.asset_class, Decimal("0")) + line.amount
+    as_of = today - datetime.timedelta(days=1)
+    rows = ["as_of,product_code,asset_class,market_value,currency"]
+    for code, amount in alloc.items():
+        value = amount * (Decimal("1.3") if code == "equities" else Decimal("1.01"))
+        rows.append(f"{as_of.isoformat()},,{code},{value.quantize(Decimal('0.01'))},{proposal.currency}")
+    services.holdings_import(
+        plan=proposal, actor=proposal.client.advisor, content="\n".join(rows) + "\n", dry_run=False
+    )

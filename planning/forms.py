@@ -101,3 +101,51 @@ class ReviewForm(forms.Form):
 
     def current_values(self) -> dict[str, Decimal]:
         return {code: self.cleaned_data[f"value_{code}"] for code, _l in ASSET_CLASS_CHOICES}
+
+
+class HoldingsEntryForm(forms.Form):
+    """The plan's holdings by asset class on a date (issue 14)."""
+
+    as_of = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, label in ASSET_CLASS_CHOICES:
+            self.fields[f"value_{code}"] = forms.DecimalField(
+                label=label, max_digits=16, decimal_places=2, min_value=Decimal("0"), required=False
+            )
+
+    def values(self) -> dict[str, Decimal]:
+        return {
+            code: self.cleaned_data.get(f"value_{code}") or Decimal("0") for code, _l in ASSET_CLASS_CHOICES
+        }
+
+
+class HoldingsImportForm(forms.Form):
+    """A custodian CSV: preview first (nothing written), then confirm the same content."""
+
+    file = forms.FileField(label=_("Custodian file (CSV)"), required=False)
+    content = forms.CharField(widget=forms.HiddenInput, required=False)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    MAX_BYTES = 1_000_000
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError({"file": _("The file is larger than 1 MB.")})
+            raw = upload.read()
+            try:
+                data["content"] = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                try:
+                    data["content"] = raw.decode("gb18030")
+                except UnicodeDecodeError as exc:
+                    raise forms.ValidationError(
+                        {"file": _("The file must be UTF-8 or GB18030 text.")}
+                    ) from exc
+        if not data.get("content"):
+            raise forms.ValidationError({"file": _("Choose a CSV file.")})
+        return data

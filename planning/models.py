@@ -242,8 +242,14 @@ class Proposal(TimeStampedModel):
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason returned"), blank=True)
+    # Issue 14: issued and accepted proposals are re-checked nightly and whenever a client's
+    # profile, a product's rating or the model portfolio changes. `checks` keeps what was approved;
+    # `monitor` holds the latest findings ({"profile": [...], "suitability": [...],
+    # "concentration": [...]}, each finding a code with parameters).
+    monitor = models.JSONField(_("latest re-check"), default=dict, blank=True)
+    monitored_at = models.DateTimeField(_("re-checked"), null=True, blank=True)
     objects = AuditedManager()
-    history = HistoricalRecords(excluded_fields=["checks"], m2m_fields=["goals"])
+    history = HistoricalRecords(excluded_fields=["checks", "monitor"], m2m_fields=["goals"])
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -322,3 +328,51 @@ class Review(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Review {self.sequence} of {self.proposal_id} due {self.due_date}"
+
+
+class HoldingSource(models.TextChoices):
+    MANUAL = "manual", _("Entered by the advisor")
+    IMPORT = "import", _("Imported from the custodian")
+
+
+class Holding(TimeStampedModel):
+    """A position the client holds under an accepted plan on a date, entered or imported from a
+    custodian statement (issue 14). Reviews measure drift from the latest holdings against the
+    plan's own allocation."""
+
+    plan = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="holdings", verbose_name=_("plan")
+    )
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="holdings", verbose_name=_("client")
+    )
+    as_of = models.DateField(_("as of"), db_index=True)
+    product = models.ForeignKey(
+        "risk.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holdings",
+        verbose_name=_("product"),
+    )
+    asset_class = models.CharField(_("asset class"), max_length=20, choices=ASSET_CLASS_CHOICES)
+    market_value = MoneyField(verbose_name=_("market value"))
+    currency = CurrencyField()
+    source = models.CharField(
+        _("source"), max_length=10, choices=HoldingSource.choices, default=HoldingSource.MANUAL
+    )
+    import_reference = models.CharField(_("import reference"), max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-as_of", "asset_class", "id"]
+        indexes = [models.Index(fields=["plan", "-as_of"])]
+        verbose_name = _("holding")
+        verbose_name_plural = _("holdings")
+
+    def __str__(self) -> str:
+        return f"{self.asset_class} {self.market_value} @ {self.as_of}"

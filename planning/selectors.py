@@ -7,6 +7,7 @@ from django.http import Http404
 
 from advisory.models import ArchivedDocument, DocumentStatus
 from advisory.roles import Role
+from advisory.rules import can
 
 from .models import FinancialSnapshot, Goal, ModelPortfolio, Proposal, ProposalStatus, Review, ReviewStatus
 from .rules import CLIENT_VISIBLE_STATUSES
@@ -231,3 +232,16 @@ def document_get(*, user, pk: int) -> ArchivedDocument:
         return document_list(user=user).get(pk=pk)
     except (ArchivedDocument.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def holding_list(*, user, plan: Proposal) -> QuerySet:
+    """The plan's recorded holdings, newest first; the caller has already scoped the plan."""
+    from .models import Holding
+
+    if not can(user, "planning.view_holdings", plan.client):
+        return Holding.objects.none()
+    return (
+        Holding.objects.filter(plan=plan)
+        .select_related("product", "recorded_by")
+        .order_by("-as_of", "asset_class", "id")
+    )

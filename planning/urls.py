@@ -9,6 +9,7 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/edit/", views.proposal_edit, name="proposal_edit"),
     path("proposals/<int:pk>/do/<slug:action>/", views.proposal_transition, name="proposal_transition"),
+    path("proposals/<int:pk>/holdings/", views.plan_holdings, name="plan_holdings"),
     path("proposals/<int:pk>/documents/", views.proposal_document_request, name="proposal_document_request"),
     path("documents/<int:pk>/status/", views.document_status, name="document_status"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError
@@ -19,8 +20,18 @@ from advisory.rules import can
 
 from . import selectors, services
 from .documents import proposal_context
-from .forms import DecisionForm, GoalForm, LineFormSet, ProposalForm, ReasonForm, ReviewForm, SnapshotForm
-from .models import ProposalStatus
+from .forms import (
+    DecisionForm,
+    GoalForm,
+    HoldingsEntryForm,
+    HoldingsImportForm,
+    LineFormSet,
+    ProposalForm,
+    ReasonForm,
+    ReviewForm,
+    SnapshotForm,
+)
+from .models import ASSET_CLASS_CHOICES, ProposalStatus
 
 PAGE_SIZE = 25
 
@@ -149,6 +160,13 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "planning/proposal_form.html", context)
 
 
+RECHECK_LABELS = {
+    "profile": gettext_lazy("Risk profile"),
+    "suitability": gettext_lazy("Suitability"),
+    "concentration": gettext_lazy("Concentration"),
+}
+
+
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get(user=request.user, pk=pk)
     context = proposal_context(proposal)
@@ -159,6 +177,11 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:20]),
             "document_kinds": services.DOCUMENT_KINDS.items(),
             "can_edit": can(request.user, "planning.change_proposal", proposal),
+            "recheck": [
+                (RECHECK_LABELS.get(kind, kind), [services.finding_text(f) for f in rows])
+                for kind, rows in (proposal.monitor or {}).items()
+                if rows
+            ],
         }
     )
     return render(request, "planning/proposal_detail.html", context)
@@ -427,3 +450,78 @@ def portal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
 def portal_documents(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.document_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "planning/portal/documents.html", {"page": page})
+
+
+# --- holdings (issue 14) -------------------------------------------------------------------------
+
+
+def plan_holdings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The accepted plan's holdings: entered by asset class, or imported from a custodian CSV with
+    a dry-run preview that lists each row's errors; nothing is written until confirmed."""
+    from advisory.clock import today
+
+    plan = selectors.proposal_get(user=request.user, pk=pk)
+    _require(request, "planning.view_holdings", plan.client)
+    can_record = can(request.user, "planning.record_holdings", plan.client) and plan.status == "accepted"
+    entry = HoldingsEntryForm(
+        request.POST if request.method == "POST" and "entry" in request.POST else None,
+        initial={"as_of": today()},
+    )
+    upload = HoldingsImportForm(
+        request.POST if request.method == "POST" and "import" in request.POST else None,
+        request.FILES or None,
+    )
+    preview = confirm_form = None
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied(_("You may not do this."))
+        if "entry" in request.POST and entry.is_valid():
+            try:
+                services.holdings_record(
+                    plan=plan, actor=request.user, as_of=entry.cleaned_data["as_of"], values=entry.values()
+                )
+            except DomainError as exc:
+                form_add_domain_error(entry, exc)
+            else:
+                messages.success(request, _("Holdings recorded."))
+                return redirect("planning:plan_holdings", pk=plan.pk)
+        elif "import" in request.POST and upload.is_valid():
+            confirm = bool(upload.cleaned_data.get("confirm"))
+            try:
+                preview = services.holdings_import(
+                    plan=plan, actor=request.user, content=upload.cleaned_data["content"], dry_run=not confirm
+                )
+            except DomainError as exc:
+                form_add_domain_error(upload, exc)
+            else:
+                if confirm:
+                    messages.success(request, _("%(n)s holdings imported.") % {"n": len(preview.rows)})
+                    return redirect("planning:plan_holdings", pk=plan.pk)
+                if preview.ok:
+                    confirm_form = HoldingsImportForm(
+                        initial={"content": upload.cleaned_data["content"], "confirm": True}
+                    )
+                upload = HoldingsImportForm()
+    page = Paginator(selectors.holding_list(user=request.user, plan=plan), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    as_of, latest = services.plan_latest_holdings(plan=plan)
+    allocation = services.plan_allocation(plan=plan)
+    return render(
+        request,
+        "planning/holdings.html",
+        {
+            "plan": plan,
+            "page": page,
+            "entry": entry,
+            "upload": upload,
+            "preview": preview,
+            "confirm_form": confirm_form,
+            "can_record": can_record,
+            "latest_as_of": as_of,
+            "latest": [
+                (code, label, latest.get(code), allocation.get(code)) for code, label in ASSET_CLASS_CHOICES
+            ],
+            "columns": services.CSV_COLUMNS,
+        },
+    )

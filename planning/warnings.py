@@ -1,5 +1,9 @@
-"""Risk warnings that planning raises (SPEC §6): overdue reviews, concentration breaches in issued
-or accepted proposals, and portfolio drift found at the latest review."""
+"""Risk warnings that planning raises (SPEC §6): overdue reviews, portfolio drift found at the
+latest review, and — from the latest re-check of issued or accepted proposals (issue 14,
+planning.services.monitoring) — concentration breaches, suitability breaches (a product above
+the client's level without a valid exception, re-rated, or with a lapsed rating review; kind
+SUITABILITY_EXCEPTION) and profile problems (expired, or flagged for re-assessment; kind
+PROFILE_EXPIRED). Each is keyed on the proposal and closes when the re-check comes back clean."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from advisory.clock import today
-from advisory.models import WarningKind
+from advisory.models import WarningKind, WarningSeverity
 from advisory.warnings import WarningSpec
 
 from . import conf
@@ -32,19 +36,28 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
             url=reverse("planning:review_detail", args=[review.pk]),
         )
 
-    concentration = {}
-    for proposal in Proposal.objects.filter(
-        status__in=[ProposalStatus.ISSUED, ProposalStatus.ACCEPTED]
-    ).select_related("client"):
-        lines = (proposal.checks or {}).get("lines", [])
-        breaches = [row for row in lines if row.get("concentration", {}).get("status") == "fail"]
-        if breaches:
-            concentration[_key(proposal)] = WarningSpec(
-                message=f"{proposal.number}: {len(breaches)} product(s) above the concentration limit.",
-                advisor=proposal.advisor_id,
-                client_id=proposal.client_id,
-                url=reverse("planning:proposal_detail", args=[proposal.pk]),
-            )
+    concentration, suitability, profile = {}, {}, {}
+    from .services.monitoring import finding_text
+
+    for proposal in Proposal.objects.filter(status__in=[ProposalStatus.ISSUED, ProposalStatus.ACCEPTED]).only(
+        "id", "number", "advisor_id", "client_id", "monitor"
+    ):
+        found = proposal.monitor or {}
+        url = reverse("planning:proposal_detail", args=[proposal.pk])
+        for kind, bucket, severity in (
+            ("concentration", concentration, WarningSeverity.WARNING),
+            ("suitability", suitability, WarningSeverity.CRITICAL),
+            ("profile", profile, WarningSeverity.WARNING),
+        ):
+            rows = found.get(kind) or []
+            if rows:
+                bucket[_key(proposal)] = WarningSpec(
+                    message=f"{proposal.number}: " + "; ".join(finding_text(f) for f in rows),
+                    advisor=proposal.advisor_id,
+                    client_id=proposal.client_id,
+                    severity=severity,
+                    url=url,
+                )
 
     limit = Decimal(str(conf.get("DRIFT_LIMIT")))
     latest = Review.objects.filter(proposal=OuterRef("proposal"), status=ReviewStatus.COMPLETED).order_by(
@@ -67,5 +80,7 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
     return {
         WarningKind.REVIEW_OVERDUE: overdue,
         WarningKind.CONCENTRATION_BREACH: concentration,
+        WarningKind.SUITABILITY_EXCEPTION: suitability,
+        WarningKind.PROFILE_EXPIRED: profile,
         WarningKind.PORTFOLIO_DRIFT: drift,
     }

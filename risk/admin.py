@@ -11,7 +11,9 @@ from advisory.errors import DomainError
 
 from . import services
 from .models import (
+    LifeEvent,
     Product,
+    ProductRatingAssessment,
     ProfessionalInvestorClassification,
     Question,
     Questionnaire,
@@ -25,9 +27,17 @@ from .models import (
 
 @admin.register(Product)
 class ProductAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "kind", "risk_rating", "asset_class", "liquidity_days", "is_active"]
+    list_display = [
+        "code", "name", "kind", "risk_rating", "asset_class", "liquidity_days", "is_active", "rating_review_due",
+    ]  # fmt: skip
     list_filter = ["risk_rating", "asset_class", "kind", "is_active"]
     search_fields = ["code", "name"]
+    # The rating changes only through an approved written assessment (risk:rating_list).
+    readonly_fields = ["rating_approved_at", "rating_review_due"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "risk_rating"] if obj is not None else fields
 
 
 @admin.register(Questionnaire)
@@ -169,3 +179,25 @@ class RiskAdmin(SimpleHistoryAdmin):
         if not obj.reference:
             obj.reference = services._next_reference()
         super().save_model(request, obj, form, change)
+
+
+@admin.register(LifeEvent)
+class LifeEventAdmin(ReadOnlyAdmin):
+    list_display = ["client", "kind", "occurred_on", "is_significant", "recorded_by"]
+    list_filter = ["kind", "is_significant"]
+    search_fields = ["client__name", "client__file_number"]
+
+
+@admin.register(ProductRatingAssessment)
+class ProductRatingAssessmentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "product",
+        "previous_rating",
+        "proposed_rating",
+        "status",
+        "assessor",
+        "decided_by",
+        "review_due",
+    ]
+    list_filter = ["status", "proposed_rating"]
+    search_fields = ["product__code", "product__name"]

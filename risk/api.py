@@ -18,7 +18,12 @@ from advisory.rules import can
 
 from . import selectors, services
 from .models import (
+    ExceptionScope,
+    LifeEvent,
+    LifeEventKind,
     Product,
+    ProductRatingAssessment,
+    ProductRiskRating,
     Question,
     QuestionnaireVersion,
     QuestionOption,
@@ -200,7 +205,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
-        fields = ["id", "code", "name", "kind", "risk_rating", "asset_class", "liquidity_days", "is_active"]
+        fields = [
+            "id", "code", "name", "kind", "risk_rating", "asset_class", "liquidity_days", "is_active",
+            "rating_approved_at", "rating_review_due",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
@@ -281,7 +289,8 @@ class ExceptionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "client", "client_name", "product", "product_name", "client_level", "product_rating",
             "client_reason", "warning_text", "status", "requested_by", "client_confirmed_at", "decided_at",
-            "decided_by", "decision_note", "created_at",
+            "decided_by", "decision_note", "scope", "proposal_number", "max_amount", "expires_on",
+            "lapsed_at", "lapse_reason", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -291,6 +300,12 @@ class ExceptionCreateSerializer(serializers.Serializer):
     product = serializers.IntegerField()
     client_reason = serializers.CharField()
     warning_text = serializers.CharField(required=False, allow_blank=True, default="")
+    scope = serializers.ChoiceField(choices=ExceptionScope.choices, default=ExceptionScope.AMOUNT)
+    max_amount = serializers.DecimalField(
+        max_digits=16, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    proposal_number = serializers.CharField(required=False, allow_blank=True, default="")
+    expires_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -316,7 +331,8 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         product = get_object_or_404(Product.objects.all(), pk=v["product"])
         exc = services.suitability_exception_request(
             client=client, product=product, actor=request.user, client_reason=v["client_reason"],
-            warning_text=v["warning_text"],
+            warning_text=v["warning_text"], scope=v["scope"], max_amount=v["max_amount"],
+            proposal_number=v["proposal_number"], expires_on=v["expires_on"],
         )  # fmt: skip
         return Response(ExceptionSerializer(exc).data, status=status.HTTP_201_CREATED)
 
@@ -429,3 +445,129 @@ class RiskViewSet(
                 ],
             }
         )
+
+
+# --- Life events (issue 14) ----------------------------------------------------------------------------
+
+
+class LifeEventSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    recorded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = LifeEvent
+        fields = [
+            "id", "client", "client_name", "kind", "occurred_on", "note", "is_significant", "recorded_by",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class LifeEventCreateSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=LifeEventKind.choices)
+    occurred_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    is_significant = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class LifeEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Life events of the clients the user may see; create = record one (advisor of the client,
+    or the client for their own file). A significant event flags the profile for re-assessment."""
+
+    serializer_class = LifeEventSerializer
+    permission_classes = [IsWorkspaceOrPortalUser, RulesPermission]
+    permission_map = {"list": "risk.list_assessments", "retrieve": "risk.view_life_events"}
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.life_event_list(user=self.request.user, kind=p.get("kind") or None)
+
+    @extend_schema(request=LifeEventCreateSerializer, responses={201: LifeEventSerializer})
+    def create(self, request):
+        data = LifeEventCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        client = get_object_or_404(selectors.visible_clients(user=request.user), pk=v["client"])
+        event = services.life_event_record(
+            client=client, actor=request.user, kind=v["kind"], occurred_on=v["occurred_on"], note=v["note"],
+            is_significant=v["is_significant"],
+        )  # fmt: skip
+        return Response(LifeEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+# --- Product rating governance (issue 14) ------------------------------------------------------------------
+
+
+class RatingAssessmentSerializer(serializers.ModelSerializer):
+    product_code = serializers.CharField(source="product.code", read_only=True)
+    assessor = serializers.StringRelatedField()
+    decided_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = ProductRatingAssessment
+        fields = [
+            "id", "product", "product_code", "previous_rating", "proposed_rating", "rationale", "factors",
+            "assessor", "status", "decided_by", "decided_at", "decision_note", "review_due", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RatingAssessmentCreateSerializer(serializers.Serializer):
+    product = serializers.IntegerField()
+    proposed_rating = serializers.ChoiceField(choices=ProductRiskRating.choices)
+    rationale = serializers.CharField()
+    factors = serializers.CharField()
+
+
+class RatingAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Written rating assessments (staff). Create = submit one (risk, compliance, administrator);
+    approve/reject = the second person (risk reviewer or compliance, not the assessor)."""
+
+    serializer_class = RatingAssessmentSerializer
+    permission_classes = [IsWorkspaceUser, RulesPermission]
+    permission_map = {
+        "list": "risk.view_ratings",
+        "retrieve": "risk.view_ratings",
+        "create": "risk.assess_product",
+        "approve": "risk.approve_rating",
+        "reject": "risk.approve_rating",
+    }
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.rating_assessment_list(
+            status=p.get("status") or None, search=p.get("search") or None
+        )
+
+    @extend_schema(request=RatingAssessmentCreateSerializer, responses={201: RatingAssessmentSerializer})
+    def create(self, request):
+        data = RatingAssessmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        product = get_object_or_404(Product.objects.all(), pk=v["product"])
+        a = services.product_rating_submit(
+            product=product, actor=request.user, proposed_rating=v["proposed_rating"], rationale=v["rationale"],
+            factors=v["factors"],
+        )  # fmt: skip
+        return Response(RatingAssessmentSerializer(a).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DecisionSerializer, responses=RatingAssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        a = services.product_rating_approve(
+            assessment=self.get_object(), actor=request.user, note=data.validated_data["note"]
+        )
+        return Response(RatingAssessmentSerializer(a).data)
+
+    @extend_schema(request=DecisionSerializer, responses=RatingAssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        a = services.product_rating_reject(
+            assessment=self.get_object(), actor=request.user, note=data.validated_data["note"]
+        )
+        return Response(RatingAssessmentSerializer(a).data)

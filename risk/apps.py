@@ -7,11 +7,15 @@ class RiskConfig(AppConfig):
     verbose_name = _("Risk profiling and suitability")
 
     def ready(self) -> None:
+        from django.core.checks import register as register_check
+
         from audit.registry import register
 
-        from . import signals
+        from . import conf, signals
         from .models import (
+            LifeEvent,
             Product,
+            ProductRatingAssessment,
             ProfessionalInvestorClassification,
             Questionnaire,
             QuestionnaireVersion,
@@ -20,13 +24,14 @@ class RiskConfig(AppConfig):
             SuitabilityException,
         )
 
-        for model in (RiskAssessment, ProfessionalInvestorClassification, SuitabilityException):
+        for model in (RiskAssessment, ProfessionalInvestorClassification, SuitabilityException, LifeEvent):
             register(
                 model,
                 client_field="client_id",
                 retention="client_file",
                 retention_trigger="client.relationship_ended_on",
             )
-        for model in (Product, Questionnaire, QuestionnaireVersion, Risk):
+        for model in (Product, ProductRatingAssessment, Questionnaire, QuestionnaireVersion, Risk):
             register(model, retention=None)
         signals.connect()
+        register_check(conf.check_configuration)

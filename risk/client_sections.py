@@ -1,4 +1,5 @@
-"""The risk section of the client 360° page (rendered by the clients app). ≤ 2 queries."""
+"""The risk sections of the client 360° page (rendered by the clients app): the risk profile
+(≤ 2 queries) and the life events (1 query, issue 14)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.utils.translation import gettext as _
 from advisory.clock import today
 from advisory.rules import can
 
-from .models import AssessmentStatus, ProfessionalInvestorClassification, RiskAssessment
+from .models import AssessmentStatus, LifeEvent, ProfessionalInvestorClassification, RiskAssessment
 
 
 def client_sections(*, client, user) -> list[dict]:
@@ -45,5 +46,18 @@ def client_sections(*, client, user) -> list[dict]:
                 "history": history,
                 "can_administer": can(user, "risk.administer_assessment", client),
             },
-        }
+        },
+        {
+            "title": _("Life events"),
+            "template": "risk/_life_events_section.html",
+            "context": {
+                "client": client,
+                "events": list(
+                    LifeEvent.objects.filter(client=client)
+                    .select_related("recorded_by")
+                    .order_by("-occurred_on", "-id")[:20]
+                ),
+                "can_record": can(user, "risk.record_life_event", client) and user.is_workspace_user,
+            },
+        },
     ]

@@ -5,6 +5,7 @@ suitability exception and a register spread over the heat map. Idempotent."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
@@ -15,19 +16,32 @@ from advisory.roles import Role
 from .models import (
     AssessmentChannel,
     AssessmentStatus,
+    ExceptionScope,
     ExceptionStatus,
+    LifeEvent,
+    LifeEventKind,
     Product,
+    ProductRatingAssessment,
     ProfessionalInvestorClassification,
     Question,
     Questionnaire,
     QuestionnaireVersion,
     QuestionOption,
+    RatingAssessmentStatus,
     Risk,
     RiskAssessment,
     SuitabilityException,
     VersionStatus,
 )
-from .services import capacity_level, risk_level_for, score_answers, valid_until_for
+from .services import (
+    capacity_level,
+    life_event_record,
+    product_rating_approve,
+    product_rating_submit,
+    risk_level_for,
+    score_answers,
+    valid_until_for,
+)
 
 BANDS = [
     {"level": "C1", "min": 10, "max": 17},
@@ -257,6 +271,7 @@ def seed(ctx: dict) -> None:
             )  # fmt: skip
         products[code] = product
     ctx["products"] = products
+    _govern_products(products, reviewer=reviewer, compliance=compliance, today=today)
 
     clients = list(ctx.get("clients") or Client.objects.order_by("id")[:12])
     # (level index, months since confirmation, status, overrides)
@@ -315,10 +330,14 @@ def seed(ctx: dict) -> None:
                 "C3. You could lose all of the amount invested and cannot redeem for five years.",
                 status=ExceptionStatus.REQUESTED,
                 requested_by=clients[0].advisor,
+                scope=ExceptionScope.AMOUNT,
+                max_amount=Decimal("50000"),
+                expires_on=today + datetime.timedelta(days=90),
             ),
             actor=clients[0].advisor,
             reason="Demo exception",
         )
+    _life_events(clients, today=today)
 
     owners = [u for u in (reviewer, compliance, users.get(Role.SUPERVISOR)) if u] or [admin]
     for n, (title, category, p, i, response) in enumerate(RISKS, start=1):
@@ -341,3 +360,88 @@ def seed(ctx: dict) -> None:
             actor=admin,
             reason="Demo risk",
         )
+
+
+# --- Issue 14: product governance and life events (Chinese demo texts) -------------------------------
+
+RATING_RATIONALE = {
+    "R1": ("流动性高、本金损失可能性极低，历史最大回撤小于 0.5%。", "波动率极低\n信用风险低\nT+1 赎回"),
+    "R2": (
+        "以高等级债券为主，利率风险为主要风险来源，历史最大回撤约 3%。",
+        "久期 3–5 年\n信用等级 AA+ 及以上\n流动性良好",
+    ),
+    "R3": (
+        "股债混合或单一另类资产，波动中等，历史最大回撤约 15%。",
+        "波动率中等\n权益仓位上限 60%\n流动性良好",
+    ),
+    "R4": ("以权益资产为主，波动较大，历史最大回撤约 35%。", "波动率较高\n行业集中度\n市场风险"),
+    "R5": (
+        "高波动或低流动性产品，可能损失全部本金，赎回受限。",
+        "杠杆或结构复杂\n封闭期长\n本金可能全部损失",
+    ),
+}
+
+
+def _govern_products(products: dict, *, reviewer, compliance, today: datetime.date) -> None:
+    """Every demo product has a written rating assessment approved by a second person (risk
+    reviewer writes, compliance approves); the gold ETF's yearly review is due in 20 days, and an
+    R4 structured note awaits its re-rating to R5."""
+    if reviewer is None or compliance is None or reviewer.pk == compliance.pk:
+        return
+    for code, product in products.items():
+        if ProductRatingAssessment.objects.filter(product=product).exists():
+            continue
+        rationale, factors = RATING_RATIONALE[product.risk_rating]
+        a = product_rating_submit(
+            product=product,
+            actor=reviewer,
+            proposed_rating=product.risk_rating,
+            rationale=rationale,
+            factors=factors,
+        )
+        product_rating_approve(assessment=a, actor=compliance, note="复核通过，评级与产品说明书一致。")
+        if code == "GLD-ETF":
+            due = today + datetime.timedelta(days=20)
+            product.refresh_from_db()
+            product.rating_review_due = due
+            audited_save(product, actor=compliance, reason="Demo: review due soon")
+            a.refresh_from_db()
+            a.review_due = due
+            audited_save(a, actor=compliance, reason="Demo: review due soon")
+    note = products.get("SN-0602")
+    if (
+        note is not None
+        and not ProductRatingAssessment.objects.filter(
+            product=note, status=RatingAssessmentStatus.PENDING
+        ).exists()
+    ):
+        product_rating_submit(
+            product=note,
+            actor=reviewer,
+            proposed_rating="R5",
+            rationale="挂钩标的波动率上升，且新增提前终止条款，建议上调至 R5。",
+            factors="挂钩标的波动率\n提前终止条款\n发行人信用风险",
+        )
+
+
+def _life_events(clients: list, *, today: datetime.date) -> None:
+    """A recorded-only marriage for the first client, and a job loss for the third that flags
+    their risk profile for re-assessment (new proposals blocked until re-assessed)."""
+    if LifeEvent.objects.exists() or len(clients) < 3:
+        return
+    first, third = clients[0], clients[2]
+    life_event_record(
+        client=first,
+        actor=first.advisor,
+        kind=LifeEventKind.MARRIAGE,
+        occurred_on=today - datetime.timedelta(days=45),
+        note="客户已婚，配偶为公务员，家庭收入稳定，风险承受能力不变。",
+        is_significant=False,
+    )
+    life_event_record(
+        client=third,
+        actor=third.advisor,
+        kind=LifeEventKind.JOB_LOSS,
+        occurred_on=today - datetime.timedelta(days=10),
+        note="所在公司裁员，目前领取离职补偿金，预计三个月内再就业。",
+    )

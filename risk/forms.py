@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AssetClass,
+    ExceptionScope,
+    LifeEventKind,
     ProductRiskRating,
     QuestionnaireVersion,
     QuestionRole,
@@ -67,6 +69,19 @@ class ExceptionRequestForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Leave empty to use the standard wording."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Covers"), choices=ExceptionScope.choices, initial=ExceptionScope.AMOUNT
+    )
+    max_amount = forms.DecimalField(
+        label=_("Maximum amount"), required=False, min_value=0, max_digits=16, decimal_places=2
+    )
+    proposal_number = forms.CharField(label=_("Proposal number"), required=False, max_length=20)
+    expires_on = forms.DateField(
+        label=_("Expires"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to end with the client's risk profile."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -190,3 +205,46 @@ class RiskReviewForm(forms.Form):
 
     next_review = forms.DateField(label=_("Next review"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Review note"), max_length=300, required=False)
+
+
+class LifeEventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Event"), choices=LifeEventKind.choices)
+    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    significance = forms.ChoiceField(
+        label=_("Significant"),
+        choices=[
+            ("default", _("As usual for this kind of event")),
+            ("yes", _("Yes: the risk profile must be re-assessed")),
+            ("no", _("No: record only")),
+        ],
+        initial="default",
+    )
+
+    def significant(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data["significance"])
+
+
+class RatingAssessmentForm(forms.Form):
+    proposed_rating = forms.ChoiceField(label=_("Rating"), choices=ProductRiskRating.choices)
+    rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 4}))
+    factors = forms.CharField(
+        label=_("Factors"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One factor per line: volatility, leverage, liquidity, credit, complexity…"),
+    )
+
+
+class GovernanceFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    state = forms.ChoiceField(
+        label=_("Rating"),
+        required=False,
+        choices=[
+            ("", _("All products")),
+            ("unrated", _("No approved rating")),
+            ("due", _("Review due soon")),
+            ("lapsed", _("Review overdue")),
+            ("current", _("Current")),
+        ],
+    )

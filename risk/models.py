@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from advisory.models import TimeStampedModel
+from advisory.money import MoneyField
 from audit.managers import AuditedManager
 
 
@@ -51,6 +52,10 @@ class Product(TimeStampedModel):
     asset_class = models.CharField(_("asset class"), max_length=20, choices=AssetClass.choices)
     liquidity_days = models.PositiveIntegerField(_("days to cash"), default=1)
     is_active = models.BooleanField(_("on sale"), default=True)
+    # Product governance (issue 14, seed 002 §3.3, seed 003 §8.2.1): set only by
+    # risk.services.product_rating_approve from an approved ProductRatingAssessment.
+    rating_approved_at = models.DateTimeField(_("rating approved"), null=True, blank=True)
+    rating_review_due = models.DateField(_("rating review due"), null=True, blank=True, db_index=True)
     objects = AuditedManager()
     history = HistoricalRecords()
 
@@ -61,6 +66,15 @@ class Product(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.risk_rating})"
+
+    def rating_is_current(self, on) -> bool:
+        """The rating has an approved written assessment and its scheduled review is not overdue."""
+        return self.rating_approved_at is not None and (
+            self.rating_review_due is None or self.rating_review_due >= on
+        )
+
+    def is_offerable(self, on) -> bool:
+        return self.is_active and self.rating_is_current(on)
 
 
 # --- Questionnaires (SPEC §2) -------------------------------------------------------------------
@@ -385,6 +399,18 @@ class ExceptionStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+class ExceptionScope(models.TextChoices):
+    PROPOSAL = "proposal", _("One proposal")
+    AMOUNT = "amount", _("Up to a maximum amount")
+
+
+class LapseReason(models.TextChoices):
+    REASSESSED = "reassessed", _("The client was re-assessed")
+    RERATED = "rerated", _("The product was re-rated")
+    EXPIRED = "expired", _("The exception expired")
 
 
 class SuitabilityException(TimeStampedModel):
@@ -433,6 +459,17 @@ class SuitabilityException(TimeStampedModel):
         verbose_name=_("decided by"),
     )
     decision_note = models.TextField(_("decision note"), blank=True)
+    # Issue 14: what the exception covers and until when. It is valid only for the client level
+    # and product rating above, within its scope and expiry; it lapses on re-assessment,
+    # re-rating or expiry (risk.services.suitability_exceptions_lapse).
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=ExceptionScope.choices, default=ExceptionScope.AMOUNT
+    )
+    proposal_number = models.CharField(_("proposal"), max_length=20, blank=True)
+    max_amount = MoneyField(verbose_name=_("maximum amount"), null=True, blank=True, default=None)
+    expires_on = models.DateField(_("expires"), null=True, blank=True, db_index=True)
+    lapsed_at = models.DateTimeField(_("lapsed"), null=True, blank=True)
+    lapse_reason = models.CharField(_("lapse reason"), max_length=12, choices=LapseReason.choices, blank=True)
     objects = AuditedManager()
     history = HistoricalRecords()
 
@@ -520,3 +557,109 @@ class Risk(TimeStampedModel):
     @property
     def score(self) -> int:
         return self.probability * self.impact
+
+
+# --- Life events (issue 14, SPEC §2) -------------------------------------------------------------
+
+
+class LifeEventKind(models.TextChoices):
+    RETIREMENT = "retirement", _("Retirement")
+    MARRIAGE = "marriage", _("Marriage")
+    DIVORCE = "divorce", _("Divorce")
+    BEREAVEMENT = "bereavement", _("Death in the family")
+    INHERITANCE = "inheritance", _("Large inheritance")
+    JOB_LOSS = "job_loss", _("Job loss")
+    HORIZON_CHANGE = "horizon_change", _("Change of investment horizon")
+    OTHER = "other", _("Other")
+
+
+class LifeEvent(TimeStampedModel):
+    """A change in the client's life recorded by the advisor or the client (SPEC §2). A
+    significant one flags the current risk profile for re-assessment, which blocks new proposals."""
+
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="life_events", verbose_name=_("client")
+    )
+    kind = models.CharField(_("event"), max_length=20, choices=LifeEventKind.choices)
+    occurred_on = models.DateField(_("date"))
+    note = models.TextField(_("note"), blank=True)
+    is_significant = models.BooleanField(_("significant"), default=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["client", "-occurred_on"])]
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_on}"
+
+
+# --- Product governance (issue 14; seed 002 §3.3, seed 003 §8.2.1) -------------------------------
+
+
+class RatingAssessmentStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting second approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class ProductRatingAssessment(TimeStampedModel):
+    """The written assessment behind a product's risk rating: rationale, factors and assessor,
+    approved by a second person (risk reviewer or compliance). The approved one in force sets
+    the product's rating and its next review date."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="rating_assessments", verbose_name=_("product")
+    )
+    previous_rating = models.CharField(
+        _("previous rating"), max_length=2, choices=ProductRiskRating.choices, blank=True
+    )
+    proposed_rating = models.CharField(_("proposed rating"), max_length=2, choices=ProductRiskRating.choices)
+    rationale = models.TextField(_("rationale"))
+    factors = models.TextField(
+        _("factors"), help_text=_("One factor per line: volatility, leverage, liquidity, credit, complexity…")
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assessor")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=RatingAssessmentStatus.choices,
+        default=RatingAssessmentStatus.PENDING,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    review_due = models.DateField(_("review due"), null=True, blank=True)
+    review_reminder_sent_at = models.DateTimeField(_("review reminder sent"), null=True, blank=True)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["product", "status"])]
+        verbose_name = _("product rating assessment")
+        verbose_name_plural = _("product rating assessments")
+
+    def __str__(self) -> str:
+        return f"{self.product.code if self.product_id else ''} {self.proposed_rating}"
+
+    @property
+    def factor_list(self) -> list[str]:
+        return [line.strip() for line in self.factors.splitlines() if line.strip()]

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from advisory.clock import today
 from advisory.roles import Role
 
+from . import conf
 from .models import AssessmentStatus, ExceptionStatus, Risk, RiskAssessment, RiskStatus, SuitabilityException
-from .services import REMINDER_DAYS
 
 
 def workspace_panels(user) -> list[dict]:
@@ -22,7 +22,7 @@ def workspace_panels(user) -> list[dict]:
             RiskAssessment.objects.filter(
                 client__advisor=user,
                 status__in=[AssessmentStatus.CONFIRMED, AssessmentStatus.EXPIRED],
-                valid_until__lte=on + datetime.timedelta(days=REMINDER_DAYS),
+                valid_until__lte=on + datetime.timedelta(days=int(conf.get("PROFILE_REMINDER_DAYS"))),
             )
             .select_related("client")
             .order_by("valid_until")[:8]

@@ -69,3 +69,8 @@ rules.add_perm(
 )
 rules.add_perm("risk.view_register", is_register_user)
 rules.add_perm("risk.change_register", is_register_user)
+rules.add_perm("risk.record_life_event", (is_advisor & is_clients_advisor) | (is_client & is_the_client))
+rules.add_perm("risk.view_life_events", can_view_client_risk)
+rules.add_perm("risk.view_ratings", is_workspace_user)
+rules.add_perm("risk.assess_product", is_risk_reviewer | is_compliance | is_administrator)
+rules.add_perm("risk.approve_rating", is_risk_reviewer | is_compliance)

@@ -34,6 +34,7 @@ class RiskProfile:
     is_professional: bool
     assessment_id: int
     needs_reassessment: bool = False
+    reassessment_reason: str = ""
 
 
 def _current_assessment(client) -> RiskAssessment | None:
@@ -77,20 +78,48 @@ def client_risk_profile(*, client, on: datetime.date | None = None) -> RiskProfi
         is_professional=is_professional_investor(client=client, on=on),
         assessment_id=assessment.pk,
         needs_reassessment=assessment.needs_reassessment,
+        reassessment_reason=assessment.reassessment_reason,
     )
 
 
-def approved_exception(*, client, product) -> SuitabilityException | None:
-    """The approved suitability exception for (client, product), if any (used by planning)."""
+def approved_exception(
+    *,
+    client,
+    product,
+    on: datetime.date | None = None,
+    amount=None,
+    proposal_number: str = "",
+    client_level: str | None = None,
+) -> SuitabilityException | None:
+    """The approved suitability exception that covers (client, product) now, if any (used by
+    planning). Issue 14: it must match the client's current level and the product's current
+    rating, be within its scope (this proposal, or up to its maximum amount) and not expired; a
+    C1 client is never covered. `client_level` defaults to the client's current profile."""
+    from .services import exception_covers
+
+    on = on or today()
     client_id = getattr(client, "pk", client)
-    product_id = getattr(product, "pk", product)
-    return (
-        SuitabilityException.objects.filter(
-            client_id=client_id, product_id=product_id, status=ExceptionStatus.APPROVED
-        )
-        .order_by("-decided_at", "-id")
-        .first()
-    )
+    if not hasattr(product, "risk_rating"):
+        product = Product.objects.get(pk=product)
+    if client_level is None:
+        profile = client_risk_profile(client=client, on=on) if hasattr(client, "pk") else None
+        if profile is None or profile.is_expired:
+            return None
+        client_level = profile.level
+    candidates = SuitabilityException.objects.filter(
+        client_id=client_id, product_id=product.pk, status=ExceptionStatus.APPROVED
+    ).order_by("-decided_at", "-id")
+    for exc in candidates:
+        if exception_covers(
+            exc,
+            client_level=client_level,
+            product_rating=product.risk_rating,
+            on=on,
+            amount=amount,
+            proposal_number=proposal_number,
+        ):
+            return exc
+    return None
 
 
 # --- scoping ---------------------------------------------------------------------------------------
@@ -258,3 +287,56 @@ def register_heat_counts(qs: QuerySet[Risk]) -> dict[tuple[int, int], int]:
 
     rows = qs.order_by().values("probability", "impact").annotate(n=Count("id"))
     return {(r["probability"], r["impact"]): r["n"] for r in rows}
+
+
+# --- life events and product governance (issue 14) -------------------------------------------------
+
+
+def life_event_list(*, user, client=None, kind: str | None = None) -> QuerySet:
+    from .models import LifeEvent
+
+    qs = LifeEvent.objects.select_related("client", "recorded_by")
+    q = _client_scope_q(user)
+    if q is not None:
+        qs = qs.filter(q)
+    if client is not None:
+        qs = qs.filter(client=client)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-occurred_on", "-id")
+
+
+def rating_assessment_list(*, status: str | None = None, product=None, search: str | None = None) -> QuerySet:
+    from .models import ProductRatingAssessment
+
+    qs = ProductRatingAssessment.objects.select_related("product", "assessor", "decided_by")
+    if status:
+        qs = qs.filter(status=status)
+    if product is not None:
+        qs = qs.filter(product=product)
+    if search:
+        qs = qs.filter(Q(product__code__icontains=search) | Q(product__name__icontains=search))
+    return qs.order_by("-created_at", "-id")
+
+
+def product_governance_list(
+    *, on: datetime.date | None = None, state: str | None = None
+) -> QuerySet[Product]:
+    """Products with their governance state: `unrated` (no approved assessment), `lapsed`
+    (review overdue), `due` (review within the warning window), `current`."""
+    from . import conf
+
+    on = on or today()
+    soon = on + datetime.timedelta(days=int(conf.get("RATING_REVIEW_WARNING_DAYS")))
+    qs = Product.objects.all()
+    if state == "unrated":
+        qs = qs.filter(rating_approved_at__isnull=True)
+    elif state == "lapsed":
+        qs = qs.filter(rating_approved_at__isnull=False, rating_review_due__lt=on)
+    elif state == "due":
+        qs = qs.filter(rating_review_due__gte=on, rating_review_due__lte=soon)
+    elif state == "current":
+        qs = qs.filter(rating_approved_at__isnull=False).filter(
+            Q(rating_review_due__isnull=True) | Q(rating_review_due__gte=on)
+        )
+    return qs.order_by("code")

@@ -40,16 +40,24 @@ from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
 
+from . import conf
 from .models import (
     AssessmentChannel,
     AssessmentStatus,
+    ExceptionScope,
     ExceptionStatus,
+    LapseReason,
+    LifeEvent,
+    LifeEventKind,
     Product,
+    ProductRatingAssessment,
+    ProductRiskRating,
     ProfessionalInvestorClassification,
     Question,
     QuestionnaireVersion,
     QuestionOption,
     QuestionRole,
+    RatingAssessmentStatus,
     Risk,
     RiskAssessment,
     RiskGrade,
@@ -61,6 +69,7 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
+# Seeds' defaults; the values in force come from risk.conf (settings RISK_*).
 VALIDITY_MONTHS = 12
 REMINDER_DAYS = 30
 LEVELS = [RiskLevel.C1, RiskLevel.C2, RiskLevel.C3, RiskLevel.C4, RiskLevel.C5]
@@ -186,14 +195,20 @@ def suitability_check(
 
 
 EXCEPTION_TRANSITIONS: dict[str, set[str]] = {
-    ExceptionStatus.REQUESTED: {ExceptionStatus.CLIENT_CONFIRMED, ExceptionStatus.WITHDRAWN},
+    ExceptionStatus.REQUESTED: {
+        ExceptionStatus.CLIENT_CONFIRMED,
+        ExceptionStatus.WITHDRAWN,
+        ExceptionStatus.LAPSED,
+    },
     ExceptionStatus.CLIENT_CONFIRMED: {
         ExceptionStatus.APPROVED,
         ExceptionStatus.REJECTED,
         ExceptionStatus.WITHDRAWN,
+        ExceptionStatus.LAPSED,
     },
-    ExceptionStatus.APPROVED: set(),
+    ExceptionStatus.APPROVED: {ExceptionStatus.LAPSED},
     ExceptionStatus.REJECTED: set(),
+    ExceptionStatus.LAPSED: set(),
     ExceptionStatus.WITHDRAWN: set(),
 }
 
@@ -221,10 +236,25 @@ DEFAULT_WARNING_TEXT = (
 
 
 def suitability_exception_request(
-    *, client, product: Product, actor, client_reason: str, warning_text: str = ""
+    *,
+    client,
+    product: Product,
+    actor,
+    client_reason: str,
+    warning_text: str = "",
+    scope: str = ExceptionScope.AMOUNT,
+    max_amount: Decimal | None = None,
+    proposal_number: str = "",
+    expires_on: datetime.date | None = None,
 ) -> SuitabilityException:
     """SPEC §2: a client-initiated purchase above the level needs a special risk warning the client
-    confirms and compliance sign-off — never for C1 clients, never without a valid profile."""
+    confirms and compliance sign-off — never for C1 clients, never without a valid profile.
+
+    Issue 14: the exception records the client level and product rating it is granted for, a
+    scope (one proposal, or a maximum amount) and an expiry (default and at most: the profile's
+    last valid day)."""
+    from .selectors import client_risk_profile
+
     _require(
         actor, "risk.request_exception", client, _("Only the client's advisor may request an exception.")
     )
@@ -235,6 +265,31 @@ def suitability_exception_request(
         raise Conflict(_("The product is already suitable for this client; no exception is needed."))
     if not result.exception_possible:
         raise Conflict(result.reason)
+    if scope not in ExceptionScope.values:
+        raise DomainError(_("Choose what the exception covers."), field="scope")
+    if scope == ExceptionScope.AMOUNT and (max_amount is None or Decimal(str(max_amount)) <= 0):
+        raise DomainError(_("Give the maximum amount the exception covers."), field="max_amount")
+    if scope == ExceptionScope.PROPOSAL and not proposal_number.strip():
+        raise DomainError(_("Give the number of the proposal the exception covers."), field="proposal_number")
+    profile = client_risk_profile(client=client)
+    if profile is not None and profile.needs_reassessment:
+        raise Conflict(
+            _(
+                "The client's risk profile needs re-assessment (%(r)s); re-assess before asking for an exception."
+            )
+            % {"r": profile.reassessment_reason or _("significant change")}
+        )
+    if profile is not None and profile.valid_until is not None:
+        if expires_on is None:
+            expires_on = profile.valid_until
+        elif expires_on > profile.valid_until:
+            raise DomainError(
+                _("An exception cannot outlive the risk profile (valid until %(d)s).")
+                % {"d": profile.valid_until},
+                field="expires_on",
+            )
+    if expires_on is not None and expires_on < today():
+        raise DomainError(_("The expiry date is in the past."), field="expires_on")
     with transaction.atomic():
         open_one = SuitabilityException.objects.filter(
             client=client,
@@ -249,6 +304,10 @@ def suitability_exception_request(
             client_level=result.client_level,
             product_rating=product.risk_rating,
             client_reason=client_reason.strip(),
+            scope=scope,
+            max_amount=Decimal(str(max_amount)) if scope == ExceptionScope.AMOUNT else None,
+            proposal_number=proposal_number.strip() if scope == ExceptionScope.PROPOSAL else "",
+            expires_on=expires_on,
             warning_text=warning_text.strip()
             or DEFAULT_WARNING_TEXT.format(
                 product=product.name, rating=product.risk_rating, level=result.client_level
@@ -304,6 +363,18 @@ def _exception_decide(*, exception, actor, to: str, note: str) -> SuitabilityExc
             raise Conflict(_("C1 clients never get a suitability exception."))
         if to == ExceptionStatus.APPROVED and exc.client_confirmed_at is None:
             raise Conflict(_("The client has not confirmed the special risk warning yet."))
+        if to == ExceptionStatus.APPROVED:
+            from .selectors import client_risk_profile
+
+            profile = client_risk_profile(client=exc.client)
+            if profile is None or profile.is_expired or profile.level != exc.client_level:
+                raise Conflict(
+                    _("The client's risk profile changed since the request; the exception no longer applies.")
+                )
+            if exc.product.risk_rating != exc.product_rating:
+                raise Conflict(
+                    _("The product was re-rated since the request; the exception no longer applies.")
+                )
         if to == ExceptionStatus.REJECTED and not note.strip():
             raise DomainError(_("Give the reason for the rejection."), field="note")
         exc.decided_at = now()
@@ -571,29 +642,8 @@ class ScoreResult:
     income_stability: str = ""
 
 
-CONTRADICTION_RULES: list[tuple[str, set[str], str, set[str], str]] = [
-    (
-        QuestionRole.HORIZON,
-        {"lt1y"},
-        QuestionRole.OBJECTIVE,
-        {"growth", "max_growth"},
-        "Investment horizon under 1 year but the objective is (maximum) growth.",
-    ),
-    (
-        QuestionRole.LOSS_TOLERANCE,
-        {"none"},
-        QuestionRole.OBJECTIVE,
-        {"max_growth"},
-        "No loss is acceptable but the objective is maximum growth.",
-    ),
-    (
-        QuestionRole.HORIZON,
-        {"lt1y"},
-        QuestionRole.LOSS_TOLERANCE,
-        {"high"},
-        "Investment horizon under 1 year but large losses are accepted.",
-    ),
-]
+# The defaults; the rules in force come from risk.conf (settings RISK_CONTRADICTION_RULES).
+CONTRADICTION_RULES: list[tuple[str, set[str], str, set[str], str]] = conf.DEFAULTS["CONTRADICTION_RULES"]
 
 
 def score_answers(*, version: QuestionnaireVersion, answers: dict[str, str]) -> ScoreResult:
@@ -629,7 +679,7 @@ def score_answers(*, version: QuestionnaireVersion, answers: dict[str, str]) -> 
         meanings.setdefault(a["role"], set()).add(a["meaning"])
     contradictions = [
         msg
-        for role_a, vals_a, role_b, vals_b, msg in CONTRADICTION_RULES
+        for role_a, vals_a, role_b, vals_b, msg in conf.get("CONTRADICTION_RULES")
         if meanings.get(role_a, set()) & vals_a and meanings.get(role_b, set()) & vals_b
     ]
     horizon = next(iter(meanings.get(QuestionRole.HORIZON, set())), "")
@@ -783,7 +833,8 @@ def assessment_add_note(*, assessment: RiskAssessment, actor, note: str) -> Risk
 
 def valid_until_for(confirmed_on: datetime.date) -> datetime.date:
     """Valid 12 months: the last valid day is the day before the same date a year later."""
-    return confirmed_on + relativedelta(months=VALIDITY_MONTHS) - datetime.timedelta(days=1)
+    months = int(conf.get("PROFILE_VALIDITY_MONTHS"))
+    return confirmed_on + relativedelta(months=months) - datetime.timedelta(days=1)
 
 
 def assessment_confirm(
@@ -821,6 +872,9 @@ def assessment_confirm(
                 reason="Superseded",
                 changes={"status": [old, AssessmentStatus.SUPERSEDED]},
             )
+        suitability_exceptions_lapse(
+            client_id=assessment.client_id, reason=LapseReason.REASSESSED, actor=actor
+        )
         assessment.status = AssessmentStatus.CONFIRMED
         assessment.confirmed_at = stamp
         assessment.confirmed_by = actor
@@ -838,6 +892,7 @@ def assessment_confirm(
             reason="Risk assessment confirmed",
             changes={"status": [AssessmentStatus.DRAFT, AssessmentStatus.CONFIRMED]},
         )
+        _inputs_changed(client_ids=[assessment.client_id], reason="reassessed")
     return assessment
 
 
@@ -861,7 +916,7 @@ def assessment_expiry_sweep(*, on: datetime.date | None = None) -> dict[str, int
             status=AssessmentStatus.CONFIRMED,
             reminder_sent_at__isnull=True,
             valid_until__gte=on,
-            valid_until__lte=on + datetime.timedelta(days=REMINDER_DAYS),
+            valid_until__lte=on + datetime.timedelta(days=int(conf.get("PROFILE_REMINDER_DAYS"))),
         )
         .select_related("client", "client__advisor", "client__user")
         .order_by("pk")
@@ -952,7 +1007,7 @@ def reassessment_prompt(*, client, reason: str, actor=None) -> RiskAssessment | 
     return current
 
 
-SIGNIFICANT_INCOME_CHANGE = Decimal("0.20")
+SIGNIFICANT_INCOME_CHANGE = conf.DEFAULTS["SIGNIFICANT_INCOME_CHANGE"]
 
 
 def _reserve_bucket(reserves: Any, expenses: Any) -> int | None:
@@ -976,7 +1031,8 @@ def significant_change_reasons(*, before: Any, after: Any) -> list[str]:
         _decimal(getattr(before, "monthly_income", None)),
         _decimal(getattr(after, "monthly_income", None)),
     )
-    if old_i and new_i is not None and abs(new_i - old_i) / old_i >= SIGNIFICANT_INCOME_CHANGE:
+    threshold = Decimal(str(conf.get("SIGNIFICANT_INCOME_CHANGE")))
+    if old_i and new_i is not None and abs(new_i - old_i) / old_i >= threshold:
         reasons.append(f"Monthly income changed by {(new_i - old_i) / old_i:+.0%}")
     old_b = _reserve_bucket(
         getattr(before, "liquid_reserves", None), getattr(before, "monthly_expenses", None)
@@ -1091,3 +1147,360 @@ def risk_reviewed(*, risk: Risk, actor, next_review: datetime.date, note: str = 
     if next_review <= today():
         raise DomainError(_("The next review date must be in the future."), field="review_date")
     return risk_update(risk=risk, actor=actor, reason=f"Reviewed. {note}".strip(), review_date=next_review)
+
+
+# --- Suitability that follows the facts (issue 14) -------------------------------------------------
+
+
+def _inputs_changed(
+    *, client_ids: list[int] | None = None, product_ids: list[int] | None = None, reason: str
+) -> None:
+    """Tell the apps that rely on suitability (planning) that a client's profile or a product's
+    rating changed, once the transaction commits (risk.signals.suitability_inputs_changed)."""
+    from .signals import suitability_inputs_changed
+
+    client_ids, product_ids = list(client_ids or []), list(product_ids or [])
+    transaction.on_commit(
+        lambda: suitability_inputs_changed.send(
+            sender=Product, client_ids=client_ids, product_ids=product_ids, reason=reason
+        )
+    )
+
+
+def exception_covers(
+    exc: SuitabilityException,
+    *,
+    client_level: str | None,
+    product_rating: str,
+    on: datetime.date,
+    amount: Decimal | None = None,
+    proposal_number: str = "",
+) -> bool:
+    """Issue 14: an approved exception holds only for the client level and product rating it was
+    granted for, within its scope and before its expiry — and never for a C1 client."""
+    if exc.status != ExceptionStatus.APPROVED or not client_level:
+        return False
+    if level_number(client_level) <= 1 or exc.client_level != client_level:
+        return False
+    if exc.product_rating != product_rating:
+        return False
+    if exc.expires_on is not None and exc.expires_on < on:
+        return False
+    if exc.scope == ExceptionScope.PROPOSAL:
+        return bool(proposal_number) and exc.proposal_number == proposal_number
+    return not (exc.max_amount is not None and amount is not None and amount > exc.max_amount)
+
+
+def suitability_exceptions_lapse(
+    *,
+    reason: str,
+    actor=None,
+    client_id: int | None = None,
+    product_id: int | None = None,
+    on: datetime.date | None = None,
+) -> int:
+    """Issue 14: exceptions lapse when the client is re-assessed, the product re-rated, or they
+    expire. Approved and still-pending exceptions of the client (or product) move to LAPSED, each
+    with history and an audit TRANSITION; the advisor is told. Call inside the caller's transaction."""
+    qs = SuitabilityException.objects.select_for_update().filter(
+        status__in=[ExceptionStatus.REQUESTED, ExceptionStatus.CLIENT_CONFIRMED, ExceptionStatus.APPROVED]
+    )
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    if product_id is not None:
+        qs = qs.filter(product_id=product_id)
+    if reason == LapseReason.EXPIRED:
+        qs = qs.filter(expires_on__lt=on or today())
+    stamp = now()
+    count = 0
+    for exc in qs.select_related("client", "product", "requested_by").order_by("pk"):
+        exc.lapsed_at = stamp
+        exc.lapse_reason = reason
+        _exception_transition(
+            exc, to=ExceptionStatus.LAPSED, actor=actor, reason=f"Lapsed: {LapseReason(reason).label}"
+        )
+        notify(
+            recipients=[exc.client.advisor],
+            kind="risk.exception_lapsed",
+            subject=_("Suitability exception for %(p)s (%(c)s) lapsed")
+            % {"p": exc.product.code, "c": exc.client.name},
+            body=str(LapseReason(reason).label),
+            url=_url("risk:exception_detail", exc.pk),
+        )
+        count += 1
+    return count
+
+
+def exception_expiry_sweep(*, on: datetime.date | None = None) -> int:
+    """Nightly: exceptions past their expiry lapse (planning ignores them already by date; this
+    makes the status say so). Safe to run twice: a lapsed exception is not selected again."""
+    on = on or today()
+    with transaction.atomic():
+        ids = list(
+            SuitabilityException.objects.filter(
+                status=ExceptionStatus.APPROVED, expires_on__lt=on
+            ).values_list("client_id", flat=True)
+        )
+        count = suitability_exceptions_lapse(reason=LapseReason.EXPIRED, on=on)
+        if count:
+            _inputs_changed(client_ids=sorted(set(ids)), reason="exception_expired")
+    return count
+
+
+# --- Life events (issue 14, SPEC §2) ---------------------------------------------------------------
+
+
+def life_event_record(
+    *,
+    client,
+    actor,
+    kind: str,
+    occurred_on: datetime.date,
+    note: str = "",
+    is_significant: bool | None = None,
+) -> LifeEvent:
+    """Record a life event (retirement, marriage or divorce, death in the family, large
+    inheritance, job loss, change of horizon…) with its date and note. A significant one
+    (by default the kinds in RISK_SIGNIFICANT_LIFE_EVENTS) flags the current risk profile for
+    re-assessment, which blocks new proposals until the client is re-assessed (SPEC §2)."""
+    _require(
+        actor, "risk.record_life_event", client, _("Only the client or the client's advisor may record this.")
+    )
+    if kind not in LifeEventKind.values:
+        raise DomainError(_("Choose the kind of event."), field="kind")
+    if occurred_on is None:
+        raise DomainError(_("Give the date of the event."), field="occurred_on")
+    if occurred_on > today() + relativedelta(years=2):
+        raise DomainError(_("The date is too far in the future."), field="occurred_on")
+    if kind == LifeEventKind.OTHER and not note.strip():
+        raise DomainError(_("Describe the event."), field="note")
+    significant = kind in conf.get("SIGNIFICANT_LIFE_EVENTS") if is_significant is None else is_significant
+    event = LifeEvent(
+        client=client,
+        kind=kind,
+        occurred_on=occurred_on,
+        note=note.strip(),
+        is_significant=significant,
+        recorded_by=actor,
+    )
+    with transaction.atomic():
+        audited_save(event, actor=actor, reason="Life event recorded")
+        if significant:
+            label = LifeEventKind(kind).label
+            flagged = reassessment_prompt(
+                client=client, reason=f"Life event: {label} ({occurred_on:%Y-%m-%d})", actor=actor
+            )
+            if flagged is not None:
+                _inputs_changed(client_ids=[client.pk], reason="life_event")
+    return event
+
+
+# --- Product governance (issue 14; seed 002 §3.3, seed 003 §8.2.1) ----------------------------------
+
+
+def product_rating_submit(
+    *, product: Product, actor, proposed_rating: str, rationale: str, factors: str
+) -> ProductRatingAssessment:
+    """The written assessment behind a product's rating (rationale, factors, assessor). It takes
+    effect only once a second person (risk reviewer or compliance) approves it."""
+    _require(
+        actor, "risk.assess_product", product, _("Only risk, compliance or product staff may assess ratings.")
+    )
+    errors: dict[str, list[str]] = {}
+    if proposed_rating not in ProductRiskRating.values:
+        errors["proposed_rating"] = [_("Choose a rating from R1 to R5.")]
+    if not rationale.strip():
+        errors["rationale"] = [_("Write the rationale for the rating.")]
+    if not [f for f in factors.splitlines() if f.strip()]:
+        errors["factors"] = [_("List the factors considered, one per line.")]
+    if errors:
+        raise DomainError(_("The assessment is incomplete."), fields=errors)
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product.pk)  # the rating as it stands now
+        if ProductRatingAssessment.objects.filter(
+            product=product, status=RatingAssessmentStatus.PENDING
+        ).exists():
+            raise Conflict(_("An assessment of this product is already awaiting approval."))
+        assessment = ProductRatingAssessment(
+            product=product,
+            previous_rating=product.risk_rating if product.rating_approved_at else "",
+            proposed_rating=proposed_rating,
+            rationale=rationale.strip(),
+            factors="\n".join(f.strip() for f in factors.splitlines() if f.strip()),
+            assessor=actor,
+        )
+        audited_save(assessment, actor=actor, reason="Product rating assessment written")
+        from advisory.models import User
+        from advisory.roles import Role
+
+        notify(
+            recipients=[
+                u
+                for u in User.objects.filter(role__in=[Role.RISK_REVIEWER, Role.COMPLIANCE], is_active=True)
+                if u.pk != actor.pk
+            ],
+            kind="risk.rating_pending",
+            subject=_("Product rating of %(p)s awaits approval") % {"p": product.code},
+            body=assessment.rationale,
+            url=_url("risk:rating_detail", assessment.pk),
+        )
+    return assessment
+
+
+def _rating_decide(
+    *, assessment: ProductRatingAssessment, actor, approve: bool, note: str
+) -> ProductRatingAssessment:
+    _require(
+        actor,
+        "risk.approve_rating",
+        assessment,
+        _("Only a risk reviewer or compliance officer may approve ratings."),
+    )
+    if not approve and not note.strip():
+        raise DomainError(_("Give the reason for the rejection."), field="note")
+    with transaction.atomic():
+        assessment = (
+            ProductRatingAssessment.objects.select_for_update()
+            .select_related("product")
+            .get(pk=assessment.pk)
+        )
+        if assessment.status != RatingAssessmentStatus.PENDING:
+            raise Conflict(_("This assessment is already decided."))
+        if assessment.assessor_id == actor.pk:
+            raise NotAllowed(_("A second person must approve: the assessor cannot approve their own rating."))
+        stamp = now()
+        old = assessment.status
+        assessment.decided_by, assessment.decided_at = actor, stamp
+        assessment.decision_note = note.strip()
+        assessment.status = RatingAssessmentStatus.APPROVED if approve else RatingAssessmentStatus.REJECTED
+        if approve:
+            months = int(conf.get("RATING_REVIEW_MONTHS"))
+            assessment.review_due = today() + relativedelta(months=months)
+        audited_save(assessment, actor=actor, reason=f"Rating {assessment.status}: {note}".strip())
+        audit_log(
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            obj=assessment,
+            reason=note.strip() or str(assessment.get_status_display()),
+            changes={"status": [old, assessment.status]},
+        )
+        if approve:
+            _rating_apply(assessment=assessment, actor=actor)
+        notify(
+            recipients=[assessment.assessor],
+            kind="risk.rating_decided",
+            subject=_("Rating of %(p)s: %(s)s")
+            % {"p": assessment.product.code, "s": assessment.get_status_display()},
+            body=note,
+            url=_url("risk:rating_detail", assessment.pk),
+        )
+    return assessment
+
+
+def _rating_apply(*, assessment: ProductRatingAssessment, actor) -> None:
+    """The approved assessment is now the product's rating. Re-rating (a different rating)
+    reopens what relied on the old one: its exceptions lapse and planning re-checks drafts and
+    monitors issued/accepted proposals (risk.signals.suitability_inputs_changed)."""
+    product = Product.objects.select_for_update().get(pk=assessment.product_id)
+    for older in ProductRatingAssessment.objects.filter(
+        product=product, status=RatingAssessmentStatus.APPROVED
+    ).exclude(pk=assessment.pk):
+        older.status = RatingAssessmentStatus.SUPERSEDED
+        audited_save(older, actor=actor, reason=f"Superseded by rating assessment #{assessment.pk}")
+    old_rating = product.risk_rating
+    rerated = old_rating != assessment.proposed_rating
+    product.risk_rating = assessment.proposed_rating
+    product.rating_approved_at = assessment.decided_at
+    product.rating_review_due = assessment.review_due
+    audited_save(
+        product,
+        actor=actor,
+        reason=f"Rating {old_rating} → {product.risk_rating} approved" if rerated else "Rating confirmed",
+    )
+    if rerated:
+        suitability_exceptions_lapse(reason=LapseReason.RERATED, actor=actor, product_id=product.pk)
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=product,
+            reason="Product re-rated",
+            changes={"risk_rating": [old_rating, product.risk_rating]},
+        )
+    _inputs_changed(product_ids=[product.pk], reason="rerated" if rerated else "rating_confirmed")
+
+
+def product_rating_approve(
+    *, assessment: ProductRatingAssessment, actor, note: str = ""
+) -> ProductRatingAssessment:
+    return _rating_decide(assessment=assessment, actor=actor, approve=True, note=note)
+
+
+def product_rating_reject(
+    *, assessment: ProductRatingAssessment, actor, note: str
+) -> ProductRatingAssessment:
+    return _rating_decide(assessment=assessment, actor=actor, approve=False, note=note)
+
+
+def _claim_rating_reminder(pk: int, stamp: datetime.datetime) -> bool:
+    with allow_bulk_writes():
+        return (
+            ProductRatingAssessment.objects.filter(pk=pk, review_reminder_sent_at__isnull=True).update(
+                review_reminder_sent_at=stamp
+            )
+            == 1
+        )
+
+
+def rating_review_sweep(*, on: datetime.date | None = None) -> dict[str, int]:
+    """Issue 14: ratings are reviewed on a schedule (default yearly). RATING_REVIEW_WARNING_DAYS
+    before the review is due, risk and compliance are warned once per assessment (conditional
+    UPDATE claims the reminder); a lapsed review makes the product not offerable (Product.
+    is_offerable) and planning's monitoring raises warnings on proposals holding it."""
+    from advisory.models import User
+    from advisory.roles import Role
+
+    on = on or today()
+    soon = on + datetime.timedelta(days=int(conf.get("RATING_REVIEW_WARNING_DAYS")))
+    stamp = now()
+    warned = 0
+    people = list(User.objects.filter(role__in=[Role.RISK_REVIEWER, Role.COMPLIANCE], is_active=True))
+    due = (
+        ProductRatingAssessment.objects.filter(
+            status=RatingAssessmentStatus.APPROVED, review_due__lte=soon, review_reminder_sent_at__isnull=True
+        )
+        .select_related("product")
+        .order_by("pk")
+    )
+    for a in due:
+        with transaction.atomic():
+            if not _claim_rating_reminder(a.pk, stamp):
+                continue
+            lapsed = a.review_due < on
+            notify(
+                recipients=people,
+                kind="risk.rating_review_due",
+                subject=(
+                    _("Rating review of %(p)s lapsed on %(d)s: the product cannot be offered")
+                    if lapsed
+                    else _("Rating review of %(p)s is due on %(d)s")
+                )
+                % {"p": a.product.code, "d": a.review_due},
+                body=a.product.name,
+                url=_url("risk:rating_list"),
+            )
+            audit_log(
+                actor=None, action=AuditAction.NOTIFICATION, obj=a, reason="Rating review reminder sent"
+            )
+            warned += 1
+    lapsed_ids = list(
+        Product.objects.filter(
+            rating_review_due__lt=on, rating_review_due__gte=on - datetime.timedelta(days=1)
+        ).values_list("pk", flat=True)
+    )
+    if lapsed_ids:
+        _inputs_changed(product_ids=lapsed_ids, reason="rating_review_lapsed")
+    expired = exception_expiry_sweep(on=on)
+    logger.info(
+        "rating_review_sweep warned=%s lapsed=%s exceptions_expired=%s", warned, len(lapsed_ids), expired
+    )
+    return {"warned": warned, "lapsed": len(lapsed_ids), "exceptions_lapsed": expired}

@@ -21,6 +21,11 @@ logger = logging.getLogger(__name__)
 
 significant_change = Signal()
 
+# Issue 14: sent (after commit) when a client's profile or a product's rating changed, so the
+# apps that rely on suitability re-check: kwargs client_ids, product_ids, reason. Planning
+# connects its proposal re-check here (risk never imports planning).
+suitability_inputs_changed = Signal()
+
 
 def _on_significant_change(sender, *, client, reason: str = "", actor=None, **kwargs) -> None:
     from .services import reassessment_prompt

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,16 +21,19 @@ from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.rules import can
 
-from . import selectors, services
+from . import conf, selectors, services
 from .forms import (
     AdvisorAnswersForm,
     AdvisorConfirmForm,
     DecisionForm,
     ExceptionRequestForm,
+    GovernanceFilterForm,
+    LifeEventForm,
     NoteForm,
     ProductFilterForm,
     ProfessionalForm,
     QuestionForm,
+    RatingAssessmentForm,
     RegisterFilterForm,
     RiskForm,
     RiskReviewForm,
@@ -35,7 +41,9 @@ from .forms import (
 from .models import (
     AssessmentStatus,
     ExceptionStatus,
+    Product,
     ProfessionalInvestorClassification,
+    RatingAssessmentStatus,
     RiskGrade,
     RiskLevel,
     SuitabilityException,
@@ -276,6 +284,10 @@ def exception_new(request: HttpRequest, client_pk: int) -> HttpResponse:
                 actor=request.user,
                 client_reason=form.cleaned_data["client_reason"],
                 warning_text=form.cleaned_data["warning_text"],
+                scope=form.cleaned_data["scope"],
+                max_amount=form.cleaned_data["max_amount"],
+                proposal_number=form.cleaned_data["proposal_number"],
+                expires_on=form.cleaned_data["expires_on"],
             )
         except DomainError as err:
             form_add_domain_error(form, err)
@@ -471,3 +483,114 @@ def register_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             return redirect("risk:register_detail", pk=risk.pk)
     return render(request, "risk/register_form.html", {"form": form, "risk": risk})
+
+
+# --- Life events (issue 14) ---------------------------------------------------------------------------
+
+
+@login_required
+def life_event_new(request: HttpRequest, client_pk: int) -> HttpResponse:
+    client = get_object_or_404(selectors.visible_clients(user=request.user), pk=client_pk)
+    _check(request, "risk.record_life_event", client)
+    form = LifeEventForm(request.POST or None, initial={"occurred_on": today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.life_event_record(
+                client=client,
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                occurred_on=form.cleaned_data["occurred_on"],
+                note=form.cleaned_data["note"],
+                is_significant=form.significant(),
+            )
+        except DomainError as err:
+            form_add_domain_error(form, err)
+        else:
+            if event.is_significant:
+                messages.warning(
+                    request,
+                    _("Life event recorded. The risk profile must be re-assessed before new proposals."),
+                )
+            else:
+                messages.success(request, _("Life event recorded."))
+            return redirect("clients:detail", pk=client.pk)
+    return render(request, "risk/life_event_form.html", {"form": form, "client": client})
+
+
+# --- Product governance (issue 14) ---------------------------------------------------------------------
+
+
+@login_required
+def rating_list(request: HttpRequest) -> HttpResponse:
+    """Products with their rating governance state, and the assessments awaiting approval."""
+    _check(request, "risk.view_ratings")
+    form = GovernanceFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.product_governance_list(state=data.get("state") or None)
+    if data.get("q"):
+        qs = qs.filter(Q(code__icontains=data["q"]) | Q(name__icontains=data["q"]))
+    pending = selectors.rating_assessment_list(status=RatingAssessmentStatus.PENDING)[:50]
+    return render(
+        request,
+        "risk/rating_list.html",
+        {
+            "form": form,
+            "page": _page(request, qs),
+            "pending": pending,
+            "today": today(),
+            "soon": today() + datetime.timedelta(days=int(conf.get("RATING_REVIEW_WARNING_DAYS"))),
+            "can_assess": can(request.user, "risk.assess_product"),
+        },
+    )
+
+
+@login_required
+def rating_new(request: HttpRequest, product_pk: int) -> HttpResponse:
+    product = get_object_or_404(Product, pk=product_pk)
+    _check(request, "risk.assess_product", product)
+    form = RatingAssessmentForm(request.POST or None, initial={"proposed_rating": product.risk_rating})
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.product_rating_submit(
+                product=product, actor=request.user, **form.cleaned_data
+            )
+        except DomainError as err:
+            form_add_domain_error(form, err)
+        else:
+            messages.success(request, _("Assessment recorded; a second person must approve it."))
+            return redirect("risk:rating_detail", pk=assessment.pk)
+    history = selectors.rating_assessment_list(product=product)[:20]
+    return render(request, "risk/rating_form.html", {"form": form, "product": product, "history": history})
+
+
+@login_required
+def rating_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _check(request, "risk.view_ratings")
+    assessment = get_object_or_404(selectors.rating_assessment_list(), pk=pk)
+    can_decide = (
+        can(request.user, "risk.approve_rating", assessment)
+        and assessment.status == RatingAssessmentStatus.PENDING
+        and assessment.assessor_id != request.user.pk
+    )
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST":
+        if not can(request.user, "risk.approve_rating", assessment):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                if form.cleaned_data["decision"] == "approve":
+                    services.product_rating_approve(
+                        assessment=assessment, actor=request.user, note=form.cleaned_data["note"]
+                    )
+                else:
+                    services.product_rating_reject(
+                        assessment=assessment, actor=request.user, note=form.cleaned_data["note"]
+                    )
+            except DomainError as err:
+                form_add_domain_error(form, err)
+            else:
+                messages.success(request, _("Decision recorded."))
+                return redirect("risk:rating_detail", pk=assessment.pk)
+    return render(
+        request, "risk/rating_detail.html", {"a": assessment, "form": form, "can_decide": can_decide}
+    )

@@ -12,8 +12,8 @@ from advisory.clock import today
 from advisory.models import WarningKind, WarningSeverity
 from advisory.warnings import WarningSpec
 
+from . import conf
 from .models import AssessmentStatus, ExceptionStatus, RiskAssessment, SuitabilityException
-from .services import REMINDER_DAYS
 
 
 def _url(name: str, pk: int) -> str:
@@ -47,7 +47,7 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
         )
         for a in expired
     }
-    soon = on + datetime.timedelta(days=REMINDER_DAYS)
+    soon = on + datetime.timedelta(days=int(conf.get("PROFILE_REMINDER_DAYS")))
     expiring_rows = (
         RiskAssessment.objects.filter(
             status=AssessmentStatus.CONFIRMED, valid_until__gte=on, valid_until__lte=soon

@@ -39,6 +39,7 @@ WORKSPACE_NAV = [
     NavItem(_("Violations"), "complaints:violation_list", frozenset({C, S, ADM})),
     NavItem(_("Questionnaires"), "risk:questionnaire_list", frozenset({R, C, ADM})),
     NavItem(_("Products"), "risk:product_list", frozenset(STAFF)),
+    NavItem(_("Product ratings"), "risk:rating_list", frozenset({R, C, S, ADM})),
     NavItem(_("Risk register"), "risk:register", frozenset({R, C, S, ADM})),
     NavItem(_("Warnings"), "oversight:warnings", frozenset(STAFF)),
     NavItem(_("Quality"), "oversight:dashboard", frozenset({C, S, ADM})),

@@ -34,7 +34,14 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
+# Days before a staff qualification expires that the warning opens (settings override, SPEC §6).
 QUALIFICATION_WARNING_DAYS = 60
+
+
+def qualification_warning_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "QUALIFICATION_WARNING_DAYS", QUALIFICATION_WARNING_DAYS))
 
 
 def _require(user: User, perm: str, obj=None) -> None:
@@ -377,7 +384,7 @@ def qualification_expiring_warnings(*, on: datetime.date | None = None) -> dict:
     (today ≤ expires_on ≤ today + 60), unless the holder has a later qualification of the same
     kind (renewed). Critical within 14 days."""
     on = on or today()
-    limit = on + datetime.timedelta(days=QUALIFICATION_WARNING_DAYS)
+    limit = on + datetime.timedelta(days=qualification_warning_days())
     renewed = StaffQualification.objects.filter(user_id=OuterRef("user_id"), kind=OuterRef("kind")).filter(
         Q(expires_on__isnull=True) | Q(expires_on__gt=limit)
     )

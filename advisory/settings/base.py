@@ -310,6 +310,11 @@ SPECTACULAR_SETTINGS = {
         "VersionStatusEnum": "risk.models.VersionStatus",  # questionnaires and model portfolios
         "AssessmentStatusEnum": "risk.models.AssessmentStatus",
         "SuitabilityExceptionStatusEnum": "risk.models.ExceptionStatus",
+        "ExceptionScopeEnum": "risk.models.ExceptionScope",
+        "ExceptionLapseReasonEnum": "risk.models.LapseReason",
+        "LifeEventKindEnum": "risk.models.LifeEventKind",
+        "RatingAssessmentStatusEnum": "risk.models.RatingAssessmentStatus",
+        "HoldingSourceEnum": "planning.models.HoldingSource",
         "RegisterRiskStatusEnum": "risk.models.RiskStatus",
         "DisposalStatusEnum": "audit.models.DisposalStatus",
         "DisposalItemStateEnum": "audit.models.ItemState",

@@ -42,6 +42,9 @@ class ProductFactory(factory.django.DjangoModelFactory):
     risk_rating = "R2"
     asset_class = "bonds"
     liquidity_days = 3
+    # Product governance (issue 14): an approved rating with a review far enough ahead.
+    rating_approved_at = factory.LazyFunction(now)
+    rating_review_due = factory.LazyFunction(lambda: now().date() + datetime.timedelta(days=3650))
 
 
 def make_profile(*, client, level: str = "C3", valid_until: datetime.date | None = None) -> RiskAssessment:
@@ -68,11 +71,12 @@ def make_profile(*, client, level: str = "C3", valid_until: datetime.date | None
     )
 
 
-def approve_exception(*, client, product, actor) -> SuitabilityException:
+def approve_exception(*, client, product, actor, **extra) -> SuitabilityException:
+    current = client.risk_assessments.filter(status=AssessmentStatus.CONFIRMED).order_by("-id").first()
     return SuitabilityException.objects.create(
         client=client,
         product=product,
-        client_level="C3",
+        client_level=current.effective_level if current else "C3",
         product_rating=product.risk_rating,
         client_reason="I want it",
         warning_text="Special warning",
@@ -80,6 +84,7 @@ def approve_exception(*, client, product, actor) -> SuitabilityException:
         requested_by=actor,
         decided_at=now(),
         decided_by=actor,
+        **extra,
     )
 
 

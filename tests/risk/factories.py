@@ -51,6 +51,9 @@ class ProductFactory(factory.django.DjangoModelFactory):
     kind = "fund"
     risk_rating = "R3"
     asset_class = "equities"
+    # Product governance (issue 14): an approved rating with a review far enough ahead.
+    rating_approved_at = factory.LazyFunction(now)
+    rating_review_due = factory.LazyFunction(lambda: now().date() + datetime.timedelta(days=3650))
 
 
 def make_version(

@@ -123,7 +123,7 @@ def test_exception_flow_through_api(
     product = ProductFactory(risk_rating="R4")
     resp = api_as(advisor).post(
         f"{BASE}/exceptions/",
-        {"client": own_client.pk, "product": product.pk, "client_reason": "insists"},
+        {"client": own_client.pk, "product": product.pk, "client_reason": "insists", "max_amount": "100000"},
         format="json",
     )
     assert resp.status_code == 201

@@ -26,7 +26,11 @@ def test_active_warnings_for_expired_profiles_and_pending_exceptions(own_client,
     exc_client = ClientFactory(advisor=advisor)
     make_assessment(client=exc_client, level="C2")
     exc = suitability_exception_request(
-        client=exc_client, product=ProductFactory(risk_rating="R3"), actor=advisor, client_reason="x"
+        max_amount=100000,
+        client=exc_client,
+        product=ProductFactory(risk_rating="R3"),
+        actor=advisor,
+        client_reason="x",
     )
     # when
     active = active_warnings()
@@ -70,14 +74,23 @@ def test_portal_panel(own_client, client_user):
     assert "C4" in panel["items"][0]["label"]
 
 
-def test_client_section_in_two_queries_and_renders(
+def test_client_sections_in_three_queries_and_render(
     own_client, advisor, outsider_user, django_assert_max_num_queries
 ):
+    from risk.services import life_event_record
+
     for level in ("C2", "C3"):
         make_assessment(client=own_client, level=level, status=AssessmentStatus.SUPERSEDED)
     make_assessment(client=own_client, level="C4")
-    with django_assert_max_num_queries(2):
+    for kind in ("marriage", "inheritance"):
+        life_event_record(client=own_client, actor=advisor, kind=kind, occurred_on=datetime.date(2026, 1, 1))
+    # risk profile: 2 queries; life events: 1 query, however many events
+    with django_assert_max_num_queries(3):
         sections = client_sections(client=own_client, user=advisor)
+    events = sections[1]["context"]["events"]
+    assert len(events) == 2
+    html = render_to_string(sections[1]["template"], {"ctx": sections[1]["context"]})
+    assert reverse("risk:life_event_new", args=[own_client.pk]) in html
     ctx = sections[0]["context"]
     assert ctx["current"].effective_level == "C4" and len(ctx["history"]) == 3
     html = render_to_string(sections[0]["template"], {"ctx": ctx})
@@ -138,3 +151,11 @@ def test_demo_seed_is_idempotent(advisor, compliance_officer, risk_reviewer, adm
         status="confirmed", valid_until__range=(today, today + datetime.timedelta(days=30))
     ).exists()
     assert len({r.level for r in Risk.objects.all()}) == 4
+    # issue 14: every product has an approved written rating, one re-rating awaits approval,
+    # and the life events include one that flags a profile for re-assessment
+    from risk.models import LifeEvent, ProductRatingAssessment
+
+    assert not Product.objects.filter(rating_approved_at__isnull=True).exists()
+    assert ProductRatingAssessment.objects.filter(status="pending").count() == 1
+    assert LifeEvent.objects.count() == 2
+    assert RiskAssessment.objects.filter(needs_reassessment=True).exists()

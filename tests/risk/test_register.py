@@ -103,7 +103,9 @@ def test_review_is_recorded_on_the_register_page(web_as, risk_reviewer, advisor)
 
     # given an overdue register entry
     today = datetime.date.today()
-    risk = risk_create(actor=risk_reviewer, **_fields(risk_reviewer, review_date=today - datetime.timedelta(days=1)))
+    risk = risk_create(
+        actor=risk_reviewer, **_fields(risk_reviewer, review_date=today - datetime.timedelta(days=1))
+    )
     http = web_as(risk_reviewer)
     url = reverse("risk:register_review", args=[risk.pk])
     assert "Record a review" in http.get(reverse("risk:register_detail", args=[risk.pk])).content.decode()
@@ -113,7 +115,9 @@ def test_review_is_recorded_on_the_register_page(web_as, risk_reviewer, advisor)
     risk.refresh_from_db()
     assert risk.review_date < today
     # when the reviewer records the review
-    http.post(url, {"next_review": (today + datetime.timedelta(days=90)).isoformat(), "note": "controls tested"})
+    http.post(
+        url, {"next_review": (today + datetime.timedelta(days=90)).isoformat(), "note": "controls tested"}
+    )
     # then the next review moves on, with who and why in the history; an advisor may not do it
     risk.refresh_from_db()
     assert risk.review_date == today + datetime.timedelta(days=90)

@@ -96,6 +96,7 @@ def test_c1_client_never_gets_an_exception(own_client, advisor):
     make_assessment(client=own_client, level="C1")
     with pytest.raises(Conflict, match="C1"):
         suitability_exception_request(
+            max_amount=100000,
             client=own_client,
             product=ProductFactory(risk_rating="R2"),
             actor=advisor,
@@ -109,7 +110,11 @@ def test_expired_profile_gets_no_exception(own_client, advisor):
     )
     with pytest.raises(Conflict):
         suitability_exception_request(
-            client=own_client, product=ProductFactory(risk_rating="R4"), actor=advisor, client_reason="x"
+            max_amount=100000,
+            client=own_client,
+            product=ProductFactory(risk_rating="R4"),
+            actor=advisor,
+            client_reason="x",
         )
 
 
@@ -120,7 +125,11 @@ def test_exception_flow_client_confirms_then_compliance_approves(
     make_assessment(client=own_client, level="C3")
     product = ProductFactory(risk_rating="R5")
     exc = suitability_exception_request(
-        client=own_client, product=product, actor=advisor, client_reason="Client insists on the PE fund"
+        max_amount=100000,
+        client=own_client,
+        product=product,
+        actor=advisor,
+        client_reason="Client insists on the PE fund",
     )
     assert exc.status == ExceptionStatus.REQUESTED
     # compliance cannot approve before the client confirmed the warning
@@ -148,7 +157,11 @@ def test_exception_flow_client_confirms_then_compliance_approves(
 def test_only_compliance_approves_exceptions(request, own_client, advisor, client_user, role):
     make_assessment(client=own_client, level="C3")
     exc = suitability_exception_request(
-        client=own_client, product=ProductFactory(risk_rating="R4"), actor=advisor, client_reason="x"
+        max_amount=100000,
+        client=own_client,
+        product=ProductFactory(risk_rating="R4"),
+        actor=advisor,
+        client_reason="x",
     )
     suitability_exception_client_confirm(exception=exc, actor=client_user)
     with pytest.raises(NotAllowed):
@@ -163,8 +176,12 @@ def test_colleague_cannot_request_and_other_client_cannot_confirm(
     make_assessment(client=own_client, level="C3")
     product = ProductFactory(risk_rating="R4")
     with pytest.raises(NotAllowed):
-        suitability_exception_request(client=own_client, product=product, actor=colleague, client_reason="x")
-    exc = suitability_exception_request(client=own_client, product=product, actor=advisor, client_reason="x")
+        suitability_exception_request(
+            max_amount=100000, client=own_client, product=product, actor=colleague, client_reason="x"
+        )
+    exc = suitability_exception_request(
+        max_amount=100000, client=own_client, product=product, actor=advisor, client_reason="x"
+    )
     with pytest.raises(NotAllowed):
         suitability_exception_client_confirm(exception=exc, actor=outsider_user)
     # the advisor may not confirm for a client who has a portal login
@@ -175,7 +192,11 @@ def test_colleague_cannot_request_and_other_client_cannot_confirm(
 def test_reject_needs_a_note(own_client, advisor, client_user, compliance_officer):
     make_assessment(client=own_client, level="C2")
     exc = suitability_exception_request(
-        client=own_client, product=ProductFactory(risk_rating="R3"), actor=advisor, client_reason="x"
+        max_amount=100000,
+        client=own_client,
+        product=ProductFactory(risk_rating="R3"),
+        actor=advisor,
+        client_reason="x",
     )
     suitability_exception_client_confirm(exception=exc, actor=client_user)
     from advisory.errors import DomainError

@@ -167,7 +167,11 @@ def test_product_list_filters_and_query_count(web_as, advisor, django_assert_max
 def _pending_exception(own_client, advisor, client_user):
     make_assessment(client=own_client, level="C3")
     exc = suitability_exception_request(
-        client=own_client, product=ProductFactory(risk_rating="R4"), actor=advisor, client_reason="wants it"
+        max_amount=100000,
+        client=own_client,
+        product=ProductFactory(risk_rating="R4"),
+        actor=advisor,
+        client_reason="wants it",
     )
     return suitability_exception_client_confirm(exception=exc, actor=client_user)
 
@@ -198,7 +202,11 @@ def test_compliance_approves_in_the_screen(web_as, own_client, advisor, client_u
 def test_client_confirms_warning_in_portal(web_as, own_client, advisor, client_user):
     make_assessment(client=own_client, level="C2")
     exc = suitability_exception_request(
-        client=own_client, product=ProductFactory(risk_rating="R3"), actor=advisor, client_reason="x"
+        max_amount=100000,
+        client=own_client,
+        product=ProductFactory(risk_rating="R3"),
+        actor=advisor,
+        client_reason="x",
     )
     http = web_as(client_user)
     url = reverse("risk_portal:exception_confirm", args=[exc.pk])
@@ -215,7 +223,7 @@ def test_advisor_requests_exception_in_the_screen(web_as, own_client, advisor):
     product = ProductFactory(risk_rating="R5")
     resp = web_as(advisor).post(
         reverse("risk:exception_new", args=[own_client.pk]),
-        {"product": product.pk, "client_reason": "insists"},
+        {"product": product.pk, "client_reason": "insists", "scope": "amount", "max_amount": "100000"},
     )
     assert resp.status_code == 302
     assert SuitabilityException.objects.filter(client=own_client, product=product).exists()
@@ -226,7 +234,7 @@ def test_c1_exception_shows_form_error(web_as, own_client, advisor):
     product = ProductFactory(risk_rating="R2")
     resp = web_as(advisor).post(
         reverse("risk:exception_new", args=[own_client.pk]),
-        {"product": product.pk, "client_reason": "insists"},
+        {"product": product.pk, "client_reason": "insists", "scope": "amount", "max_amount": "100000"},
     )
     assert resp.status_code == 200 and b"C1" in resp.content
     assert not SuitabilityException.objects.exists()
@@ -293,7 +301,13 @@ def test_reviewer_edits_draft_questions_on_a_staff_screen(web_as, risk_reviewer,
     # when the options are malformed, the form says which line and nothing is saved
     bad = http.post(
         reverse("risk:question_new", args=[draft.pk]),
-        {"code": "liquidity", "order": 3, "role": "other", "text": "Need cash soon?", "options": "a | many | Yes"},
+        {
+            "code": "liquidity",
+            "order": 3,
+            "role": "other",
+            "text": "Need cash soon?",
+            "options": "a | many | Yes",
+        },
     )
     assert bad.status_code == 200 and "Line 1: the score must be a whole number." in bad.content.decode()
     assert not draft.questions.filter(code="liquidity").exists()
@@ -305,7 +319,10 @@ def test_reviewer_edits_draft_questions_on_a_staff_screen(web_as, risk_reviewer,
     )  # fmt: skip
     assert ok.status_code == 302
     question = draft.questions.get(code="liquidity")
-    assert [(o.code, o.score, o.text_zh) for o in question.options.order_by("order")] == [("a", 1, "是"), ("b", 5, "否")]
+    assert [(o.code, o.score, o.text_zh) for o in question.options.order_by("order")] == [
+        ("a", 1, "是"),
+        ("b", 5, "否"),
+    ]
     assert not published.questions.filter(code="liquidity").exists()
     # a published version refuses edits with the reason; an advisor may not edit at all
     frozen = http.post(

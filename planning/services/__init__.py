@@ -28,8 +28,8 @@ from advisory.rules import can
 from audit.models import AuditAction
 from audit.services import audit_log
 
-from . import conf, projection, scheduling
-from .models import (
+from .. import conf, projection, scheduling
+from ..models import (
     ASSET_CLASS_CHOICES,
     ASSET_CLASSES,
     FinancialSnapshot,
@@ -233,7 +233,19 @@ def model_portfolio_publish(*, portfolio: ModelPortfolio, actor: User | None) ->
         portfolio.status = ModelPortfolioStatus.PUBLISHED
         portfolio.published_at = now()
         audited_save(portfolio, actor=actor, reason="Model portfolio published")
+        # Issue 14: proposals built on the level's model portfolio are re-checked.
+        level = portfolio.level
+        transaction.on_commit(lambda: _recheck_level(level))
     return portfolio
+
+
+def _recheck_level(level: str) -> None:
+    from .monitoring import proposals_recheck_for
+
+    try:
+        proposals_recheck_for(level=level)
+    except Exception:  # the publication is committed; the nightly sweep catches up
+        logger.exception("planning: re-check after model portfolio %s failed", level)
 
 
 def model_portfolio_new_version(*, portfolio: ModelPortfolio, actor: User | None) -> ModelPortfolio:
@@ -264,10 +276,17 @@ def _suitability(client, product, on: datetime.date | None = None):
     return suitability_check(client=client, product=product, on=on)
 
 
-def _approved_exception(client, product):
+def _approved_exception(client, product, *, on=None, amount=None, proposal_number="", level=None):
     from risk.selectors import approved_exception
 
-    return approved_exception(client=client, product=product)
+    return approved_exception(
+        client=client,
+        product=product,
+        on=on,
+        amount=amount,
+        proposal_number=proposal_number,
+        client_level=level,
+    )
 
 
 def _status(ok: bool) -> str:
@@ -336,6 +355,15 @@ def proposal_run_checks(
                 % {"d": profile.valid_until},
             }
         )
+    elif profile.needs_reassessment:
+        summary.append(
+            {
+                "check": "profile",
+                "status": "fail",
+                "message": _("The risk profile needs re-assessment (%(r)s): re-assess the client first.")
+                % {"r": profile.reassessment_reason or _("significant change")},
+            }
+        )
     else:
         summary.append(
             {
@@ -369,13 +397,31 @@ def proposal_run_checks(
             result = verdicts[product.risk_rating]
             if result.suitable:
                 suit = {"status": "pass", "reason": str(result.reason or "")}
-            elif _approved_exception(client, product) is not None:
+            elif (
+                _approved_exception(
+                    client,
+                    product,
+                    on=on,
+                    amount=by_product[line.product_id],
+                    proposal_number=proposal.number,
+                    level=level,
+                )
+                is not None
+            ):
                 suit = {
                     "status": "exception",
                     "reason": _("Above the client's level; covered by an approved suitability exception."),
                 }
             else:
                 suit = {"status": "fail", "reason": str(result.reason or "")}
+        if not product.rating_is_current(on):
+            suit = {
+                "status": "fail",
+                "reason": _("The product's risk rating has no approved written assessment.")
+                if product.rating_approved_at is None
+                else _("The product's rating review was due on %(d)s: it cannot be offered until reviewed.")
+                % {"d": product.rating_review_due},
+            }
         weight = by_product[line.product_id] / total if total else ZERO
         conc_ok = weight <= limit
         suit_fail += suit["status"] == "fail"
@@ -591,12 +637,22 @@ PROPOSAL_FIELDS = ["title", "liquidity_need_amount", "liquidity_need_days", "ann
 
 def _validate_lines(lines: Iterable[tuple[Any, Decimal]]) -> list[tuple[Any, Decimal]]:
     out = []
+    on = today()
     for product, amount in lines:
         amount = Decimal(str(amount))
         if amount <= 0:
             raise DomainError(_("Each line needs an amount above zero."), field="lines")
         if not product.is_active:
             raise DomainError(_("%(p)s is not on sale.") % {"p": product}, field="lines")
+        if not product.rating_is_current(on):
+            raise DomainError(
+                _(
+                    "%(p)s cannot be offered: its risk rating needs an approved written assessment "
+                    "with a current review (product governance)."
+                )
+                % {"p": product},
+                field="lines",
+            )
         out.append((product, to_money(amount)))
     return out
 
@@ -645,6 +701,15 @@ def proposal_create(
     """A draft proposal by the client's advisor; the checks run on save (SPEC §3)."""
     if not (actor.is_advisor and client.advisor_id == actor.pk):
         raise NotAllowed(_("Only the client's responsible advisor may draft a proposal."))
+    profile = _risk_profile(client)
+    if profile is not None and profile.needs_reassessment:
+        raise Conflict(
+            _(
+                "The client's risk profile needs re-assessment (%(r)s): new proposals are blocked until "
+                "the client is re-assessed."
+            )
+            % {"r": profile.reassessment_reason or _("significant change")}
+        )
     clean_lines = _validate_lines(lines)
     with transaction.atomic():
         proposal = Proposal(client=client, advisor=actor, title=title)
@@ -838,10 +903,28 @@ def _guard_submit(proposal: Proposal, actor: User) -> None:
             )
             % {"d": profile.valid_until}
         )
+    if profile.needs_reassessment:
+        raise Conflict(
+            _("The client's risk profile needs re-assessment (%(r)s): complete a new assessment first.")
+            % {"r": profile.reassessment_reason or _("significant change")}
+        )
     result = _apply_checks(proposal)
     if not result["ok"]:
         failing = "; ".join(row["message"] for row in result["failures"])
         raise Conflict(_("The proposal cannot be submitted while a check fails: %(f)s") % {"f": failing})
+
+
+def _guard_still_suitable(proposal: Proposal, *, refusal: str) -> None:
+    """Issue 14: the suitability rules are checked again at issue and at client acceptance — an
+    expired or flagged profile, a lapsed exception, a re-rated product or a lapsed rating review
+    blocks the step with the reason. The findings are stored as the proposal's latest re-check."""
+    from .monitoring import finding_text, proposal_findings
+
+    findings = proposal_findings(proposal=proposal)
+    proposal.monitor, proposal.monitored_at = findings, now()
+    problems = [f for kind in ("profile", "suitability", "concentration") for f in findings.get(kind, [])]
+    if problems:
+        raise Conflict(refusal % {"why": "; ".join(finding_text(f) for f in problems)})
 
 
 def proposal_transition(
@@ -885,6 +968,7 @@ def proposal_transition(
         elif action == "compliance_approve":
             proposal.compliance_approved_by, proposal.compliance_approved_at = actor, stamp
         elif action == "issue":
+            _guard_still_suitable(proposal, refusal=_("The proposal cannot be issued: %(why)s"))
             proposal.issued_at = stamp
         elif action in ("accept", "decline"):
             if action == "accept" and not disclosure_acknowledged:
@@ -892,6 +976,8 @@ def proposal_transition(
                     _("Please confirm that you have read and understood the risk disclosure."),
                     field="disclosure_acknowledged",
                 )
+            if action == "accept":
+                _guard_still_suitable(proposal, refusal=_("The proposal cannot be accepted: %(why)s"))
             proposal.decided_at = proposal.closed_at = stamp
             if disclosure_acknowledged:
                 proposal.disclosure_acknowledged_at = stamp
@@ -1044,9 +1130,15 @@ def _local_date(dt: datetime.datetime) -> datetime.date:
 
 
 def review_drift(*, review: Review, current_values: dict[str, Decimal]) -> tuple[dict, Decimal, bool]:
-    """Drift per asset class = current weight − target weight of the plan's model portfolio."""
-    portfolio = review.proposal.model_portfolio or model_portfolio_current(level=review.level)
-    targets = {w.asset_class: w.target_weight for w in portfolio.weights.all()} if portfolio else {}
+    """Drift per asset class = current weight − the accepted plan's own weight for the class
+    (issue 14: against what the client accepted; the model portfolio only when the plan has no
+    lines)."""
+    from .holdings import plan_allocation
+
+    targets = plan_allocation(plan=review.proposal)
+    if not any(targets.values()):
+        portfolio = review.proposal.model_portfolio or model_portfolio_current(level=review.level)
+        targets = {w.asset_class: w.target_weight for w in portfolio.weights.all()} if portfolio else {}
     total = sum(current_values.values(), ZERO)
     drift: dict[str, dict] = {}
     largest = ZERO
@@ -1068,7 +1160,13 @@ def review_drift(*, review: Review, current_values: dict[str, Decimal]) -> tuple
 
 
 def review_current_values_default(*, review: Review) -> dict[str, Decimal]:
-    """Pre-fill: the plan's allocation by asset class."""
+    """Pre-fill: the plan's latest recorded holdings by asset class (entered or imported); the
+    plan's allocation only when no holdings are recorded yet."""
+    from .holdings import plan_latest_holdings
+
+    _as_of, held = plan_latest_holdings(plan=review.proposal)
+    if held:
+        return held
     values = dict.fromkeys(ASSET_CLASSES, ZERO)
     for line in review.proposal.lines.select_related("product"):
         values[line.product.asset_class] += line.amount
@@ -1112,11 +1210,23 @@ def review_record(*, review: Review, actor: User, current_values: dict[str, Deci
 
 
 def warnings_sync() -> dict[str, int]:
+    """Sync planning's warning kinds. Kinds planning shares with risk (suitability, profile) are
+    synced with risk's subjects merged in, so this never closes a warning risk raised."""
     from advisory.warnings import warning_sync
+    from risk.warnings import active_warnings as risk_warnings
 
-    from .warnings import active_warnings
+    from ..warnings import active_warnings
 
+    mine = active_warnings()
+    shared = {k: v for k, v in risk_warnings().items() if k in mine}
     counts = {}
-    for kind, active in active_warnings().items():
-        counts[kind] = warning_sync(kind=kind, active=active)["open"]
+    for kind, active in mine.items():
+        merged = {**shared.get(kind, {}), **active}
+        with transaction.atomic():
+            counts[kind] = warning_sync(kind=kind, active=merged)["open"]
     return counts
+
+
+# Sub-areas of planning's services, re-exported so callers keep `planning.services.X`.
+from .holdings import *  # noqa: E402,F403
+from .monitoring import *  # noqa: E402,F403
