@@ -357,6 +357,10 @@ def related_party_add(
         notes=notes,
     )
     audited_save(party, actor=actor, reason="related party added")
+    if client.status != ClientStatus.PROSPECT:
+        from .screening import screening_run
+
+        screening_run(client_ids=[client.pk], actor=actor)
     return party
 
 
@@ -643,6 +647,26 @@ def _check_step(case: OnboardingCase, action: str, *, business_type: str | None)
                 _("Record a valid identity document on the client file before verifying identity."),
                 field="id_number",
             )
+        from .kyc import current_identity_documents
+
+        on = today()
+        if not any(d.expires_on is None or d.expires_on >= on for d in current_identity_documents(client)):
+            raise DomainError(
+                _(
+                    "Record the identity document you saw (type, number, dates, copy, how it was "
+                    "verified) before verifying identity; an expired one does not count."
+                ),
+                field="id_number",
+            )
+    elif action == "approve":
+        from .kyc import onboarding_approval_missing
+
+        missing = onboarding_approval_missing(case=case)
+        if missing:
+            raise Conflict(
+                _("The case cannot be approved yet. Missing: %(items)s.")
+                % {"items": "; ".join(str(m) for m in missing)}
+            )
     elif action == "choose_business_type":
         from .models import BusinessType
 
@@ -704,6 +728,9 @@ def onboarding_transition(
             case.review_days = onboarding_review_days(case=case)
             case.review_deadline = firm_calendar().business_day_deadline(stamp, case.review_days)
             case.is_overdue, case.overdue_since = False, None
+            from .screening import screening_run
+
+            screening_run(client_ids=[client.pk], actor=actor)
         elif action == "return":
             case.return_reason = note.strip()
             case.times_returned += 1
@@ -713,6 +740,10 @@ def onboarding_transition(
             client.status = ClientStatus.ACTIVE
             client.relationship_started_on = client.relationship_started_on or stamp.date()
             audited_save(client, actor=actor, reason=f"registered ({case.acceptance_number})")
+            from .kyc import kyc_profile_rate
+
+            cdd = case.due_diligence
+            kyc_profile_rate(client=client, actor=actor, risk=cdd.ml_risk, reasons=cdd.ml_risk_reasons)
         elif action == "withdraw":
             case.completed_at = stamp
             if client.status == ClientStatus.ONBOARDING:

@@ -263,6 +263,14 @@ def _suitability(client, product, on: datetime.date | None = None):
     return suitability_check(client=client, product=product, on=on)
 
 
+def _kyc_check(client) -> None:
+    """Know your client (issue 15): an expired identity document or a confirmed watch-list
+    match blocks new proposals. The rule lives in clients.kyc."""
+    from clients.kyc import relationship_check
+
+    relationship_check(client=client)
+
+
 def _approved_exception(client, product):
     from risk.selectors import approved_exception
 
@@ -644,6 +652,7 @@ def proposal_create(
     """A draft proposal by the client's advisor; the checks run on save (SPEC §3)."""
     if not (actor.is_advisor and client.advisor_id == actor.pk):
         raise NotAllowed(_("Only the client's responsible advisor may draft a proposal."))
+    _kyc_check(client)
     clean_lines = _validate_lines(lines)
     with transaction.atomic():
         proposal = Proposal(client=client, advisor=actor, title=title)
@@ -826,6 +835,7 @@ def _guard_submit(proposal: Proposal, actor: User) -> None:
                 "Record a current qualification first."
             )
         )
+    _kyc_check(proposal.client)
     profile = _risk_profile(proposal.client)
     if profile is None:
         raise Conflict(_("The client has no confirmed risk profile: complete a risk assessment first."))
