@@ -78,3 +78,4 @@ rules.add_perm(
 rules.add_perm("clients.screening_queue", is_compliance | is_supervisor)
 rules.add_perm("clients.dispose_screening_hit", is_compliance)
 rules.add_perm("clients.manage_watch_lists", is_compliance)
+rules.add_perm("clients.list_screening_hits", is_compliance | is_supervisor | is_advisor)
