@@ -214,6 +214,7 @@ ENCRYPTED = {"phone", "address"}
 
 
 def _baseline(client: Client) -> dict[str, Any]:
+    client = Client.objects.get(pk=client.pk)  # as stored (Decimal places, normalised values)
     values: dict[str, Any] = {}
     for field in CONTACT_FIELDS + FINANCIAL_FIELDS + IDENTITY_FIELDS:
         value = getattr(client, field)
