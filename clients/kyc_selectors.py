@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from advisory.models import User
+from advisory.roles import Role
 
 from .kyc_models import (
     DueDiligence,
@@ -59,7 +60,7 @@ def due_diligence_for_case(*, case) -> DueDiligence | None:
 def _hit_scope(qs: QuerySet, user: User) -> QuerySet:
     if not (user and user.is_authenticated and user.is_active):
         return qs.none()
-    if user.is_compliance or user.is_supervisor:
+    if user.role in (Role.COMPLIANCE, Role.SUPERVISOR):
         return qs
     if user.is_advisor:
         return qs.filter(client__advisor=user)

@@ -119,7 +119,9 @@ def test_import_queues_the_rescreening(compliance_officer, django_capture_on_com
 # -- screening ---------------------------------------------------------------------------------------
 def test_rescreen_finds_clients_related_parties_and_id_numbers_once(compliance_officer, own_client, advisor):
     # given a client 张三 with a beneficial owner 王大明, and a client with a pinyin name
-    services.related_party_add(client=own_client, actor=advisor, relationship="beneficial_owner", name="王大明")
+    services.related_party_add(
+        client=own_client, actor=advisor, relationship="beneficial_owner", name="王大明"
+    )
     pinyin_client = ClientFactory(name="Li Xiaolong", status="active")
     ClientFactory(name="张伟", status="ended")  # ended relationships are not screened
     # when compliance uploads a list with the pinyin of one, the characters of the other, an ID number
@@ -178,7 +180,9 @@ def test_confirmed_hit_blocks_onboarding_and_proposals(ready_case, advisor, supe
     case = services.onboarding_transition(case=ready_case, action="submit_for_review", actor=advisor)
     make_approvable(case, supervisor)
     hit = ScreeningHit.objects.get(client=case.client)
-    screening.screening_hit_dispose(hit=hit, actor=compliance_officer, status="confirmed", reason="与名单人员一致")
+    screening.screening_hit_dispose(
+        hit=hit, actor=compliance_officer, status="confirmed", reason="与名单人员一致"
+    )
     with pytest.raises(Conflict) as exc:
         services.onboarding_transition(case=case, action="approve", actor=supervisor)
     assert "confirmed" in exc.value.message
@@ -201,11 +205,17 @@ def test_disposition_rules(own_client, advisor, supervisor, compliance_officer):
     with pytest.raises(DomainError) as exc:
         screening.screening_hit_dispose(hit=hit, actor=compliance_officer, status="open", reason="x")
     assert "status" in exc.value.fields
-    hit = screening.screening_hit_dispose(hit=hit, actor=compliance_officer, status="false_positive", reason="不同人")
+    hit = screening.screening_hit_dispose(
+        hit=hit, actor=compliance_officer, status="false_positive", reason="不同人"
+    )
     assert hit.reviewed_by == compliance_officer and hit.reviewed_at and hit.reason == "不同人"
-    hit = screening.screening_hit_dispose(hit=hit, actor=compliance_officer, status="confirmed", reason="新证据")
+    hit = screening.screening_hit_dispose(
+        hit=hit, actor=compliance_officer, status="confirmed", reason="新证据"
+    )
     with pytest.raises(Conflict):
-        screening.screening_hit_dispose(hit=hit, actor=compliance_officer, status="false_positive", reason="x")
+        screening.screening_hit_dispose(
+            hit=hit, actor=compliance_officer, status="false_positive", reason="x"
+        )
     assert list(hit.history.order_by("history_id").values_list("status", flat=True)) == [
         "open",
         "false_positive",
