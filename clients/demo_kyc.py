@@ -119,7 +119,6 @@ def prepare_approval(case: OnboardingCase, advisor, reviewer) -> None:
 
 def seed(ctx: dict) -> None:
     users = ctx.get("users", {})
-    advisor = ctx["advisor"]
     supervisor = users.get(Role.SUPERVISOR)
     compliance = users.get(Role.COMPLIANCE)
     reviewer = supervisor or compliance
