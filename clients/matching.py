@@ -10,6 +10,11 @@ Normalisation (`name_keys`) turns a name into comparison keys, lowercase ASCII l
   With `orders=True` (used for the list side) the variant with the last word first is added too
   ("Wei Zhang" → "weizhang" and "zhangwei"), so a name written in either order meets the other.
 
+Which keys meet: characters with characters, Latin with Latin, and the pinyin of a Chinese name
+with Latin spellings only. Two names both written in characters are compared as characters: 张伟
+and 张玮 share their pinyin but are different names, and comparing their pinyin would flood the
+queue with homophones. Pinyin keys carry a leading "~" so the matcher can tell them apart.
+
 Matching (`match_names`) scores every pair of keys that share a *block* (the first
 `block_prefix` letters of a Latin key, the first character of a Chinese key) with
 `rapidfuzz.fuzz.ratio` (0–100, normalised Indel similarity), computed in C over whole blocks
@@ -32,6 +37,7 @@ from rapidfuzz import fuzz, process
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NOT_LETTER = re.compile(r"[^a-z]+")
+PINYIN = "~"
 
 
 def _ascii_tokens(text: str) -> list[str]:
@@ -48,7 +54,7 @@ def name_keys(name: str, *, orders: bool = False) -> list[str]:
     if han:
         keys.append(han)
         syllables = lazy_pinyin(han, style=Style.NORMAL, v_to_u=True)
-        keys.append("".join(_ascii_tokens(" ".join(syllables))))
+        keys.append(PINYIN + "".join(_ascii_tokens(" ".join(syllables))))
     latin = _HAN.sub(" ", name)
     tokens = _ascii_tokens(latin)
     if tokens:
@@ -63,7 +69,17 @@ def name_keys(name: str, *, orders: bool = False) -> list[str]:
 def block_of(key: str, prefix: int) -> str:
     if _HAN.match(key):
         return "h" + key[0]
-    return key[:prefix]
+    return key.lstrip(PINYIN)[:prefix]
+
+
+def _kind(key: str) -> str:
+    if key.startswith(PINYIN):
+        return "p"
+    return "h" if _HAN.match(key) else "l"
+
+
+# which kinds of key a subject's key is compared with
+MEETS = {"h": ("h",), "l": ("l", "p"), "p": ("l",)}
 
 
 def match_names(
@@ -78,24 +94,25 @@ def match_names(
     """Best score per (subject, entry) pair at or above `cutoff`.
 
     `subjects` and `entries` are (id, keys) pairs, keys from `name_keys`."""
-    choice_keys: dict[str, list[str]] = defaultdict(list)
-    choice_owner: dict[str, list[Hashable]] = defaultdict(list)
+    choice_keys: dict[tuple[str, str], list[str]] = defaultdict(list)
+    choice_owner: dict[tuple[str, str], list[Hashable]] = defaultdict(list)
     for entry_id, keys in entries:
         for key in keys:
-            block = block_of(key, block_prefix)
-            choice_keys[block].append(key)
-            choice_owner[block].append(entry_id)
-    query_keys: dict[str, list[str]] = defaultdict(list)
-    query_owner: dict[str, list[Hashable]] = defaultdict(list)
+            pool = (_kind(key), block_of(key, block_prefix))
+            choice_keys[pool].append(key.lstrip(PINYIN))
+            choice_owner[pool].append(entry_id)
+    query_keys: dict[tuple[str, str], list[str]] = defaultdict(list)
+    query_owner: dict[tuple[str, str], list[Hashable]] = defaultdict(list)
     for subject_id, keys in subjects:
         for key in keys:
             block = block_of(key, block_prefix)
-            if block in choice_keys:
-                query_keys[block].append(key)
-                query_owner[block].append(subject_id)
+            for kind in MEETS[_kind(key)]:
+                if (kind, block) in choice_keys:
+                    query_keys[(kind, block)].append(key.lstrip(PINYIN))
+                    query_owner[(kind, block)].append(subject_id)
     found: dict[tuple[Hashable, Hashable], int] = {}
-    for block, queries in query_keys.items():
-        choices, owners, q_owner = choice_keys[block], choice_owner[block], query_owner[block]
+    for pool, queries in query_keys.items():
+        choices, owners, q_owner = choice_keys[pool], choice_owner[pool], query_owner[pool]
         for start in range(0, len(queries), chunk):
             scores = process.cdist(
                 queries[start : start + chunk],
@@ -115,11 +132,10 @@ def match_names(
 
 
 def score_pair(a: str, b: str) -> int:
-    """The score two names get against each other (for display and tests)."""
+    """The score two names get against each other, by the same rules (for display and tests)."""
     best = 0
     for x in name_keys(a):
         for y in name_keys(b, orders=True):
-            if block_of(x, 1)[0] == "h" and block_of(y, 1)[0] != "h":
-                continue
-            best = max(best, int(fuzz.ratio(x, y)))
+            if _kind(y) in MEETS[_kind(x)]:
+                best = max(best, int(fuzz.ratio(x.lstrip(PINYIN), y.lstrip(PINYIN))))
     return best
