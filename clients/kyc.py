@@ -492,6 +492,43 @@ def onboarding_approval_missing(*, case: OnboardingCase) -> list[str]:
     return missing
 
 
+def onboarding_check(*, case: OnboardingCase, action: str) -> None:
+    """The onboarding steps' KYC conditions (called by clients.services.onboarding_transition):
+    identity verification needs a document in force; approval needs everything in
+    onboarding_approval_missing."""
+    if action == "verify_identity":
+        on = today()
+        if not any(
+            d.expires_on is None or d.expires_on >= on for d in current_identity_documents(case.client)
+        ):
+            raise DomainError(
+                _(
+                    "Record the identity document you saw (type, number, dates, copy, how it was "
+                    "verified) before verifying identity; an expired one does not count."
+                ),
+                field="id_number",
+            )
+    elif action == "approve":
+        missing = onboarding_approval_missing(case=case)
+        if missing:
+            raise Conflict(
+                _("The case cannot be approved yet. Missing: %(items)s.")
+                % {"items": "; ".join(str(m) for m in missing)}
+            )
+
+
+def onboarding_after(*, case: OnboardingCase, action: str, actor: User) -> None:
+    """After a step: submission screens the client (with related parties) against the watch
+    lists; approval copies the due diligence's rating to the KYC profile (refresh cycle starts)."""
+    if action == "submit_for_review":
+        from .screening import screening_run
+
+        screening_run(client_ids=[case.client_id], actor=actor)
+    elif action == "approve":
+        cdd = case.due_diligence
+        kyc_profile_rate(client=case.client, actor=actor, risk=cdd.ml_risk, reasons=cdd.ml_risk_reasons)
+
+
 # -- warnings (SPEC §6 machinery) ------------------------------------------------------------------
 def identity_expiry_specs(*, on: datetime.date | None = None) -> dict[tuple[str, str], WarningSpec]:
     """One warning per document in force that expires within the warning window (default 30

@@ -38,6 +38,7 @@ from audit.models import AuditAction
 from audit.services import audit_bulk_rows, audit_log
 
 from .identity import identity_hash, validate_identity
+from .kyc import onboarding_after, onboarding_check
 from .models import (
     OPEN_STEPS,
     Client,
@@ -56,6 +57,7 @@ from .models import (
     WealthTier,
 )
 from .rules import can
+from .screening import screening_run
 
 logger = logging.getLogger(__name__)
 
@@ -358,8 +360,6 @@ def related_party_add(
     )
     audited_save(party, actor=actor, reason="related party added")
     if client.status != ClientStatus.PROSPECT:
-        from .screening import screening_run
-
         screening_run(client_ids=[client.pk], actor=actor)
     return party
 
@@ -647,26 +647,6 @@ def _check_step(case: OnboardingCase, action: str, *, business_type: str | None)
                 _("Record a valid identity document on the client file before verifying identity."),
                 field="id_number",
             )
-        from .kyc import current_identity_documents
-
-        on = today()
-        if not any(d.expires_on is None or d.expires_on >= on for d in current_identity_documents(client)):
-            raise DomainError(
-                _(
-                    "Record the identity document you saw (type, number, dates, copy, how it was "
-                    "verified) before verifying identity; an expired one does not count."
-                ),
-                field="id_number",
-            )
-    elif action == "approve":
-        from .kyc import onboarding_approval_missing
-
-        missing = onboarding_approval_missing(case=case)
-        if missing:
-            raise Conflict(
-                _("The case cannot be approved yet. Missing: %(items)s.")
-                % {"items": "; ".join(str(m) for m in missing)}
-            )
     elif action == "choose_business_type":
         from .models import BusinessType
 
@@ -687,6 +667,7 @@ def _check_step(case: OnboardingCase, action: str, *, business_type: str | None)
             raise DomainError(
                 _("Before review the file needs: %(items)s.") % {"items": "; ".join(str(m) for m in missing)}
             )
+    onboarding_check(case=case, action=action)  # KYC: identity document in force; approval conditions
 
 
 def onboarding_transition(
@@ -728,9 +709,6 @@ def onboarding_transition(
             case.review_days = onboarding_review_days(case=case)
             case.review_deadline = firm_calendar().business_day_deadline(stamp, case.review_days)
             case.is_overdue, case.overdue_since = False, None
-            from .screening import screening_run
-
-            screening_run(client_ids=[client.pk], actor=actor)
         elif action == "return":
             case.return_reason = note.strip()
             case.times_returned += 1
@@ -740,10 +718,6 @@ def onboarding_transition(
             client.status = ClientStatus.ACTIVE
             client.relationship_started_on = client.relationship_started_on or stamp.date()
             audited_save(client, actor=actor, reason=f"registered ({case.acceptance_number})")
-            from .kyc import kyc_profile_rate
-
-            cdd = case.due_diligence
-            kyc_profile_rate(client=client, actor=actor, risk=cdd.ml_risk, reasons=cdd.ml_risk_reasons)
         elif action == "withdraw":
             case.completed_at = stamp
             if client.status == ClientStatus.ONBOARDING:
@@ -751,6 +725,7 @@ def onboarding_transition(
                 audited_save(client, actor=actor, reason=f"onboarding {case.acceptance_number} withdrawn")
         audited_save(case, actor=actor, reason=f"{action}: {note}".strip(": "))
         _log_step(case, action=action, from_step=from_step, to_step=target, actor=actor, note=note.strip())
+        onboarding_after(case=case, action=action, actor=actor)  # screening, AML rating
         if action in ("approve", "return"):
             notify(
                 recipients=[client.advisor],
