@@ -405,20 +405,26 @@ class Blocker:
     message: str
 
 
-def relationship_blockers(*, client: Client | int, on: datetime.date | None = None) -> list[Blocker]:
+def relationship_blockers(
+    *, client: Client | int, on: datetime.date | None = None, documents: list[IdentityDocument] | None = None
+) -> list[Blocker]:
     """Why new business with this client is blocked today: an expired identity document (when
     none of the client's documents in force is still valid), or a confirmed watch-list match.
-    Two queries. Planning asks this before a proposal is drafted or submitted."""
+    Two queries (one when the client's documents are passed in). Planning asks this before a
+    proposal is drafted or submitted."""
     from .kyc_models import ScreeningHit
 
     client_id = getattr(client, "pk", client)
     on = on or today()
     blockers: list[Blocker] = []
-    docs = list(
-        IdentityDocument.objects.filter(client_id=client_id, superseded_at=None).values_list(
-            "document_type", "expires_on"
+    if documents is None:
+        docs = list(
+            IdentityDocument.objects.filter(client_id=client_id, superseded_at=None).values_list(
+                "document_type", "expires_on"
+            )
         )
-    )
+    else:
+        docs = [(d.document_type, d.expires_on) for d in documents if d.superseded_at is None]
     expired = [(t, d) for t, d in docs if d is not None and d < on]
     if docs and len(expired) == len(docs):
         kind, day = max(expired, key=lambda x: x[1])

@@ -44,7 +44,7 @@ def client_sections(*, client, user) -> list[dict]:
                     profile and profile.next_refresh_due and profile.next_refresh_due < on
                 ),
                 "refresh": refresh,
-                "blockers": kyc.relationship_blockers(client=client, on=on),
+                "blockers": kyc.relationship_blockers(client=client, on=on, documents=documents),
                 "show_hits": show_hits,
                 "hits": hits,
                 "can_record": can(user, "clients.record_identity_document", client),
