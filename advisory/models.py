@@ -260,6 +260,8 @@ class WarningKind(models.TextChoices):
     CONCENTRATION_BREACH = "concentration_breach", _("Concentration breach")
     PORTFOLIO_DRIFT = "portfolio_drift", _("Portfolio drift")
     QUALIFICATION_EXPIRING = "qualification_expiring", _("Staff qualification expiring")
+    IDENTITY_DOCUMENT_EXPIRING = "identity_document_expiring", _("Identity document expiring or expired")
+    KYC_REFRESH_OVERDUE = "kyc_refresh_overdue", _("KYC refresh overdue")
 
 
 class WarningSeverity(models.TextChoices):

@@ -113,3 +113,113 @@ class ClientDocumentAdmin(SimpleHistoryAdmin):
     list_display = ["title", "client", "kind", "content_type", "size_bytes", "created_at"]
     raw_id_fields = ["client", "uploaded_by"]
     readonly_fields = ["file", "original_name", "content_type", "size_bytes", "sha256"]
+
+
+# -- know your client: read-only here; every change goes through clients.kyc / due_diligence /
+# screening in the workspace (validation, four eyes, audit) -----------------------------------
+from .kyc_models import (  # noqa: E402
+    DueDiligence,
+    IdentityDocument,
+    KycProfile,
+    KycRefresh,
+    ScreeningHit,
+    WatchList,
+    WatchListEntry,
+    WatchListUpload,
+)
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(IdentityDocument)
+class IdentityDocumentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "client",
+        "document_type",
+        "masked_number",
+        "issued_on",
+        "expires_on",
+        "verified_by",
+        "superseded_at",
+    ]
+    list_filter = ["document_type", "verification_method"]
+    search_fields = ["client__file_number", "client__name"]
+    list_select_related = ["client", "verified_by"]
+    exclude = ["number", "number_hash"]
+
+
+@admin.register(KycProfile)
+class KycProfileAdmin(ReadOnlyAdmin):
+    list_display = ["client", "aml_risk", "last_refreshed_on", "next_refresh_due"]
+    list_filter = ["aml_risk"]
+    search_fields = ["client__file_number", "client__name"]
+    list_select_related = ["client"]
+
+
+@admin.register(KycRefresh)
+class KycRefreshAdmin(ReadOnlyAdmin):
+    list_display = ["client", "status", "due_on", "started_at", "reviewed_by", "completed_at"]
+    list_filter = ["status"]
+    search_fields = ["client__file_number", "client__name"]
+    list_select_related = ["client", "reviewed_by"]
+
+
+@admin.register(DueDiligence)
+class DueDiligenceAdmin(ReadOnlyAdmin):
+    list_display = ["case", "ml_risk", "edd_status", "recorded_by", "recorded_at"]
+    list_filter = ["ml_risk", "edd_status"]
+    list_select_related = ["case", "recorded_by"]
+
+
+@admin.register(WatchList)
+class WatchListAdmin(ReadOnlyAdmin):
+    list_display = ["name", "entry_count", "last_upload", "updated_at"]
+
+
+@admin.register(WatchListUpload)
+class WatchListUploadAdmin(ReadOnlyAdmin):
+    list_display = [
+        "original_name",
+        "row_count",
+        "added",
+        "removed",
+        "uploaded_by",
+        "created_at",
+        "screened_at",
+    ]
+    list_select_related = ["uploaded_by"]
+
+
+@admin.register(WatchListEntry)
+class WatchListEntryAdmin(admin.ModelAdmin):
+    list_display = ["name", "watch_list", "birth_date", "is_active", "upload", "removed_by"]
+    list_filter = ["watch_list", "is_active"]
+    search_fields = ["name"]
+    list_select_related = ["watch_list", "upload", "removed_by"]
+    exclude = ["id_numbers", "id_hashes", "name_keys", "fingerprint"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScreeningHit)
+class ScreeningHitAdmin(ReadOnlyAdmin):
+    list_display = ["subject_name", "client", "entry", "score", "matched_on", "status", "reviewed_by"]
+    list_filter = ["status", "subject_kind", "matched_on"]
+    search_fields = ["subject_name", "client__file_number", "entry__name"]
+    list_select_related = ["client", "entry", "reviewed_by"]

@@ -39,6 +39,34 @@ class ClientsConfig(AppConfig):
                 retention="client_file",
                 retention_trigger="client.relationship_ended_on",
             )
+        from .kyc_models import (
+            DueDiligence,
+            IdentityDocument,
+            KycProfile,
+            KycRefresh,
+            ScreeningHit,
+            WatchList,
+            WatchListEntry,
+            WatchListUpload,
+        )
+
+        for model in (IdentityDocument, KycProfile, KycRefresh, ScreeningHit):
+            register(
+                model,
+                client_field="client_id",
+                retention="client_file",
+                retention_trigger="client.relationship_ended_on",
+            )
+        register(
+            DueDiligence,
+            client_field="case.client_id",
+            retention="client_file",
+            retention_trigger="case.client.relationship_ended_on",
+        )
+        # Watch lists are the firm's reference data, not a client's record: kept while in use
+        # (an entry with a screening hit is protected by the hit's PROTECT foreign key).
+        for model in (WatchList, WatchListUpload, WatchListEntry):
+            register(model, retention=None)
         register(
             OnboardingStepLog,
             client_field="case.client_id",

@@ -15,7 +15,7 @@ from advisory.clock import now
 from advisory.history import audited_save
 from advisory.roles import Role
 
-from . import services
+from . import demo_kyc, services
 from .models import Client, ClientKind, ClientStatus, ConsentKind, Household, OnboardingStep
 
 # email, name, kind, id type, id number, income, expenses, reserves, stability, years, kinds,
@@ -278,6 +278,8 @@ def _advance(case, target: str, advisor, reviewer) -> None:
     goal = {"overdue": "initial_review", "returned": "information_collection"}.get(target, target)
     if target == "returned" and case.times_returned == 0:
         for action in ("verify_identity", "choose_business_type", "submit_for_review"):
+            if action == "verify_identity":
+                demo_kyc.record_identity(case.client, advisor)
             if case.step == services.ONBOARDING_TRANSITIONS[action][0][0]:
                 case = services.onboarding_transition(
                     case=case, action=action, actor=advisor, business_type="investment_advice"
@@ -294,6 +296,13 @@ def _advance(case, target: str, advisor, reviewer) -> None:
     }
     while case.step in steps and STAGE_ORDER.index(case.step) < STAGE_ORDER.index(goal):
         action = steps[case.step]
+        if action == "verify_identity":
+            demo_kyc.record_identity(case.client, advisor)
+        if action == "approve":
+            # Approval needs a confirmed risk profile, which the risk demo creates after this
+            # module: clients.demo_kyc prepares the case now and approves it after risk.demo.
+            demo_kyc.prepare_approval(case, advisor, reviewer)
+            return
         actor = reviewer if action == "approve" else advisor
         case = services.onboarding_transition(
             case=case, action=action, actor=actor, business_type="financial_planning", note="demo"

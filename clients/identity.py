@@ -137,6 +137,45 @@ def validate_identity(document_type: str, value: str, country: str = "") -> str:
     raise DomainError(_("Choose the type of identity document."), field="id_document_type")
 
 
+# -- mainland travel permits -------------------------------------------------------------------
+# python-stdnum has no module for either permit; both numbers carry no check digit, so the
+# published formats are checked.
+_HKM_PERMIT = re.compile(r"^[HM]\d{8}(\d{2})?$")  # card since 2013: H/M + 8 digits; booklet + 10
+_TW_PERMIT = re.compile(r"^\d{8}(\d{2})?$")  # card since 2015: 8 digits; older booklet: 10
+
+
+def validate_hkm_permit(value: str) -> str:
+    number = _compact(value)
+    if not _HKM_PERMIT.match(number):
+        raise DomainError(
+            _(
+                "A mainland travel permit for Hong Kong and Macau residents is H (Hong Kong) or M "
+                "(Macau) followed by eight digits, e.g. H12345678."
+            ),
+            field=FIELD,
+        )
+    return number
+
+
+def validate_tw_permit(value: str) -> str:
+    number = _compact(value)
+    if not _TW_PERMIT.match(number):
+        raise DomainError(
+            _("A mainland travel permit for Taiwan residents has eight digits, e.g. 12345678."),
+            field=FIELD,
+        )
+    return number
+
+
+def validate_document_number(document_type: str, value: str, country: str = "") -> str:
+    """Identity documents of the KYC file: the permits here, every other type as above."""
+    if document_type == "hkm_permit":
+        return validate_hkm_permit(value)
+    if document_type == "tw_permit":
+        return validate_tw_permit(value)
+    return validate_identity(document_type, value, country)
+
+
 def identity_hash(document_type: str, number: str) -> str:
     """Keyed HMAC-SHA256 of type and canonical number: finds duplicates without decrypting."""
     key = settings.LOOKUP_HASH_KEY.encode()

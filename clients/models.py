@@ -567,3 +567,8 @@ class OnboardingStepLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_step} → {self.to_step}"
+
+
+# Know-your-client records (identity documents, refresh, due diligence, screening): a module of
+# their own, loaded here so Django registers them with this app.
+from .kyc_models import *  # noqa: E402, F403

@@ -61,3 +61,23 @@ rules.add_perm("clients.record_consent", can_change_client)
 rules.add_perm("clients.administer", is_administrator)
 # The second person for a backdated end of relationship (SPEC §5: the retention clock).
 rules.add_perm("clients.approve_backdate", is_supervisor | is_compliance | is_administrator)
+
+# -- know your client (issue 15) ---------------------------------------------------------------
+# Identity documents and refreshes: the responsible advisor records them, everyone who sees the
+# client reads them. A refresh with changes is reviewed by a supervisor. Due diligence is recorded
+# by the onboarding reviewer; enhanced due diligence needs a second reviewer. Screening: the
+# responsible advisor sees their clients' hits, compliance sees and decides all of them; clients
+# never see screening.
+rules.add_perm("clients.view_kyc", can_view_client)
+rules.add_perm("clients.record_identity_document", can_change_client)
+rules.add_perm("clients.work_kyc_refresh", can_change_client)
+rules.add_perm("clients.review_kyc_refresh", is_supervisor)
+rules.add_perm("clients.record_due_diligence", is_supervisor | is_compliance)
+rules.add_perm("clients.review_enhanced_due_diligence", is_supervisor | is_compliance)
+rules.add_perm(
+    "clients.view_screening_hit", (is_advisor & is_responsible_advisor) | is_compliance | is_supervisor
+)
+rules.add_perm("clients.screening_queue", is_compliance | is_supervisor)
+rules.add_perm("clients.dispose_screening_hit", is_compliance)
+rules.add_perm("clients.manage_watch_lists", is_compliance)
+rules.add_perm("clients.list_screening_hits", is_compliance | is_supervisor | is_advisor)

@@ -26,7 +26,12 @@ from django.template.loader import get_template
 
 logger = logging.getLogger(__name__)
 
-SECTION_MODULES = ["risk.client_sections", "planning.client_sections", "complaints.client_sections"]
+SECTION_MODULES = [
+    "clients.kyc_sections",
+    "risk.client_sections",
+    "planning.client_sections",
+    "complaints.client_sections",
+]
 
 
 def client_sections(*, client, user) -> list[dict]:

@@ -98,7 +98,7 @@ def client_get(*, user: User, pk: int | str) -> Client:
     queries."""
     qs = (
         _scope(Client.objects.all(), user)
-        .select_related("advisor", "user", "household")
+        .select_related("advisor", "user", "household", "kyc_profile")
         .prefetch_related(
             Prefetch("related_parties", queryset=RelatedParty.objects.select_related("related_client")),
             "agreements",

@@ -38,6 +38,7 @@ from audit.models import AuditAction
 from audit.services import audit_bulk_rows, audit_log, audit_redact
 
 from .identity import identity_hash, validate_identity
+from .kyc import onboarding_after, onboarding_check
 from .models import (
     OPEN_STEPS,
     Client,
@@ -57,6 +58,7 @@ from .models import (
     WealthTier,
 )
 from .rules import can
+from .screening import screening_run
 
 logger = logging.getLogger(__name__)
 
@@ -418,6 +420,8 @@ def related_party_add(
         notes=notes,
     )
     audited_save(party, actor=actor, reason="related party added")
+    if client.status != ClientStatus.PROSPECT:
+        screening_run(client_ids=[client.pk], actor=actor)
     return party
 
 
@@ -724,6 +728,7 @@ def _check_step(case: OnboardingCase, action: str, *, business_type: str | None)
             raise DomainError(
                 _("Before review the file needs: %(items)s.") % {"items": "; ".join(str(m) for m in missing)}
             )
+    onboarding_check(case=case, action=action)  # KYC: identity document in force; approval conditions
 
 
 def onboarding_transition(
@@ -781,6 +786,7 @@ def onboarding_transition(
                 audited_save(client, actor=actor, reason=f"onboarding {case.acceptance_number} withdrawn")
         audited_save(case, actor=actor, reason=f"{action}: {note}".strip(": "))
         _log_step(case, action=action, from_step=from_step, to_step=target, actor=actor, note=note.strip())
+        onboarding_after(case=case, action=action, actor=actor)  # screening, AML rating
         if action in ("approve", "return"):
             notify(
                 recipients=[client.advisor],

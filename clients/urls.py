@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import kyc_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -23,4 +23,17 @@ urlpatterns = [
     path("onboarding/<int:pk>/", views.onboarding_detail, name="onboarding_detail"),
     path("onboarding/<int:pk>/transition/", views.onboarding_transition, name="onboarding_transition"),
     path("onboarding/<int:pk>/special/", views.onboarding_flag_special, name="onboarding_flag_special"),
+    # know your client (issue 15)
+    path("<int:pk>/identity/new/", kyc_views.identity_document_add, name="identity_document_add"),
+    path("<int:pk>/kyc-refresh/start/", kyc_views.kyc_refresh_start, name="kyc_refresh_start"),
+    path("kyc-refresh/<int:pk>/", kyc_views.kyc_refresh_detail, name="kyc_refresh"),
+    path("kyc-refresh/<int:pk>/submit/", kyc_views.kyc_refresh_submit, name="kyc_refresh_submit"),
+    path("kyc-refresh/<int:pk>/review/", kyc_views.kyc_refresh_review, name="kyc_refresh_review"),
+    path("onboarding/<int:pk>/due-diligence/", kyc_views.onboarding_due_diligence, name="due_diligence"),
+    path("onboarding/<int:pk>/due-diligence/enhanced/", kyc_views.onboarding_edd_review, name="edd_review"),
+    path("screening/", kyc_views.screening_queue, name="screening_queue"),
+    path("screening/<int:pk>/", kyc_views.screening_hit_detail, name="screening_hit"),
+    path("watch-lists/", kyc_views.watch_lists, name="watch_lists"),
+    path("watch-lists/upload/", kyc_views.watch_list_upload, name="watch_list_upload"),
+    path("watch-lists/import/", kyc_views.watch_list_import, name="watch_list_import"),
 ]

@@ -530,9 +530,30 @@ def _render_case(request: HttpRequest, case, form: TransitionForm, status: int =
             "business_types": BusinessType.choices,
             "consents": services.current_consents(case.client),
             "now": services.now(),
+            **_due_diligence_context(request, case),
         },
         status=status,
     )
+
+
+def _due_diligence_context(request: HttpRequest, case) -> dict:
+    from .kyc_forms import EddReviewForm
+    from .kyc_models import EddStatus
+    from .kyc_selectors import due_diligence_for_case
+
+    cdd = due_diligence_for_case(case=case)
+    user = request.user
+    return {
+        "cdd": cdd,
+        "can_record_cdd": case.step == OnboardingStep.INITIAL_REVIEW
+        and can(user, "clients.record_due_diligence", case)
+        and case.opened_by_id != user.pk,
+        "can_review_edd": cdd is not None
+        and cdd.edd_status == EddStatus.PENDING
+        and can(user, "clients.review_enhanced_due_diligence", case)
+        and user.pk not in (cdd.recorded_by_id, case.opened_by_id),
+        "edd_form": EddReviewForm(),
+    }
 
 
 @login_required

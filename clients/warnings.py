@@ -9,8 +9,9 @@ from __future__ import annotations
 from advisory.models import WarningKind
 from advisory.warnings import WarningSpec
 
+from .kyc import kyc_warning_specs
 from .services import onboarding_overdue_specs
 
 
 def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
-    return {WarningKind.ONBOARDING_OVERDUE: onboarding_overdue_specs()}
+    return {WarningKind.ONBOARDING_OVERDUE: onboarding_overdue_specs(), **kyc_warning_specs()}

@@ -32,6 +32,7 @@ WORKSPACE_NAV = [
     NavItem(_("Home"), "workspace:home", frozenset(STAFF)),
     NavItem(_("Clients"), "clients:list", frozenset(STAFF)),
     NavItem(_("Onboarding"), "clients:onboarding_list", frozenset(STAFF)),
+    NavItem(_("Screening"), "clients:screening_queue", frozenset({C, S})),
     NavItem(_("Proposals"), "planning:proposal_list", frozenset(STAFF)),
     NavItem(_("Reviews"), "planning:review_list", frozenset({A, S, C, R, ADM})),
     NavItem(_("Complaints"), "complaints:list", frozenset(STAFF)),

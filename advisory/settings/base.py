@@ -300,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "OnboardingStepEnum": "clients.models.OnboardingStep",
         "ClientStatusEnum": "clients.models.ClientStatus",
         "ClientKindEnum": "clients.models.ClientKind",
+        "AmlRiskEnum": "clients.kyc_models.AmlRisk",
         "ClientDocumentKindEnum": "clients.models.DocumentKind",
         "ConsentKindEnum": "clients.models.ConsentKind",
         "ConsentChannelEnum": "clients.models.ConsentChannel",

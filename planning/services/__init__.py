@@ -276,6 +276,14 @@ def _suitability(client, product, on: datetime.date | None = None):
     return suitability_check(client=client, product=product, on=on)
 
 
+def _kyc_check(client) -> None:
+    """Know your client (issue 15): an expired identity document or a confirmed watch-list
+    match blocks new proposals. The rule lives in clients.kyc."""
+    from clients.kyc import relationship_check
+
+    relationship_check(client=client)
+
+
 def _approved_exception(client, product, *, on=None, amount=None, proposal_number="", level=None):
     from risk.selectors import approved_exception
 
@@ -710,6 +718,7 @@ def proposal_create(
             )
             % {"r": profile.reassessment_reason or _("significant change")}
         )
+    _kyc_check(client)
     clean_lines = _validate_lines(lines)
     with transaction.atomic():
         proposal = Proposal(client=client, advisor=actor, title=title)
@@ -892,6 +901,7 @@ def _guard_submit(proposal: Proposal, actor: User) -> None:
                 "Record a current qualification first."
             )
         )
+    _kyc_check(proposal.client)
     profile = _risk_profile(proposal.client)
     if profile is None:
         raise Conflict(_("The client has no confirmed risk profile: complete a risk assessment first."))

@@ -3,6 +3,7 @@ import pytest
 from clients import services
 from clients.models import ConsentKind
 from tests.clients.factories import ClientFactory
+from tests.clients.kyc_helpers import add_identity_document
 
 VALID_PRC_ID = "11010519491231002X"
 
@@ -33,6 +34,7 @@ def ready_case(own_client, advisor):
     """An onboarding case at information collection with everything needed to submit."""
     for kind in (ConsentKind.PRIVACY, ConsentKind.RISK_DISCLOSURE):
         services.consent_record(client=own_client, actor=advisor, kind=kind, channel="paper")
+    add_identity_document(own_client, advisor)
     case = services.onboarding_start(client=own_client, actor=advisor)
     case = services.onboarding_transition(case=case, action="verify_identity", actor=advisor)
     return services.onboarding_transition(

@@ -7,9 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from advisory.clock import today
 from audit.models import AuditAction, AuditEntry
-from clients.models import Client, OnboardingStep
+from clients.models import Client, OnboardingCase, OnboardingStep
 from tests.clients.conftest import VALID_PRC_ID
 from tests.clients.factories import ClientFactory
+from tests.clients.kyc_helpers import add_identity_document, make_approvable
 
 BASE = "/api/v1/clients/"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF"
@@ -100,6 +101,7 @@ def test_reveal_and_reassign_actions(api_as, advisor, colleague, supervisor, ris
 
 
 def test_onboarding_through_the_api(api_as, advisor, supervisor, own_client):
+    add_identity_document(own_client, advisor)
     api = api_as(advisor)
     for kind in ("privacy", "risk_disclosure"):
         assert (
@@ -119,6 +121,7 @@ def test_onboarding_through_the_api(api_as, advisor, supervisor, own_client):
     assert conflict.status_code in (403, 409)
     returned = api_as(supervisor).post(url, {"action": "return"}, format="json")
     assert returned.status_code == 400
+    make_approvable(OnboardingCase.objects.get(pk=case["id"]), supervisor)
     done = api_as(supervisor).post(url, {"action": "approve"}, format="json").json()
     assert done["step"] == "registered" and len(done["step_log"]) == 5
     listing = api.get(f"{BASE}onboarding-cases/").json()

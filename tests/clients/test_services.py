@@ -13,6 +13,7 @@ from audit.models import AuditAction, AuditEntry
 from clients import services
 from clients.models import Client, ClientStatus, OnboardingCase, OnboardingStep
 from tests.clients.conftest import VALID_PRC_ID
+from tests.clients.kyc_helpers import add_identity_document, make_approvable
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -256,6 +257,7 @@ def test_download_is_audited(own_client, advisor):
 def test_full_onboarding_path_records_each_step(ready_case, advisor, supervisor):
     # when the advisor submits and the supervisor approves
     case = services.onboarding_transition(case=ready_case, action="submit_for_review", actor=advisor)
+    make_approvable(case, supervisor)
     case = services.onboarding_transition(case=case, action="approve", actor=supervisor)
     # then the client is registered and every step has who and when
     assert case.step == OnboardingStep.REGISTERED
@@ -297,6 +299,7 @@ def test_advisor_cannot_review_and_forbidden_moves_conflict(ready_case, advisor,
 
 
 def test_submission_requires_complete_file(own_client, advisor):
+    add_identity_document(own_client, advisor)
     case = services.onboarding_start(client=own_client, actor=advisor)
     case = services.onboarding_transition(case=case, action="verify_identity", actor=advisor)
     case = services.onboarding_transition(
@@ -411,6 +414,7 @@ def test_overdue_sweep_marks_once_and_raises_one_warning(ready_case, advisor, su
     assert case.history.filter(is_overdue=True).count() == 1
     # when the case is approved, the next sweep closes the warning
     with time_machine.travel(at(2026, 11, 25), tick=False):
+        make_approvable(case, supervisor)
         services.onboarding_transition(case=case, action="approve", actor=supervisor)
         assert services.onboarding_overdue_sweep()["closed"] == 1
     assert not RiskWarning.objects.filter(is_open=True).exists()

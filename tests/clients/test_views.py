@@ -9,6 +9,7 @@ from clients import services
 from clients.models import Client, OnboardingStep
 from tests.clients.conftest import VALID_PRC_ID
 from tests.clients.factories import ClientFactory
+from tests.clients.kyc_helpers import add_identity_document, make_approvable
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF"
 
@@ -160,6 +161,7 @@ def test_upload_and_download_through_the_ui(web_as, advisor, own_client, colleag
 
 
 def test_onboarding_wizard_through_the_ui(web_as, advisor, supervisor, own_client):
+    add_identity_document(own_client, advisor)
     http = web_as(advisor)
     for kind in ("privacy", "risk_disclosure"):
         http.post(
@@ -183,6 +185,7 @@ def test_onboarding_wizard_through_the_ui(web_as, advisor, supervisor, own_clien
     assert case.acceptance_number in listing.text
     sup = web_as(supervisor)
     assert sup.post(url, {"action": "return"}).status_code == 400  # reason required
+    make_approvable(case, supervisor)
     sup.post(url, {"action": "approve"})
     case.refresh_from_db()
     assert case.step == OnboardingStep.REGISTERED

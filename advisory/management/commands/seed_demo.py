@@ -13,6 +13,7 @@ DEMO_MODULES = [
     "advisory.demo",
     "clients.demo",
     "risk.demo",
+    "clients.demo_kyc",
     "planning.demo",
     "complaints.demo",
     "audit.demo",
