@@ -59,3 +59,8 @@ rules.add_perm("clients.view_own_profile", is_client)
 rules.add_perm("clients.give_consent", is_client & is_own_file)
 rules.add_perm("clients.record_consent", can_change_client)
 rules.add_perm("clients.administer", is_administrator)
+
+# A suspended advisor opens no client files and is assigned none (advisory.staff.rules).
+from advisory.staff.rules import can_take_clients  # noqa: E402
+
+rules.add_perm("clients.take_clients", is_advisor & can_take_clients)

@@ -44,5 +44,13 @@ class ComplaintsConfig(AppConfig):
             ViolationCase, client_field="client_id", retention="complaint", retention_trigger="closed_at"
         )
         register(RectificationMeasure, client_field="case.client_id")
+        from advisory.documents import register_renderer
+
+        from .models import ConductDigest, ViolationSanction
+        from .violations import LETTER_KIND, render_outcome_letter
+
+        register(ViolationSanction, client_field="case.client_id")
+        register(ConductDigest, retention="service_record", retention_trigger="published_at")
+        register_renderer(LETTER_KIND, render_outcome_letter)
         register(SLAPolicy)
         register(ComplaintSettings)

@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/violation/", views.violation_open_view, name="violation_open"),
     path("violations/", views.violation_list, name="violation_list"),
     path("violations/<int:pk>/", views.violation_detail, name="violation_detail"),
+    path("digests/", views.digest_list, name="digest_list"),
+    path("digests/<int:pk>/", views.digest_detail, name="digest_detail"),
 ]

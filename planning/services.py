@@ -816,6 +816,23 @@ def _self_approval(t: Transition, proposal: Proposal, user: User) -> bool:
     }
 
 
+# Transitions a permission restriction can block (a failed appraisal, a suspension: advisory.staff).
+RESTRICTED_TRANSITIONS = {
+    "submit": "submit_proposal",
+    "risk_approve": "approve_proposal",
+    "compliance_approve": "approve_proposal",
+}
+
+
+def _refuse_if_restricted(action: str, actor: User) -> None:
+    from advisory.staff.rules import restriction_refusal
+
+    restricted = RESTRICTED_TRANSITIONS.get(action)
+    refusal = restriction_refusal(actor, restricted) if restricted else None
+    if refusal:
+        raise NotAllowed(refusal)
+
+
 def _guard_submit(proposal: Proposal, actor: User) -> None:
     from advisory.staff import advisor_has_current_qualification
 
@@ -872,6 +889,7 @@ def proposal_transition(
             raise NotAllowed(_("Only %(w)s may do this.") % {"w": transition.who_text})
         if _self_approval(transition, proposal, actor):
             raise NotAllowed(_("No one approves their own proposal: another person must review it."))
+        _refuse_if_restricted(action, actor)
         if transition.needs_reason and not reason:
             raise DomainError(_("Give a reason."), field="reason")
         stamp = now()

@@ -341,7 +341,8 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "oversight.manage_staff")
     record = get_object_or_404(TrainingRecord.objects.select_related("user"), pk=pk)
     initial = {
-        k: getattr(record, k) for k in ("title", "provider", "hours", "required", "due_on", "completed_on")
+        k: getattr(record, k)
+        for k in ("title", "provider", "topic", "hours", "required", "due_on", "completed_on")
     }
     form = TrainingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "planning",
     "complaints",
     "advisory.oversight",
+    "advisory.staff",
 ]
 
 AUTH_USER_MODEL = "advisory.User"
