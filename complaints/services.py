@@ -977,7 +977,9 @@ def violation_advance(*, case: ViolationCase, actor: User, note: str = "") -> Vi
             still_open = locked.measures.exclude(status=MeasureStatus.DONE).count()
             if still_open:
                 raise Conflict(
-                    _("%(n)s rectification measure(s) still open: the case moves to evaluation once every measure is done.")
+                    _(
+                        "%(n)s rectification measure(s) still open: the case moves to evaluation once every measure is done."
+                    )
                     % {"n": still_open}
                 )
         if (

@@ -29,6 +29,7 @@ from advisory.models import (
     WarningSeverity,
 )
 from advisory.roles import WORKSPACE_ROLES, Role
+from advisory.staff import selectors as staff_selectors
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -78,6 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "warning_counts": selectors.warning_counts(user=request.user),
         "open_actions": selectors.action_list(user=request.user, open_only=True).count(),
         "latest_report": latest,
+        "staff_figures": staff_selectors.dashboard_figures(),
         **_filter_context(request, f),
     }
     return render(request, "oversight/dashboard.html", context)

@@ -393,3 +393,27 @@ class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     def perform_create(self, serializer):
         serializer.instance = services.evaluation_record(actor=self.request.user, **serializer.validated_data)
+
+
+class StaffFiguresSerializer(serializers.Serializer):
+    findings_open = serializers.IntegerField()
+    findings_overdue = serializers.IntegerField()
+    findings_severe = serializers.IntegerField()
+    training_planned = serializers.IntegerField()
+    training_complete = serializers.IntegerField()
+    training_behind = serializers.IntegerField()
+    appraisals_total = serializers.IntegerField()
+    appraisals_failed = serializers.IntegerField()
+    restrictions_active = serializers.IntegerField()
+    declarations_pending = serializers.IntegerField()
+
+
+class StaffFiguresViewSet(_Base):
+    """The staff figures of the oversight dashboard (open findings, training, appraisals)."""
+
+    serializer_class = StaffFiguresSerializer
+    pagination_class = None
+
+    def list(self, request):
+        _need(request, "oversight.view_dashboard")
+        return Response(StaffFiguresSerializer(selectors.dashboard_figures()).data)

@@ -11,4 +11,5 @@ router.register("declarations", api.DeclarationViewSet, basename="staff-declarat
 router.register("audits", api.InternalAuditViewSet, basename="staff-audit")
 router.register("findings", api.FindingViewSet, basename="staff-finding")
 router.register("evaluations", api.EvaluationViewSet, basename="staff-evaluation")
+router.register("figures", api.StaffFiguresViewSet, basename="staff-figures")
 urlpatterns = router.urls

@@ -17,6 +17,7 @@ DEMO_MODULES = [
     "complaints.demo",
     "audit.demo",
     "advisory.oversight.demo",
+    "advisory.staff.demo",
 ]
 
 
