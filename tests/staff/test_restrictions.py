@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from advisory.errors import NotAllowed
+from advisory.errors import DomainError, NotAllowed
 from advisory.roles import Role
 from advisory.staff import services as staff_services
 from advisory.staff.models import PermissionRestriction, RestrictionSource
@@ -154,7 +154,7 @@ def test_suspension_blocks_submission_approval_and_client_assignment_until_perio
     with pytest.raises(NotAllowed):
         client_services.client_create(actor=advisor, data={"name": "New Prospect"})
     other_client = ClientFactory(advisor=colleague)
-    with pytest.raises(Exception) as assign:
+    with pytest.raises(DomainError) as assign:
         client_services.client_reassign(
             client=other_client, actor=supervisor, new_advisor=advisor, reason="cover"
         )

@@ -10,7 +10,7 @@ import time_machine
 from rest_framework.test import APIClient
 
 from advisory.documents import document_render
-from advisory.errors import Conflict, NotAllowed
+from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.models import ArchivedDocument, DocumentStatus, Notification
 from advisory.staff.models import PermissionRestriction, StaffReminder
 from complaints import services, violations
@@ -77,7 +77,7 @@ def test_a_case_carries_several_actions_and_a_suspension_creates_a_restriction(
 
 
 def test_suspension_needs_its_period_and_a_substantiated_case(case, compliance_officer):
-    with pytest.raises(Exception) as missing:
+    with pytest.raises(DomainError) as missing:
         violations.sanction_add(case=case, actor=compliance_officer, action=AccountabilityAction.SUSPENSION)
     assert missing.value.fields.get("ends_on")
 
@@ -141,7 +141,7 @@ def test_major_violation_closes_only_with_regulator_report(case, compliance_offi
     with pytest.raises(Conflict) as blocked:
         services.violation_advance(case=case, actor=compliance_officer)
     assert "regulator" in blocked.value.message
-    with pytest.raises(Exception):
+    with pytest.raises(DomainError):
         violations.regulator_report_record(
             case=case, actor=compliance_officer, reported_on=datetime.date(2026, 6, 11), reference="R-1"
         )  # in the future
