@@ -645,7 +645,9 @@ def finding_close(*, actor: User, finding: AuditFinding, accept: bool, note: str
     _require(actor, "staff.close_finding", finding, _("Only the auditor or compliance close a finding."))
     with transaction.atomic():
         locked = (
-            AuditFinding.objects.select_for_update().select_related("improvement_action").get(pk=finding.pk)
+            AuditFinding.objects.select_for_update(of=("self",))
+            .select_related("improvement_action")
+            .get(pk=finding.pk)
         )
         if locked.status != FindingStatus.REMEDIATED:
             raise Conflict(_("A finding is followed up once its owner has reported the remediation."))
