@@ -274,6 +274,14 @@ SPECTACULAR_SETTINGS = {
         "QualificationKindEnum": "advisory.models.QualificationKind",
         "DocumentStatusEnum": "advisory.models.DocumentStatus",
         "WarningKindEnum": "advisory.models.WarningKind",
+        # Staff and conduct (advisory.staff, complaints.violations)
+        "InternalAuditStatusEnum": "advisory.staff.models.AuditStatus",
+        "AuditFindingStatusEnum": "advisory.staff.models.FindingStatus",
+        "DeclarationStatusEnum": "advisory.staff.models.DeclarationStatus",
+        "DeclarationReviewOutcomeEnum": ["cleared", "mitigation"],
+        "LevelEnum": "risk.models.RiskGrade",  # also the severity of an audit finding (same grades)
+        "ViolationSeverityEnum": "complaints.models.ViolationSeverity",
+        "AccountabilityActionEnum": "complaints.models.AccountabilityAction",
         "PlanningReportKindEnum": [
             "planning.financial_report",
             "planning.investment_proposal",

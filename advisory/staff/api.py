@@ -413,7 +413,9 @@ class StaffFiguresViewSet(_Base):
 
     serializer_class = StaffFiguresSerializer
     pagination_class = None
+    queryset = User.objects.none()
 
+    @extend_schema(responses=StaffFiguresSerializer)
     def list(self, request):
         _need(request, "oversight.view_dashboard")
         return Response(StaffFiguresSerializer(selectors.dashboard_figures()).data)

@@ -98,7 +98,7 @@ def seed(ctx: dict) -> None:
             planned_on=today,
             auditor=compliance,
         )
-        services.internal_audit_transition(actor=compliance, audit=audit, to="fieldwork")
+        audit = services.internal_audit_transition(actor=compliance, audit=audit, to="fieldwork")
         owner = advisor or supervisor
         services.finding_add(
             actor=compliance,

@@ -203,7 +203,7 @@ def internal_audit_list(*, user: User, status: str = "", area: str = "") -> Quer
         qs = qs.filter(status=status)
     if area:
         qs = qs.filter(area=area)
-    return qs
+    return qs.order_by("-planned_on", "-id")
 
 
 def finding_list(*, user: User, open_only: bool = False, severity: str = "") -> QuerySet[AuditFinding]:
