@@ -223,3 +223,16 @@ def test_staff_tasks_are_scheduled():
         "complaints.tasks.measures_overdue_sweep_task",
         "complaints.tasks.conduct_digest_task",
     } <= tasks
+
+
+def test_staff_tasks_run_and_are_idempotent(frozen, advisor, supervisor):
+    from advisory.staff import tasks
+
+    services.training_plan_set(actor=supervisor, year=2026, role=Role.ADVISOR, required_hours=Decimal("40"))
+    first = tasks.training_shortfall_sweep_task.apply().get()
+    assert first["warned"] >= 1
+    assert tasks.training_shortfall_sweep_task.apply().get()["warned"] == 0
+    assert tasks.declaration_due_sweep_task.apply().get() >= 1
+    assert tasks.declaration_due_sweep_task.apply().get() == 0
+    assert tasks.restriction_end_sweep_task.apply().get() == 0
+    assert tasks.findings_overdue_sweep_task.apply().get() == 0

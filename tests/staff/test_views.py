@@ -218,3 +218,12 @@ def test_api_twins_by_role(audit, advisor, supervisor, compliance_officer):
     r = api.get("/api/v1/staff/figures/")
     assert r.status_code == 200 and r.json()["findings_open"] == 1
     assert InternalAudit.objects.get(pk=audit.pk).findings.count() == 1
+
+
+def test_oversight_dashboard_shows_staff_figures(web_as, audit, compliance_officer, supervisor):
+    services.finding_add(
+        actor=compliance_officer, audit=audit, title="F", severity="critical", owner=supervisor,
+        due_on=datetime.date(2030, 1, 1),
+    )  # fmt: skip
+    body = web_as(supervisor).get("/app/oversight/").content.decode()
+    assert 'id="staff-findings"' in body and "Open internal audit findings" in body
