@@ -227,3 +227,26 @@ def test_oversight_dashboard_shows_staff_figures(web_as, audit, compliance_offic
     )  # fmt: skip
     body = web_as(supervisor).get("/app/oversight/").content.decode()
     assert 'id="staff-findings"' in body and "Open internal audit findings" in body
+
+
+def test_declaration_and_digest_lists_query_count(
+    web_as, compliance_officer, supervisor, django_assert_max_num_queries
+):
+    from complaints.models import ConductDigest
+
+    for _ in range(15):
+        services.declaration_submit(
+            actor=UserFactory(role=Role.ADVISOR), occasion="yearly", has_interests=False
+        )
+    for month in range(1, 13):
+        ConductDigest.objects.create(
+            period_start=datetime.date(2025, month, 1), period_end=datetime.date(2025, month, 28),
+            published_at=datetime.datetime(2025, month, 28, tzinfo=datetime.UTC), cases=[],
+        )  # fmt: skip
+    http = web_as(compliance_officer)
+    with django_assert_max_num_queries(15):
+        response = http.get("/app/staff/declarations/")
+    assert response.status_code == 200 and response.content.decode().count("/app/staff/declarations/") >= 15
+    with django_assert_max_num_queries(15):
+        response = http.get("/app/complaints/digests/")
+    assert response.status_code == 200 and response.content.decode().count("/app/complaints/digests/") >= 12
