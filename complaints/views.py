@@ -527,8 +527,22 @@ def portal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_confirm": complaint.state == State.RESOLVED,
         "survey": survey,
         "survey_form": SurveyForm() if survey and not survey.answered_at else None,
+        "letters": violations.outcome_letters(complaint=complaint),
     }
     return render(request, "complaints/portal_detail.html", ctx)
+
+
+@login_required
+def portal_letter_download(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    """The client downloads the outcome letter of their own complaint (a 404 for anyone else)."""
+    from django.http import FileResponse
+
+    complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
+    document = get_object_or_404(violations.outcome_letters(complaint=complaint), pk=document_id)
+    violations.outcome_letter_download_log(document=document, actor=request.user)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
+    )
 
 
 @login_required

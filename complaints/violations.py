@@ -316,3 +316,28 @@ def digest_readers(*, digest: ConductDigest):
     read = DigestReading.objects.filter(digest=digest).values("reader_id")
     staff = User.objects.filter(role__in=WORKSPACE_ROLES, is_active=True).order_by("full_name")
     return staff.filter(pk__in=read), staff.exclude(pk__in=read)
+
+
+def outcome_letters(*, complaint):
+    """The outcome letters of the violation cases of a complaint that are ready to read."""
+    from advisory.models import ArchivedDocument, DocumentStatus
+
+    case_ids = [str(pk) for pk in complaint.violation_cases.values_list("pk", flat=True)]
+    return ArchivedDocument.objects.filter(
+        kind=LETTER_KIND,
+        subject_type="complaints.violationcase",
+        subject_id__in=case_ids,
+        status=DocumentStatus.READY,
+    ).order_by("-created_at")
+
+
+def outcome_letter_download_log(*, document, actor: User) -> None:
+    """SPEC §5: every download of an archived document is recorded."""
+    audit_log(
+        actor=actor,
+        action=AuditAction.DOWNLOAD,
+        obj=document,
+        client_id=document.client_id,
+        reason=f"Downloaded {document.title} v{document.version}",
+        changes={"sha256": document.sha256},
+    )

@@ -241,3 +241,22 @@ def test_api_sanctions_and_digest_read(case, compliance_officer, advisor, collea
     )
     r = api.post(f"/api/v1/complaints/digests/{digest.pk}/read/")
     assert r.status_code == 200 and r.json()["read_by_me"] is True
+
+
+def test_client_downloads_the_outcome_letter_and_outsider_cannot(
+    web_as, case, compliance_officer, supervisor, client_user, outsider_user
+):
+    # given
+    case = _to_evaluation(case, compliance_officer, supervisor)
+    violations.violation_feedback_send(
+        case=case, actor=compliance_officer, message="Justified; we apologise."
+    )
+    doc = ArchivedDocument.objects.get(kind=violations.LETTER_KIND)
+    document_render(document_id=doc.pk)
+    url = f"/portal/complaints/{case.complaint_id}/letters/{doc.pk}/"
+    # then
+    page = web_as(client_user).get(f"/portal/complaints/{case.complaint_id}/").content.decode()
+    assert url in page
+    response = web_as(client_user).get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content)[:4] == b"%PDF"
+    assert web_as(outsider_user).get(url).status_code == 404
