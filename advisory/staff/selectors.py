@@ -153,7 +153,21 @@ def member_conduct(*, member: User, year: int, on: datetime.date | None = None) 
         "trainings": list(
             TrainingRecord.objects.filter(user=member, due_on__year=year).order_by("due_on", "id")
         ),
+        "sanctions": staff_sanctions(member=member),
     }
+
+
+def staff_sanctions(*, member: User) -> list:
+    """Accountability actions decided against the person (complaints app, read by name so the
+    core does not import it); empty when the complaints app is not installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("complaints"):
+        return []
+    model = apps.get_model("complaints", "ViolationSanction")
+    return list(
+        model.objects.filter(case__staff_member=member).select_related("case").order_by("-decided_at")[:20]
+    )
 
 
 def appraisal_list(

@@ -217,3 +217,13 @@ def test_compliance_lifts_restriction_early_with_reason_and_supervisor_cannot(
 def test_nobody_appraises_themselves(supervisor):
     with pytest.raises(NotAllowed):
         _fail(supervisor, supervisor)
+
+
+def test_sanctions_are_on_the_staff_record(web_as, advisor, supervisor, compliance_officer):
+    case = _suspend(
+        advisor, compliance_officer, start=datetime.date(2026, 6, 10), end=datetime.date(2026, 6, 12)
+    )
+    body = web_as(supervisor).get(f"/app/staff/{advisor.pk}/").content.decode()
+    assert f"VC-{case.pk}" in body and "Written warning" in body
+    own = web_as(advisor).get("/app/staff/me/").content.decode()
+    assert "Suspension of business permissions" in own and "suspended under violation case" in own
