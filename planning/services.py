@@ -833,6 +833,19 @@ def _refuse_if_restricted(action: str, actor: User) -> None:
         raise NotAllowed(refusal)
 
 
+def restriction_notices(*, proposal: Proposal, user: User) -> list[str]:
+    """Why this user may not take the restricted actions open to them here (shown on the page)."""
+    from advisory.staff.rules import restriction_refusal
+
+    restricted = {
+        RESTRICTED_TRANSITIONS[t.action]
+        for t in allowed_actions(proposal=proposal, user=user)
+        if t.action in RESTRICTED_TRANSITIONS
+    }
+    notices = [restriction_refusal(user, action) for action in sorted(restricted)]
+    return list(dict.fromkeys(n for n in notices if n))
+
+
 def _guard_submit(proposal: Proposal, actor: User) -> None:
     from advisory.staff import advisor_has_current_qualification
 

@@ -227,3 +227,9 @@ def test_sanctions_are_on_the_staff_record(web_as, advisor, supervisor, complian
     assert f"VC-{case.pk}" in body and "Written warning" in body
     own = web_as(advisor).get("/app/staff/me/").content.decode()
     assert "Suspension of business permissions" in own and "suspended under violation case" in own
+
+
+def test_proposal_page_tells_the_restricted_advisor_why(web_as, proposal, advisor, supervisor, colleague):
+    _fail(advisor, supervisor)
+    body = web_as(advisor).get(f"/app/planning/proposals/{proposal.pk}/").content.decode()
+    assert "re-assessment passes" in body
