@@ -51,4 +51,28 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "advisory.oversight.tasks.monthly_quality_report_task",
         "crontab": {"minute": "0", "hour": "5", "day_of_month": "1"},
     },
+    "Training plan shortfall warnings": {
+        "task": "advisory.staff.tasks.training_shortfall_sweep_task",
+        "crontab": {"minute": "0", "hour": "8", "day_of_month": "1"},
+    },
+    "Conflict-of-interest declaration reminders": {
+        "task": "advisory.staff.tasks.declaration_due_sweep_task",
+        "crontab": {"minute": "10", "hour": "8", "day_of_month": "2"},
+    },
+    "Suspension end notices": {
+        "task": "advisory.staff.tasks.restriction_end_sweep_task",
+        "crontab": {"minute": "5", "hour": "0"},
+    },
+    "Internal audit findings overdue": {
+        "task": "advisory.staff.tasks.findings_overdue_sweep_task",
+        "crontab": {"minute": "20", "hour": "7"},
+    },
+    "Rectification measures overdue": {
+        "task": "complaints.tasks.measures_overdue_sweep_task",
+        "crontab": {"minute": "25", "hour": "7"},
+    },
+    "Conduct digest of closed violation cases": {
+        "task": "complaints.tasks.conduct_digest_task",
+        "crontab": {"minute": "30", "hour": "6", "day_of_month": "1"},
+    },
 }

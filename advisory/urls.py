@@ -27,6 +27,7 @@ api_v1 = [
     path("complaints/", include("complaints.api_urls")),
     path("audit/", include("audit.api_urls")),
     path("oversight/", include("advisory.oversight.api_urls")),
+    path("staff/", include("advisory.staff.api_urls")),
 ]
 
 urlpatterns = [
@@ -70,6 +71,7 @@ urlpatterns = [
     path("app/planning/", include("planning.urls")),
     path("app/complaints/", include("complaints.urls")),
     path("app/audit/", include("audit.urls")),
+    path("app/staff/", include("advisory.staff.urls")),
     path("portal/", include("advisory.oversight.portal_urls")),
     path("portal/profile/", include("clients.portal_urls")),
     path("portal/risk/", include("risk.portal_urls")),

@@ -81,3 +81,8 @@ rules.add_perm("clients.screening_queue", is_compliance | is_supervisor)
 rules.add_perm("clients.dispose_screening_hit", is_compliance)
 rules.add_perm("clients.manage_watch_lists", is_compliance)
 rules.add_perm("clients.list_screening_hits", is_compliance | is_supervisor | is_advisor)
+
+# A suspended advisor opens no client files and is assigned none (advisory.staff.rules).
+from advisory.staff.rules import can_take_clients  # noqa: E402
+
+rules.add_perm("clients.take_clients", is_advisor & can_take_clients)

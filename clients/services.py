@@ -72,6 +72,22 @@ def _require(user: User, perm: str, obj: Any = None, message: str | None = None)
         raise NotAllowed(message or _("You are not allowed to do this."))
 
 
+def _refuse_if_restricted(advisor: User, *, actor: User) -> None:
+    """A suspended advisor takes on no clients (seed 001 §六): refused with the reason."""
+    from advisory.staff.models import RestrictedAction
+    from advisory.staff.rules import restriction_refusal
+
+    refusal = restriction_refusal(advisor, RestrictedAction.TAKE_CLIENTS)
+    if refusal is None:
+        return
+    if advisor.pk == actor.pk:
+        raise NotAllowed(refusal)
+    raise DomainError(
+        _("%(name)s may not be assigned clients now: %(reason)s") % {"name": advisor, "reason": refusal},
+        field="advisor",
+    )
+
+
 # -- classification (SPEC §1, [000 §2.2]) ----------------------------------------------------------
 def classify_wealth_tier(monthly_income: Decimal | None) -> str:
     """low < 5,000 ≤ middle ≤ 50,000 < high (thresholds configurable)."""
@@ -227,6 +243,7 @@ def client_create(*, actor: User, data: dict[str, Any], advisor: User | None = N
     advisor = advisor or actor
     if advisor.role != Role.ADVISOR:
         raise DomainError(_("The responsible person must be an advisor."), field="advisor")
+    _refuse_if_restricted(advisor, actor=actor)
     with transaction.atomic():
         client = Client(
             advisor=advisor, status=ClientStatus.PROSPECT, kind=data.get("kind", ClientKind.INDIVIDUAL)
@@ -266,6 +283,7 @@ def client_reassign(*, client: Client, actor: User, new_advisor: User, reason: s
         raise DomainError(_("Give a reason for the re-assignment."), field="reason")
     if new_advisor.role != Role.ADVISOR or not new_advisor.is_active:
         raise DomainError(_("Choose an active advisor."), field="advisor")
+    _refuse_if_restricted(new_advisor, actor=actor)
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         old = client.advisor

@@ -11,12 +11,14 @@ from .models import (
     ComplaintEscalation,
     ComplaintEvent,
     ComplaintSettings,
+    ConductDigest,
     InboundEmail,
     Mailbox,
     RectificationMeasure,
     SatisfactionSurvey,
     SLAPolicy,
     ViolationCase,
+    ViolationSanction,
 )
 
 
@@ -104,13 +106,20 @@ class MeasureInline(admin.TabularInline):
     raw_id_fields = ("owner",)
 
 
+class SanctionInline(admin.TabularInline):
+    model = ViolationSanction
+    extra = 0
+    raw_id_fields = ("decided_by", "restriction")
+    readonly_fields = ("restriction", "decided_by", "decided_at")
+
+
 @admin.register(ViolationCase)
 class ViolationCaseAdmin(SimpleHistoryAdmin):
     list_display = ("__str__", "complaint", "staff_member", "stage", "accountability_action", "opened_at")
     list_filter = ("stage", "accountability_action")
     raw_id_fields = ("complaint", "client", "staff_member", "opened_by")
     readonly_fields = ("stage", "opened_at", "closed_at")
-    inlines = [MeasureInline]
+    inlines = [MeasureInline, SanctionInline]
 
     def save_model(self, request, obj, form, change) -> None:
         audited_save(obj, actor=request.user, reason="violation case edited in admin")
@@ -161,3 +170,7 @@ class InboundEmailAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+@admin.register(ConductDigest)
+class ConductDigestAdmin(SimpleHistoryAdmin):
+    list_display = ("period_start", "period_end", "published_at")
+    readonly_fields = ("period_start", "period_end", "published_at", "cases")

@@ -19,19 +19,22 @@ from advisory.permissions import IsWorkspaceUser
 from advisory.rules import can
 from clients.models import Client
 
-from . import selectors, services
+from . import selectors, services, violations
 from .models import (
     AccountabilityAction,
     Category,
     Channel,
     Complaint,
     ComplaintEvent,
+    ConductDigest,
     MeasureStatus,
     Priority,
     RectificationMeasure,
     SatisfactionSurvey,
     State,
     ViolationCase,
+    ViolationSanction,
+    ViolationSeverity,
 )
 
 
@@ -296,8 +299,41 @@ class RectificationMeasureSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "status", "completed_on"]
 
 
+class ViolationSanctionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ViolationSanction
+        fields = ["id", "action", "starts_on", "ends_on", "notes", "restriction", "decided_by", "decided_at"]
+        read_only_fields = ["restriction", "decided_by", "decided_at"]
+
+
+class ViolationSeveritySerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=ViolationSeverity.choices)
+
+
+class RegulatorReportSerializer(serializers.Serializer):
+    reported_on = serializers.DateField()
+    reference = serializers.CharField(max_length=80)
+
+
+class OutcomeFeedbackSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=4000)
+
+
+class ConductDigestSerializer(serializers.ModelSerializer):
+    read_count = serializers.IntegerField(read_only=True)
+    read_by_me = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConductDigest
+        fields = ["id", "period_start", "period_end", "published_at", "cases", "read_count", "read_by_me"]
+
+    def get_read_by_me(self, obj) -> bool:
+        return bool(getattr(obj, "read_by_me", 0))
+
+
 class ViolationCaseSerializer(serializers.ModelSerializer):
     measures = RectificationMeasureSerializer(many=True, read_only=True)
+    sanctions = ViolationSanctionSerializer(many=True, read_only=True)
     complaint_number = serializers.CharField(source="complaint.number", read_only=True)
 
     class Meta:
@@ -305,9 +341,15 @@ class ViolationCaseSerializer(serializers.ModelSerializer):
         fields = [
             "id", "complaint", "complaint_number", "staff_member", "stage", "summary", "verification_notes",
             "investigation_notes", "finding", "substantiated", "accountability_action", "action_notes",
-            "evaluation_notes", "effective", "opened_at", "closed_at", "measures",
+            "evaluation_notes", "effective", "opened_at", "closed_at", "measures", "sanctions", "severity",
+            "regulator_report_due", "regulator_reported_on", "regulator_reference", "client_feedback_at",
+            "client_feedback_text",
         ]  # fmt: skip
-        read_only_fields = ["id", "stage", "opened_at", "closed_at", "measures", "complaint_number"]
+        read_only_fields = [
+            "id", "stage", "opened_at", "closed_at", "measures", "complaint_number", "sanctions", "severity",
+            "regulator_report_due", "regulator_reported_on", "regulator_reference", "client_feedback_at",
+            "client_feedback_text",
+        ]  # fmt: skip
 
 
 class ViolationCaseUpdateSerializer(serializers.Serializer):
@@ -336,7 +378,7 @@ class ViolationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ViolationCase.objects.none()
-        return selectors.violation_cases(user=self.request.user).prefetch_related("measures")
+        return selectors.violation_cases(user=self.request.user).prefetch_related("measures", "sanctions")
 
     @extend_schema(request=ViolationCaseSerializer, responses=ViolationCaseSerializer)
     def create(self, request):
@@ -388,3 +430,61 @@ class ViolationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             raise serializers.ValidationError({"status": ["Choose a status."]})
         measure = services.measure_set_status(measure=measure, actor=request.user, status=status_value)
         return Response(RectificationMeasureSerializer(measure).data)
+
+    @extend_schema(request=ViolationSanctionSerializer, responses=ViolationSanctionSerializer)
+    @action(detail=True, methods=["post"])
+    def sanctions(self, request, pk=None):
+        case = self.get_object()
+        ser = ViolationSanctionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        sanction = violations.sanction_add(case=case, actor=request.user, **ser.validated_data)
+        return Response(ViolationSanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ViolationSeveritySerializer, responses=ViolationCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def severity(self, request, pk=None):
+        ser = ViolationSeveritySerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        case = violations.violation_set_severity(
+            case=self.get_object(), actor=request.user, **ser.validated_data
+        )
+        return Response(ViolationCaseSerializer(case).data)
+
+    @extend_schema(request=RegulatorReportSerializer, responses=ViolationCaseSerializer)
+    @action(detail=True, methods=["post"], url_path="regulator-report")
+    def regulator_report(self, request, pk=None):
+        ser = RegulatorReportSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        case = violations.regulator_report_record(
+            case=self.get_object(), actor=request.user, **ser.validated_data
+        )
+        return Response(ViolationCaseSerializer(case).data)
+
+    @extend_schema(request=OutcomeFeedbackSerializer, responses=ViolationCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, pk=None):
+        ser = OutcomeFeedbackSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        case = violations.violation_feedback_send(
+            case=self.get_object(), actor=request.user, **ser.validated_data
+        )
+        return Response(ViolationCaseSerializer(case).data)
+
+
+class ConductDigestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Monthly digests of closed violation cases (anonymised); `read` records that you read one."""
+
+    serializer_class = ConductDigestSerializer
+    permission_classes = [IsWorkspaceUser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ConductDigest.objects.none()
+        return violations.digest_list(user=self.request.user)
+
+    @extend_schema(request=None, responses=ConductDigestSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        digest = self.get_object()
+        violations.digest_mark_read(digest=digest, reader=request.user)
+        return Response(ConductDigestSerializer(self.get_queryset().get(pk=digest.pk)).data)

@@ -1,10 +1,11 @@
 from rest_framework.routers import DefaultRouter
 
-from .api import ComplaintViewSet, ViolationViewSet
+from .api import ComplaintViewSet, ConductDigestViewSet, ViolationViewSet
 from .intake_api import InboundEmailViewSet
 
 router = DefaultRouter()
 router.register("intake", InboundEmailViewSet, basename="complaint-intake")
 router.register("violations", ViolationViewSet, basename="complaint-violation")
+router.register("digests", ConductDigestViewSet, basename="complaint-digest")
 router.register("", ComplaintViewSet, basename="complaint")
 urlpatterns = router.urls

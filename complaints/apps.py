@@ -61,6 +61,14 @@ class ComplaintsConfig(AppConfig):
             retention="complaint",
             retention_trigger="case.closed_at",
         )
+        from advisory.documents import register_renderer
+
+        from .models import ConductDigest, ViolationSanction
+        from .violations import LETTER_KIND, render_outcome_letter
+
+        register(ViolationSanction, client_field="case.client_id")
+        register(ConductDigest, retention="service_record", retention_trigger="published_at")
+        register_renderer(LETTER_KIND, render_outcome_letter)
         register(SLAPolicy)
         register(Mailbox)
         register(

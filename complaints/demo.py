@@ -13,7 +13,16 @@ from advisory.history import audited_save
 from advisory.roles import Role
 
 from . import services
-from .models import Category, Channel, Complaint, ComplaintEvent, Priority, State
+from .models import (
+    AccountabilityAction,
+    Category,
+    Channel,
+    Complaint,
+    ComplaintEvent,
+    MeasureStatus,
+    Priority,
+    State,
+)
 
 SUBJECTS = [
     ("Management fee charged twice", Category.FEES),
@@ -267,6 +276,7 @@ def seed(ctx: dict) -> None:
             owner=supervisor,
             due_on=today + datetime.timedelta(days=45),
         )
+        _seed_conduct(ctx, made, supervisor=supervisor, compliance=compliance, today=today)
     _seed_email_intake(demo_client)
     ctx["complaints"] = made
 
@@ -342,3 +352,67 @@ def _seed_email_intake(demo_client) -> None:
         size=len(junk),
         received_at=stamp - datetime.timedelta(minutes=30),
     )
+
+
+def _seed_conduct(ctx: dict, made: list, *, supervisor, compliance, today: datetime.date) -> None:
+    """A major violation followed through: a suspension of business permissions (one week from
+    today) and a written warning, the measure done, the regulator report, the outcome letter to
+    the client, the case closed and this month's conduct digest."""
+    from . import violations
+
+    member = ctx.get("advisor2") or ctx.get("advisor")
+    complaint = next((c for c in made if c.category == Category.MIS_SELLING), made[-1])
+    case = services.violation_open(
+        complaint=complaint,
+        actor=compliance,
+        staff_member=member,
+        summary="向风险承受能力等级为C2的客户推荐R4级产品，未充分揭示风险。",
+    )
+    services.violation_update(
+        case=case,
+        actor=compliance,
+        verification_notes="调取双录视频及适当性匹配记录，投诉属实。",
+        investigation_notes="约谈当事顾问及其主管，核对产品风险揭示书签署情况。",
+        finding="顾问违反适当性管理要求，超越客户风险承受能力等级销售产品。",
+        substantiated=True,
+    )
+    for _step in range(3):
+        case = services.violation_advance(case=case, actor=compliance)
+    violations.violation_set_severity(case=case, actor=compliance, severity="major")
+    violations.sanction_add(
+        case=case,
+        actor=compliance,
+        action=AccountabilityAction.SUSPENSION,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=6),
+        notes="暂停业务权限一周：不得提交方案、审批方案或承接新客户。",
+    )
+    violations.sanction_add(
+        case=case,
+        actor=supervisor,
+        action=AccountabilityAction.WRITTEN_WARNING,
+        notes="书面警告，记入员工档案。",
+    )
+    case = services.violation_advance(case=case, actor=compliance)
+    measure = services.measure_add(
+        case=case,
+        actor=compliance,
+        description="全员适当性管理专题培训并考试",
+        owner=supervisor,
+        due_on=today + datetime.timedelta(days=14),
+    )
+    services.measure_set_status(measure=measure, actor=supervisor, status=MeasureStatus.DONE)
+    case = services.violation_advance(case=case, actor=compliance, note="整改措施已完成")
+    services.violation_update(
+        case=case, actor=compliance, evaluation_notes="抽查20笔销售记录，未再发现超等级销售。"
+    )
+    violations.regulator_report_record(
+        case=case, actor=compliance, reported_on=today, reference=f"监管报告-{today:%Y}-017"
+    )
+    violations.violation_feedback_send(
+        case=case,
+        actor=compliance,
+        message="经核查，您反映的问题属实。我们已对当事顾问作出暂停业务权限及书面警告的处理，并已完成全员整改培训。",
+    )
+    services.violation_advance(case=case, actor=compliance, note="结案")
+    violations.conduct_digest_publish(period_start=today.replace(day=1), period_end=today)

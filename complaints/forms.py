@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisory.money import Currency
 
-from .models import AccountabilityAction, Category, Channel, MeasureStatus, Priority, State
+from .models import AccountabilityAction, Category, Channel, MeasureStatus, Priority, State, ViolationSeverity
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -184,3 +184,31 @@ class MeasureForm(forms.Form):
 
 class MeasureStatusForm(forms.Form):
     status = forms.ChoiceField(choices=MeasureStatus.choices)
+
+
+class SanctionForm(forms.Form):
+    """One accountability action on a violation case; a suspension needs its period."""
+
+    action = forms.ChoiceField(label=_("Accountability action"), choices=AccountabilityAction.choices)
+    starts_on = forms.DateField(
+        label=_("Suspended from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("Suspended until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    notes = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SeverityForm(forms.Form):
+    severity = forms.ChoiceField(label=_("Severity"), choices=ViolationSeverity.choices)
+
+
+class RegulatorReportForm(forms.Form):
+    reported_on = forms.DateField(label=_("Reported on"), widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label=_("Report reference"), max_length=80)
+
+
+class FeedbackForm(forms.Form):
+    message = forms.CharField(
+        label=_("Outcome to send to the client"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )

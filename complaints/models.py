@@ -466,6 +466,11 @@ class AccountabilityAction(models.TextChoices):
     JUDICIAL_REFERRAL = "judicial_referral", _("Referral to judicial authorities")
 
 
+class ViolationSeverity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+
+
 class ViolationCase(models.Model):
     """Staff misconduct found in a complaint (SPEC §4, 001 §六). Seen only by compliance,
     supervisors and administrators."""
@@ -489,6 +494,16 @@ class ViolationCase(models.Model):
     action_notes = models.TextField(_("action details"), blank=True)
     evaluation_notes = models.TextField(_("effect evaluation"), blank=True)
     effective = models.BooleanField(_("measures effective"), null=True, blank=True)
+    # Seed 001 §七: a major violation is reported to the regulator; the report's date and reference.
+    severity = models.CharField(
+        _("severity"), max_length=8, choices=ViolationSeverity.choices, default=ViolationSeverity.MINOR
+    )
+    regulator_report_due = models.BooleanField(_("regulator report required"), default=False)
+    regulator_reported_on = models.DateField(_("reported to the regulator on"), null=True, blank=True)
+    regulator_reference = models.CharField(_("regulator report reference"), max_length=80, blank=True)
+    # The outcome fed back to the client (portal notification and letter PDF).
+    client_feedback_at = models.DateTimeField(_("outcome sent to the client"), null=True, blank=True)
+    client_feedback_text = models.TextField(_("outcome sent to the client"), blank=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(_("opened"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -525,6 +540,7 @@ class RectificationMeasure(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["status", "due_on"])]
         verbose_name = _("rectification measure")
         verbose_name_plural = _("rectification measures")
 
@@ -662,3 +678,66 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {local_datetime(self.sent_at)}"
+
+
+class ViolationSanction(models.Model):
+    """One accountability action decided on a violation case (a case may carry several). A
+    suspension of business permissions creates a permission restriction for its period
+    (advisory.staff); every sanction is on the staff record and counts in appraisals."""
+
+    case = models.ForeignKey(ViolationCase, on_delete=models.CASCADE, related_name="sanctions")
+    action = models.CharField(_("accountability action"), max_length=24, choices=AccountabilityAction.choices)
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    notes = models.TextField(_("details"), blank=True)
+    restriction = models.ForeignKey(
+        "staff.PermissionRestriction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided"))
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        verbose_name = _("accountability action")
+        verbose_name_plural = _("accountability actions")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.case_id})"
+
+
+class ConductDigest(models.Model):
+    """The periodic digest of closed violation cases circulated to staff as warning education
+    (seed 001 §七). `cases` is the anonymised text frozen at publication."""
+
+    period_start = models.DateField(_("period from"), unique=True)
+    period_end = models.DateField(_("period to"))
+    published_at = models.DateTimeField(_("published"))
+    cases = models.JSONField(_("cases"), default=list)
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period_start"]
+        verbose_name = _("conduct digest")
+        verbose_name_plural = _("conduct digests")
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m}"
+
+
+class DigestReading(models.Model):
+    """A staff member confirmed reading a digest (reading is tracked, seed 001 §七)."""
+
+    digest = models.ForeignKey(ConductDigest, on_delete=models.CASCADE, related_name="readings")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    read_at = models.DateTimeField(_("read"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["digest", "reader"], name="uniq_digest_reading")]
+        verbose_name = _("digest reading")
+        verbose_name_plural = _("digest readings")
+
+    def __str__(self) -> str:
+        return f"{self.digest} {self.reader_id}"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/reply/", views.portal_reply, name="reply"),
     path("<int:pk>/confirm/", views.portal_confirm, name="confirm"),
     path("<int:pk>/survey/", views.portal_survey, name="survey"),
+    path("<int:pk>/letters/<int:document_id>/", views.portal_letter_download, name="letter_download"),
 ]

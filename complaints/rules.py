@@ -50,3 +50,7 @@ rules.add_perm("complaints.view_internal", is_workspace_user)
 rules.add_perm("complaints.view_escalated", is_supervisor | is_compliance | is_administrator)
 # The email intake holds messages from people not yet linked to a client: oversight handles it.
 rules.add_perm("complaints.manage_intake", is_supervisor | is_compliance)
+# Warning-education digests of closed violation cases: every staff member reads; compliance publishes.
+rules.add_perm("complaints.view_digest", is_workspace_user)
+rules.add_perm("complaints.publish_digest", is_compliance | is_administrator)
+rules.add_perm("complaints.view_digest_readers", is_supervisor_or_compliance)

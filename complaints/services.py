@@ -1048,6 +1048,8 @@ def violation_advance(*, case: ViolationCase, actor: User, note: str = "") -> Vi
         if locked.stage == ViolationStage.CLOSED:
             raise Conflict(_("This violation case is closed."))
         required = VIOLATION_REQUIRED.get(locked.stage)
+        if locked.stage == ViolationStage.ACCOUNTABILITY and locked.sanctions.exists():
+            required = None  # decided as one or more accountability actions (complaints.violations)
         if required and not getattr(locked, required[0]):
             raise Conflict(required[1])
         if locked.stage == ViolationStage.FINDING and locked.substantiated is False:
@@ -1056,6 +1058,21 @@ def violation_advance(*, case: ViolationCase, actor: User, note: str = "") -> Vi
             nxt = VIOLATION_FLOW[VIOLATION_FLOW.index(locked.stage) + 1]
         if locked.stage == ViolationStage.RECTIFICATION and not locked.measures.exists():
             raise Conflict(_("Add at least one rectification measure with an owner and a due date."))
+        if locked.stage == ViolationStage.RECTIFICATION:
+            still_open = locked.measures.exclude(status=MeasureStatus.DONE).count()
+            if still_open:
+                raise Conflict(
+                    _(
+                        "%(n)s rectification measure(s) still open: the case moves to evaluation once every measure is done."
+                    )
+                    % {"n": still_open}
+                )
+        if (
+            locked.stage == ViolationStage.EVALUATION
+            and locked.regulator_report_due
+            and not locked.regulator_reported_on
+        ):
+            raise Conflict(_("A major violation closes once its report to the regulator is recorded."))
         old = locked.stage
         locked.stage = nxt
         if nxt == ViolationStage.CLOSED:

@@ -76,3 +76,45 @@ def mailbox_poll_task() -> dict:
     result = mailboxes_poll()
     logger.info("mailbox_poll_task %s", result)
     return result
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def measures_overdue_sweep_task() -> int:
+    """Daily: warn about rectification measures past their due date (once per measure)."""
+    from .violations import measures_overdue_sweep
+
+    count = measures_overdue_sweep()
+    logger.info("measures_overdue_sweep_task warned=%s", count)
+    return count
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def conduct_digest_task() -> int | None:
+    """Monthly (1st): publish the digest of last month's closed violation cases (once a month)."""
+    import datetime
+
+    from advisory.clock import today
+
+    from .violations import conduct_digest_publish
+
+    first = today().replace(day=1)
+    end = first - datetime.timedelta(days=1)
+    digest = conduct_digest_publish(period_start=end.replace(day=1), period_end=end)
+    logger.info("conduct_digest_task published=%s", digest.pk if digest else None)
+    return digest.pk if digest else None

@@ -21,4 +21,6 @@ urlpatterns = [
     path("intake/<int:pk>/original/", intake_views.intake_original, name="intake_original"),
     path("violations/", views.violation_list, name="violation_list"),
     path("violations/<int:pk>/", views.violation_detail, name="violation_detail"),
+    path("digests/", views.digest_list, name="digest_list"),
+    path("digests/<int:pk>/", views.digest_detail, name="digest_detail"),
 ]

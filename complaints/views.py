@@ -7,31 +7,36 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from advisory.clock import now
+from advisory.clock import now, today
 from advisory.errors import DomainError, NotFound
 from advisory.files import file_response
 from advisory.formats import local_datetime
 from advisory.forms import form_add_domain_error
+from advisory.models import ArchivedDocument
 from advisory.roles import Role
 from advisory.rules import can
 
-from . import selectors, services
+from . import selectors, services, violations
 from .forms import (
     ClientReplyForm,
+    FeedbackForm,
     MeasureForm,
     MeasureStatusForm,
     PortalComplaintForm,
     PriorityForm,
     QueueFilterForm,
     ReassignForm,
+    RegulatorReportForm,
     ReplyForm,
     ResolutionForm,
+    SanctionForm,
+    SeverityForm,
     StaffComplaintForm,
     SurveyForm,
     TransitionForm,
@@ -431,6 +436,16 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     services.measure_set_status(
                         measure=measure, actor=request.user, status=form.cleaned_data["status"]
                     )
+            elif op in CONDUCT_OPS:
+                form = CONDUCT_OPS[op][0](request.POST)
+                if not form.is_valid():
+                    raise DomainError(
+                        "; ".join(
+                            f"{form.fields[f].label if f in form.fields else ''}: {e[0]}"
+                            for f, e in form.errors.items()
+                        )
+                    )
+                CONDUCT_OPS[op][1](case=case, actor=request.user, **form.cleaned_data)
             messages.success(request, _("Saved."))
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -443,8 +458,53 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "measure_form": MeasureForm(staff=staff),
         "measure_statuses": MeasureStatusForm.base_fields["status"].choices,
+        "sanctions": case.sanctions.select_related("decided_by", "restriction"),
+        "sanction_form": SanctionForm(),
+        "severity_form": SeverityForm(initial={"severity": case.severity}),
+        "regulator_form": RegulatorReportForm(
+            initial={"reported_on": case.regulator_reported_on, "reference": case.regulator_reference}
+        ),
+        "feedback_form": FeedbackForm(initial={"message": case.client_feedback_text}),
+        "letters": ArchivedDocument.objects.filter(
+            kind=violations.LETTER_KIND, subject_type="complaints.violationcase", subject_id=str(case.pk)
+        ).order_by("-version")[:5],
+        "today": today(),
     }
     return render(request, "complaints/violation_detail.html", ctx)
+
+
+# op -> (form, service) for the accountability, regulator and feedback forms of a violation case.
+CONDUCT_OPS = {
+    "sanction": (SanctionForm, violations.sanction_add),
+    "severity": (SeverityForm, violations.violation_set_severity),
+    "regulator": (RegulatorReportForm, violations.regulator_report_record),
+    "feedback": (FeedbackForm, violations.violation_feedback_send),
+}
+
+
+@login_required
+def digest_list(request: HttpRequest) -> HttpResponse:
+    _forbid("complaints.view_digest", request)
+    page = Paginator(violations.digest_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "complaints/digest_list.html", {"page": page})
+
+
+@login_required
+def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _forbid("complaints.view_digest", request)
+    digest = get_object_or_404(violations.digest_list(user=request.user), pk=pk)
+    if request.method == "POST":
+        violations.digest_mark_read(digest=digest, reader=request.user)
+        messages.success(request, _("Thank you: your reading is recorded."))
+        return redirect("complaints:digest_detail", pk=pk)
+    readers = unread = None
+    if request.user.has_perm("complaints.view_digest_readers"):
+        readers, unread = violations.digest_readers(digest=digest)
+    return render(
+        request,
+        "complaints/digest_detail.html",
+        {"digest": digest, "readers": readers, "unread": unread, "has_read": digest.read_by_me > 0},
+    )
 
 
 # -- portal ----------------------------------------------------------------------------------
@@ -501,8 +561,22 @@ def portal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_confirm": complaint.state == State.RESOLVED,
         "survey": survey,
         "survey_form": SurveyForm() if survey and not survey.answered_at else None,
+        "letters": violations.outcome_letters(complaint=complaint),
     }
     return render(request, "complaints/portal_detail.html", ctx)
+
+
+@login_required
+def portal_letter_download(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    """The client downloads the outcome letter of their own complaint (a 404 for anyone else)."""
+    from django.http import FileResponse
+
+    complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
+    document = get_object_or_404(violations.outcome_letters(complaint=complaint), pk=document_id)
+    violations.outcome_letter_download_log(document=document, actor=request.user)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
+    )
 
 
 @login_required

@@ -77,3 +77,13 @@ rules.add_perm("planning.record_review", is_advisor & is_advisor_of_client)
 rules.add_perm("planning.review_queue", is_risk_reviewer | is_compliance | is_administrator)
 rules.add_perm("planning.record_holdings", is_advisor & is_advisor_of_client)
 rules.add_perm("planning.view_holdings", can_view_plan)
+
+# Restricted actions (a failed appraisal, a suspension: advisory.staff.rules): the role rule and
+# no active restriction. proposal_transition refuses with the restriction's reason.
+from advisory.staff.rules import can_approve_proposal, can_submit_proposal  # noqa: E402
+
+rules.add_perm("planning.submit_proposal", is_advisor & is_proposal_owner & is_draft & can_submit_proposal)
+rules.add_perm(
+    "planning.approve_proposal",
+    (is_risk_reviewer | is_compliance) & ~is_proposal_owner & can_approve_proposal,
+)

@@ -173,6 +173,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         {
             "actions": services.allowed_actions(proposal=proposal, user=request.user),
+            "restriction_notices": services.restriction_notices(proposal=proposal, user=request.user),
             "timeline": selectors.proposal_timeline(proposal=proposal),
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:20]),
             "document_kinds": services.DOCUMENT_KINDS.items(),

@@ -73,7 +73,7 @@ class StaffQualificationSerializer(serializers.ModelSerializer):
 class TrainingRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = TrainingRecord
-        fields = ["id", "user", "title", "provider", "hours", "required", "due_on", "completed_on"]
+        fields = ["id", "user", "title", "provider", "topic", "hours", "required", "due_on", "completed_on"]
 
 
 class StaffMemberSerializer(serializers.ModelSerializer):
@@ -320,7 +320,7 @@ class TrainingViewSet(_StaffRecordViewSet):
     def perform_update(self, serializer):
         r = serializer.instance
         d = serializer.validated_data
-        fields = ("title", "hours", "due_on", "provider", "required", "completed_on")
+        fields = ("title", "hours", "due_on", "provider", "required", "completed_on", "topic")
         serializer.instance = services.training_update(
             actor=self.request.user, record=r, **{k: d.get(k, getattr(r, k)) for k in fields}
         )

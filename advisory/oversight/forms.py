@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisory.models import QualificationKind, User
 from advisory.roles import WORKSPACE_ROLES
+from advisory.staff.models import TrainingTopic
 
 from .indicators import INDICATORS
 from .models import ActionLink, Direction, Effectiveness
@@ -31,6 +32,7 @@ class QualificationForm(forms.Form):
 class TrainingForm(forms.Form):
     title = forms.CharField(label=_("Course"), max_length=200)
     provider = forms.CharField(label=_("Provider"), max_length=120, required=False)
+    topic = forms.ChoiceField(label=_("Topic"), choices=[("", "—"), *TrainingTopic.choices], required=False)
     hours = forms.DecimalField(label=_("Hours"), max_digits=6, decimal_places=1, min_value=0)
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
     due_on = forms.DateField(label=_("Due on"), widget=DATE)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from advisory.models import TimeStampedModel
+from advisory.staff.models import TrainingTopic
 from audit.managers import AuditedManager
 
 
@@ -60,6 +61,8 @@ class TrainingRecord(TimeStampedModel):
     )
     title = models.CharField(_("course"), max_length=200)
     provider = models.CharField(_("provider"), max_length=120, blank=True)
+    # The yearly training plan counts completed hours and checks mandatory topics (advisory.staff).
+    topic = models.CharField(_("topic"), max_length=12, choices=TrainingTopic.choices, blank=True, default="")
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1, default=Decimal("0"))
     required = models.BooleanField(_("required"), default=True)
     due_on = models.DateField(_("due on"))

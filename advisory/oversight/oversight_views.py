@@ -31,6 +31,7 @@ from advisory.models import (
 )
 from advisory.roles import WORKSPACE_ROLES, Role
 from advisory.rules import can
+from advisory.staff import selectors as staff_selectors
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -80,6 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "warning_counts": selectors.warning_counts(user=request.user),
         "open_actions": selectors.action_list(user=request.user, open_only=True).count(),
         "latest_report": latest,
+        "staff_figures": staff_selectors.dashboard_figures(),
         **_filter_context(request, f),
     }
     return render(request, "oversight/dashboard.html", context)
@@ -343,7 +345,8 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "oversight.manage_staff")
     record = get_object_or_404(TrainingRecord.objects.select_related("user"), pk=pk)
     initial = {
-        k: getattr(record, k) for k in ("title", "provider", "hours", "required", "due_on", "completed_on")
+        k: getattr(record, k)
+        for k in ("title", "provider", "topic", "hours", "required", "due_on", "completed_on")
     }
     form = TrainingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -166,6 +166,13 @@ def qualification_update(
     return qualification
 
 
+def _check_topic(topic: str) -> None:
+    from advisory.staff.models import TrainingTopic
+
+    if topic and topic not in TrainingTopic.values:
+        raise DomainError("Choose a topic from the list.", field="topic")
+
+
 def training_create(
     *,
     actor: User,
@@ -176,8 +183,10 @@ def training_create(
     provider: str = "",
     required: bool = True,
     completed_on: datetime.date | None = None,
+    topic: str = "",
 ) -> TrainingRecord:
     _require(actor, "oversight.manage_staff")
+    _check_topic(topic)
     if user.is_client:
         raise DomainError("Training is recorded for staff members only.", field="user")
     if not (title or "").strip():
@@ -195,6 +204,7 @@ def training_create(
             due_on=due_on,
             required=required,
             completed_on=completed_on,
+            topic=topic or "",
         )
         audited_save(obj, actor=actor, reason="training recorded")
     return obj
@@ -210,8 +220,10 @@ def training_update(
     provider: str = "",
     required: bool = True,
     completed_on: datetime.date | None = None,
+    topic: str = "",
 ) -> TrainingRecord:
     _require(actor, "oversight.manage_staff")
+    _check_topic(topic)
     if not (title or "").strip():
         raise DomainError("Enter the course title.", field="title")
     if Decimal(str(hours)) < 0:
@@ -221,6 +233,7 @@ def training_update(
     with transaction.atomic():
         record.title, record.provider, record.hours = title.strip(), provider, Decimal(str(hours))
         record.due_on, record.required, record.completed_on = due_on, required, completed_on
+        record.topic = topic or ""
         audited_save(record, actor=actor, reason="training updated")
     return record
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "planning",
     "complaints",
     "advisory.oversight",
+    "advisory.staff",
 ]
 
 AUTH_USER_MODEL = "advisory.User"
@@ -190,6 +191,8 @@ LOGOUT_REDIRECT_URL = "login"
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
 CLIENT_SESSION_IDLE_SECONDS = env.int("CLIENT_SESSION_IDLE_SECONDS", default=60 * 60)
 SESSION_COOKIE_AGE = max(STAFF_SESSION_IDLE_SECONDS, CLIENT_SESSION_IDLE_SECONDS)
+# Staff appraisals (docs/staff.md): a total below this mark restricts named actions.
+STAFF_APPRAISAL_PASS_MARK = env.str("STAFF_APPRAISAL_PASS_MARK", default="60")
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -325,6 +328,14 @@ SPECTACULAR_SETTINGS = {
         "QualificationKindEnum": "advisory.models.QualificationKind",
         "DocumentStatusEnum": "advisory.models.DocumentStatus",
         "WarningKindEnum": "advisory.models.WarningKind",
+        # Staff and conduct (advisory.staff, complaints.violations)
+        "InternalAuditStatusEnum": "advisory.staff.models.AuditStatus",
+        "AuditFindingStatusEnum": "advisory.staff.models.FindingStatus",
+        "DeclarationStatusEnum": "advisory.staff.models.DeclarationStatus",
+        "DeclarationReviewOutcomeEnum": ["cleared", "mitigation"],
+        "LevelEnum": "risk.models.RiskGrade",  # also the severity of an audit finding (same grades)
+        "ViolationSeverityEnum": "complaints.models.ViolationSeverity",
+        "AccountabilityActionEnum": "complaints.models.AccountabilityAction",
         "PlanningReportKindEnum": [
             "planning.financial_report",
             "planning.investment_proposal",

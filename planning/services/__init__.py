@@ -891,6 +891,36 @@ def _self_approval(t: Transition, proposal: Proposal, user: User) -> bool:
     }
 
 
+# Transitions a permission restriction can block (a failed appraisal, a suspension: advisory.staff).
+RESTRICTED_TRANSITIONS = {
+    "submit": "submit_proposal",
+    "risk_approve": "approve_proposal",
+    "compliance_approve": "approve_proposal",
+}
+
+
+def _refuse_if_restricted(action: str, actor: User) -> None:
+    from advisory.staff.rules import restriction_refusal
+
+    restricted = RESTRICTED_TRANSITIONS.get(action)
+    refusal = restriction_refusal(actor, restricted) if restricted else None
+    if refusal:
+        raise NotAllowed(refusal)
+
+
+def restriction_notices(*, proposal: Proposal, user: User) -> list[str]:
+    """Why this user may not take the restricted actions open to them here (shown on the page)."""
+    from advisory.staff.rules import restriction_refusal
+
+    restricted = {
+        RESTRICTED_TRANSITIONS[t.action]
+        for t in allowed_actions(proposal=proposal, user=user)
+        if t.action in RESTRICTED_TRANSITIONS
+    }
+    notices = [restriction_refusal(user, action) for action in sorted(restricted)]
+    return list(dict.fromkeys(n for n in notices if n))
+
+
 def _guard_submit(proposal: Proposal, actor: User) -> None:
     from advisory.staff import advisor_has_current_qualification
 
@@ -966,6 +996,7 @@ def proposal_transition(
             raise NotAllowed(_("Only %(w)s may do this.") % {"w": transition.who_text})
         if _self_approval(transition, proposal, actor):
             raise NotAllowed(_("No one approves their own proposal: another person must review it."))
+        _refuse_if_restricted(action, actor)
         if transition.needs_reason and not reason:
             raise DomainError(_("Give a reason."), field="reason")
         stamp = now()

@@ -91,7 +91,9 @@ def test_demo_seed_is_idempotent(advisor, colleague, supervisor, compliance_offi
     assert set(Complaint.objects.values_list("state", flat=True)) == set(State.values)
     assert ComplaintEscalation.objects.exists()
     assert SatisfactionSurvey.objects.filter(csat__isnull=False).exists()
-    assert ViolationCase.objects.get().measures.count() == 2
+    assert ViolationCase.objects.exclude(stage="closed").get().measures.count() == 2
+    conduct = ViolationCase.objects.get(stage="closed")  # the major case followed through
+    assert conduct.sanctions.count() == 2 and conduct.regulator_reference and conduct.client_feedback_at
     months = {d.strftime("%Y-%m") for d in Complaint.objects.values_list("received_at", flat=True)}
     assert len(months) >= 10
 

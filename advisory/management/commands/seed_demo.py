@@ -18,6 +18,7 @@ DEMO_MODULES = [
     "complaints.demo",
     "audit.demo",
     "advisory.oversight.demo",
+    "advisory.staff.demo",
 ]
 
 

@@ -6,8 +6,8 @@ import datetime
 
 from django.db.models import Q
 
-from .clock import today
-from .models import StaffQualification, User
+from advisory.clock import today
+from advisory.models import StaffQualification, User
 
 
 def advisor_has_current_qualification(user: User, *, on: datetime.date | None = None) -> bool:
