@@ -240,6 +240,8 @@ class WarningKind(models.TextChoices):
     CONCENTRATION_BREACH = "concentration_breach", _("Concentration breach")
     PORTFOLIO_DRIFT = "portfolio_drift", _("Portfolio drift")
     QUALIFICATION_EXPIRING = "qualification_expiring", _("Staff qualification expiring")
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Follow-up task overdue")
+    RETURN_VISIT_OVERDUE = "return_visit_overdue", _("Return visit overdue")
 
 
 class WarningSeverity(models.TextChoices):

@@ -19,6 +19,9 @@ class ClientsConfig(AppConfig):
             RelatedParty,
             ServiceAgreement,
         )
+        from .service_models import Activity, ActivityAttachment, CalendarFeed, FollowUpTask
+
+        from . import service_rules  # noqa: F401 - registers the service-record permissions
 
         register(Client, is_client=True, retention="client_file", retention_trigger="relationship_ended_on")
         register(Household, retention=None)
@@ -35,3 +38,15 @@ class ClientsConfig(AppConfig):
             retention="client_file",
             retention_trigger="case.client.relationship_ended_on",
         )
+        # Service records: kept 3 years after completion (seed 000 §6.2).
+        for model in (Activity, FollowUpTask):
+            register(
+                model, client_field="client_id", retention="service_record", retention_trigger="completed_at"
+            )
+        register(
+            ActivityAttachment,
+            client_field="activity.client_id",
+            retention="service_record",
+            retention_trigger="activity.completed_at",
+        )
+        register(CalendarFeed, retention=None)

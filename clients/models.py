@@ -552,3 +552,16 @@ class OnboardingStepLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_step} → {self.to_step}"
+
+
+# The service record lives in its own module; importing it here registers its models.
+from .service_models import (  # noqa: E402, F401
+    Activity,
+    ActivityAttachment,
+    ActivityChannel,
+    ActivityKind,
+    ActivityStatus,
+    CalendarFeed,
+    FollowUpStatus,
+    FollowUpTask,
+)

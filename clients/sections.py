@@ -20,7 +20,10 @@ import logging
 
 logger = logging.getLogger(__name__)
 
-SECTION_MODULES = ["risk.client_sections", "planning.client_sections", "complaints.client_sections"]
+SECTION_MODULES = [
+    "clients.service_sections",
+    "risk.client_sections", "planning.client_sections", "complaints.client_sections",
+]
 
 
 def client_sections(*, client, user) -> list[dict]:

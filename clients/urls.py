@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import service_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -22,4 +22,23 @@ urlpatterns = [
     path("onboarding/<int:pk>/", views.onboarding_detail, name="onboarding_detail"),
     path("onboarding/<int:pk>/transition/", views.onboarding_transition, name="onboarding_transition"),
     path("onboarding/<int:pk>/special/", views.onboarding_flag_special, name="onboarding_flag_special"),
+    # the service record (clients/service_views.py)
+    path("activities/", service_views.activity_list, name="activity_list"),
+    path("<int:pk>/activities/new/", service_views.activity_create, name="activity_create"),
+    path("activities/<int:pk>/", service_views.activity_detail, name="activity_detail"),
+    path(
+        "activities/<int:pk>/complete/",
+        service_views.activity_transition,
+        {"action": "complete"},
+        name="activity_complete",
+    ),
+    path(
+        "activities/<int:pk>/cancel/", service_views.activity_transition, {"action": "cancel"}, name="activity_cancel"
+    ),
+    path("activities/<int:pk>/attach/", service_views.activity_attach, name="activity_attach"),
+    path("follow-ups/", service_views.follow_up_list, name="follow_up_list"),
+    path("<int:pk>/follow-ups/new/", service_views.follow_up_create, name="follow_up_create"),
+    path("follow-ups/<int:pk>/", service_views.follow_up_transition, name="follow_up_transition"),
+    path("<int:pk>/timeline/", service_views.timeline, name="timeline"),
+    path("calendar/", service_views.calendar_settings, name="calendar_settings"),
 ]

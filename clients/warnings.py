@@ -9,8 +9,12 @@ from __future__ import annotations
 from advisory.models import WarningKind
 from advisory.warnings import WarningSpec
 
+from .service_record import follow_up_overdue_specs
 from .services import onboarding_overdue_specs
 
 
 def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
-    return {WarningKind.ONBOARDING_OVERDUE: onboarding_overdue_specs()}
+    return {
+        WarningKind.ONBOARDING_OVERDUE: onboarding_overdue_specs(),
+        WarningKind.FOLLOW_UP_OVERDUE: follow_up_overdue_specs(),
+    }

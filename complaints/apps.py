@@ -18,7 +18,10 @@ class ComplaintsConfig(AppConfig):
             SLAPolicy,
             ViolationCase,
         )
+        from .feedback_models import ReturnVisit, ReturnVisitScript, Suggestion
         from .services import complaint_purge_personal
+
+        from . import feedback_rules  # noqa: F401 - registers the return-visit and suggestion permissions
 
         # After retention the ticket is anonymised, not deleted (violation cases refer to it).
         register(
@@ -46,3 +49,7 @@ class ComplaintsConfig(AppConfig):
         register(RectificationMeasure, client_field="case.client_id")
         register(SLAPolicy)
         register(ComplaintSettings)
+        # Return visits and suggestions are service records: 3 years after completion/closure.
+        register(ReturnVisit, client_field="client_id", retention="service_record", retention_trigger="completed_at")
+        register(Suggestion, client_field="client_id", retention="service_record", retention_trigger="closed_at")
+        register(ReturnVisitScript)

@@ -606,6 +606,7 @@ def survey_answer(
             comment.strip(),
             now(),
         )
+        survey.answered_via = "portal"
         audited_save(survey, actor=actor, reason="survey answered")
     return survey
 
