@@ -476,10 +476,12 @@ def survey_from_token(*, token: str) -> SatisfactionSurvey:
     except signing.BadSignature as exc:
         raise NotFound(_("This survey link is not valid.")) from exc
     survey = SatisfactionSurvey.objects.select_related("client").filter(pk=data.get("s")).first()
-    if survey is None or not survey.token_nonce or survey.token_nonce != data.get("n"):
+    if survey is None:
         raise NotFound(_("This survey link is not valid."))
     if survey.answered_at:
         raise Conflict(_("This survey has already been answered. Thank you."))
+    if not survey.token_nonce or survey.token_nonce != data.get("n"):
+        raise NotFound(_("This survey link is not valid."))
     return survey
 
 
