@@ -303,7 +303,9 @@ class NumberSequence(models.Model):
     last_value = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_sequence_prefix_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_sequence_prefix_year")
+        ]
         verbose_name = _("number sequence")
         verbose_name_plural = _("number sequences")
 

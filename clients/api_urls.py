@@ -1,8 +1,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .service_api import ActivityViewSet, CalendarFeedView, ClientTimelineView, FollowUpViewSet
 from .api import ClientDocumentViewSet, ClientViewSet, OnboardingCaseViewSet
+from .service_api import ActivityViewSet, CalendarFeedView, ClientTimelineView, FollowUpViewSet
 
 router = DefaultRouter()
 router.register("onboarding-cases", OnboardingCaseViewSet, basename="onboarding-case")

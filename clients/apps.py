@@ -9,6 +9,7 @@ class ClientsConfig(AppConfig):
     def ready(self) -> None:
         from audit.registry import register
 
+        from . import service_rules  # noqa: F401 - registers the service-record permissions
         from .models import (
             Client,
             ClientDocument,
@@ -20,8 +21,6 @@ class ClientsConfig(AppConfig):
             ServiceAgreement,
         )
         from .service_models import Activity, ActivityAttachment, CalendarFeed, FollowUpTask
-
-        from . import service_rules  # noqa: F401 - registers the service-record permissions
 
         register(Client, is_client=True, retention="client_file", retention_trigger="relationship_ended_on")
         register(Household, retention=None)

@@ -23,7 +23,9 @@ def timeline_events(*, client, user, kinds: set[str], limit: int) -> list[Timeli
     events: list[TimelineEvent] = []
     if "activity" in kinds:
         url = reverse("clients:activity_detail", args=[987654321])
-        for a in Activity.objects.filter(client=client).select_related("executor").order_by("-starts_at")[:limit]:
+        for a in (
+            Activity.objects.filter(client=client).select_related("executor").order_by("-starts_at")[:limit]
+        ):
             events.append(
                 TimelineEvent(
                     kind="activity",

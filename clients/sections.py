@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 SECTION_MODULES = [
     "clients.service_sections",
-    "risk.client_sections", "planning.client_sections", "complaints.client_sections",
+    "risk.client_sections",
+    "planning.client_sections",
+    "complaints.client_sections",
 ]
 
 

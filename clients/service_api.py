@@ -136,16 +136,22 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         activity = self.get_object()
         data = ActivityTransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        activity = service_record.activity_transition(activity=activity, actor=request.user, **data.validated_data)
+        activity = service_record.activity_transition(
+            activity=activity, actor=request.user, **data.validated_data
+        )
         return Response(ActivitySerializer(activity).data)
 
-    @extend_schema(request={"multipart/form-data": AttachmentUploadSerializer}, responses={201: ActivitySerializer})
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer}, responses={201: ActivitySerializer}
+    )
     @action(detail=True, methods=["post"])
     def attach(self, request: Request, pk=None) -> Response:
         activity = self.get_object()
         data = AttachmentUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        service_record.activity_attach(activity=activity, actor=request.user, upload=data.validated_data["file"])
+        service_record.activity_attach(
+            activity=activity, actor=request.user, upload=data.validated_data["file"]
+        )
         return Response(ActivitySerializer(activity).data, status=201)
 
 
@@ -201,7 +207,9 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("state", OpenApiTypes.STR, description="open (default), overdue, done, cancelled, all"),
+            OpenApiParameter(
+                "state", OpenApiTypes.STR, description="open (default), overdue, done, cancelled, all"
+            ),
             OpenApiParameter("client", OpenApiTypes.INT),
             OpenApiParameter("mine", OpenApiTypes.BOOL),
             OpenApiParameter("q", OpenApiTypes.STR),
@@ -265,13 +273,20 @@ class CalendarFeedView(APIView):
 
     permission_classes = [IsWorkspaceUser]
 
-    @extend_schema(request=None, responses=inline_serializer("CalendarFeedIssued", {"url": serializers.URLField()}))
+    @extend_schema(
+        request=None, responses=inline_serializer("CalendarFeedIssued", {"url": serializers.URLField()})
+    )
     def post(self, request: Request) -> Response:
         from django.urls import reverse
 
         token = service_record.calendar_feed_issue(user=request.user)
-        return Response({"url": request.build_absolute_uri(reverse("calendar_feed", args=[token]))}, status=201)
+        return Response(
+            {"url": request.build_absolute_uri(reverse("calendar_feed", args=[token]))}, status=201
+        )
 
-    @extend_schema(request=None, responses=inline_serializer("CalendarFeedRevoked", {"revoked": serializers.IntegerField()}))
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("CalendarFeedRevoked", {"revoked": serializers.IntegerField()}),
+    )
     def delete(self, request: Request) -> Response:
         return Response({"revoked": service_record.calendar_feed_revoke(user=request.user)})

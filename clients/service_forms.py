@@ -14,10 +14,10 @@ class ActivityForm(forms.Form):
     starts_at = forms.DateTimeField(
         label=_("Time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
-    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=1440, initial=30)
-    planned = forms.BooleanField(
-        label=_("Planned (not held yet): put it in my calendar"), required=False
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=1, max_value=1440, initial=30
     )
+    planned = forms.BooleanField(label=_("Planned (not held yet): put it in my calendar"), required=False)
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     participants = forms.CharField(label=_("Participants"), max_length=300, required=False)
@@ -25,7 +25,9 @@ class ActivityForm(forms.Form):
     client_feedback = forms.CharField(
         label=_("Client feedback"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    next_step = forms.CharField(label=_("Next step"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    next_step = forms.CharField(
+        label=_("Next step"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     follow_up_due_on = forms.DateField(
         label=_("Follow-up due on"),
         required=False,
@@ -40,7 +42,9 @@ class ActivityCompleteForm(forms.Form):
     client_feedback = forms.CharField(
         label=_("Client feedback"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    next_step = forms.CharField(label=_("Next step"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    next_step = forms.CharField(
+        label=_("Next step"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     follow_up_due_on = forms.DateField(
         label=_("Follow-up due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -56,7 +60,9 @@ class AttachmentForm(forms.Form):
 
 class ActivityFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds")), *ActivityKind.choices], required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("All kinds")), *ActivityKind.choices], required=False
+    )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All")), *ActivityStatus.choices], required=False
     )

@@ -84,7 +84,8 @@ def _check_template(*, status: str, starts_at: datetime.datetime, content: str, 
             )
         if starts_at < current - datetime.timedelta(days=MAX_BACKDATE_DAYS):
             errors.setdefault("starts_at", []).append(
-                _("Activities older than %(days)d days cannot be logged any more.") % {"days": MAX_BACKDATE_DAYS}
+                _("Activities older than %(days)d days cannot be logged any more.")
+                % {"days": MAX_BACKDATE_DAYS}
             )
     elif status == A.PLANNED and starts_at < current - datetime.timedelta(minutes=5):
         errors.setdefault("starts_at", []).append(_("A planned activity must be in the future."))
@@ -150,7 +151,11 @@ def activity_log(
             activity_attach(activity=activity, actor=actor, upload=upload)
         if follow_up_due_on:
             follow_up_create(
-                client=client, actor=actor, title=activity.next_step[:200], due_on=follow_up_due_on, activity=activity
+                client=client,
+                actor=actor,
+                title=activity.next_step[:200],
+                due_on=follow_up_due_on,
+                activity=activity,
             )
     return activity
 
@@ -167,7 +172,9 @@ def activity_transition(
     follow_up_due_on: datetime.date | None = None,
 ) -> Activity:
     """Complete (with the template's content) or cancel (with a reason) a planned activity."""
-    _require(actor, "clients.change_activity", activity, _("Only the client's advisor changes this activity."))
+    _require(
+        actor, "clients.change_activity", activity, _("Only the client's advisor changes this activity.")
+    )
     with transaction.atomic():
         locked = Activity.objects.select_for_update().get(pk=activity.pk)
         target = ACTIVITY_TRANSITIONS.get((locked.status, action))
@@ -179,7 +186,10 @@ def activity_transition(
         if target == A.COMPLETED:
             content = _clean(content)
             _check_template(
-                status=A.COMPLETED, starts_at=min(locked.starts_at, now()), content=content, subject=locked.subject
+                status=A.COMPLETED,
+                starts_at=min(locked.starts_at, now()),
+                content=content,
+                subject=locked.subject,
             )
             locked.content = content
             locked.client_feedback = _clean(client_feedback)
@@ -262,12 +272,16 @@ def follow_up_create(
 def follow_up_transition(*, task: FollowUpTask, actor: User, action: str, note: str = "") -> FollowUpTask:
     """Mark a follow-up done or cancel it (the responsible advisor or the assignee). Closing it
     closes its overdue warning at the next sweep."""
-    _require(actor, "clients.manage_follow_up", task, _("Only the client's advisor or the assignee does this."))
+    _require(
+        actor, "clients.manage_follow_up", task, _("Only the client's advisor or the assignee does this.")
+    )
     with transaction.atomic():
         locked = FollowUpTask.objects.select_for_update().get(pk=task.pk)
         target = FOLLOW_UP_TRANSITIONS.get((locked.status, action))
         if target is None:
-            raise Conflict(_("This follow-up is already %(status)s.") % {"status": locked.get_status_display()})
+            raise Conflict(
+                _("This follow-up is already %(status)s.") % {"status": locked.get_status_display()}
+            )
         note = _clean(note)
         if action == "cancel" and not note:
             raise DomainError(_("Say why the follow-up is cancelled."), field="note")
@@ -276,7 +290,11 @@ def follow_up_transition(*, task: FollowUpTask, actor: User, action: str, note: 
         locked.completed_at, locked.completed_by = now(), actor
         audited_save(locked, actor=actor, reason=f"follow-up {action}")
         audit_log(
-            actor=actor, action=AuditAction.TRANSITION, obj=locked, reason=note or action, changes={"status": [old, target]}
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            obj=locked,
+            reason=note or action,
+            changes={"status": [old, target]},
         )
     return locked
 

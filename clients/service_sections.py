@@ -15,7 +15,9 @@ from .service_forms import FollowUpForm
 def client_sections(*, client, user) -> list[dict]:
     if not user.has_perm("clients.view_service_record", client):
         return []
-    activities = list(Activity.objects.filter(client=client).select_related("executor").order_by("-starts_at")[:5])
+    activities = list(
+        Activity.objects.filter(client=client).select_related("executor").order_by("-starts_at")[:5]
+    )
     follow_ups = list(
         FollowUpTask.objects.filter(client=client, status=FollowUpStatus.OPEN)
         .select_related("assignee")

@@ -12,7 +12,12 @@ from advisory.errors import NotFound
 
 from .models import Activity, FollowUpStatus, FollowUpTask
 
-ACTIVITY_SORTS = {"time": "starts_at", "-time": "-starts_at", "client": "client__name", "-client": "-client__name"}
+ACTIVITY_SORTS = {
+    "time": "starts_at",
+    "-time": "-starts_at",
+    "client": "client__name",
+    "-client": "-client__name",
+}
 FOLLOW_UP_SORTS = {"due": "due_on", "-due": "-due_on", "client": "client__name", "-client": "-client__name"}
 
 
@@ -44,14 +49,18 @@ def activity_list(
         qs = qs.filter(status=status)
     if search:
         qs = qs.filter(
-            Q(subject__icontains=search) | Q(client__name__icontains=search) | Q(client__file_number__iexact=search)
+            Q(subject__icontains=search)
+            | Q(client__name__icontains=search)
+            | Q(client__file_number__iexact=search)
         )
     return qs.order_by(ACTIVITY_SORTS.get(sort or "", "-starts_at"), "-id")
 
 
 def activity_get(*, user, pk: int) -> Activity:
     activity = (
-        _scope(Activity.objects.select_related("client", "client__advisor", "executor"), user).filter(pk=pk).first()
+        _scope(Activity.objects.select_related("client", "client__advisor", "executor"), user)
+        .filter(pk=pk)
+        .first()
     )
     if activity is None:
         raise NotFound("No such activity.")

@@ -123,7 +123,9 @@ def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
         _flash_errors(request, form)
     else:
         try:
-            service_record.activity_transition(activity=activity, actor=request.user, action=action, **form.cleaned_data)
+            service_record.activity_transition(
+                activity=activity, actor=request.user, action=action, **form.cleaned_data
+            )
             messages.success(request, _("Activity updated."))
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -139,7 +141,9 @@ def activity_attach(request: HttpRequest, pk: int) -> HttpResponse:
         _flash_errors(request, form)
     else:
         try:
-            service_record.activity_attach(activity=activity, actor=request.user, upload=form.cleaned_data["attachment"])
+            service_record.activity_attach(
+                activity=activity, actor=request.user, upload=form.cleaned_data["attachment"]
+            )
             messages.success(request, _("File attached."))
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -221,7 +225,9 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
             service_record.calendar_feed_revoke(user=request.user)
-            messages.success(request, _("The calendar address is revoked; calendars using it get no more updates."))
+            messages.success(
+                request, _("The calendar address is revoked; calendars using it get no more updates.")
+            )
             return redirect("clients:calendar_settings")
         token = service_record.calendar_feed_issue(user=request.user)
         url = request.build_absolute_uri(reverse("calendar_feed", args=[token]))

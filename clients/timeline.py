@@ -20,8 +20,6 @@ import importlib
 from dataclasses import dataclass
 from functools import cache
 
-from django.utils.translation import gettext_lazy as _
-
 TIMELINE_MODULES = [
     "clients.client_timeline",
     "risk.client_timeline",
@@ -99,6 +97,3 @@ def advisor_calendar(*, user, start: datetime.datetime, end: datetime.datetime) 
         if provider is not None:
             events.extend(provider(user=user, start=start, end=end))
     return events
-
-
-

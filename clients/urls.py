@@ -33,7 +33,10 @@ urlpatterns = [
         name="activity_complete",
     ),
     path(
-        "activities/<int:pk>/cancel/", service_views.activity_transition, {"action": "cancel"}, name="activity_cancel"
+        "activities/<int:pk>/cancel/",
+        service_views.activity_transition,
+        {"action": "cancel"},
+        name="activity_cancel",
     ),
     path("activities/<int:pk>/attach/", service_views.activity_attach, name="activity_attach"),
     path("follow-ups/", service_views.follow_up_list, name="follow_up_list"),

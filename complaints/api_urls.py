@@ -1,7 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
-from .feedback_api import ReturnVisitViewSet, SuggestionViewSet, SurveyViewSet
 from .api import ComplaintViewSet, ViolationViewSet
+from .feedback_api import ReturnVisitViewSet, SuggestionViewSet, SurveyViewSet
 
 router = DefaultRouter()
 router.register("violations", ViolationViewSet, basename="complaint-violation")

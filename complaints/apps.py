@@ -9,6 +9,8 @@ class ComplaintsConfig(AppConfig):
     def ready(self) -> None:
         from audit.registry import register
 
+        from . import feedback_rules  # noqa: F401 - registers the return-visit and suggestion permissions
+        from .feedback_models import ReturnVisit, ReturnVisitScript, Suggestion
         from .models import (
             Complaint,
             ComplaintAttachment,
@@ -18,10 +20,7 @@ class ComplaintsConfig(AppConfig):
             SLAPolicy,
             ViolationCase,
         )
-        from .feedback_models import ReturnVisit, ReturnVisitScript, Suggestion
         from .services import complaint_purge_personal
-
-        from . import feedback_rules  # noqa: F401 - registers the return-visit and suggestion permissions
 
         # After retention the ticket is anonymised, not deleted (violation cases refer to it).
         register(
@@ -50,6 +49,13 @@ class ComplaintsConfig(AppConfig):
         register(SLAPolicy)
         register(ComplaintSettings)
         # Return visits and suggestions are service records: 3 years after completion/closure.
-        register(ReturnVisit, client_field="client_id", retention="service_record", retention_trigger="completed_at")
-        register(Suggestion, client_field="client_id", retention="service_record", retention_trigger="closed_at")
+        register(
+            ReturnVisit,
+            client_field="client_id",
+            retention="service_record",
+            retention_trigger="completed_at",
+        )
+        register(
+            Suggestion, client_field="client_id", retention="service_record", retention_trigger="closed_at"
+        )
         register(ReturnVisitScript)

@@ -38,7 +38,7 @@ from django.utils.translation import override
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed, NotFound
 from advisory.history import audited_save
-from advisory.models import User, WarningKind
+from advisory.models import User
 from advisory.notifications import notify
 from advisory.roles import Role
 from advisory.rules import can
@@ -188,7 +188,9 @@ def return_visit_record(
     """The caller records a call: reached → the answers (one per script question) and the
     outcome complete the visit; not reached → one more attempt, and after
     RETURN_VISIT_MAX_ATTEMPTS (3) the visit ends as unreachable."""
-    _require(actor, "complaints.record_return_visit", visit, _("Only the assigned caller records this visit."))
+    _require(
+        actor, "complaints.record_return_visit", visit, _("Only the assigned caller records this visit.")
+    )
     with transaction.atomic():
         locked = ReturnVisit.objects.select_for_update().get(pk=visit.pk)
         if locked.status != V.ASSIGNED:
@@ -198,7 +200,9 @@ def return_visit_record(
         if reached:
             answers = [(a or "").strip() for a in (answers or [])]
             if len(answers) != len(locked.questions) or not all(answers):
-                raise DomainError(_("Record the client's answer to every question of the script."), field="answers")
+                raise DomainError(
+                    _("Record the client's answer to every question of the script."), field="answers"
+                )
             outcome = (outcome or "").strip()
             if not outcome:
                 raise DomainError(_("Summarise the outcome of the call."), field="outcome")
@@ -231,7 +235,9 @@ def return_visit_record(
 
 
 def return_visit_reassign(*, visit: ReturnVisit, actor: User, assignee: User, reason: str) -> ReturnVisit:
-    _require(actor, "complaints.manage_return_visits", visit, _("Only supervisors and compliance reassign visits."))
+    _require(
+        actor, "complaints.manage_return_visits", visit, _("Only supervisors and compliance reassign visits.")
+    )
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give a reason for the reassignment."), field="reason")
@@ -251,7 +257,9 @@ def return_visit_reassign(*, visit: ReturnVisit, actor: User, assignee: User, re
 
 
 def return_visit_cancel(*, visit: ReturnVisit, actor: User, reason: str) -> ReturnVisit:
-    _require(actor, "complaints.manage_return_visits", visit, _("Only supervisors and compliance cancel visits."))
+    _require(
+        actor, "complaints.manage_return_visits", visit, _("Only supervisors and compliance cancel visits.")
+    )
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the visit is cancelled."), field="reason")
@@ -306,13 +314,17 @@ def _event_rows(at: datetime.datetime) -> list[tuple[str, str, Any]]:
     out: list[tuple[str, str, Any]] = []
     proposal = apps.get_model("planning", "Proposal")
     review = apps.get_model("planning", "Review")
-    for p in proposal.objects.filter(status="accepted", decided_at__gte=since, decided_at__lte=at).select_related(
-        "client"
-    ).order_by("pk"):
+    for p in (
+        proposal.objects.filter(status="accepted", decided_at__gte=since, decided_at__lte=at)
+        .select_related("client")
+        .order_by("pk")
+    ):
         out.append((ReturnVisitTrigger.PROPOSAL_ACCEPTED, f"planning.proposal:{p.pk}", p.client))
-    for r in review.objects.filter(status="completed", completed_at__gte=since, completed_at__lte=at).select_related(
-        "client"
-    ).order_by("pk"):
+    for r in (
+        review.objects.filter(status="completed", completed_at__gte=since, completed_at__lte=at)
+        .select_related("client")
+        .order_by("pk")
+    ):
         out.append((ReturnVisitTrigger.REVIEW, f"planning.review:{r.pk}", r.client))
     return out
 
@@ -410,12 +422,12 @@ def survey_link(survey: SatisfactionSurvey) -> str:
     return base + reverse("survey_link", args=[survey_token(survey)])
 
 
-def survey_send(
-    *, client, trigger: str, source_ref: str, complaint=None
-) -> tuple[SatisfactionSurvey, bool]:
+def survey_send(*, client, trigger: str, source_ref: str, complaint=None) -> tuple[SatisfactionSurvey, bool]:
     """Send one survey for an event (idempotent): in-app to the client's portal account and by
     email with a signed single-use link (SURVEY_LINK_MAX_AGE_DAYS, default 30)."""
-    existing = SatisfactionSurvey.objects.filter(client=client, trigger=trigger, source_ref=source_ref).first()
+    existing = SatisfactionSurvey.objects.filter(
+        client=client, trigger=trigger, source_ref=source_ref
+    ).first()
     if existing:
         return existing, False
     survey = SatisfactionSurvey(
@@ -434,9 +446,10 @@ def survey_send(
     language = (client.preferred_language or settings.LANGUAGE_CODE).lower()
     with override(language):
         subject = _("How are we doing? A two-minute survey")
-        body = _(
-            "Please rate our service: %(link)s\nThe link works once and expires in %(days)s days."
-        ) % {"link": survey_link(survey), "days": _setting("SURVEY_LINK_MAX_AGE_DAYS", 30)}
+        body = _("Please rate our service: %(link)s\nThe link works once and expires in %(days)s days.") % {
+            "link": survey_link(survey),
+            "days": _setting("SURVEY_LINK_MAX_AGE_DAYS", 30),
+        }
     if client.user_id:
         notify(
             recipients=[client.user],
@@ -499,7 +512,9 @@ def survey_answer_by_token(*, token: str, csat: Any, nps: Any, comment: str = ""
     return locked
 
 
-def survey_answer_portal(*, survey: SatisfactionSurvey, actor: User, csat: Any, nps: Any, comment: str = "") -> SatisfactionSurvey:
+def survey_answer_portal(
+    *, survey: SatisfactionSurvey, actor: User, csat: Any, nps: Any, comment: str = ""
+) -> SatisfactionSurvey:
     """Answer in the portal (the client's own survey only)."""
     if not actor.is_client or survey.client.user_id != actor.pk:
         raise NotAllowed(_("This survey is not yours."))
@@ -543,7 +558,12 @@ def suggestion_submit(*, actor: User, subject: str, body: str) -> Suggestion:
 
 def suggestion_transition(*, suggestion: Suggestion, actor: User, action: str, text: str = "") -> Suggestion:
     """Answer (the answer is shown to the client) or close (with a note when unanswered)."""
-    _require(actor, "complaints.answer_suggestion", suggestion, _("Only the client's advisor or a supervisor answers."))
+    _require(
+        actor,
+        "complaints.answer_suggestion",
+        suggestion,
+        _("Only the client's advisor or a supervisor answers."),
+    )
     text = (text or "").strip()
     with transaction.atomic():
         locked = Suggestion.objects.select_for_update().select_related("client").get(pk=suggestion.pk)

@@ -45,7 +45,9 @@ class ReturnVisitSerializer(serializers.ModelSerializer):
 
 class ReturnVisitRecordSerializer(serializers.Serializer):
     reached = serializers.BooleanField()
-    answers = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False, default=list)
+    answers = serializers.ListField(
+        child=serializers.CharField(allow_blank=True), required=False, default=list
+    )
     outcome = serializers.CharField(required=False, allow_blank=True, default="")
     issues_found = serializers.BooleanField(required=False, default=False)
 
@@ -120,14 +122,27 @@ class ReturnVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         visit = self.get_object()
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        visit = feedback.return_visit_cancel(visit=visit, actor=request.user, reason=data.validated_data["reason"])
+        visit = feedback.return_visit_cancel(
+            visit=visit, actor=request.user, reason=data.validated_data["reason"]
+        )
         return Response(ReturnVisitSerializer(visit).data)
 
 
 class SurveySerializer(serializers.ModelSerializer):
     class Meta:
         model = SatisfactionSurvey
-        fields = ["id", "client", "complaint", "trigger", "sent_at", "answered_at", "answered_via", "csat", "nps", "comment"]
+        fields = [
+            "id",
+            "client",
+            "complaint",
+            "trigger",
+            "sent_at",
+            "answered_at",
+            "answered_via",
+            "csat",
+            "nps",
+            "comment",
+        ]
         read_only_fields = fields
 
 
@@ -218,7 +233,9 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             user=self.request.user, status=p.get("status") or None, search=p.get("q") or None
         )
 
-    @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR), OpenApiParameter("q", OpenApiTypes.STR)])
+    @extend_schema(
+        parameters=[OpenApiParameter("status", OpenApiTypes.STR), OpenApiParameter("q", OpenApiTypes.STR)]
+    )
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -247,4 +264,3 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk=None) -> Response:
         return self._act(request, "close")
-

@@ -20,7 +20,9 @@ class GeneralSurveyForm(forms.Form):
         choices=[(i, str(i)) for i in range(0, 11)],
         coerce=int,
     )
-    comment = forms.CharField(label=_("Anything else?"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    comment = forms.CharField(
+        label=_("Anything else?"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class ReturnVisitRecordForm(forms.Form):
@@ -28,7 +30,9 @@ class ReturnVisitRecordForm(forms.Form):
 
     reached = forms.BooleanField(label=_("The client was reached"), required=False, initial=True)
     outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    issues_found = forms.BooleanField(label=_("The client raised issues (supervisors are told)"), required=False)
+    issues_found = forms.BooleanField(
+        label=_("The client raised issues (supervisors are told)"), required=False
+    )
 
     def __init__(self, *args, questions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,7 +41,9 @@ class ReturnVisitRecordForm(forms.Form):
             self.fields[f"answer_{i}"] = forms.CharField(
                 label=question, required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
-        self.order_fields(["reached", *[f"answer_{i}" for i in range(len(questions))], "outcome", "issues_found"])
+        self.order_fields(
+            ["reached", *[f"answer_{i}" for i in range(len(questions))], "outcome", "issues_found"]
+        )
 
     def answers(self) -> list[str]:
         return [self.cleaned_data.get(f"answer_{i}", "") for i in range(len(self.questions))]
@@ -63,9 +69,13 @@ class ReturnVisitFilterForm(forms.Form):
 
 
 class SurveyFilterForm(forms.Form):
-    trigger = forms.ChoiceField(label=_("Occasion"), choices=[("", _("All")), *SurveyTrigger.choices], required=False)
+    trigger = forms.ChoiceField(
+        label=_("Occasion"), choices=[("", _("All")), *SurveyTrigger.choices], required=False
+    )
     answered = forms.ChoiceField(
-        label=_("Answered"), choices=[("", _("All")), ("yes", _("Answered")), ("no", _("Not answered"))], required=False
+        label=_("Answered"),
+        choices=[("", _("All")), ("yes", _("Answered")), ("no", _("Not answered"))],
+        required=False,
     )
 
 

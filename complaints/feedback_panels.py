@@ -46,7 +46,9 @@ def workspace_panels(user) -> list[dict]:
 
 def portal_panels(user) -> list[dict]:
     surveys = list(
-        SatisfactionSurvey.objects.filter(client__user=user, answered_at__isnull=True).order_by("-sent_at")[:5]
+        SatisfactionSurvey.objects.filter(client__user=user, answered_at__isnull=True).order_by("-sent_at")[
+            :5
+        ]
     )
     if not surveys:
         return []

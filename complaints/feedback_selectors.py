@@ -33,7 +33,9 @@ def return_visit_get(*, user, pk: int) -> ReturnVisit:
     return visit
 
 
-def survey_list(*, user, trigger: str | None = None, answered: str | None = None) -> QuerySet[SatisfactionSurvey]:
+def survey_list(
+    *, user, trigger: str | None = None, answered: str | None = None
+) -> QuerySet[SatisfactionSurvey]:
     """A client sees their own surveys; supervisors, compliance and administrators all."""
     qs = SatisfactionSurvey.objects.select_related("client", "complaint")
     if user.is_client:

@@ -137,9 +137,7 @@ def return_visit_manage(request: HttpRequest, pk: int, action: str) -> HttpRespo
             )
         else:
             form = ReasonForm(request.POST)
-            feedback.return_visit_cancel(
-                visit=visit, actor=request.user, reason=form.data.get("reason", "")
-            )
+            feedback.return_visit_cancel(visit=visit, actor=request.user, reason=form.data.get("reason", ""))
         messages.success(request, _("Return visit updated."))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -175,7 +173,9 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     suggestion = _get(feedback_selectors.suggestion_get, user=request.user, pk=pk)
-    can_answer = can(request.user, "complaints.answer_suggestion", suggestion) and suggestion.status != "closed"
+    can_answer = (
+        can(request.user, "complaints.answer_suggestion", suggestion) and suggestion.status != "closed"
+    )
     answer_form = SuggestionAnswerForm(request.POST if request.POST.get("action") == "answer" else None)
     close_form = SuggestionCloseForm(request.POST if request.POST.get("action") == "close" else None)
     if request.method == "POST":

@@ -14,7 +14,11 @@ from django.utils.translation import gettext_lazy
 from .models import Proposal, ProposalStatus, Review, ReviewStatus
 
 TIMELINE_KINDS = {"proposal": gettext_lazy("Proposals"), "review": gettext_lazy("Periodic reviews")}
-PROPOSAL_TONES = {ProposalStatus.ACCEPTED: "green", ProposalStatus.DECLINED: "red", ProposalStatus.WITHDRAWN: "grey"}
+PROPOSAL_TONES = {
+    ProposalStatus.ACCEPTED: "green",
+    ProposalStatus.DECLINED: "red",
+    ProposalStatus.WITHDRAWN: "grey",
+}
 
 
 def timeline_events(*, client, user, kinds: set[str], limit: int) -> list:
@@ -38,13 +42,18 @@ def timeline_events(*, client, user, kinds: set[str], limit: int) -> list:
             )
     if "review" in kinds:
         url = reverse("planning:review_detail", args=[987654321])
-        for r in Review.objects.filter(client=client).select_related("proposal").order_by("-due_date")[:limit]:
-            at = r.completed_at or timezone.make_aware(datetime.datetime.combine(r.due_date, datetime.time(9)))
+        for r in (
+            Review.objects.filter(client=client).select_related("proposal").order_by("-due_date")[:limit]
+        ):
+            at = r.completed_at or timezone.make_aware(
+                datetime.datetime.combine(r.due_date, datetime.time(9))
+            )
             events.append(
                 TimelineEvent(
                     kind="review",
                     at=at,
-                    title=_("Periodic review %(n)s of %(plan)s") % {"n": r.sequence, "plan": r.proposal.number},
+                    title=_("Periodic review %(n)s of %(plan)s")
+                    % {"n": r.sequence, "plan": r.proposal.number},
                     detail=r.outcome[:200],
                     url=url.replace("987654321", str(r.pk)),
                     badge=r.get_status_display(),
@@ -73,7 +82,8 @@ def calendar_events(*, user, start: datetime.datetime, end: datetime.datetime) -
             uid=f"review-{r.pk}@advisory",
             start=r.due_date,
             end=r.due_date + datetime.timedelta(days=1),
-            summary=_("Periodic review: %(client)s (%(plan)s)") % {"client": r.client.name, "plan": r.proposal.number},
+            summary=_("Periodic review: %(client)s (%(plan)s)")
+            % {"client": r.client.name, "plan": r.proposal.number},
             url=reverse("planning:review_detail", args=[r.pk]),
         )
         for r in rows

@@ -9,7 +9,11 @@ from django.utils.translation import gettext_lazy
 from .models import AssessmentStatus, RiskAssessment
 
 TIMELINE_KINDS = {"assessment": gettext_lazy("Risk assessments")}
-TONES = {AssessmentStatus.CONFIRMED: "green", AssessmentStatus.EXPIRED: "red", AssessmentStatus.DRAFT: "amber"}
+TONES = {
+    AssessmentStatus.CONFIRMED: "green",
+    AssessmentStatus.EXPIRED: "red",
+    AssessmentStatus.DRAFT: "amber",
+}
 
 
 def timeline_events(*, client, user, kinds: set[str], limit: int) -> list:

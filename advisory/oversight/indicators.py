@@ -342,7 +342,10 @@ class _SurveyIndicator(Indicator):
     def describe(self, obj):
         trigger = obj.get_trigger_display() if hasattr(obj, "get_trigger_display") else ""
         if obj.complaint_id:
-            label, url = f"{obj.complaint.number} — {obj.client.name}", _url("complaints:detail", obj.complaint_id)
+            label, url = (
+                f"{obj.complaint.number} — {obj.client.name}",
+                _url("complaints:detail", obj.complaint_id),
+            )
         else:
             label, url = f"{trigger} — {obj.client.name}", _url("clients:detail", obj.client_id)
         return {

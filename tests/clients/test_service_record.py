@@ -60,7 +60,11 @@ def test_activity_on_the_standard_template_is_recorded_with_history_and_follow_u
     assert activity.executor == advisor and activity.participants == "配偶"
     assert activity.history.count() == 1
     task = FollowUpTask.objects.get(activity=activity)
-    assert task.title == "发送修订方案" and task.assignee == advisor and task.due_on == datetime.date(2026, 6, 13)
+    assert (
+        task.title == "发送修订方案"
+        and task.assignee == advisor
+        and task.due_on == datetime.date(2026, 6, 13)
+    )
     assert AuditEntry.objects.filter(record_type="clients.activity", record_id=str(activity.pk)).exists()
 
 
@@ -86,7 +90,11 @@ def test_planned_meeting_is_completed_or_cancelled_once(frozen, book, advisor):
     with pytest.raises(DomainError):
         service_record.activity_transition(activity=planned, actor=advisor, action="cancel", reason="")
     done = service_record.activity_transition(
-        activity=planned, actor=advisor, action="complete", content="提前见面，确认方案", client_feedback="满意"
+        activity=planned,
+        actor=advisor,
+        action="complete",
+        content="提前见面，确认方案",
+        client_feedback="满意",
     )
     assert done.status == ActivityStatus.COMPLETED
     assert done.starts_at <= NOW  # held earlier than planned: the record says when
@@ -102,7 +110,9 @@ def test_attachment_goes_through_the_validated_document_upload(frozen, book, adv
     assert link.document.client == book and len(link.document.sha256) == 64
     with pytest.raises(DomainError) as exc:
         service_record.activity_attach(
-            activity=activity, actor=advisor, upload=SimpleUploadedFile("evil.pdf", b"MZ\x90\x00", "application/pdf")
+            activity=activity,
+            actor=advisor,
+            upload=SimpleUploadedFile("evil.pdf", b"MZ\x90\x00", "application/pdf"),
         )
     assert "file" in exc.value.fields
     assert ClientDocument.objects.filter(client=book).count() == 1
@@ -144,7 +154,9 @@ def test_follow_up_is_closed_only_by_the_advisor_or_assignee(frozen, book, advis
 # -- timeline ----------------------------------------------------------------------------------
 def test_every_timeline_provider_is_usable_and_kinds_cover_the_issue():
     assert len(providers()) == 4
-    assert {"activity", "onboarding", "assessment", "proposal", "review", "complaint"} <= set(timeline_kinds())
+    assert {"activity", "onboarding", "assessment", "proposal", "review", "complaint"} <= set(
+        timeline_kinds()
+    )
 
 
 def test_timeline_merges_kinds_newest_first_and_filters(frozen, book, advisor):
@@ -158,7 +170,9 @@ def test_timeline_merges_kinds_newest_first_and_filters(frozen, book, advisor):
     assert [e.kind for e in only] == ["activity"]
 
 
-def test_timeline_page_costs_a_bounded_number_of_queries(frozen, web_as, book, advisor, django_assert_max_num_queries):
+def test_timeline_page_costs_a_bounded_number_of_queries(
+    frozen, web_as, book, advisor, django_assert_max_num_queries
+):
     for i in range(30):
         _log(book, advisor, starts_at=NOW - datetime.timedelta(hours=3 + i), subject=f"活动 {i}")
     http = web_as(advisor)
@@ -230,7 +244,14 @@ def test_follow_ups_on_home_page_and_list(frozen, web_as, book, advisor, django_
 
 # -- calendar feed -----------------------------------------------------------------------------
 def test_calendar_feed_serves_meetings_and_can_be_revoked_and_regenerated(frozen, client, book, advisor):
-    _log(book, advisor, planned=True, content="", starts_at=NOW + datetime.timedelta(days=1), subject="签约会议")
+    _log(
+        book,
+        advisor,
+        planned=True,
+        content="",
+        starts_at=NOW + datetime.timedelta(days=1),
+        subject="签约会议",
+    )
     token = service_record.calendar_feed_issue(user=advisor)
     url = reverse("calendar_feed", args=[token])
     response = client.get(url)
@@ -281,7 +302,13 @@ def test_api_activity_create_list_scope_and_timeline(frozen, api_as, book, advis
     assert api_as(colleague).get(f"/api/v1/clients/activities/{pk}/").status_code == 404
     bad = api.post(
         "/api/v1/clients/activities/",
-        {"client": book.pk, "kind": "email", "channel": "email", "starts_at": NOW.isoformat(), "subject": "x"},
+        {
+            "client": book.pk,
+            "kind": "email",
+            "channel": "email",
+            "starts_at": NOW.isoformat(),
+            "subject": "x",
+        },
         format="json",
     )
     assert bad.status_code == 400 and "content" in bad.json()["error"]["fields"]
@@ -293,11 +320,16 @@ def test_api_activity_create_list_scope_and_timeline(frozen, api_as, book, advis
 def test_api_follow_up_and_calendar_feed(frozen, api_as, book, advisor, colleague):
     api = api_as(advisor)
     created = api.post(
-        "/api/v1/clients/follow-ups/", {"client": book.pk, "title": "回电", "due_on": "2026-06-12"}, format="json"
+        "/api/v1/clients/follow-ups/",
+        {"client": book.pk, "title": "回电", "due_on": "2026-06-12"},
+        format="json",
     )
     assert created.status_code == 201
     pk = created.json()["id"]
-    assert api_as(colleague).post(f"/api/v1/clients/follow-ups/{pk}/transition/", {"action": "done"}).status_code == 404
+    assert (
+        api_as(colleague).post(f"/api/v1/clients/follow-ups/{pk}/transition/", {"action": "done"}).status_code
+        == 404
+    )
     done = api.post(f"/api/v1/clients/follow-ups/{pk}/transition/", {"action": "done"}, format="json")
     assert done.json()["status"] == "done"
     issued = api.post("/api/v1/clients/calendar-feed/")

@@ -136,11 +136,17 @@ def test_caller_records_answers_others_cannot(frozen, own, advisor, caller, supe
     assert visit.assignee in (caller, supervisor)
     other = supervisor if visit.assignee == caller else caller
     with pytest.raises(NotAllowed):
-        feedback.return_visit_record(visit=visit, actor=advisor, reached=True, answers=["x"] * len(visit.questions))
+        feedback.return_visit_record(
+            visit=visit, actor=advisor, reached=True, answers=["x"] * len(visit.questions)
+        )
     with pytest.raises(NotAllowed):
-        feedback.return_visit_record(visit=visit, actor=other, reached=True, answers=["x"] * len(visit.questions))
+        feedback.return_visit_record(
+            visit=visit, actor=other, reached=True, answers=["x"] * len(visit.questions)
+        )
     with pytest.raises(DomainError):
-        feedback.return_visit_record(visit=visit, actor=visit.assignee, reached=True, answers=["只答了一题"], outcome="x")
+        feedback.return_visit_record(
+            visit=visit, actor=visit.assignee, reached=True, answers=["只答了一题"], outcome="x"
+        )
     done = feedback.return_visit_record(
         visit=visit,
         actor=visit.assignee,
@@ -175,19 +181,38 @@ def test_return_visit_screens_scope(frozen, web_as, own, advisor, caller, superv
     assignee = visit.assignee
     # the client's own advisor does not see the independent check
     assert web_as(advisor).get(reverse("complaints:return_visit_detail", args=[visit.pk])).status_code == 404
-    assert visit.client.name not in web_as(advisor).get(reverse("complaints:return_visit_list")).content.decode()
+    assert (
+        visit.client.name not in web_as(advisor).get(reverse("complaints:return_visit_list")).content.decode()
+    )
     page = web_as(assignee).get(reverse("complaints:return_visit_detail", args=[visit.pk])).content.decode()
     assert visit.questions[0] in page
-    assert web_as(compliance_officer).get(reverse("complaints:return_visit_detail", args=[visit.pk])).status_code == 200
-    data = {"reached": "on", "outcome": "已完成", **{f"answer_{i}": "是" for i in range(len(visit.questions))}}
-    assert web_as(compliance_officer).post(reverse("complaints:return_visit_detail", args=[visit.pk]), data).status_code == 403
-    assert web_as(assignee).post(reverse("complaints:return_visit_detail", args=[visit.pk]), data).status_code == 302
+    assert (
+        web_as(compliance_officer).get(reverse("complaints:return_visit_detail", args=[visit.pk])).status_code
+        == 200
+    )
+    data = {
+        "reached": "on",
+        "outcome": "已完成",
+        **{f"answer_{i}": "是" for i in range(len(visit.questions))},
+    }
+    assert (
+        web_as(compliance_officer)
+        .post(reverse("complaints:return_visit_detail", args=[visit.pk]), data)
+        .status_code
+        == 403
+    )
+    assert (
+        web_as(assignee).post(reverse("complaints:return_visit_detail", args=[visit.pk]), data).status_code
+        == 302
+    )
     visit.refresh_from_db()
     assert visit.status == ReturnVisitStatus.COMPLETED
 
 
-def test_return_visit_list_query_count(frozen, web_as, advisor, caller, supervisor, django_assert_max_num_queries):
-    for i in range(15):
+def test_return_visit_list_query_count(
+    frozen, web_as, advisor, caller, supervisor, django_assert_max_num_queries
+):
+    for _i in range(15):
         c = make_client(advisor=advisor)
         feedback.return_visit_create(client=c, trigger="sampling", source_ref="2026Q2")
     http = web_as(supervisor)
@@ -223,7 +248,10 @@ def test_email_link_expires(own, client):
 
 def test_portal_survey_only_own(frozen, web_as, own, client_user, outsider_user, advisor):
     survey, _ = feedback.survey_send(client=own, trigger=SurveyTrigger.REVIEW, source_ref="planning.review:1")
-    assert web_as(outsider_user).get(reverse("complaints_portal:survey_answer", args=[survey.pk])).status_code == 404
+    assert (
+        web_as(outsider_user).get(reverse("complaints_portal:survey_answer", args=[survey.pk])).status_code
+        == 404
+    )
     http = web_as(client_user)
     assert "Surveys waiting for you" in http.get(reverse("portal:home")).content.decode()
     response = http.post(reverse("complaints_portal:survey_answer", args=[survey.pk]), {"csat": 4, "nps": 8})
@@ -245,7 +273,9 @@ def test_dashboard_shows_all_clients_and_complainants_separately_with_response_r
     SatisfactionSurvey.objects.create(
         client=own, trigger="annual", source_ref="annual:2026", sent_at=NOW, answered_at=NOW, csat=5, nps=10
     )
-    SatisfactionSurvey.objects.create(client=own, trigger="review", source_ref="planning.review:9", sent_at=NOW)
+    SatisfactionSurvey.objects.create(
+        client=own, trigger="review", source_ref="planning.review:9", sent_at=NOW
+    )
     f = Filters(end_month=datetime.date(2026, 6, 1), span=1)
     assert BY_CODE["csat"].compute(f).value == 3.5
     assert BY_CODE["csat_complainants"].compute(f).value == 2.0
@@ -254,7 +284,9 @@ def test_dashboard_shows_all_clients_and_complainants_separately_with_response_r
     assert round(BY_CODE["survey_response_rate"].compute(f).value, 1) == 66.7
 
 
-def test_survey_results_page_for_supervisors_only(frozen, web_as, own, supervisor, advisor, django_assert_max_num_queries):
+def test_survey_results_page_for_supervisors_only(
+    frozen, web_as, own, supervisor, advisor, django_assert_max_num_queries
+):
     for i in range(12):
         feedback.survey_send(client=own, trigger=SurveyTrigger.ANNUAL, source_ref=f"annual:{2000 + i}")
     http = web_as(supervisor)
@@ -264,23 +296,47 @@ def test_survey_results_page_for_supervisors_only(frozen, web_as, own, superviso
 
 
 # -- suggestions -----------------------------------------------------------------------------------
-def test_suggestion_from_portal_answered_and_closed_by_staff(frozen, web_as, own, client_user, advisor, colleague, outsider_user):
+def test_suggestion_from_portal_answered_and_closed_by_staff(
+    frozen, web_as, own, client_user, advisor, colleague, outsider_user
+):
     http = web_as(client_user)
-    assert http.post(reverse("complaints_portal:suggestion_create"), {"subject": "", "body": ""}).status_code == 200
+    assert (
+        http.post(reverse("complaints_portal:suggestion_create"), {"subject": "", "body": ""}).status_code
+        == 200
+    )
     response = http.post(
-        reverse("complaints_portal:suggestion_create"), {"subject": "希望增加微信通知", "body": "报告生成后请微信提醒。"}
+        reverse("complaints_portal:suggestion_create"),
+        {"subject": "希望增加微信通知", "body": "报告生成后请微信提醒。"},
     )
     assert response.status_code == 302
     suggestion = Suggestion.objects.get()
     assert not suggestion.client.complaints.exists()  # not a complaint
-    assert web_as(outsider_user).get(reverse("complaints_portal:suggestion_detail", args=[suggestion.pk])).status_code == 404
-    assert web_as(colleague).get(reverse("complaints:suggestion_detail", args=[suggestion.pk])).status_code == 404
+    assert (
+        web_as(outsider_user)
+        .get(reverse("complaints_portal:suggestion_detail", args=[suggestion.pk]))
+        .status_code
+        == 404
+    )
+    assert (
+        web_as(colleague).get(reverse("complaints:suggestion_detail", args=[suggestion.pk])).status_code
+        == 404
+    )
     staff_http = web_as(advisor)
-    staff_http.post(reverse("complaints:suggestion_detail", args=[suggestion.pk]), {"action": "answer", "answer": "已采纳"})
-    staff_http.post(reverse("complaints:suggestion_detail", args=[suggestion.pk]), {"action": "close", "note": ""})
+    staff_http.post(
+        reverse("complaints:suggestion_detail", args=[suggestion.pk]),
+        {"action": "answer", "answer": "已采纳"},
+    )
+    staff_http.post(
+        reverse("complaints:suggestion_detail", args=[suggestion.pk]), {"action": "close", "note": ""}
+    )
     suggestion.refresh_from_db()
-    assert suggestion.status == "closed" and suggestion.answer == "已采纳" and suggestion.answered_by == advisor
-    assert "已采纳" in http.get(reverse("complaints_portal:suggestion_detail", args=[suggestion.pk])).content.decode()
+    assert (
+        suggestion.status == "closed" and suggestion.answer == "已采纳" and suggestion.answered_by == advisor
+    )
+    assert (
+        "已采纳"
+        in http.get(reverse("complaints_portal:suggestion_detail", args=[suggestion.pk])).content.decode()
+    )
     with pytest.raises(Conflict):
         feedback.suggestion_transition(suggestion=suggestion, actor=advisor, action="answer", text="again")
 
@@ -293,7 +349,9 @@ def test_risk_reviewer_reads_but_does_not_answer_suggestions(frozen, own, client
         feedback.suggestion_submit(actor=risk_reviewer, subject="s", body="b")
 
 
-def test_suggestion_list_query_count(frozen, web_as, own, client_user, supervisor, django_assert_max_num_queries):
+def test_suggestion_list_query_count(
+    frozen, web_as, own, client_user, supervisor, django_assert_max_num_queries
+):
     for i in range(15):
         feedback.suggestion_submit(actor=client_user, subject=f"建议 {i}", body="内容")
     http = web_as(supervisor)
@@ -314,10 +372,19 @@ def test_api_twins(frozen, api_as, own, client_user, outsider_user, advisor, cal
     )
     assert recorded.status_code == 200 and recorded.json()["status"] == "completed"
     survey = SatisfactionSurvey.objects.get(client=own)
-    assert api_as(outsider_user).post(f"/api/v1/complaints/surveys/{survey.pk}/answer/", {"csat": 5, "nps": 9}).status_code == 404
-    answered = api_as(client_user).post(f"/api/v1/complaints/surveys/{survey.pk}/answer/", {"csat": 5, "nps": 9})
+    assert (
+        api_as(outsider_user)
+        .post(f"/api/v1/complaints/surveys/{survey.pk}/answer/", {"csat": 5, "nps": 9})
+        .status_code
+        == 404
+    )
+    answered = api_as(client_user).post(
+        f"/api/v1/complaints/surveys/{survey.pk}/answer/", {"csat": 5, "nps": 9}
+    )
     assert answered.status_code == 200 and answered.json()["answered_via"] == "portal"
-    created = api_as(client_user).post("/api/v1/complaints/suggestions/", {"subject": "App", "body": "Dark mode"})
+    created = api_as(client_user).post(
+        "/api/v1/complaints/suggestions/", {"subject": "App", "body": "Dark mode"}
+    )
     assert created.status_code == 201
     sid = created.json()["id"]
     assert api_as(outsider_user).get(f"/api/v1/complaints/suggestions/{sid}/").status_code == 404
