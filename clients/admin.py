@@ -108,3 +108,7 @@ class ClientDocumentAdmin(SimpleHistoryAdmin):
     list_display = ["title", "client", "kind", "content_type", "size_bytes", "created_at"]
     raw_id_fields = ["client", "uploaded_by"]
     readonly_fields = ["file", "original_name", "content_type", "size_bytes", "sha256"]
+
+
+# The service record (clients/service_admin.py).
+from . import service_admin  # noqa: E402, F401

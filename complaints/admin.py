@@ -90,8 +90,13 @@ class ComplaintAdmin(SimpleHistoryAdmin):
 
 @admin.register(SatisfactionSurvey)
 class SatisfactionSurveyAdmin(SimpleHistoryAdmin):
-    list_display = ("complaint", "client", "sent_at", "answered_at", "csat", "nps")
-    readonly_fields = ("complaint", "client", "sent_at", "answered_at", "csat", "nps", "comment")
+    list_display = ("trigger", "complaint", "client", "sent_at", "answered_at", "answered_via", "csat", "nps")
+    list_filter = ("trigger", "answered_via")
+    readonly_fields = (
+        "complaint", "client", "trigger", "source_ref", "sent_at", "answered_at", "answered_via", "csat", "nps",
+        "comment",
+    )  # fmt: skip
+    exclude = ("token_nonce",)
 
 
 class MeasureInline(admin.TabularInline):
@@ -110,3 +115,7 @@ class ViolationCaseAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         audited_save(obj, actor=request.user, reason="violation case edited in admin")
+
+
+# Return visits, scripts and suggestions (complaints/feedback_admin.py).
+from . import feedback_admin  # noqa: E402, F401

@@ -212,6 +212,14 @@ BUSINESS_HOURS_END = env.str("BUSINESS_HOURS_END", default="17:00")
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 
+# Service record: return visits and surveys (docs/service-record.md)
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")  # for links in emails
+RETURN_VISIT_SAMPLE_RATE = env.float("RETURN_VISIT_SAMPLE_RATE", default=0.10)
+RETURN_VISIT_DUE_DAYS = env.int("RETURN_VISIT_DUE_DAYS", default=10)
+RETURN_VISIT_MAX_ATTEMPTS = env.int("RETURN_VISIT_MAX_ATTEMPTS", default=3)
+RETURN_VISIT_EVENT_LOOKBACK_DAYS = env.int("RETURN_VISIT_EVENT_LOOKBACK_DAYS", default=30)
+SURVEY_LINK_MAX_AGE_DAYS = env.int("SURVEY_LINK_MAX_AGE_DAYS", default=30)
+
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -255,6 +263,14 @@ SPECTACULAR_SETTINGS = {
         "ClientStatusEnum": "clients.models.ClientStatus",
         "ClientKindEnum": "clients.models.ClientKind",
         "ClientDocumentKindEnum": "clients.models.DocumentKind",
+        "ActivityKindEnum": "clients.models.ActivityKind",
+        "ActivityChannelEnum": "clients.models.ActivityChannel",
+        "ActivityStatusEnum": "clients.models.ActivityStatus",
+        "FollowUpStatusEnum": "clients.models.FollowUpStatus",
+        "ReturnVisitTriggerEnum": "complaints.models.ReturnVisitTrigger",
+        "ReturnVisitStatusEnum": "complaints.models.ReturnVisitStatus",
+        "SurveyTriggerEnum": "complaints.models.SurveyTrigger",
+        "SuggestionStatusEnum": "complaints.models.SuggestionStatus",
         "ConsentKindEnum": "clients.models.ConsentKind",
         "ConsentChannelEnum": "clients.models.ConsentChannel",
         "IdDocumentTypeEnum": "clients.models.IdDocumentType",

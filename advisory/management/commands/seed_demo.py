@@ -15,6 +15,8 @@ DEMO_MODULES = [
     "risk.demo",
     "planning.demo",
     "complaints.demo",
+    "clients.service_demo",
+    "complaints.feedback_demo",
     "audit.demo",
     "advisory.oversight.demo",
 ]
