@@ -22,6 +22,7 @@ import logging
 import math
 import random
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -443,27 +444,36 @@ def survey_send(*, client, trigger: str, source_ref: str, complaint=None) -> tup
             audited_save(survey, actor=None, reason=f"survey sent ({trigger})")
     except IntegrityError:
         return SatisfactionSurvey.objects.get(client=client, trigger=trigger, source_ref=source_ref), False
-    language = (client.preferred_language or settings.LANGUAGE_CODE).lower()
-    with override(language):
-        subject = _("How are we doing? A two-minute survey")
-        body = _("Please rate our service: %(link)s\nThe link works once and expires in %(days)s days.") % {
-            "link": survey_link(survey),
-            "days": _setting("SURVEY_LINK_MAX_AGE_DAYS", 30),
-        }
     if client.user_id:
+        with override((client.preferred_language or settings.LANGUAGE_CODE).lower()):
+            subject = str(_("How are we doing? A two-minute survey"))
+            body = str(_("Please answer the survey in the portal."))
         notify(
             recipients=[client.user],
             kind="survey.sent",
             subject=subject,
-            body=_("Please answer the survey in the portal."),
+            body=body,
             url=reverse("complaints_portal:survey_list"),
         )
-    if client.email:
-        address = client.email
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
-        )
+    survey_email(survey)
     return survey, True
+
+
+def survey_email(survey: SatisfactionSurvey, *, subject: Callable[[], str] | None = None) -> None:
+    """Email the signed single-use link, in the client's language, once the transaction commits."""
+    client = survey.client
+    if not client.email:
+        return
+    with override((client.preferred_language or settings.LANGUAGE_CODE).lower()):
+        title = str(subject() if subject else _("How are we doing? A two-minute survey"))
+        body = _("Please rate our service: %(link)s\nThe link works once and expires in %(days)s days.") % {
+            "link": survey_link(survey),
+            "days": _setting("SURVEY_LINK_MAX_AGE_DAYS", 30),
+        }
+    address = client.email
+    transaction.on_commit(
+        lambda: send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+    )
 
 
 def _check_scores(csat: Any, nps: Any) -> tuple[int, int]:

@@ -335,3 +335,29 @@ def test_api_follow_up_and_calendar_feed(frozen, api_as, book, advisor, colleagu
     issued = api.post("/api/v1/clients/calendar-feed/")
     assert issued.status_code == 201 and issued.json()["url"].endswith(".ics")
     assert api.delete("/api/v1/clients/calendar-feed/").json() == {"revoked": 1}
+
+
+@pytest.mark.parametrize(
+    ("role", "read", "write"),
+    [
+        ("advisor", 200, 200),
+        ("colleague", 404, 404),
+        ("supervisor", 200, 403),
+        ("compliance_officer", 200, 403),
+        ("risk_reviewer", 200, 403),
+        ("administrator", 200, 403),
+    ],
+)
+def test_each_role_reads_and_writes_the_service_record_as_allowed(
+    frozen, request, web_as, book, advisor, role, read, write
+):
+    activity = _log(book, advisor)
+    http = web_as(request.getfixturevalue(role))
+    assert http.get(reverse("clients:activity_detail", args=[activity.pk])).status_code == read
+    assert http.get(reverse("clients:activity_create", args=[book.pk])).status_code == write
+
+
+def test_clients_never_reach_the_service_record(frozen, web_as, book, advisor, client_user, api_as):
+    activity = _log(book, advisor)
+    assert web_as(client_user).get(reverse("clients:activity_detail", args=[activity.pk])).status_code == 403
+    assert api_as(client_user).get("/api/v1/clients/activities/").status_code == 403

@@ -391,3 +391,23 @@ def test_api_twins(frozen, api_as, own, client_user, outsider_user, advisor, cal
     answer = api_as(advisor).post(f"/api/v1/complaints/suggestions/{sid}/answer/", {"text": "Planned"})
     assert answer.json()["status"] == "answered"
     assert api_as(supervisor).get("/api/v1/complaints/surveys/").json()["count"] == 1
+
+
+def test_complaint_survey_also_goes_out_by_email_link(
+    frozen, own, client, django_capture_on_commit_callbacks
+):
+    from complaints import services
+    from tests.complaints.factories import make_complaint
+
+    complaint = make_complaint(client=own)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services._send_survey(complaint, NOW)
+    survey = SatisfactionSurvey.objects.get(complaint=complaint)
+    assert survey.trigger == SurveyTrigger.COMPLAINT
+    link_mail = [m for m in mail.outbox if m.to == [own.email]]
+    assert len(link_mail) == 1 and complaint.number in link_mail[0].subject
+    assert feedback.survey_link(survey) in link_mail[0].body
+    assert client.post(feedback.survey_link(survey), {"csat": 3, "nps": 6}).status_code == 200
+    survey.refresh_from_db()
+    assert survey.answered_via == "email"
