@@ -1,5 +1,6 @@
-"""The service-record section of the client 360° page: latest activities, open follow-ups,
-links to the full log and the merged timeline (two queries)."""
+"""The service-record section of the client 360° page: latest activities, open follow-ups, the
+merged timeline (loaded with htmx after the page, so the page itself keeps a fixed query count)
+with links to filter it by kind, and links to the full log (two queries)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ def client_sections(*, client, user) -> list[dict]:
         .order_by("due_on", "id")[:10]
     )
     can_log = user.has_perm("clients.log_activity", client)
+    from .timeline import timeline_kinds
+
+    timeline_url = reverse("clients:timeline", args=[client.pk])
+    kinds = [
+        {"label": label, "url": f"{timeline_url}?kind={code}"} for code, label in timeline_kinds().items()
+    ]
     return [
         {
             "title": _("Service record"),
@@ -35,7 +42,8 @@ def client_sections(*, client, user) -> list[dict]:
                 "today": today(),
                 "can_log": can_log,
                 "follow_up_form": FollowUpForm() if can_log else None,
-                "timeline_url": reverse("clients:timeline", args=[client.pk]),
+                "timeline_url": timeline_url,
+                "kinds": kinds,
                 "log_url": reverse("clients:activity_create", args=[client.pk]) if can_log else "",
                 "list_url": reverse("clients:activity_list") + f"?q={client.file_number}",
             },

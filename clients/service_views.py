@@ -208,12 +208,12 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk)
     kinds = timeline_kinds()
     chosen = {k for k in request.GET.getlist("kind") if k in kinds}
-    events = client_timeline(client=client, user=request.user, kinds=chosen or None, limit=200)
-    return render(
-        request,
-        "clients/timeline.html",
-        {"client": client, "events": events, "kinds": kinds, "chosen": chosen},
-    )
+    limit = 10 if request.GET.get("limit") == "10" else 200
+    events = client_timeline(client=client, user=request.user, kinds=chosen or None, limit=limit)
+    ctx = {"client": client, "events": events, "kinds": kinds, "chosen": chosen}
+    # the client page loads the ten newest events as a fragment (htmx)
+    template = "clients/_timeline.html" if request.htmx else "clients/timeline.html"
+    return render(request, template, ctx)
 
 
 # -- calendar feed -----------------------------------------------------------------------------

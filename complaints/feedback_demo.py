@@ -34,7 +34,9 @@ def seed(ctx: dict) -> None:
         )
     year = now().year
     for i, client in enumerate(clients[:10]):
-        survey, _ = feedback.survey_send(client=client, trigger=SurveyTrigger.ANNUAL, source_ref=f"annual:{year}")
+        survey, _ = feedback.survey_send(
+            client=client, trigger=SurveyTrigger.ANNUAL, source_ref=f"annual:{year}"
+        )
         if i % 3 == 2:
             continue  # left unanswered: the response rate is not 100 %
         survey.sent_at = now() - datetime.timedelta(days=3 + i)
@@ -48,7 +50,9 @@ def seed(ctx: dict) -> None:
     portal_client = ctx.get("demo_client")
     if portal_client is not None and portal_client.user_id:
         first = feedback.suggestion_submit(
-            actor=portal_client.user, subject="希望增加微信消息提醒", body="报告生成和方案待确认时，希望能收到微信提醒。"
+            actor=portal_client.user,
+            subject="希望增加微信消息提醒",
+            body="报告生成和方案待确认时，希望能收到微信提醒。",
         )
         feedback.suggestion_transition(
             suggestion=first,
@@ -58,7 +62,9 @@ def seed(ctx: dict) -> None:
         )
         feedback.suggestion_transition(suggestion=first, actor=portal_client.advisor, action="close")
         feedback.suggestion_submit(
-            actor=portal_client.user, subject="门户能否显示历年收益", body="希望在门户里看到每年的组合收益率对比。"
+            actor=portal_client.user,
+            subject="门户能否显示历年收益",
+            body="希望在门户里看到每年的组合收益率对比。",
         )
     out = ctx.get("stdout")
     if out:

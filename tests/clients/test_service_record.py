@@ -361,3 +361,19 @@ def test_clients_never_reach_the_service_record(frozen, web_as, book, advisor, c
     activity = _log(book, advisor)
     assert web_as(client_user).get(reverse("clients:activity_detail", args=[activity.pk])).status_code == 403
     assert api_as(client_user).get("/api/v1/clients/activities/").status_code == 403
+
+
+def test_timeline_shows_onboarding_steps_and_the_client_page_embeds_it(
+    ready_case, own_client, advisor, web_as
+):
+    # given: an onboarding case opened and moved through two steps (clients/conftest.py)
+    events = client_timeline(client=own_client, user=advisor, kinds={"onboarding"})
+    assert len(events) == 3 and all(e.kind == "onboarding" for e in events)  # opened + two steps
+    assert ready_case.acceptance_number in events[0].title
+    # then: the client page loads the newest events (htmx fragment) and links to filter by kind
+    http = web_as(advisor)
+    html = http.get(reverse("clients:detail", args=[own_client.pk])).content.decode()
+    url = reverse("clients:timeline", args=[own_client.pk])
+    assert f'hx-get="{url}?limit=10"' in html and url + "?kind=complaint" in html
+    fragment = http.get(url + "?limit=10", HTTP_HX_REQUEST="true").content.decode()
+    assert ready_case.acceptance_number in fragment and "<html" not in fragment
