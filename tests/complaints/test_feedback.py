@@ -411,3 +411,55 @@ def test_complaint_survey_also_goes_out_by_email_link(
     assert client.post(feedback.survey_link(survey), {"csat": 3, "nps": 6}).status_code == 200
     survey.refresh_from_db()
     assert survey.answered_via == "email"
+
+
+def test_completed_review_gets_a_return_visit_and_survey_and_reviews_are_in_the_calendar(
+    frozen, own, advisor, caller, client
+):
+    from clients.service_record import calendar_feed_issue
+    from planning.models import Review
+
+    proposal = _accepted_proposal(own, advisor, NOW - datetime.timedelta(days=400))
+    Review.objects.create(
+        client=own,
+        proposal=proposal,
+        sequence=1,
+        level="C3",
+        due_date=NOW.date() - datetime.timedelta(days=2),
+        status="completed",
+        completed_at=NOW - datetime.timedelta(days=1),
+    )
+    Review.objects.create(
+        client=own,
+        proposal=proposal,
+        sequence=2,
+        level="C3",
+        due_date=NOW.date() + datetime.timedelta(days=20),
+    )
+    result = feedback.service_event_sweep()
+    assert (result["visits"], result["surveys"]) == (1, 1)
+    assert ReturnVisit.objects.get().trigger == "review"
+    # the open review is an all-day event in the advisor's calendar feed
+    body = client.get(reverse("calendar_feed", args=[calendar_feed_issue(user=advisor)])).content.decode()
+    assert "DTSTART;VALUE=DATE:20260630" in body
+
+
+def test_supervisor_reassigns_on_the_screen_risk_reviewer_only_reads(
+    frozen, web_as, own, advisor, caller, supervisor, risk_reviewer
+):
+    visit = _visit(own, advisor)
+    other = caller if visit.assignee != caller else supervisor
+    assert (
+        web_as(risk_reviewer).get(reverse("complaints:return_visit_detail", args=[visit.pk])).status_code
+        == 200
+    )
+    web_as(risk_reviewer).post(
+        reverse("complaints:return_visit_reassign", args=[visit.pk]), {"assignee": other.pk, "reason": "x"}
+    )
+    visit.refresh_from_db()
+    assert visit.assignee != other
+    web_as(supervisor).post(
+        reverse("complaints:return_visit_reassign", args=[visit.pk]), {"assignee": other.pk, "reason": "休假"}
+    )
+    visit.refresh_from_db()
+    assert visit.assignee == other
