@@ -262,6 +262,8 @@ class WarningKind(models.TextChoices):
     QUALIFICATION_EXPIRING = "qualification_expiring", _("Staff qualification expiring")
     IDENTITY_DOCUMENT_EXPIRING = "identity_document_expiring", _("Identity document expiring or expired")
     KYC_REFRESH_OVERDUE = "kyc_refresh_overdue", _("KYC refresh overdue")
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Follow-up task overdue")
+    RETURN_VISIT_OVERDUE = "return_visit_overdue", _("Return visit overdue")
 
 
 class WarningSeverity(models.TextChoices):

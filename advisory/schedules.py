@@ -29,6 +29,18 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "complaints.tasks.complaint_autoclose_sweep_task",
         "crontab": {"minute": "30", "hour": "*"},
     },
+    "Return visits and surveys after events": {
+        "task": "complaints.tasks.service_event_sweep_task",
+        "crontab": {"minute": "20", "hour": "*"},
+    },
+    "Quarterly return-visit sample": {
+        "task": "complaints.tasks.return_visit_sampling_task",
+        "crontab": {"minute": "40", "hour": "6"},
+    },
+    "Yearly satisfaction surveys": {
+        "task": "complaints.tasks.survey_annual_task",
+        "crontab": {"minute": "50", "hour": "9"},
+    },
     "Risk warnings sweep": {"task": "advisory.oversight.tasks.risk_warning_sweep_task", "every": 900},
     "Quality indicator rollup": {"task": "advisory.oversight.tasks.indicator_rollup_task", "every": 900},
     "Retention disposal proposals": {

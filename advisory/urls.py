@@ -78,6 +78,8 @@ urlpatterns = [
     path("portal/planning/", include("planning.portal_urls")),
     path("portal/complaints/", include("complaints.portal_urls")),
     path("api/v1/", include(api_v1)),
+    path("", include("clients.public_urls")),
+    path("", include("complaints.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

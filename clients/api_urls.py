@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from .api import ClientDocumentViewSet, ClientViewSet, OnboardingCaseViewSet
@@ -9,6 +10,7 @@ from .kyc_api import (
     WatchListUploadViewSet,
     WatchListViewSet,
 )
+from .service_api import ActivityViewSet, CalendarFeedView, ClientTimelineView, FollowUpViewSet
 
 router = DefaultRouter()
 router.register("onboarding-cases", OnboardingCaseViewSet, basename="onboarding-case")
@@ -19,5 +21,11 @@ router.register("due-diligence", DueDiligenceViewSet, basename="due-diligence")
 router.register("screening-hits", ScreeningHitViewSet, basename="screening-hit")
 router.register("watch-lists", WatchListViewSet, basename="watch-list")
 router.register("watch-list-uploads", WatchListUploadViewSet, basename="watch-list-upload")
+router.register("activities", ActivityViewSet, basename="client-activity")
+router.register("follow-ups", FollowUpViewSet, basename="client-follow-up")
 router.register("", ClientViewSet, basename="client")
-urlpatterns = router.urls
+urlpatterns = [
+    path("<int:pk>/timeline/", ClientTimelineView.as_view(), name="client-timeline"),
+    path("calendar-feed/", CalendarFeedView.as_view(), name="client-calendar-feed"),
+    *router.urls,
+]

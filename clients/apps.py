@@ -9,6 +9,7 @@ class ClientsConfig(AppConfig):
     def ready(self) -> None:
         from audit.registry import register
 
+        from . import service_rules  # noqa: F401 - registers the service-record permissions
         from .models import (
             Client,
             ClientDocument,
@@ -19,6 +20,7 @@ class ClientsConfig(AppConfig):
             RelatedParty,
             ServiceAgreement,
         )
+        from .service_models import Activity, ActivityAttachment, CalendarFeed, FollowUpTask
         from .services import CLIENT_PERSONAL_FIELDS, client_purge_personal
 
         # Disposal of a client disposes of the whole file (audit.disposal), then anonymises this row.
@@ -73,3 +75,15 @@ class ClientsConfig(AppConfig):
             retention="client_file",
             retention_trigger="case.client.relationship_ended_on",
         )
+        # Service records: kept 3 years after completion (seed 000 §6.2).
+        for model in (Activity, FollowUpTask):
+            register(
+                model, client_field="client_id", retention="service_record", retention_trigger="completed_at"
+            )
+        register(
+            ActivityAttachment,
+            client_field="activity.client_id",
+            retention="service_record",
+            retention_trigger="activity.completed_at",
+        )
+        register(CalendarFeed, retention=None)

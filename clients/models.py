@@ -572,3 +572,15 @@ class OnboardingStepLog(models.Model):
 # Know-your-client records (identity documents, refresh, due diligence, screening): a module of
 # their own, loaded here so Django registers them with this app.
 from .kyc_models import *  # noqa: E402, F403
+
+# The service record lives in its own module; importing it here registers its models.
+from .service_models import (  # noqa: E402, F401
+    Activity,
+    ActivityAttachment,
+    ActivityChannel,
+    ActivityKind,
+    ActivityStatus,
+    CalendarFeed,
+    FollowUpStatus,
+    FollowUpTask,
+)

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 SECTION_MODULES = [
     "clients.kyc_sections",
+    "clients.service_sections",
     "risk.client_sections",
     "planning.client_sections",
     "complaints.client_sections",

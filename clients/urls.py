@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import kyc_views, views
+from . import kyc_views, service_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -36,4 +36,26 @@ urlpatterns = [
     path("watch-lists/", kyc_views.watch_lists, name="watch_lists"),
     path("watch-lists/upload/", kyc_views.watch_list_upload, name="watch_list_upload"),
     path("watch-lists/import/", kyc_views.watch_list_import, name="watch_list_import"),
+    # the service record (clients/service_views.py)
+    path("activities/", service_views.activity_list, name="activity_list"),
+    path("<int:pk>/activities/new/", service_views.activity_create, name="activity_create"),
+    path("activities/<int:pk>/", service_views.activity_detail, name="activity_detail"),
+    path(
+        "activities/<int:pk>/complete/",
+        service_views.activity_transition,
+        {"action": "complete"},
+        name="activity_complete",
+    ),
+    path(
+        "activities/<int:pk>/cancel/",
+        service_views.activity_transition,
+        {"action": "cancel"},
+        name="activity_cancel",
+    ),
+    path("activities/<int:pk>/attach/", service_views.activity_attach, name="activity_attach"),
+    path("follow-ups/", service_views.follow_up_list, name="follow_up_list"),
+    path("<int:pk>/follow-ups/new/", service_views.follow_up_create, name="follow_up_create"),
+    path("follow-ups/<int:pk>/", service_views.follow_up_transition, name="follow_up_transition"),
+    path("<int:pk>/timeline/", service_views.timeline, name="timeline"),
+    path("calendar/", service_views.calendar_settings, name="calendar_settings"),
 ]

@@ -10,8 +10,13 @@ from advisory.models import WarningKind
 from advisory.warnings import WarningSpec
 
 from .kyc import kyc_warning_specs
+from .service_record import follow_up_overdue_specs
 from .services import onboarding_overdue_specs
 
 
 def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
-    return {WarningKind.ONBOARDING_OVERDUE: onboarding_overdue_specs(), **kyc_warning_specs()}
+    return {
+        WarningKind.ONBOARDING_OVERDUE: onboarding_overdue_specs(),
+        WarningKind.FOLLOW_UP_OVERDUE: follow_up_overdue_specs(),
+        **kyc_warning_specs(),
+    }

@@ -96,8 +96,13 @@ class ComplaintAdmin(SimpleHistoryAdmin):
 
 @admin.register(SatisfactionSurvey)
 class SatisfactionSurveyAdmin(SimpleHistoryAdmin):
-    list_display = ("complaint", "client", "sent_at", "answered_at", "csat", "nps")
-    readonly_fields = ("complaint", "client", "sent_at", "answered_at", "csat", "nps", "comment")
+    list_display = ("trigger", "complaint", "client", "sent_at", "answered_at", "answered_via", "csat", "nps")
+    list_filter = ("trigger", "answered_via")
+    readonly_fields = (
+        "complaint", "client", "trigger", "source_ref", "sent_at", "answered_at", "answered_via", "csat", "nps",
+        "comment",
+    )  # fmt: skip
+    exclude = ("token_nonce",)
 
 
 class MeasureInline(admin.TabularInline):
@@ -174,3 +179,5 @@ class InboundEmailAdmin(SimpleHistoryAdmin):
 class ConductDigestAdmin(SimpleHistoryAdmin):
     list_display = ("period_start", "period_end", "published_at")
     readonly_fields = ("period_start", "period_end", "published_at", "cases")
+# Return visits, scripts and suggestions (complaints/feedback_admin.py).
+from . import feedback_admin  # noqa: E402, F401

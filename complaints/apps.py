@@ -9,6 +9,8 @@ class ComplaintsConfig(AppConfig):
     def ready(self) -> None:
         from audit.registry import register
 
+        from . import feedback_rules  # noqa: F401 - registers the return-visit and suggestion permissions
+        from .feedback_models import ReturnVisit, ReturnVisitScript, Suggestion
         from .models import (
             Complaint,
             ComplaintAttachment,
@@ -79,3 +81,14 @@ class ComplaintsConfig(AppConfig):
             personal_fields=("from_address", "from_name", "subject", "body"),
         )
         register(ComplaintSettings)
+        # Return visits and suggestions are service records: 3 years after completion/closure.
+        register(
+            ReturnVisit,
+            client_field="client_id",
+            retention="service_record",
+            retention_trigger="completed_at",
+        )
+        register(
+            Suggestion, client_field="client_id", retention="service_record", retention_trigger="closed_at"
+        )
+        register(ReturnVisitScript)

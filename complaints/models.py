@@ -415,13 +415,35 @@ class ComplaintEscalation(models.Model):
         return f"{self.complaint_id} L{self.level}"
 
 
-class SatisfactionSurvey(models.Model):
-    """Sent when a ticket closes, answered in the portal (SPEC §4). Read by the dashboard."""
+class SurveyTrigger(models.TextChoices):
+    COMPLAINT = "complaint", _("After a complaint")
+    PROPOSAL_ACCEPTED = "proposal_accepted", _("After a proposal was accepted")
+    REVIEW = "review", _("After a periodic review")
+    RETURN_VISIT = "return_visit", _("After a return visit")
+    ANNUAL = "annual", _("Yearly survey")
 
-    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="survey")
+
+class SatisfactionSurvey(models.Model):
+    """A satisfaction survey (CSAT 1–5, NPS 0–10, free text), answered in the portal or through a
+    signed single-use email link (SPEC §4; seed 000 §1.4, §7.2). Sent when a ticket closes, after
+    an accepted proposal, a periodic review, and once a year. Read by the dashboard: all surveys
+    give the firm's CSAT/NPS, those with a complaint give the complainants' figures.
+
+    `source_ref` names the event ("planning.proposal:12", "annual:2026"); with the client and the
+    trigger it is unique, so the sweeps that send surveys can run twice without a second one."""
+
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, related_name="survey", null=True, blank=True
+    )
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="complaint_surveys")
+    trigger = models.CharField(
+        _("occasion"), max_length=20, choices=SurveyTrigger.choices, default=SurveyTrigger.COMPLAINT
+    )
+    source_ref = models.CharField(_("event"), max_length=60, blank=True)
     sent_at = models.DateTimeField(_("sent"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_via = models.CharField(_("answered via"), max_length=10, blank=True)  # portal | email
+    token_nonce = models.CharField(_("link nonce"), max_length=32, blank=True)
     csat = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"),
         null=True,
@@ -433,16 +455,27 @@ class SatisfactionSurvey(models.Model):
     )
     comment = models.TextField(_("comment"), blank=True)
     objects = AuditedManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["token_nonce"])
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        indexes = [models.Index(fields=["answered_at"])]
+        indexes = [
+            models.Index(fields=["answered_at"]),
+            models.Index(fields=["sent_at"], name="survey_sent_at"),
+            models.Index(fields=["client", "-sent_at"], name="survey_client_sent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "trigger", "source_ref"],
+                condition=~models.Q(source_ref=""),
+                name="uniq_survey_per_event",
+            )
+        ]
         verbose_name = _("satisfaction survey")
         verbose_name_plural = _("satisfaction surveys")
 
     def __str__(self) -> str:
-        return f"{self.complaint_id} CSAT={self.csat} NPS={self.nps}"
+        return f"{self.complaint_id or self.source_ref} CSAT={self.csat} NPS={self.nps}"
 
 
 class ViolationStage(models.TextChoices):
@@ -741,3 +774,12 @@ class DigestReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.digest} {self.reader_id}"
+# Return visits and suggestions live in their own module; importing it registers the models.
+from .feedback_models import (  # noqa: E402, F401
+    ReturnVisit,
+    ReturnVisitScript,
+    ReturnVisitStatus,
+    ReturnVisitTrigger,
+    Suggestion,
+    SuggestionStatus,
+)

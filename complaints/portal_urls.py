@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feedback_views, views
 
 app_name = "complaints_portal"
 urlpatterns = [
@@ -12,4 +12,9 @@ urlpatterns = [
     path("<int:pk>/confirm/", views.portal_confirm, name="confirm"),
     path("<int:pk>/survey/", views.portal_survey, name="survey"),
     path("<int:pk>/letters/<int:document_id>/", views.portal_letter_download, name="letter_download"),
+    path("surveys/", feedback_views.portal_survey_list, name="survey_list"),
+    path("surveys/<int:pk>/", feedback_views.portal_survey_answer, name="survey_answer"),
+    path("suggestions/", feedback_views.portal_suggestion_list, name="suggestion_list"),
+    path("suggestions/new/", feedback_views.portal_suggestion_create, name="suggestion_create"),
+    path("suggestions/<int:pk>/", feedback_views.portal_suggestion_detail, name="suggestion_detail"),
 ]

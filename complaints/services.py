@@ -444,9 +444,24 @@ def complaint_act(
 
 
 def _send_survey(complaint: Complaint, stamp: datetime.datetime) -> None:
+    import secrets
+
     survey, created = SatisfactionSurvey.objects.get_or_create(
-        complaint=complaint, defaults={"client": complaint.client, "sent_at": stamp}
+        complaint=complaint,
+        defaults={
+            "client": complaint.client,
+            "sent_at": stamp,
+            "source_ref": f"complaints.complaint:{complaint.pk}",
+            "token_nonce": secrets.token_hex(8),
+        },
     )
+    if created and complaint.client.email:
+        # also by email, with the signed single-use link (complaints/feedback.py)
+        from .feedback import survey_email
+
+        survey_email(
+            survey, subject=lambda: _("How did we handle complaint %(n)s?") % {"n": complaint.number}
+        )
     if created and complaint.client.user_id:
         notify(
             recipients=[complaint.client.user],
@@ -688,6 +703,7 @@ def survey_answer(
             comment.strip(),
             now(),
         )
+        survey.answered_via = "portal"
         audited_save(survey, actor=actor, reason="survey answered")
     return survey
 

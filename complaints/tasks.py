@@ -118,3 +118,42 @@ def conduct_digest_task() -> int | None:
     digest = conduct_digest_publish(period_start=end.replace(day=1), period_end=end)
     logger.info("conduct_digest_task published=%s", digest.pk if digest else None)
     return digest.pk if digest else None
+_SWEEP = {
+    "acks_late": True,
+    "soft_time_limit": 240,
+    "time_limit": 300,
+    "ignore_result": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "max_retries": 3,
+}
+
+
+@shared_task(**_SWEEP)
+def service_event_sweep_task() -> dict:
+    """Return visits and surveys after accepted proposals and completed reviews (idempotent)."""
+    from .feedback import service_event_sweep
+
+    result = service_event_sweep()
+    logger.info("service_event_sweep_task %s", result)
+    return result
+
+
+@shared_task(**_SWEEP)
+def return_visit_sampling_task() -> dict:
+    """The quarter's sample of return visits, once per quarter (daily run, idempotent)."""
+    from .feedback import return_visit_sampling_sweep
+
+    result = return_visit_sampling_sweep()
+    logger.info("return_visit_sampling_task %s", result)
+    return result
+
+
+@shared_task(**_SWEEP)
+def survey_annual_task() -> dict:
+    """Yearly satisfaction surveys on the relationship anniversary (idempotent)."""
+    from .feedback import survey_annual_sweep
+
+    result = survey_annual_sweep()
+    logger.info("survey_annual_task %s", result)
+    return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import intake_views, views
+from . import feedback_views, intake_views, views
 
 app_name = "complaints"
 urlpatterns = [
@@ -23,4 +23,21 @@ urlpatterns = [
     path("violations/<int:pk>/", views.violation_detail, name="violation_detail"),
     path("digests/", views.digest_list, name="digest_list"),
     path("digests/<int:pk>/", views.digest_detail, name="digest_detail"),
+    path("return-visits/", feedback_views.return_visit_list, name="return_visit_list"),
+    path("return-visits/<int:pk>/", feedback_views.return_visit_detail, name="return_visit_detail"),
+    path(
+        "return-visits/<int:pk>/reassign/",
+        feedback_views.return_visit_manage,
+        {"action": "reassign"},
+        name="return_visit_reassign",
+    ),
+    path(
+        "return-visits/<int:pk>/cancel/",
+        feedback_views.return_visit_manage,
+        {"action": "cancel"},
+        name="return_visit_cancel",
+    ),
+    path("surveys/", feedback_views.survey_results, name="survey_results"),
+    path("suggestions/", feedback_views.suggestion_list, name="suggestion_list"),
+    path("suggestions/<int:pk>/", feedback_views.suggestion_detail, name="suggestion_detail"),
 ]

@@ -498,7 +498,7 @@ def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Thank you: your reading is recorded."))
         return redirect("complaints:digest_detail", pk=pk)
     readers = unread = None
-    if request.user.has_perm("complaints.view_digest_readers"):
+    if can(request.user, "complaints.view_digest_readers"):
         readers, unread = violations.digest_readers(digest=digest)
     return render(
         request,

@@ -48,4 +48,9 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
         )
         for pk, number, client_id, assignee_id, due in rows
     }
-    return {WarningKind.COMPLAINT_OVERDUE: active}
+    from .feedback import return_visit_overdue_specs
+
+    return {
+        WarningKind.COMPLAINT_OVERDUE: active,
+        WarningKind.RETURN_VISIT_OVERDUE: return_visit_overdue_specs(),
+    }

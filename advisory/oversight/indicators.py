@@ -292,7 +292,7 @@ def complaint_model():
 
 def survey_model():
     model = _model("complaints.SatisfactionSurvey")
-    return model if model is not None and {"complaint", "answered_at"} <= _fields(model) else None
+    return model if model is not None and {"client", "answered_at"} <= _fields(model) else None
 
 
 def violation_model():
@@ -325,27 +325,43 @@ class _ComplaintIndicator(Indicator):
 
 
 class _SurveyIndicator(Indicator):
+    """Surveys of all clients (after complaints, accepted proposals, reviews, return visits and
+    the yearly survey). `complainants_only` narrows to the surveys sent after a complaint."""
+
+    complainants_only = False
+
     def source(self):
         model = survey_model()
         if model is None:
             return None
-        return model.objects.select_related("complaint", "client"), "answered_at", "client__advisor"
+        qs = model.objects.select_related("complaint", "client")
+        if self.complainants_only:
+            qs = qs.filter(complaint__isnull=False)
+        return qs, "answered_at", "client__advisor"
 
     def describe(self, obj):
+        trigger = obj.get_trigger_display() if hasattr(obj, "get_trigger_display") else ""
+        if obj.complaint_id:
+            label, url = (
+                f"{obj.complaint.number} — {obj.client.name}",
+                _url("complaints:detail", obj.complaint_id),
+            )
+        else:
+            label, url = f"{trigger} — {obj.client.name}", _url("clients:detail", obj.client_id)
         return {
-            "label": f"{obj.complaint.number} — {obj.client.name}",
-            "url": _url("complaints:detail", obj.complaint_id),
+            "label": label,
+            "url": url,
             "date": obj.answered_at,
             "figure": f"CSAT {obj.csat if obj.csat is not None else '—'} · NPS {obj.nps if obj.nps is not None else '—'}",
         }
 
 
 class CSAT(_SurveyIndicator):
-    """CSAT: the mean satisfaction score (1–5) of the surveys answered in the period
-    (Σ csat / number of answered surveys with a CSAT score). No answers → None."""
+    """CSAT (all clients): the mean satisfaction score (1–5) of the surveys answered in the
+    period (Σ csat / number of answered surveys with a CSAT score). No answers → None."""
 
     code = "csat"
-    label = _("Customer satisfaction (CSAT)")
+    label = _("Customer satisfaction (CSAT), all clients")
     unit = "/5"
     decimals = 2
     default_target = Decimal("4.2")
@@ -357,11 +373,11 @@ class CSAT(_SurveyIndicator):
 
 
 class NPS(_SurveyIndicator):
-    """NPS: % promoters (NPS 9–10) − % detractors (0–6) among surveys answered in the period
-    with an NPS answer, from −100 to +100. No answers → None."""
+    """NPS (all clients): % promoters (NPS 9–10) − % detractors (0–6) among surveys answered in
+    the period with an NPS answer, from −100 to +100. No answers → None."""
 
     code = "nps"
-    label = _("Net promoter score (NPS)")
+    label = _("Net promoter score (NPS), all clients")
     unit = ""
     decimals = 0
     percent = True
@@ -374,6 +390,46 @@ class NPS(_SurveyIndicator):
             "num": Count("pk", filter=Q(nps__gte=9)) - Count("pk", filter=Q(nps__lte=6)),
             "den": Count("nps"),
         }
+
+
+class ComplainantCSAT(CSAT):
+    """CSAT of complainants: as CSAT, over the surveys sent after a complaint closed."""
+
+    code = "csat_complainants"
+    label = _("Customer satisfaction (CSAT), complainants")
+    complainants_only = True
+    default_target = Decimal("4.0")
+    formula = "Σ csat ÷ answered complaint surveys (1–5)"
+
+
+class ComplainantNPS(NPS):
+    """NPS of complainants: as NPS, over the surveys sent after a complaint closed."""
+
+    code = "nps_complainants"
+    label = _("Net promoter score (NPS), complainants")
+    complainants_only = True
+    default_target = Decimal("0")
+    formula = "(promoters − detractors) ÷ NPS answers of complaint surveys × 100"
+
+
+class SurveyResponseRate(_SurveyIndicator):
+    """Survey response rate: of the surveys sent in the period (placed in the month sent), the
+    share answered by now, in %. No survey sent → None."""
+
+    code = "survey_response_rate"
+    label = _("Survey response rate")
+    unit = "%"
+    percent = True
+    default_target = Decimal("40")
+    default_amber = Decimal("10")
+    formula = "surveys sent and answered ÷ surveys sent × 100"
+
+    def source(self):
+        src = super().source()
+        return (src[0], "sent_at", src[2]) if src else None
+
+    def aggregates(self):
+        return {"num": Count("pk", filter=Q(answered_at__isnull=False)), "den": Count("pk")}
 
 
 class FirstResponse(_ComplaintIndicator):
@@ -681,6 +737,9 @@ class TrainingCompletion(Indicator):
 INDICATORS: list[Indicator] = [
     CSAT(),
     NPS(),
+    ComplainantCSAT(),
+    ComplainantNPS(),
+    SurveyResponseRate(),
     FirstResponse(),
     HandlingTime(),
     ComplaintRate(),

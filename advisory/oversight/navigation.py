@@ -35,8 +35,11 @@ WORKSPACE_NAV = [
     NavItem(_("Screening"), "clients:screening_queue", frozenset({C, S})),
     NavItem(_("Proposals"), "planning:proposal_list", frozenset(STAFF)),
     NavItem(_("Reviews"), "planning:review_list", frozenset({A, S, C, R, ADM})),
+    NavItem(_("Service record"), "clients:activity_list", frozenset(STAFF)),
     NavItem(_("Complaints"), "complaints:list", frozenset(STAFF)),
     NavItem(_("Email intake"), "complaints:intake_list", frozenset({C, S})),
+    NavItem(_("Return visits"), "complaints:return_visit_list", frozenset(STAFF)),
+    NavItem(_("Suggestions"), "complaints:suggestion_list", frozenset(STAFF)),
     NavItem(_("Violations"), "complaints:violation_list", frozenset({C, S, ADM})),
     NavItem(_("Questionnaires"), "risk:questionnaire_list", frozenset({R, C, ADM})),
     NavItem(_("Products"), "risk:product_list", frozenset(STAFF)),
@@ -61,6 +64,8 @@ PORTAL_NAV = [
     NavItem(_("Proposals"), "planning_portal:proposal_list", frozenset({CL})),
     NavItem(_("Reports"), "planning_portal:documents", frozenset({CL})),
     NavItem(_("Complaints"), "complaints_portal:list", frozenset({CL})),
+    NavItem(_("Surveys"), "complaints_portal:survey_list", frozenset({CL})),
+    NavItem(_("Suggestions"), "complaints_portal:suggestion_list", frozenset({CL})),
 ]
 
 

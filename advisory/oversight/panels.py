@@ -57,8 +57,10 @@ def _providers(attr: str) -> list:
 PANEL_MODULES = [
     "advisory.oversight.warning_panels",
     "clients.panels",
+    "clients.service_panels",
     "risk.panels",
     "planning.panels",
     "complaints.panels",
+    "complaints.feedback_panels",
     "audit.panels",
 ]

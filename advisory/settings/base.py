@@ -260,6 +260,13 @@ UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 
 # Complaints by email: larger messages are quarantined without being downloaded.
 MAILBOX_MAX_MESSAGE_BYTES = env.int("MAILBOX_MAX_MESSAGE_BYTES", default=20 * 1024 * 1024)
+# Service record: return visits and surveys (docs/service-record.md)
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")  # for links in emails
+RETURN_VISIT_SAMPLE_RATE = env.float("RETURN_VISIT_SAMPLE_RATE", default=0.10)
+RETURN_VISIT_DUE_DAYS = env.int("RETURN_VISIT_DUE_DAYS", default=10)
+RETURN_VISIT_MAX_ATTEMPTS = env.int("RETURN_VISIT_MAX_ATTEMPTS", default=3)
+RETURN_VISIT_EVENT_LOOKBACK_DAYS = env.int("RETURN_VISIT_EVENT_LOOKBACK_DAYS", default=30)
+SURVEY_LINK_MAX_AGE_DAYS = env.int("SURVEY_LINK_MAX_AGE_DAYS", default=30)
 
 # REST API
 REST_FRAMEWORK = {
@@ -305,6 +312,14 @@ SPECTACULAR_SETTINGS = {
         "ClientKindEnum": "clients.models.ClientKind",
         "AmlRiskEnum": "clients.kyc_models.AmlRisk",
         "ClientDocumentKindEnum": "clients.models.DocumentKind",
+        "ActivityKindEnum": "clients.models.ActivityKind",
+        "ActivityChannelEnum": "clients.models.ActivityChannel",
+        "ActivityStatusEnum": "clients.models.ActivityStatus",
+        "FollowUpStatusEnum": "clients.models.FollowUpStatus",
+        "ReturnVisitTriggerEnum": "complaints.models.ReturnVisitTrigger",
+        "ReturnVisitStatusEnum": "complaints.models.ReturnVisitStatus",
+        "SurveyTriggerEnum": "complaints.models.SurveyTrigger",
+        "SuggestionStatusEnum": "complaints.models.SuggestionStatus",
         "ConsentKindEnum": "clients.models.ConsentKind",
         "ConsentChannelEnum": "clients.models.ConsentChannel",
         "IdDocumentTypeEnum": "clients.models.IdDocumentType",

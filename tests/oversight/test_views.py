@@ -102,7 +102,7 @@ def test_csv_export_is_audited(web_as, compliance_officer, advisor):
     assert response.status_code == 200
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("indicator,label,value")
-    assert len(lines) == 12
+    assert len(lines) == 15  # header + 14 indicators
     assert any(line.startswith("csat,") and ",4.0," in line for line in lines)
     entry = AuditEntry.objects.filter(action="export", record_type="oversight.dashboard").get()
     assert entry.actor == compliance_officer
@@ -190,7 +190,7 @@ def test_demo_seed_makes_indicators_and_warnings(db, advisor):
     core_seed(ctx)
     seed(ctx)
     seed(ctx)  # idempotent
-    assert QualityTarget.objects.count() == 11
+    assert QualityTarget.objects.count() == 14
     assert TrainingRecord.objects.filter(user=ctx["advisor"]).count() == 12
     assert ImprovementAction.objects.count() == 3
     assert RiskWarning.objects.filter(kind="qualification_expiring", is_open=True).exists()

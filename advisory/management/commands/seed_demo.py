@@ -16,6 +16,8 @@ DEMO_MODULES = [
     "clients.demo_kyc",
     "planning.demo",
     "complaints.demo",
+    "clients.service_demo",
+    "complaints.feedback_demo",
     "audit.demo",
     "advisory.oversight.demo",
     "advisory.staff.demo",

@@ -1,0 +1,247 @@
+"""Screens of the service record: activity log, follow-up tasks, the merged client timeline
+and the calendar feed (thin: parse, call a service or selector, render)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from advisory.errors import DomainError, NotFound
+from advisory.forms import form_add_domain_error
+
+from . import selectors, service_record, service_selectors
+from .calendar_feed import calendar_feed_ics
+from .rules import can
+from .service_forms import (
+    ActivityCancelForm,
+    ActivityCompleteForm,
+    ActivityFilterForm,
+    ActivityForm,
+    AttachmentForm,
+    FollowUpActionForm,
+    FollowUpFilterForm,
+    FollowUpForm,
+)
+from .timeline import client_timeline, timeline_kinds
+
+PAGE_SIZE = 25
+
+
+def _client(request: HttpRequest, pk: int, perm: str = "clients.view_service_record"):
+    client = selectors.client_list(user=request.user).filter(pk=pk).first()
+    if client is None:
+        raise Http404(_("No such client."))
+    if not can(request.user, perm, client):
+        raise PermissionDenied(_("You do not have access to this page."))
+    return client
+
+
+def _get(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _flash_errors(request: HttpRequest, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+# -- activities --------------------------------------------------------------------------------
+@login_required
+def activity_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_workspace_user:
+        raise PermissionDenied
+    form = ActivityFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = service_selectors.activity_list(
+        user=request.user,
+        kind=data.get("kind") or None,
+        status=data.get("status") or None,
+        search=(data.get("q") or "").strip() or None,
+        sort=request.GET.get("sort"),
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "clients/activity_list.html", {"form": form, "page": page})
+
+
+@login_required
+def activity_create(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(request, pk, "clients.log_activity")
+    form = ActivityForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("attachment", None)
+        try:
+            activity = service_record.activity_log(
+                client=client, actor=request.user, attachments=request.FILES.getlist("attachment"), **data
+            )
+        except DomainError as exc:
+            form_add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Activity recorded."))
+            return redirect("clients:activity_detail", pk=activity.pk)
+    elif request.method == "GET":
+        form.initial["starts_at"] = timezone.localtime().replace(second=0, microsecond=0)
+    return render(request, "clients/activity_form.html", {"form": form, "client": client})
+
+
+@login_required
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _get(service_selectors.activity_get, user=request.user, pk=pk)
+    can_change = can(request.user, "clients.change_activity", activity)
+    ctx = {
+        "activity": activity,
+        "client": activity.client,
+        "attachments": service_selectors.activity_attachments(activity=activity),
+        "follow_ups": list(activity.follow_ups.select_related("assignee").order_by("due_on")),
+        "can_change": can_change,
+        "complete_form": ActivityCompleteForm() if can_change and activity.status == "planned" else None,
+        "cancel_form": ActivityCancelForm() if can_change and activity.status == "planned" else None,
+        "attach_form": AttachmentForm() if can_change else None,
+    }
+    return render(request, "clients/activity_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    activity = _get(service_selectors.activity_get, user=request.user, pk=pk)
+    form = (ActivityCompleteForm if action == "complete" else ActivityCancelForm)(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    else:
+        try:
+            service_record.activity_transition(
+                activity=activity, actor=request.user, action=action, **form.cleaned_data
+            )
+            messages.success(request, _("Activity updated."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect("clients:activity_detail", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def activity_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _get(service_selectors.activity_get, user=request.user, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    else:
+        try:
+            service_record.activity_attach(
+                activity=activity, actor=request.user, upload=form.cleaned_data["attachment"]
+            )
+            messages.success(request, _("File attached."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect("clients:activity_detail", pk=activity.pk)
+
+
+# -- follow-ups --------------------------------------------------------------------------------
+@login_required
+def follow_up_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_workspace_user:
+        raise PermissionDenied
+    form = FollowUpFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = service_selectors.follow_up_list(
+        user=request.user,
+        state=data.get("state") or "open",
+        mine=bool(data.get("mine")),
+        search=(data.get("q") or "").strip() or None,
+        sort=request.GET.get("sort"),
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    from advisory.clock import today
+
+    return render(request, "clients/follow_up_list.html", {"form": form, "page": page, "today": today()})
+
+
+@login_required
+@require_POST
+def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(request, pk, "clients.log_activity")
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    else:
+        try:
+            service_record.follow_up_create(client=client, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Follow-up planned."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect(reverse("clients:detail", args=[client.pk]) + "#service-record")
+
+
+@login_required
+@require_POST
+def follow_up_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _get(service_selectors.follow_up_get, user=request.user, pk=pk)
+    form = FollowUpActionForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    else:
+        try:
+            service_record.follow_up_transition(task=task, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Follow-up updated."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect(request.POST.get("next") or reverse("clients:follow_up_list"))
+
+
+# -- timeline ----------------------------------------------------------------------------------
+@login_required
+def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(request, pk)
+    kinds = timeline_kinds()
+    chosen = {k for k in request.GET.getlist("kind") if k in kinds}
+    limit = 10 if request.GET.get("limit") == "10" else 200
+    events = client_timeline(client=client, user=request.user, kinds=chosen or None, limit=limit)
+    ctx = {"client": client, "events": events, "kinds": kinds, "chosen": chosen}
+    # the client page loads the ten newest events as a fragment (htmx)
+    template = "clients/_timeline.html" if request.htmx else "clients/timeline.html"
+    return render(request, template, ctx)
+
+
+# -- calendar feed -----------------------------------------------------------------------------
+@login_required
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, "clients.use_calendar_feed"):
+        raise PermissionDenied
+    url = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            service_record.calendar_feed_revoke(user=request.user)
+            messages.success(
+                request, _("The calendar address is revoked; calendars using it get no more updates.")
+            )
+            return redirect("clients:calendar_settings")
+        token = service_record.calendar_feed_issue(user=request.user)
+        url = request.build_absolute_uri(reverse("calendar_feed", args=[token]))
+        messages.success(request, _("New calendar address issued. Copy it now: it is shown only once."))
+    feed = service_record.calendar_feed_active(user=request.user)
+    return render(request, "clients/calendar_settings.html", {"feed": feed, "url": url})
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The secret iCalendar URL (no sign-in: the token is the key; revoked tokens are 404)."""
+    user = service_record.calendar_feed_user(token=token)
+    if user is None:
+        raise Http404
+    body = calendar_feed_ics(user=user, base_url=request.build_absolute_uri("/").rstrip("/"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
