@@ -121,6 +121,8 @@ def history_tables() -> list[HistoryTable]:
 
     found = []
     for model in apps.get_models():
+        if _is_m2m_history(model):
+            continue  # protected through its parent row: m2m_history_tables()
         if issubclass(model, HistoricalChanges) and hasattr(model, "instance_type") and model._meta.managed:
             tracked = model.instance_type
             found.append(
@@ -131,6 +133,32 @@ def history_tables() -> list[HistoryTable]:
                     model=model,
                 )
             )
+    return sorted(found, key=lambda h: h.table)
+
+
+def _is_m2m_history(model: type[models.Model]) -> bool:
+    return any(f.name == "m2m_history_id" for f in model._meta.concrete_fields)
+
+
+def m2m_history_tables() -> list[HistoryTable]:
+    """The many-to-many history tables (simple-history `m2m_fields`): each row belongs to one
+    history row of the parent record (`history_id`), so it is guarded by the parent's entries —
+    record type of the parent, record id from the column that points to the parent record."""
+    found = []
+    for model in apps.get_models():
+        if not (_is_m2m_history(model) and model._meta.managed):
+            continue
+        parent = model._meta.get_field("history").related_model.instance_type
+        column = next(
+            f.column
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model is parent and f.name != "history"
+        )
+        found.append(
+            HistoryTable(
+                table=model._meta.db_table, label=parent._meta.label_lower, pk_column=column, model=model
+            )
+        )
     return sorted(found, key=lambda h: h.table)
 
 
@@ -178,7 +206,7 @@ def expected_triggers() -> list[tuple[str, str]]:
     ]
     for table in APPEND_ONLY_TABLES:
         out.append((table, "audit_protect_change"))
-    for h in history_tables():
+    for h in history_tables() + m2m_history_tables():
         out += [(h.table, "audit_protect_truncate"), (h.table, "audit_protect_change")]
     return sorted(set(out))
 
@@ -205,7 +233,7 @@ def protection_statements() -> list[str]:
         stmts.append(
             _trigger("audit_protect_change", table, "BEFORE UPDATE OR DELETE", "ROW", "audit_refuse()")
         )
-    for h in history_tables():
+    for h in history_tables() + m2m_history_tables():
         stmts.append(
             _trigger("audit_protect_truncate", h.table, "BEFORE TRUNCATE", "STATEMENT", "audit_refuse()")
         )

@@ -173,8 +173,8 @@ EXEMPT: dict[str, str] = {
     "auth.group": _CONFIG,
     "contenttypes.contenttype": _CONFIG,
     "sessions.session": "expires with the session (SESSION_COOKIE_AGE); cleared by clearsessions",
-    "authtoken.token": "API credential of a staff member; deleted when revoked",
-    "authtoken.tokenproxy": "proxy of authtoken.token",
+    "advisory.apitoken": "API credential of a user (only its hash); expires within hours; a disposed "
+    "client's portal login loses its tokens",
     "django_celery_beat.solarschedule": _CONFIG,
     "django_celery_beat.intervalschedule": _CONFIG,
     "django_celery_beat.clockedschedule": _CONFIG,
@@ -205,6 +205,21 @@ EXEMPT: dict[str, str] = {
     "audit.legalhold": "compliance record of a hold; holds no personal data beyond the client id",
     "audit.disposalbatch": "proof of disposal; kept permanently",
     "audit.disposalitem": "the tombstone of a disposed record; kept permanently",
+    "audit.auditcheckpoint": "signed checkpoint of the chain head (tamper evidence); kept permanently",
+    "audit.auditverification": "record of a verification run; no personal data; kept permanently",
+    # know your client: lists the firm uploads are third-party data, not client records
+    "clients.watchlist": "a watch list compliance maintains; kept while in use",
+    "clients.watchlistupload": "the uploaded list file and who imported it; rebuilds a list as of a date",
+    "clients.watchlistentry": "a name on a watch list (never edited, marked removed by a later upload)",
+    # service record, staff and complaints configuration
+    "clients.calendarfeed": "an advisor's calendar-feed token (hash only); deleted when revoked",
+    "risk.productratingassessment": "product governance record; no client data; kept while the "
+    "product is offered",
+    "complaints.mailbox": _CONFIG,
+    "complaints.returnvisitscript": _CONFIG,
+    "complaints.digestreading": "a staff member's reading of an anonymised digest; no client data",
+    "staff.trainingplan": _CONFIG,
+    "staff.staffreminder": "idempotency ledger of reminders sent to staff; no client data",
     # reference data
     "clients.household": "a grouping of clients; its name is blanked when its last member is disposed of",
     "risk.product": _REFERENCE,

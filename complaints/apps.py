@@ -18,6 +18,7 @@ class ComplaintsConfig(AppConfig):
             ComplaintSettings,
             InboundEmail,
             Mailbox,
+            OutboundEmail,
             RectificationMeasure,
             SatisfactionSurvey,
             SLAPolicy,
@@ -68,7 +69,19 @@ class ComplaintsConfig(AppConfig):
         from .models import ConductDigest, ViolationSanction
         from .violations import LETTER_KIND, render_outcome_letter
 
-        register(ViolationSanction, client_field="case.client_id")
+        register(
+            ViolationSanction,
+            client_field="case.client_id",
+            retention="complaint",
+            retention_trigger="case.closed_at",
+        )
+        register(
+            OutboundEmail,
+            client_field="complaint.client_id",
+            retention="complaint",
+            retention_trigger="complaint.closed_at",
+            personal_fields=("to_address",),
+        )
         register(ConductDigest, retention="service_record", retention_trigger="published_at")
         register_renderer(LETTER_KIND, render_outcome_letter)
         register(SLAPolicy)
