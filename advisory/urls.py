@@ -57,5 +57,10 @@ urlpatterns = [
     ),
 ]
 
+handler400 = "advisory.hostile.bad_request"
+handler403 = "advisory.hostile.permission_denied"
+handler404 = "advisory.hostile.page_not_found"
+handler500 = "advisory.hostile.server_error"
+
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

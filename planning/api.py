@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from advisory.api import IsWorkspaceUser, RulesPermission
+from advisory.api import IsWorkspaceOrPortalUser, IsWorkspaceUser, RulesPermission
 from advisory.errors import NotAllowed
 from advisory.models import ArchivedDocument, DocumentStatus
 
@@ -251,7 +251,7 @@ class ProposalViewSet(
     """Advisors draft and edit their own proposals; reviewers act through `transition`; clients see
     their issued proposals and accept or decline them through `transition`."""
 
-    permission_classes = [RulesPermission]
+    permission_classes = [IsWorkspaceOrPortalUser, RulesPermission]
     permission_map = {
         "retrieve": "planning.view_proposal",
         "create": "planning.add_proposal",
