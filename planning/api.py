@@ -325,6 +325,8 @@ class ProposalViewSet(
 
 
 class DocumentSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
     class Meta:
         model = ArchivedDocument
         fields = [
@@ -334,6 +336,8 @@ class DocumentSerializer(serializers.ModelSerializer):
             "subject_id",
             "version",
             "status",
+            "status_label",
+            "error",
             "progress",
             "sha256",
             "size_bytes",
