@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .roles import OVERSIGHT_ROLES, WORKSPACE_ROLES, Role
+from .validators import validate_plain_text_name
 
 
 class TimeStampedModel(models.Model):
@@ -49,7 +50,7 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(_("full name"), max_length=150, validators=[validate_plain_text_name])
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
     team = models.CharField(_("team"), max_length=80, blank=True)
     supervisor = models.ForeignKey(
@@ -305,7 +306,9 @@ class NumberSequence(models.Model):
     last_value = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_sequence_prefix_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_sequence_prefix_year")
+        ]
         verbose_name = _("number sequence")
         verbose_name_plural = _("number sequences")
 

@@ -47,6 +47,7 @@ from simple_history.models import HistoricalRecords
 
 from advisory.models import TimeStampedModel
 from advisory.money import CurrencyField, MoneyField
+from advisory.validators import validate_plain_text_name
 from audit.managers import AuditedManager
 
 from .masking import mask_identity, mask_text
@@ -124,7 +125,7 @@ class ServiceNeed(models.TextChoices):
 class Household(TimeStampedModel):
     """A family or group of clients served together."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_plain_text_name])
     notes = models.TextField(_("notes"), blank=True)
     objects = AuditedManager()
     history = HistoricalRecords()
@@ -146,7 +147,7 @@ class Client(TimeStampedModel):
     kind = models.CharField(
         _("kind"), max_length=12, choices=ClientKind.choices, default=ClientKind.INDIVIDUAL
     )
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200, db_index=True, validators=[validate_plain_text_name])
     advisor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -291,7 +292,7 @@ class RelatedParty(TimeStampedModel):
         Client, on_delete=models.PROTECT, related_name="related_parties", verbose_name=_("client")
     )
     relationship = models.CharField(_("relationship"), max_length=20, choices=RelationshipKind.choices)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_plain_text_name])
     related_client = models.ForeignKey(
         Client,
         null=True,
