@@ -4,10 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from health_check.views import HealthCheckView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from . import views
+from .health import HealthView
 
 admin.site.site_header = settings.FIRM_NAME
 admin.site.site_title = settings.FIRM_NAME
@@ -50,7 +50,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path(
         "health/",
-        HealthCheckView.as_view(
+        HealthView.as_view(
             checks=["health_check.checks.Database", "health_check.checks.Cache", "advisory.health.Broker"]
         ),
         name="health",
