@@ -39,7 +39,10 @@ def test_colleague_editing_own_client_to_that_number_is_refused_the_same_way(
         format="json",
     )
     assert response.status_code == 409 and own_client.file_number not in response.content.decode()
-    assert Notification.objects.filter(recipient=compliance_officer, kind="clients.duplicate_identity").count() == 1
+    assert (
+        Notification.objects.filter(recipient=compliance_officer, kind="clients.duplicate_identity").count()
+        == 1
+    )
 
 
 def test_the_responsible_advisor_is_told_which_file_it_is(api_as, own_client, advisor, compliance_officer):
