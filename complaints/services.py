@@ -850,7 +850,9 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
     # Claim the unsent ones first (emailed_at), so a redelivered task does not send them again.
     at = now()
     pending = list(
-        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).values_list("pk", flat=True)
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
     )
     Notification.objects.filter(pk__in=pending, emailed_at__isnull=True).update(emailed_at=at)
     rows = Notification.objects.filter(pk__in=pending, emailed_at=at).select_related("recipient")

@@ -32,13 +32,38 @@ def _database_url() -> str:
 
 
 def _start_worker(queue: str, **extra_env: str) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "advisory.settings.dev", "DATABASE_URL": _database_url(),
-           "DEBUG": "false", **extra_env}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "advisory.settings.dev",
+        "DATABASE_URL": _database_url(),
+        "DEBUG": "false",
+        **extra_env,
+    }
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "advisory", "worker", "--pool=solo", "-c", "1",
-         "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "--without-heartbeat", "--without-gossip",
-         "--without-mingle", "--loglevel=WARNING", "-I", "tests.advisory.slow_renderer"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "advisory",
+            "worker",
+            "--pool=solo",
+            "-c",
+            "1",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}-{uuid.uuid4().hex[:4]}@%h",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+            "-I",
+            "tests.advisory.slow_renderer",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -67,8 +92,11 @@ def queue():
     """The render task routed to a queue of this test's own on the real Redis broker."""
     name = f"test-jobs-{uuid.uuid4().hex[:8]}"
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_routes")}
-    app.conf.update(task_always_eager=False, broker_url=os.environ["REDIS_URL"],
-                    task_routes={RENDER_TASK: {"queue": name}})
+    app.conf.update(
+        task_always_eager=False,
+        broker_url=os.environ["REDIS_URL"],
+        task_routes={RENDER_TASK: {"queue": name}},
+    )
     app._pool = None
     app.amqp._producer_pool = None
     yield name
@@ -125,7 +153,9 @@ def test_pdf_requested_while_the_broker_is_down_waits_and_is_sent_when_it_is_bac
     # when the advisor requests the PDF
     with django_capture_on_commit_callbacks(execute=True):
         response = api_as(advisor).post(
-            "/api/v1/planning/documents/", {"proposal": proposal.pk, "kind": services.DOC_PROPOSAL}, format="json"
+            "/api/v1/planning/documents/",
+            {"proposal": proposal.pk, "kind": services.DOC_PROPOSAL},
+            format="json",
         )
     # then the request is accepted and the document shows it waits for the queue
     assert response.status_code == 202, response.content
