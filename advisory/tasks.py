@@ -41,7 +41,15 @@ def notification_send_task(user_id: int, kind: str, subject: str, body: str = ""
     return len(notify(recipients=[user], kind=kind, subject=subject, body=body, url=url))
 
 
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=180, ignore_result=True)
+@shared_task(
+    acks_late=True,
+    max_retries=3,
+    retry_backoff=True,
+    soft_time_limit=120,
+    time_limit=180,
+    autoretry_for=TRANSIENT_ERRORS,
+    ignore_result=True,
+)
 def outbox_dispatch_task() -> dict[str, int]:
     """Periodic: hand every due outbox message to the broker; queue stalled documents again."""
     from .documents import document_recover_stalled
