@@ -14,14 +14,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
-from django.db.models import Max
+from django.db.models import F, Max, Q
 
 from .clock import now
-from .models import ArchivedDocument, DocumentStatus, User
+from .models import ArchivedDocument, DocumentStatus, OutboxMessage, User
+from .outbox import outbox_enqueue
 from .pdf import render_pdf
 
 logger = logging.getLogger(__name__)
@@ -70,6 +73,8 @@ def document_request(
                     requested_by=actor,
                     params=params or {},
                 )
+                if not render_now:  # in the same transaction: the job exists iff the row does
+                    outbox_enqueue(task="advisory.tasks.document_render_task", args=[doc.pk])
             break
         except IntegrityError:  # two requests raced for the same version number: take the next
             continue
@@ -78,18 +83,34 @@ def document_request(
     if render_now:
         document_render(document_id=doc.pk)
         doc.refresh_from_db()
-    else:
-        from .tasks import document_render_task
-
-        transaction.on_commit(lambda: document_render_task.delay(doc.pk))
     return doc
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.DOCUMENT_RENDER_LEASE_SECONDS)
+
+
 def document_render(*, document_id: int) -> bool:
-    """Render a queued document. Returns False if another worker has it or it is done."""
-    claimed = ArchivedDocument.objects.filter(
-        pk=document_id, status__in=[DocumentStatus.PENDING, DocumentStatus.FAILED]
-    ).update(status=DocumentStatus.RENDERING, progress=10, error="")
+    """Render a queued document. Returns False if another worker holds it or it is done.
+
+    The claim is a conditional UPDATE that also takes over a render whose lease has run out (its
+    worker was killed or hung): the redelivered or re-queued task finishes the job.
+    """
+    at = now()
+    claimed = (
+        ArchivedDocument.objects.filter(pk=document_id, attempts__lt=settings.DOCUMENT_RENDER_MAX_ATTEMPTS)
+        .filter(
+            Q(status__in=[DocumentStatus.PENDING, DocumentStatus.FAILED])
+            | Q(status=DocumentStatus.RENDERING, lease_expires_at__lt=at)
+        )
+        .update(
+            status=DocumentStatus.RENDERING,
+            progress=10,
+            error="",
+            lease_expires_at=at + _lease(),
+            attempts=F("attempts") + 1,
+        )
+    )
     if claimed != 1:
         return False
     doc = ArchivedDocument.objects.get(pk=document_id)
@@ -98,11 +119,14 @@ def document_render(*, document_id: int) -> bool:
 
         with translation.override(doc.language):
             template, context = _RENDERERS[doc.kind](doc)
-            ArchivedDocument.objects.filter(pk=doc.pk).update(progress=40)
+            # Heartbeat: progress, and a fresh lease for the slow part.
+            ArchivedDocument.objects.filter(pk=doc.pk).update(progress=40, lease_expires_at=now() + _lease())
             pdf = render_pdf(template, {"document": doc, **context})
     except Exception as exc:
         logger.exception("document %s failed to render", document_id)
-        ArchivedDocument.objects.filter(pk=doc.pk).update(status=DocumentStatus.FAILED, error=str(exc)[:2000])
+        ArchivedDocument.objects.filter(pk=doc.pk).update(
+            status=DocumentStatus.FAILED, error=str(exc)[:2000], lease_expires_at=None
+        )
         raise
     digest = hashlib.sha256(pdf).hexdigest()
     doc.file.save(
@@ -115,9 +139,58 @@ def document_render(*, document_id: int) -> bool:
         status=DocumentStatus.READY,
         progress=100,
         completed_at=now(),
+        lease_expires_at=None,
     )
     logger.info("document %s rendered: %s bytes sha256=%s", document_id, len(pdf), digest)
     return True
+
+
+def document_recover_stalled() -> dict[str, int]:
+    """Periodic: no document waits forever.
+
+    - "Generating" past its lease (the worker died or hung): queued again through the outbox, or,
+      after DOCUMENT_RENDER_MAX_ATTEMPTS tries, marked failed with the reason.
+    - "Waiting for the queue" for longer than DOCUMENT_QUEUE_STALE_SECONDS with no outbox message
+      still to send (the broker lost it): queued again.
+    """
+    at = now()
+    requeued = failed = 0
+    stalled = ArchivedDocument.objects.filter(status=DocumentStatus.RENDERING, lease_expires_at__lt=at)
+    for doc_id, attempts in stalled.order_by("pk").values_list("pk", "attempts"):
+        if attempts >= settings.DOCUMENT_RENDER_MAX_ATTEMPTS:
+            reason = _STALLED_FAILURE % {"attempts": attempts}
+            failed += ArchivedDocument.objects.filter(
+                pk=doc_id, status=DocumentStatus.RENDERING, lease_expires_at__lt=at
+            ).update(status=DocumentStatus.FAILED, error=reason, lease_expires_at=None)
+            continue
+        with transaction.atomic():
+            # Back to the queue, only if still stalled (conditional UPDATE: safe to run twice).
+            if ArchivedDocument.objects.filter(
+                pk=doc_id, status=DocumentStatus.RENDERING, lease_expires_at__lt=at
+            ).update(status=DocumentStatus.PENDING, progress=0, lease_expires_at=None):
+                outbox_enqueue(task="advisory.tasks.document_render_task", args=[doc_id])
+                requeued += 1
+    waiting_since = at - timedelta(seconds=settings.DOCUMENT_QUEUE_STALE_SECONDS)
+    pending_in_outbox = OutboxMessage.objects.filter(
+        task="advisory.tasks.document_render_task", dispatched_at__isnull=True
+    ).values_list("args", flat=True)
+    undispatched = {args[0] for args in pending_in_outbox if args}
+    lost = ArchivedDocument.objects.filter(status=DocumentStatus.PENDING, created_at__lt=waiting_since)
+    for doc_id in lost.order_by("pk").values_list("pk", flat=True)[:500]:
+        if doc_id not in undispatched:
+            with transaction.atomic():
+                outbox_enqueue(task="advisory.tasks.document_render_task", args=[doc_id])
+            requeued += 1
+    if requeued or failed:
+        logger.warning("stalled documents: %d queued again, %d marked failed", requeued, failed)
+    return {"requeued": requeued, "failed": failed}
+
+
+# Stored on the row and shown as is; written in the firm's reporting language like other errors.
+_STALLED_FAILURE = (
+    "Rendering stopped %(attempts)d times (the worker was stopped or exceeded its time limit). "
+    "Request the document again; if it fails again, tell the administrator."
+)
 
 
 def document_verify(*, document: ArchivedDocument) -> bool:

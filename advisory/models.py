@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .roles import OVERSIGHT_ROLES, WORKSPACE_ROLES, Role
+from .validators import validate_plain_text_name
 
 
 class TimeStampedModel(models.Model):
@@ -49,7 +50,7 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(_("full name"), max_length=150, validators=[validate_plain_text_name])
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
     team = models.CharField(_("team"), max_length=80, blank=True)
     supervisor = models.ForeignKey(
@@ -170,6 +171,7 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -182,7 +184,7 @@ class Notification(models.Model):
 
 
 class DocumentStatus(models.TextChoices):
-    PENDING = "pending", _("Queued")
+    PENDING = "pending", _("Waiting for the queue")
     RENDERING = "rendering", _("Generating")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Failed")
@@ -217,6 +219,9 @@ class ArchivedDocument(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size_bytes = models.PositiveIntegerField(_("size"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # A render holds the row until this instant; past it, another worker may take the job over.
+    lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("render attempts"), default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -370,3 +375,34 @@ class ApiToken(models.Model):
 
     def is_active_at(self, moment: datetime.datetime) -> bool:
         return self.revoked_at is None and self.expires_at > moment
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the same transaction as the change that needs it.
+
+    A broker outage delays the work and never loses it: the row stays until a dispatcher (right
+    after commit, best-effort, and the periodic `outbox_dispatch_task`) has handed it to the broker.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Not handed to the broker before this instant: a claim (lease) or the back-off after a failure.
+    available_at = models.DateTimeField(_("next attempt"), db_index=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["available_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(dispatched_at__isnull=True),
+            )
+        ]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

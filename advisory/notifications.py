@@ -6,32 +6,49 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 
+from .clock import now
 from .models import Notification, User
+from .outbox import outbox_enqueue
 
 
 def notify(
     *, recipients: Iterable[User], kind: str, subject: str, body: str = "", url: str = ""
 ) -> list[Notification]:
-    """Create in-app notifications now and send the emails once the transaction commits."""
+    """Create in-app notifications now; their emails go through the outbox, so a broker or mail
+    outage delays them and never loses them."""
     people = [r for r in recipients if r is not None]
     rows = Notification.objects.bulk_create(
         [Notification(recipient=r, kind=kind, subject=subject[:200], body=body, url=url) for r in people]
     )
-    emails = [r.email for r in people if r.email]
-
-    def _send() -> None:
-        for email in emails:
-            send_mail(subject, body or subject, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True)
-
-    transaction.on_commit(_send)
+    ids = [n.pk for n in rows if n.pk and n.recipient.email]
+    if ids:
+        outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[ids])
     return rows
 
 
-def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
-    from .clock import now
+def notification_emails_send(*, notification_ids: list[int]) -> int:
+    """Email each notification once: a row is claimed by a conditional UPDATE of `emailed_at`
+    before sending, and released again if the mail server refused it (the task then retries)."""
+    sent = 0
+    rows = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related(
+        "recipient"
+    )
+    for n in rows.order_by("pk"):
+        if not n.recipient.email:
+            continue
+        if Notification.objects.filter(pk=n.pk, emailed_at__isnull=True).update(emailed_at=now()) != 1:
+            continue
+        try:
+            send_mail(n.subject, n.body or n.subject, settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+        except Exception:
+            Notification.objects.filter(pk=n.pk).update(emailed_at=None)
+            raise
+        sent += 1
+    return sent
 
+
+def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)

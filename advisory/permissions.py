@@ -43,6 +43,10 @@ class RulesPermission(permissions.BasePermission):
         return mapping.get(getattr(view, "action", None) or view.request.method.lower())
 
     def has_permission(self, request, view) -> bool:
+        # Never anonymous, whatever the view lists beside it: an action outside the map would
+        # otherwise reach the selectors with AnonymousUser.
+        if not IsWorkspaceOrPortalUser().has_permission(request, view):
+            return False
         perm = self._perm(view)
         if perm is None:
             return True

@@ -3,6 +3,7 @@
 
 # name -> (task path, crontab fields or interval seconds)
 PERIODIC_TASKS: dict[str, dict] = {
+    "Outbox dispatcher and stalled jobs": {"task": "advisory.tasks.outbox_dispatch_task", "every": 30},
     "Onboarding SLA sweep": {"task": "clients.tasks.onboarding_overdue_sweep_task", "every": 300},
     "Risk profile expiry reminders": {
         "task": "risk.tasks.assessment_expiry_sweep_task",

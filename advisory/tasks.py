@@ -39,3 +39,42 @@ def notification_send_task(user_id: int, kind: str, subject: str, body: str = ""
         logger.info("notification_send_task: user %s not found or inactive", user_id)
         return 0
     return len(notify(recipients=[user], kind=kind, subject=subject, body=body, url=url))
+
+
+@shared_task(
+    acks_late=True,
+    max_retries=3,
+    retry_backoff=True,
+    soft_time_limit=120,
+    time_limit=180,
+    autoretry_for=TRANSIENT_ERRORS,
+    ignore_result=True,
+)
+def outbox_dispatch_task() -> dict[str, int]:
+    """Periodic: hand every due outbox message to the broker; queue stalled documents again."""
+    from .documents import document_recover_stalled
+    from .outbox import outbox_dispatch_pending, outbox_purge_dispatched
+
+    recovered = document_recover_stalled()
+    counts = outbox_dispatch_pending()
+    purged = outbox_purge_dispatched()
+    logger.info("outbox_dispatch_task %s recovered=%s purged=%d", counts, recovered, purged)
+    return {**counts, **recovered, "purged": purged}
+
+
+@shared_task(
+    acks_late=True,
+    max_retries=3,
+    retry_backoff=True,
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=TRANSIENT_ERRORS,
+    ignore_result=True,
+)
+def notification_emails_task(notification_ids: list[int]) -> int:
+    """Send the email twin of in-app notifications (queued through the outbox)."""
+    from .notifications import notification_emails_send
+
+    sent = notification_emails_send(notification_ids=notification_ids)
+    logger.info("notification_emails_task sent=%d", sent)
+    return sent

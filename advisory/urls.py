@@ -4,11 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from health_check.views import HealthCheckView
 from rest_framework.routers import DefaultRouter
 
 from . import account_api, password_views, views
 from .api_index import ApiIndexView
+from .health import HealthView
 from .oversight.metrics import metrics_view
 
 admin.site.site_header = settings.FIRM_NAME
@@ -90,7 +90,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path(
         "health/",
-        HealthCheckView.as_view(
+        HealthView.as_view(
             checks=["health_check.checks.Database", "health_check.checks.Cache", "advisory.health.Broker"]
         ),
         name="health",
@@ -98,3 +98,9 @@ urlpatterns = [
 ]
 # No /media/ route, not even in development: every stored file is served by a view that checks
 # the rules and records the download (docs/security.md).
+
+handler400 = "advisory.hostile.bad_request"
+handler403 = "advisory.hostile.permission_denied"
+handler404 = "advisory.hostile.page_not_found"
+handler500 = "advisory.hostile.server_error"
+

@@ -3,10 +3,9 @@ compliance officers and administrators only (403 for every other role)."""
 
 from __future__ import annotations
 
-import csv
-
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -14,6 +13,8 @@ from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceUser
 from advisory.errors import DomainError, NotFound
+from advisory.exports import csv_lines
+from advisory.openapi import results_of
 from advisory.rules import can
 
 from . import selectors, services
@@ -127,6 +128,7 @@ class AuditEntryViewSet(viewsets.GenericViewSet):
     serializer_class = AuditEntrySerializer
     pagination_class = None
     filter_backends: list = []
+    list_returns_object = True
 
     @extend_schema(responses=AuditEntryPageSerializer)
     def list(self, request):
@@ -162,6 +164,11 @@ class VerifyView(generics.GenericAPIView):
     permission_classes = PERMS
     serializer_class = VerifyResultSerializer
 
+    @extend_schema(
+        responses=inline_serializer(
+            name="LastVerification", fields={"last": serializers.DictField(allow_null=True)}
+        )
+    )
     def get(self, request):
         return Response({"last": selectors.last_verification()})
 
@@ -266,11 +273,6 @@ class ExportSerializer(serializers.ModelSerializer):
         ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 class ExportViewSet(viewsets.GenericViewSet):
     """POST {"format": "pdf", "filters": {...}} queues a PDF (poll GET /exports/<id>/);
     GET /exports/csv/?<filters> streams CSV. Every export is an audit event."""
@@ -281,7 +283,9 @@ class ExportViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     pagination_class = None
     filter_backends: list = []
+    list_returns_object = True
 
+    @extend_schema(responses=results_of("ExportList", ExportSerializer))
     def list(self, request):
         rows = AuditExport.objects.select_related("document").order_by("-created_at", "-id")[:100]
         return Response({"results": ExportSerializer(rows, many=True).data})
@@ -300,14 +304,12 @@ class ExportViewSet(viewsets.GenericViewSet):
         export = services.audit_export_pdf(actor=request.user, filters=filters)
         return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=False, methods=["get"])
     def csv(self, request):
         filters = filters_from_params(request.query_params)
         export, rows = services.audit_export_csv(actor=request.user, filters=filters)
-        writer = csv.writer(_Echo())
-        response = StreamingHttpResponse(
-            (writer.writerow(r) for r in rows), content_type="text/csv; charset=utf-8"
-        )
+        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audit-export-{export.pk}.csv"'
         return response
 
@@ -338,7 +340,9 @@ class HoldViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     pagination_class = None
     filter_backends: list = []
+    list_returns_object = True
 
+    @extend_schema(responses=results_of("HoldList", HoldSerializer))
     def list(self, request):
         active = {"true": True, "false": False}.get(request.query_params.get("active", ""))
         rows = selectors.hold_list(user=request.user, active=active)[:500]
@@ -385,7 +389,9 @@ class RetentionRuleViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     pagination_class = None
     filter_backends: list = []
+    list_returns_object = True
 
+    @extend_schema(responses=results_of("RetentionRuleList", RetentionRuleSerializer))
     def list(self, request):
         rows = selectors.retention_rule_list(user=request.user)
         return Response({"results": RetentionRuleSerializer(rows, many=True).data})
@@ -460,7 +466,9 @@ class DisposalBatchViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     pagination_class = None
     filter_backends: list = []
+    list_returns_object = True
 
+    @extend_schema(responses=results_of("DisposalBatchList", DisposalBatchSerializer))
     def list(self, request):
         rows = selectors.disposal_batch_list(
             user=request.user, status=request.query_params.get("status", "")
@@ -475,6 +483,15 @@ class DisposalBatchViewSet(viewsets.GenericViewSet):
         ).data
         return Response(data)
 
+    @extend_schema(
+        request=None,
+        responses={
+            201: inline_serializer(
+                name="DisposalProposal",
+                fields={"batches": serializers.ListField(child=serializers.IntegerField())},
+            )
+        },
+    )
     @action(detail=False, methods=["post"])
     def propose(self, request):
         batches = services.disposal_propose(actor=request.user)

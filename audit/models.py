@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from advisory.validators import validate_plain_text_name
+
 from .fields import CanonicalJSONField
 from .managers import AuditedManager
 
@@ -170,7 +172,7 @@ class RetentionRule(models.Model):
     never below its floor (`RETENTION_FLOORS`)."""
 
     record_type = models.SlugField(_("record type"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[validate_plain_text_name])
     years = models.PositiveSmallIntegerField(_("years kept after the trigger"))
     trigger = models.CharField(_("trigger event"), max_length=120)
     description = models.TextField(_("description"), blank=True)

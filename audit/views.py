@@ -3,7 +3,6 @@ service, render. Only compliance officers and administrators (403 for everyone e
 
 from __future__ import annotations
 
-import csv
 import datetime
 from functools import wraps
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError, NotFound
+from advisory.exports import csv_lines
 from advisory.files import file_response
 from advisory.models import ArchivedDocument
 from advisory.rules import can
@@ -155,11 +155,6 @@ def verify(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @compliance_required
 def export_csv(request: HttpRequest) -> HttpResponse:
     form = EntryFilterForm(request.GET or None)
@@ -168,10 +163,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("audit:browser"))
     filters = form.to_filters() if form.is_bound else selectors.EntryFilters()
     export, rows = services.audit_export_csv(actor=request.user, filters=filters)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(r) for r in rows), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-export-{export.pk}.csv"'
     return response
 

@@ -23,7 +23,7 @@ from .models import (
 class ClientAdmin(DisposalOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["file_number", "name", "kind", "status", "advisor", "wealth_tier", "created_at"]
     list_filter = ["status", "kind", "wealth_tier", "investment_experience", "service_need"]
-    search_fields = ["file_number", "name", "email"]
+    search_fields = ["file_number", "name"]  # email is encrypted: not searchable
     list_select_related = ["advisor"]
     raw_id_fields = ["user", "household"]
     exclude = [*SENSITIVE_FIELDS, "id_number_hash"]

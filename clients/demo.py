@@ -1,4 +1,4 @@
-"""Demo client files at every onboarding stage (idempotent: clients are found by email).
+"""Demo client files at every onboarding stage (idempotent: clients are found by email hash).
 
 Puts into ctx: "clients" (list of Client), "demo_client" (Zhang San 张三, the demo portal user's
 registered file), "onboarding_cases" (list).
@@ -16,6 +16,7 @@ from advisory.history import audited_save
 from advisory.roles import Role
 
 from . import demo_kyc, services
+from .identity import email_hash
 from .models import Client, ClientKind, ClientStatus, ConsentKind, Household, OnboardingStep
 
 # email, name, kind, id type, id number, income, expenses, reserves, stability, years, kinds,
@@ -338,7 +339,7 @@ def seed(ctx: dict) -> None:
             book2,
         ) = row
         owner = advisor2 if book2 else advisor
-        client = Client.objects.filter(email=email).first()
+        client = Client.objects.filter(email_hash=email_hash(email)).first()
         if client is None:
             data = {
                 "kind": kind,

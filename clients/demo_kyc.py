@@ -165,7 +165,9 @@ def seed(ctx: dict) -> None:
         profile = li.kyc_profile
         profile.next_refresh_due = today() - datetime.timedelta(days=12)
         audited_save(profile, actor=None, reason="demo data: refresh fell due")
-    zhang = Client.objects.filter(email="zhang.san@demo.client").first()
+    from .identity import email_hash
+
+    zhang = Client.objects.filter(email_hash=email_hash("zhang.san@demo.client")).first()
     if (
         zhang is not None
         and not KycRefresh.objects.filter(client=zhang).exists()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from advisory.money import Currency
+from advisory.validators import validate_plain_text_name
 
 from .models import (
     AgreementStatus,
@@ -31,7 +32,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class ClientForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ClientKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200, validators=[validate_plain_text_name])
     email = forms.EmailField(label=_("Email"), required=False)
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
@@ -185,7 +186,7 @@ class AgreementForm(forms.Form):
 
 class RelatedPartyForm(forms.Form):
     relationship = forms.ChoiceField(label=_("Relationship"), choices=RelationshipKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200, validators=[validate_plain_text_name])
     related_file_number = forms.CharField(
         label=_("Their client file number, if any"), max_length=20, required=False
     )

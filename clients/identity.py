@@ -180,3 +180,12 @@ def identity_hash(document_type: str, number: str) -> str:
     """Keyed HMAC-SHA256 of type and canonical number: finds duplicates without decrypting."""
     key = settings.LOOKUP_HASH_KEY.encode()
     return hmac.new(key, f"{document_type}:{_compact(number)}".encode(), hashlib.sha256).hexdigest()
+
+
+def email_hash(email: str | None) -> str:
+    """Keyed HMAC-SHA256 of the normalised email: finds a client by email without decrypting."""
+    value = (email or "").strip().lower()
+    if not value:
+        return ""
+    key = settings.LOOKUP_HASH_KEY.encode()
+    return hmac.new(key, f"email:{value}".encode(), hashlib.sha256).hexdigest()

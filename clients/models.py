@@ -10,6 +10,7 @@ Identity and contact
     id_number             ENCRYPTED (django-fernet-encrypted-fields); never show it raw, use
                           `masked_id_number` or clients.services.client_reveal
     id_number_hash        keyed HMAC-SHA256 (settings.LOOKUP_HASH_KEY) for duplicate lookups
+    email                 ENCRYPTED; `email_hash` (keyed HMAC-SHA256) finds a client by email
     phone, address, bank_account_number   ENCRYPTED, shown masked
 
 Financial status (collected at onboarding; the risk app reads these for the capacity level)
@@ -42,12 +43,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
+from encrypted_fields.fields import EncryptedCharField, EncryptedEmailField, EncryptedTextField
 from simple_history.models import HistoricalRecords
 
 from advisory.formats import local_datetime
 from advisory.models import TimeStampedModel
 from advisory.money import CurrencyField, MoneyField
+from advisory.validators import validate_plain_text_name
 from audit.managers import AuditedManager
 
 from .masking import mask_identity, mask_text
@@ -125,7 +127,7 @@ class ServiceNeed(models.TextChoices):
 class Household(TimeStampedModel):
     """A family or group of clients served together."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_plain_text_name])
     notes = models.TextField(_("notes"), blank=True)
     objects = AuditedManager()
     history = HistoricalRecords()
@@ -147,7 +149,7 @@ class Client(TimeStampedModel):
     kind = models.CharField(
         _("kind"), max_length=12, choices=ClientKind.choices, default=ClientKind.INDIVIDUAL
     )
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200, db_index=True, validators=[validate_plain_text_name])
     advisor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -167,7 +169,8 @@ class Client(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=12, choices=ClientStatus.choices, default=ClientStatus.PROSPECT, db_index=True
     )
-    email = models.EmailField(_("email"), blank=True)
+    email = EncryptedEmailField(_("email"), blank=True, null=True)
+    email_hash = models.CharField(_("email lookup hash"), max_length=64, blank=True, db_index=True)
     preferred_language = models.CharField(_("preferred language"), max_length=10, default="zh-hans")
     relationship_started_on = models.DateField(_("relationship started"), null=True, blank=True)
     relationship_ended_on = models.DateField(_("relationship ended"), null=True, blank=True)
@@ -251,6 +254,17 @@ class Client(TimeStampedModel):
         verbose_name = _("client")
         verbose_name_plural = _("clients")
 
+    def save(self, *args, **kwargs) -> None:
+        # The lookup hash is derived from the email itself: kept in step on every write.
+        from .identity import email_hash
+
+        self.email = (self.email or "").strip().lower() or None
+        self.email_hash = email_hash(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_hash"}
+        super().save(*args, **kwargs)
+
     def __str__(self) -> str:
         return f"{self.name} ({self.file_number})"
 
@@ -304,7 +318,7 @@ class RelatedParty(TimeStampedModel):
         Client, on_delete=models.PROTECT, related_name="related_parties", verbose_name=_("client")
     )
     relationship = models.CharField(_("relationship"), max_length=20, choices=RelationshipKind.choices)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_plain_text_name])
     related_client = models.ForeignKey(
         Client,
         null=True,

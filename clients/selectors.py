@@ -232,10 +232,10 @@ def onboarding_counts(*, user: User) -> dict[str, int]:
 def client_by_email(*, email: str) -> Client | None:
     """The one current client file with this email address (complaints by email match their
     sender here). Several files with the same address, or none: None, and staff decide."""
+    from .identity import email_hash
+
     address = (email or "").strip().lower()
     if not address:
         return None
-    matches = list(
-        Client.objects.filter(email__iexact=address).order_by("pk")[:2]
-    )
+    matches = list(Client.objects.filter(email_hash=email_hash(address)).order_by("pk")[:2])
     return matches[0] if len(matches) == 1 else None

@@ -174,9 +174,21 @@ EDITABLE_FIELDS = PROFILE_FIELDS | FINANCIAL_FIELDS
 
 
 # -- identity -------------------------------------------------------------------------------------
-def _apply_identity(client: Client, *, document_type: str, number: str, country: str) -> None:
+class DuplicateIdentityElsewhere(Conflict):
+    """The identity number is on a client file the actor may not see: the refusal must not say
+    which file (or leak its number); compliance is told instead."""
+
+    def __init__(self, message: str, *, existing: Client):
+        super().__init__(message, field="id_number")
+        self.existing = existing
+
+
+def _apply_identity(
+    client: Client, *, document_type: str, number: str, country: str, actor: User | None = None
+) -> None:
     """Validate the number, store it canonical and encrypted, with its lookup hash, and refuse a
-    number already on another client file (SPEC §1 duplicates, found via the keyed hash)."""
+    number already on another client file (SPEC §1 duplicates, found via the keyed hash). The file
+    number is named only to someone who may see that file."""
     if not document_type and not number:
         client.id_document_type, client.id_number, client.id_number_hash = "", None, ""
         client.identity_verified_at = None
@@ -184,15 +196,23 @@ def _apply_identity(client: Client, *, document_type: str, number: str, country:
     canonical = validate_identity(document_type, number, country)
     digest = identity_hash(document_type, canonical)
     duplicate = (
-        Client.objects.filter(id_number_hash=digest).exclude(pk=client.pk).values("file_number").first()
+        Client.objects.filter(id_number_hash=digest).exclude(pk=client.pk).select_related("advisor").first()
     )
+    if duplicate and actor is not None and not can(actor, "clients.view_client", duplicate):
+        raise DuplicateIdentityElsewhere(
+            _(
+                "This person is already a client of the firm. Compliance has been told and will put you "
+                "in touch with the responsible advisor; do not open a second file."
+            ),
+            existing=duplicate,
+        )
     if duplicate:
         raise Conflict(
             _(
                 "This identity number is already on client file %(file)s. Ask the responsible advisor "
                 "or compliance instead of opening a second file."
             )
-            % {"file": duplicate["file_number"]},
+            % {"file": duplicate.file_number},
             field="id_number",
         )
     if digest != client.id_number_hash:
@@ -203,7 +223,7 @@ def _apply_identity(client: Client, *, document_type: str, number: str, country:
     client.id_number_hash = digest
 
 
-def _apply(client: Client, data: dict[str, Any]) -> set[str]:
+def _apply(client: Client, data: dict[str, Any], actor: User | None = None) -> set[str]:
     changed = set()
     identity_keys = {"id_document_type", "id_number", "id_issuing_country"}
     for key, value in data.items():
@@ -225,7 +245,7 @@ def _apply(client: Client, data: dict[str, Any]) -> set[str]:
             client.id_number or "",
             client.id_issuing_country,
         ):
-            _apply_identity(client, document_type=doc_type, number=number, country=country)
+            _apply_identity(client, document_type=doc_type, number=number, country=country, actor=actor)
             changed.add("id_number")
     for key in ("monthly_income", "monthly_expenses", "liquid_reserves", "large_fund_movement_amount"):
         value = getattr(client, key)
@@ -244,17 +264,52 @@ def client_create(*, actor: User, data: dict[str, Any], advisor: User | None = N
     if advisor.role != Role.ADVISOR:
         raise DomainError(_("The responsible person must be an advisor."), field="advisor")
     _refuse_if_restricted(advisor, actor=actor)
-    with transaction.atomic():
-        client = Client(
-            advisor=advisor, status=ClientStatus.PROSPECT, kind=data.get("kind", ClientKind.INDIVIDUAL)
-        )
-        changed = _apply(client, data)
-        if changed & FINANCIAL_FIELDS:
-            client.financial_status_updated_at = now()
-        client_classify(client=client)
-        client.file_number = next_number(prefix="CL", year=now().year)
-        audited_save(client, actor=actor, reason="client file opened")
+    try:
+        with transaction.atomic():
+            client = Client(
+                advisor=advisor, status=ClientStatus.PROSPECT, kind=data.get("kind", ClientKind.INDIVIDUAL)
+            )
+            changed = _apply(client, data, actor=actor)
+            if changed & FINANCIAL_FIELDS:
+                client.financial_status_updated_at = now()
+            client_classify(client=client)
+            client.file_number = next_number(prefix="CL", year=now().year)
+            audited_save(client, actor=actor, reason="client file opened")
+    except DuplicateIdentityElsewhere as exc:
+        _duplicate_identity_report(actor=actor, existing=exc.existing, attempted_on=None)
+        raise
     return client
+
+
+def _duplicate_identity_report(*, actor: User, existing: Client, attempted_on: Client | None) -> None:
+    """Tell compliance (and the audit trail) that an advisor entered the identity number of a
+    client file outside their book. Runs after the refused change was rolled back."""
+    where = attempted_on.file_number if attempted_on is not None else _("a new client file")
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            action=AuditAction.OTHER,
+            obj=existing,
+            reason="identity number of this client entered by an advisor outside the book; refused",
+            changes={"attempted_on": [None, attempted_on.file_number if attempted_on else "new file"]},
+        )
+        notify(
+            recipients=User.objects.filter(role=Role.COMPLIANCE, is_active=True).order_by("pk"),
+            kind="clients.duplicate_identity",
+            subject=_("Duplicate identity number: %(file)s") % {"file": existing.file_number},
+            body=_(
+                "%(actor)s entered the identity number of client file %(file)s (advisor %(advisor)s) "
+                "on %(where)s. The change was refused; the advisor was told only that the person is "
+                "already a client of the firm."
+            )
+            % {
+                "actor": actor.full_name or actor.email,
+                "file": existing.file_number,
+                "advisor": existing.advisor.full_name if existing.advisor else "-",
+                "where": where,
+            },
+            url=reverse("clients:detail", args=[existing.pk]),
+        )
 
 
 def client_update(*, client: Client, actor: User, data: dict[str, Any], reason: str = "") -> Client:
@@ -262,17 +317,21 @@ def client_update(*, client: Client, actor: User, data: dict[str, Any], reason: 
     _require(
         actor, "clients.change_client", client, _("Only the responsible advisor may change this client.")
     )
-    with transaction.atomic():
-        client = Client.objects.select_for_update().get(pk=client.pk)
-        changed = _apply(client, data)
-        if not changed:
-            return client
-        if changed & FINANCIAL_FIELDS:
-            client.financial_status_updated_at = now()
-        if changed & CLASSIFICATION_INPUTS:
-            client_classify(client=client)
-        why = reason or "client file updated"
-        audited_save(client, actor=actor, reason=why)
+    try:
+        with transaction.atomic():
+            client = Client.objects.select_for_update().get(pk=client.pk)
+            changed = _apply(client, data, actor=actor)
+            if not changed:
+                return client
+            if changed & FINANCIAL_FIELDS:
+                client.financial_status_updated_at = now()
+            if changed & CLASSIFICATION_INPUTS:
+                client_classify(client=client)
+            why = reason or "client file updated"
+            audited_save(client, actor=actor, reason=why)
+    except DuplicateIdentityElsewhere as exc:
+        _duplicate_identity_report(actor=actor, existing=exc.existing, attempted_on=client)
+        raise
     return client
 
 

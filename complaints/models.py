@@ -22,6 +22,7 @@ from simple_history.models import HistoricalRecords
 
 from advisory.formats import local_datetime
 from advisory.money import Currency, default_currency
+from advisory.validators import validate_plain_text_name
 from audit.managers import AuditedManager
 
 
@@ -83,7 +84,7 @@ class SLAPolicy(models.Model):
     """Service levels, editable by administrators (SPEC §4). Exactly one policy is the default;
     a ticket keeps the policy it was opened under unless staff change it."""
 
-    name = models.CharField(_("name"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=80, unique=True, validators=[validate_plain_text_name])
     is_default = models.BooleanField(_("default for new tickets"), default=False)
     ack_business_hours = models.PositiveIntegerField(
         _("first human response within (hours)"),

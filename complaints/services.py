@@ -25,6 +25,7 @@ from advisory.history import audited_delete, audited_save
 from advisory.models import Notification, User
 from advisory.notifications import notify
 from advisory.numbering import next_number
+from advisory.outbox import outbox_enqueue
 from advisory.roles import Role
 from advisory.rules import can
 from audit.managers import allow_bulk_writes
@@ -871,18 +872,11 @@ def _escalate_batch(
             default_date=at,
         )
     audit_log_many(audits)  # one lock of the chain head for the whole batch
-    # Emails go out from a worker after commit, so the sweep never waits on the mail server.
+    # Emails go out from a worker after commit, so the sweep never waits on the mail server; the
+    # outbox keeps them through a broker outage.
     ids = [n.pk for n in notifications if n.pk]
     if ids:
-        from .tasks import complaint_notification_emails_task
-
-        def _queue() -> None:
-            try:
-                complaint_notification_emails_task.delay(ids)
-            except Exception:  # broker down: the in-app notifications exist; log the lost emails
-                logger.exception("could not queue %d escalation emails", len(ids))
-
-        transaction.on_commit(_queue)
+        outbox_enqueue(task="complaints.tasks.complaint_notification_emails_task", args=[ids])
     return {"tickets": len(batch), "escalations": len(escalations), "notifications": len(notifications)}
 
 
@@ -951,13 +945,25 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
     """Email the in-app notifications with these ids (idempotent enough: a retry may resend)."""
     from django.core.mail import get_connection, send_mass_mail
 
-    rows = Notification.objects.filter(pk__in=notification_ids).select_related("recipient")
+    # Claim the unsent ones first (emailed_at), so a redelivered task does not send them again.
+    at = now()
+    pending = list(
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    Notification.objects.filter(pk__in=pending, emailed_at__isnull=True).update(emailed_at=at)
+    rows = Notification.objects.filter(pk__in=pending, emailed_at=at).select_related("recipient")
     messages = [
         (n.subject, n.body or n.subject, settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
         for n in rows
         if n.recipient.email
     ]
-    return send_mass_mail(messages, fail_silently=True, connection=get_connection()) if messages else 0
+    try:
+        return send_mass_mail(messages, connection=get_connection()) if messages else 0
+    except Exception:
+        Notification.objects.filter(pk__in=pending, emailed_at=at).update(emailed_at=None)
+        raise
 
 
 def complaint_purge_personal(complaint: Complaint) -> None:

@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from advisory.api import IsWorkspaceUser, RulesPermission
+from advisory.api import IsWorkspaceOrPortalUser, IsWorkspaceUser, RulesPermission
 from advisory.errors import NotAllowed
 from advisory.files import file_response
 from advisory.models import ArchivedDocument, DocumentStatus
@@ -299,7 +299,7 @@ class ProposalViewSet(
     """Advisors draft and edit their own proposals; reviewers act through `transition`; clients see
     their issued proposals and accept or decline them through `transition`."""
 
-    permission_classes = [RulesPermission]
+    permission_classes = [IsWorkspaceOrPortalUser, RulesPermission]
     permission_map = {
         "retrieve": "planning.view_proposal",
         "create": "planning.add_proposal",
@@ -422,6 +422,8 @@ class ProposalViewSet(
 
 
 class DocumentSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
     class Meta:
         model = ArchivedDocument
         fields = [
@@ -431,6 +433,8 @@ class DocumentSerializer(serializers.ModelSerializer):
             "subject_id",
             "version",
             "status",
+            "status_label",
+            "error",
             "progress",
             "sha256",
             "size_bytes",

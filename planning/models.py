@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from advisory.models import TimeStampedModel
 from advisory.money import CurrencyField, MoneyField
+from advisory.validators import validate_plain_text_name
 from audit.managers import AuditedManager
 
 ASSET_CLASS_CHOICES = [
@@ -79,7 +80,7 @@ class Goal(TimeStampedModel):
         "clients.Client", on_delete=models.PROTECT, related_name="goals", verbose_name=_("client")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=GoalKind.choices)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[validate_plain_text_name])
     target_amount = MoneyField(verbose_name=_("target amount"))
     target_date = models.DateField(_("target date"))
     priority = models.PositiveSmallIntegerField(
@@ -118,7 +119,7 @@ class ModelPortfolio(TimeStampedModel):
 
     level = models.CharField(_("investor level"), max_length=2, db_index=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[validate_plain_text_name])
     status = models.CharField(
         _("status"), max_length=10, choices=ModelPortfolioStatus.choices, default=ModelPortfolioStatus.DRAFT
     )

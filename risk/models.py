@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from advisory.models import TimeStampedModel
 from advisory.money import MoneyField
+from advisory.validators import validate_plain_text_name
 from audit.managers import AuditedManager
 
 
@@ -46,7 +47,7 @@ def level_number(level: str) -> int:
 
 class Product(TimeStampedModel):
     code = models.CharField(_("code"), max_length=30, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_plain_text_name])
     kind = models.CharField(_("type"), max_length=40)  # deposit, bond fund, equity fund, ...
     risk_rating = models.CharField(_("risk rating"), max_length=2, choices=ProductRiskRating.choices)
     asset_class = models.CharField(_("asset class"), max_length=20, choices=AssetClass.choices)
@@ -103,7 +104,7 @@ class Questionnaire(TimeStampedModel):
     numbered versions."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_plain_text_name])
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     objects = AuditedManager()
     history = HistoricalRecords()

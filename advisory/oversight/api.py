@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceUser, RulesPermission
+from advisory.errors import NotAllowed
 from advisory.models import ArchivedDocument, RiskWarning, StaffQualification, User
 from advisory.roles import WORKSPACE_ROLES
 from advisory.rules import can
@@ -167,7 +170,21 @@ class IndicatorViewSet(viewsets.ViewSet):
     permission_map = {"list": "oversight.view_dashboard", "retrieve": "oversight.view_dashboard"}
     serializer_class = QualityIndicatorSerializer
     lookup_value_regex = "[a-z_]+"
+    list_returns_object = True
 
+    @extend_schema(
+        responses=inline_serializer(
+            name="QualityIndicatorPage",
+            fields={
+                "period": inline_serializer(
+                    name="QualityIndicatorPeriod",
+                    fields={"end_month": serializers.DateField(), "span": serializers.IntegerField()},
+                ),
+                "months": serializers.ListField(child=serializers.DateField()),
+                "results": QualityIndicatorSerializer(many=True),
+            },
+        )
+    )
     def list(self, request):
         f = Filters.parse(request.query_params)
         rows = selectors.dashboard(filters=f, chart=False)
@@ -181,7 +198,7 @@ class IndicatorViewSet(viewsets.ViewSet):
 
     def retrieve(self, request, pk=None):
         if not can(request.user, "oversight.view_dashboard"):
-            return Response(status=status.HTTP_403_FORBIDDEN)
+            raise NotAllowed(_("Your role does not give access to the quality dashboard."))
         ind = BY_CODE.get(pk)
         if ind is None:
             return Response(

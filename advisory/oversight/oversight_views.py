@@ -3,7 +3,6 @@ staff, improvement actions and the monthly quality report. Thin: parse, call, re
 
 from __future__ import annotations
 
-import csv
 import datetime
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.clock import today
 from advisory.errors import DomainError
+from advisory.exports import csv_writer
 from advisory.files import file_response
 from advisory.formats import local_datetime
 from advisory.forms import form_add_domain_error
@@ -96,7 +96,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     rows = selectors.dashboard(filters=f, chart=False, live=request.GET.get("live") == "1")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="quality-{f.end_month:%Y-%m}-{f.span}m.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(
         [
             "indicator",

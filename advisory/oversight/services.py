@@ -109,7 +109,7 @@ def qualification_create(
     kind: str,
     number: str,
     issued_on: datetime.date,
-    expires_on: datetime.date | None,
+    expires_on: datetime.date | None = None,
     qualifies_for_advice: bool = True,
 ) -> StaffQualification:
     """Record a staff qualification (SPEC §6, staff). The certificate number is unique per kind."""
@@ -178,8 +178,8 @@ def training_create(
     actor: User,
     user: User,
     title: str,
-    hours: Decimal,
     due_on: datetime.date,
+    hours: Decimal = Decimal("0"),
     provider: str = "",
     required: bool = True,
     completed_on: datetime.date | None = None,
@@ -215,8 +215,8 @@ def training_update(
     actor: User,
     record: TrainingRecord,
     title: str,
-    hours: Decimal,
     due_on: datetime.date,
+    hours: Decimal = Decimal("0"),
     provider: str = "",
     required: bool = True,
     completed_on: datetime.date | None = None,

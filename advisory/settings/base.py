@@ -66,12 +66,14 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "advisory.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "advisory.hostile.NoStoreForSignedInMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "advisory.hostile.RejectControlCharactersMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -282,9 +284,21 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "advisory.hostile.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "advisory.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "advisory.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min"},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="1200/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Advisory Platform API",
@@ -296,6 +310,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "advisory.openapi.add_error_responses",
+    ],
     # One schema name per shared choice set, whatever field uses it.
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "risk.models.RiskLevel",
@@ -419,3 +437,10 @@ SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Jobs that never hang (docs/operations.md, "Outbox and stalled jobs"). A render holds its
+# document for the lease (longer than the render task's hard time limit, 180 s); past it the job is
+# taken over, and after the maximum number of attempts it is marked failed with the reason.
+DOCUMENT_RENDER_LEASE_SECONDS = env.int("DOCUMENT_RENDER_LEASE_SECONDS", default=240)
+DOCUMENT_RENDER_MAX_ATTEMPTS = env.int("DOCUMENT_RENDER_MAX_ATTEMPTS", default=3)
+DOCUMENT_QUEUE_STALE_SECONDS = env.int("DOCUMENT_QUEUE_STALE_SECONDS", default=900)

@@ -27,3 +27,10 @@ AUDIT_SIGNING_KEY_FILE = env.str(
 AUDIT_PUBLIC_KEY_FILE = env.str(
     "AUDIT_PUBLIC_KEY_FILE", default=str(_TEST_MEDIA / "audit-keys-none" / "signing.pub.pem")
 )
+
+# Throttling is on (base settings), with rates no test reaches by accident: the whole suite shares
+# one local-memory cache, and every anonymous request comes from 127.0.0.1.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
+}

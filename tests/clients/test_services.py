@@ -78,8 +78,9 @@ def test_duplicate_identity_is_detected_across_books(own_client, colleague):
             actor=colleague,
             data={"name": "Copy", "id_document_type": "prc_id", "id_number": "11010519491231002x"},
         )
-    # then it is refused, naming the existing file
-    assert own_client.file_number in exc.value.message
+    # then it is refused without naming the existing file (not in the colleague's book)
+    assert "already a client of the firm" in exc.value.message
+    assert own_client.file_number not in exc.value.message
     assert Client.objects.count() == 1
 
 
