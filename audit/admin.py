@@ -50,7 +50,8 @@ class DisposalOnlyAdmin(admin.ModelAdmin):
     ("Retained until 2031-06-30 under the 5-year client-file rule") instead of a bare 403."""
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj)
+        # Offered to whoever may see the record: nothing is deleted here, the page says why not.
+        return super().has_view_permission(request, obj)
 
     def delete_view(self, request, object_id, extra_context=None):
         from .retention import retention_refuse_delete

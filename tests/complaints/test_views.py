@@ -214,6 +214,7 @@ def test_admin_edits_policy_and_open_tickets_get_new_deadlines(web_as, ticket, a
     data = {
         "name": policy.name, "is_default": "on", "ack_business_hours": 8, "urgent_days": 2, "high_days": 5,
         "normal_days": 3, "low_days": 15, "warning_percent": 75, "compliance_percent": 150, "autoclose_days": 7,
+        "ack_time_basis": "business", "resolution_time_basis": "business",
     }  # fmt: skip
     response = web_as(administrator).post(url, data)
     # then
