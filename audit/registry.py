@@ -195,6 +195,8 @@ EXEMPT: dict[str, str] = {
     "advisory.notification": "transient message; those naming a client are deleted with the client file",
     "advisory.riskwarning": "derived state, reopened by sweeps; deleted with the client file",
     "advisory.numbersequence": _CONFIG,
+    "advisory.outboxmessage": "work queue of after-commit tasks (ids only, no personal data); "
+    "dispatched rows are purged after 7 days",
     "oversight.qualitytarget": _CONFIG,
     "oversight.qualityreport": "firm-level aggregate report, no personal data of clients",
     "oversight.indicatorsnapshot": "firm-level aggregate figures, no personal data of clients",

@@ -275,7 +275,8 @@ class CalendarFeedView(APIView):
     permission_classes = [IsWorkspaceUser]
 
     @extend_schema(
-        request=None, responses=inline_serializer("CalendarFeedIssued", {"url": serializers.URLField()})
+        request=None,
+        responses={201: inline_serializer("CalendarFeedIssued", {"url": serializers.URLField()})},
     )
     def post(self, request: Request) -> Response:
         from django.urls import reverse
@@ -287,7 +288,7 @@ class CalendarFeedView(APIView):
 
     @extend_schema(
         request=None,
-        responses=inline_serializer("CalendarFeedRevoked", {"revoked": serializers.IntegerField()}),
+        responses={200: inline_serializer("CalendarFeedRevoked", {"revoked": serializers.IntegerField()})},
     )
     def delete(self, request: Request) -> Response:
         return Response({"revoked": service_record.calendar_feed_revoke(user=request.user)})

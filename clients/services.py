@@ -981,10 +981,11 @@ def client_purge_personal(client: Client) -> None:
     if household is not None and not household.members.exists():
         household.name, household.notes = DISPOSED, ""
         audited_save(household, actor=None, reason=reason)
-        blank_history(Household, household.pk, {"name": DISPOSED, "notes": ""})
+        # Redact first: a history row may be blanked only once its entry is (audit.protection).
         audit_redact(
             record_type="clients.household", record_ids=[str(household.pk)], actor=None, reason=reason
         )
+        blank_history(Household, household.pk, {"name": DISPOSED, "notes": ""})
 
 
 def portal_user_purge(user: User) -> None:

@@ -295,9 +295,9 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         )
 
     def perform_create(self, serializer):
-        serializer.instance = services.declaration_submit(
-            actor=self.request.user, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        data.setdefault("has_interests", bool(data.get("interests")))
+        serializer.instance = services.declaration_submit(actor=self.request.user, **data)
 
     @extend_schema(request=DeclarationReviewSerializer, responses=DeclarationSerializer)
     @action(detail=True, methods=["post"])
@@ -414,6 +414,7 @@ class StaffFiguresViewSet(_Base):
     serializer_class = StaffFiguresSerializer
     pagination_class = None
     queryset = User.objects.none()
+    list_returns_object = True  # one set of figures, not a list (advisory/openapi.py)
 
     @extend_schema(responses=StaffFiguresSerializer)
     def list(self, request):
