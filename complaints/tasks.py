@@ -12,16 +12,19 @@ from . import services
 
 logger = logging.getLogger(__name__)
 
+# Every complaints task: acknowledged late, bounded in time, retried on transient errors.
+_SWEEP = {
+    "acks_late": True,
+    "soft_time_limit": 240,
+    "time_limit": 300,
+    "ignore_result": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "max_retries": 3,
+}
 
-@shared_task(
-    acks_late=True,
-    soft_time_limit=240,
-    time_limit=300,
-    ignore_result=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    max_retries=3,
-)
+
+@shared_task(**_SWEEP)
 def complaint_escalation_sweep_task() -> dict:
     """SPEC §4: escalate tickets whose next threshold passed (safe to run twice, concurrently)."""
     result = services.complaint_escalation_sweep()
@@ -29,15 +32,7 @@ def complaint_escalation_sweep_task() -> dict:
     return result
 
 
-@shared_task(
-    acks_late=True,
-    soft_time_limit=240,
-    time_limit=300,
-    ignore_result=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    max_retries=3,
-)
+@shared_task(**_SWEEP)
 def complaint_autoclose_sweep_task() -> dict:
     result = services.complaint_autoclose_sweep()
     logger.info("complaint_autoclose_sweep_task %s", result)
@@ -60,15 +55,7 @@ def complaint_notification_emails_task(notification_ids: list[int]) -> int:
     return sent
 
 
-@shared_task(
-    acks_late=True,
-    soft_time_limit=240,
-    time_limit=300,
-    ignore_result=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    max_retries=3,
-)
+@shared_task(**_SWEEP)
 def mailbox_poll_task() -> dict:
     """SPEC §4: complaints and replies by email (each message once, even if two polls overlap)."""
     from .mailbox import mailboxes_poll
@@ -78,15 +65,7 @@ def mailbox_poll_task() -> dict:
     return result
 
 
-@shared_task(
-    acks_late=True,
-    soft_time_limit=240,
-    time_limit=300,
-    ignore_result=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    max_retries=3,
-)
+@shared_task(**_SWEEP)
 def measures_overdue_sweep_task() -> int:
     """Daily: warn about rectification measures past their due date (once per measure)."""
     from .violations import measures_overdue_sweep
@@ -96,15 +75,7 @@ def measures_overdue_sweep_task() -> int:
     return count
 
 
-@shared_task(
-    acks_late=True,
-    soft_time_limit=240,
-    time_limit=300,
-    ignore_result=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    max_retries=3,
-)
+@shared_task(**_SWEEP)
 def conduct_digest_task() -> int | None:
     """Monthly (1st): publish the digest of last month's closed violation cases (once a month)."""
     import datetime
@@ -118,15 +89,6 @@ def conduct_digest_task() -> int | None:
     digest = conduct_digest_publish(period_start=end.replace(day=1), period_end=end)
     logger.info("conduct_digest_task published=%s", digest.pk if digest else None)
     return digest.pk if digest else None
-_SWEEP = {
-    "acks_late": True,
-    "soft_time_limit": 240,
-    "time_limit": 300,
-    "ignore_result": True,
-    "autoretry_for": TRANSIENT_ERRORS,
-    "retry_backoff": True,
-    "max_retries": 3,
-}
 
 
 @shared_task(**_SWEEP)
