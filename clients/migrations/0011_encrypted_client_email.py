@@ -22,8 +22,11 @@ def encrypt_existing_emails(apps, schema_editor):
     The history tables are protected against change (audit.protection): migrations run as the
     owner role, which may open the sanctioned path for this transaction. The digests chained for
     these history rows change with them; docs/audit.md says how verification reports it."""
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
+    from django.db import connection as default_connection
+
+    connection = schema_editor.connection if schema_editor is not None else default_connection
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("SET LOCAL audit.redaction = 'on'")
     for name in ("Client", "HistoricalClient"):
         model = apps.get_model("clients", name)
