@@ -82,6 +82,15 @@ def navigation_for(request: HttpRequest) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = request.path == url or (url not in ("/app/", "/portal/") and request.path.startswith(url))
-        out.append({"label": item.label, "url": url, "active": active})
+        out.append({"label": item.label, "url": url, "active": False})
+    # The entry whose address is the longest prefix of the page's is the one highlighted
+    # (on /app/complaints/intake/ that is "Email intake", not also "Complaints").
+    matches = [
+        i
+        for i in out
+        if request.path == i["url"]
+        or (i["url"] not in ("/app/", "/portal/") and request.path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return out

@@ -54,3 +54,14 @@ def test_navigation_is_by_role(web_as, advisor, client_user):
     portal_page = web_as(client_user).get(reverse("portal:home")).content.decode()
     assert 'href="/app/"' in staff_page and 'href="/portal/"' not in staff_page
     assert 'href="/portal/"' in portal_page and 'href="/app/"' not in portal_page
+
+
+def test_only_the_most_specific_menu_entry_is_highlighted(compliance_officer):
+    from django.test import RequestFactory
+
+    from advisory.oversight.navigation import navigation_for
+
+    request = RequestFactory().get("/app/complaints/intake/")
+    request.user = compliance_officer
+    active = [i["label"] for i in navigation_for(request) if i["active"]]
+    assert [str(label) for label in active] == ["Email intake"]
