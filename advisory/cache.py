@@ -1,14 +1,17 @@
-"""Django's own Redis cache with django-prometheus's hit/miss counters (its bundled wrapper
-needs django-redis, which this project does not use)."""
+"""Django's own caches with django-prometheus's hit/miss counters (its bundled Redis wrapper needs
+django-redis, which this project does not use)."""
 
 from __future__ import annotations
 
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
 from django_prometheus.cache.metrics import (
     django_cache_get_total,
     django_cache_hits_total,
     django_cache_misses_total,
 )
+
+_MISSING = object()
 
 
 class MeteredRedisCache(RedisCache):
@@ -20,3 +23,17 @@ class MeteredRedisCache(RedisCache):
         else:
             django_cache_misses_total.labels(backend="redis").inc()
         return default if cached is None else cached
+
+
+class MeteredFileBasedCache(FileBasedCache):
+    """The file cache of `make run`, with the same counters. django-prometheus's own wrapper
+    returns the default for a stored 0 (`cached or default`), which breaks `incr` on counters."""
+
+    def get(self, key, default=None, version=None):
+        django_cache_get_total.labels(backend="filebased").inc()
+        cached = super().get(key, default=_MISSING, version=version)
+        if cached is _MISSING:
+            django_cache_misses_total.labels(backend="filebased").inc()
+            return default
+        django_cache_hits_total.labels(backend="filebased").inc()
+        return cached

@@ -152,7 +152,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django_prometheus.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "advisory.cache.MeteredFileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }

@@ -135,3 +135,15 @@ def test_error_reports_are_scrubbed_of_personal_data():
 
 def test_error_reporting_is_off_without_a_dsn():
     assert observability.init_error_reporting("", environment="test") is False
+
+
+def test_task_counters_work_on_the_file_cache_of_make_run(settings, tmp_path):
+    from django.core.cache import caches
+
+    # (pytest-django's settings fixture rebuilds the cache handlers when CACHES changes)
+    settings.CACHES = {"default": {"BACKEND": "advisory.cache.MeteredFileBasedCache", "LOCATION": str(tmp_path)}}
+    assert type(caches["default"]).__name__ == "MeteredFileBasedCache"
+    for seconds, failed in ((0.1, False), (0.2, True)):
+        observability.record_task_run(name="t.file", seconds=seconds, failed=failed)
+    stats = observability.task_stats()["t.file"]
+    assert (stats["runs"], stats["failures"], stats["ms"]) == (2, 1, 300)
