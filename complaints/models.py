@@ -319,6 +319,8 @@ def _format_span(seconds: int) -> str:
     days, rest = divmod(s, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
+    if not (days or hours or minutes):
+        return str(_("just overdue")) if late else str(_("due now"))
     text = f"{days}d {hours}h" if days else (f"{hours}h {minutes}m" if hours else f"{minutes}m")
     return str(_("%(span)s overdue") % {"span": text}) if late else str(_("%(span)s left") % {"span": text})
 

@@ -24,3 +24,8 @@ def test_catalogs_have_no_untranslated_or_fuzzy_entries(language):
     untranslated = [e.msgid for e in catalog.untranslated_entries()]
     fuzzy = [e.msgid for e in catalog.fuzzy_entries()]
     assert untranslated == [] and fuzzy == [], (untranslated[:10], fuzzy[:10])
+
+
+def test_sign_in_page_offers_the_language_switch(client):
+    page = client.get(reverse("login")).content.decode()
+    assert 'action="/i18n/setlang/"' in page and "简体中文" in page and "繁體中文" in page

@@ -191,3 +191,11 @@ def test_a_clock_time_pause_adds_every_hour_waited(advisor):
     c.refresh_from_db()
     assert c.paused_clock_seconds == 72 * 3600
     assert c.resolve_due_at == due + datetime.timedelta(hours=72)
+
+
+def test_a_deadline_just_passed_reads_just_overdue():
+    from complaints.models import _format_span
+
+    assert _format_span(-30) == "just overdue"
+    assert _format_span(30) == "due now"
+    assert _format_span(-3600 * 2 - 60 * 5) == "2h 5m overdue"

@@ -128,7 +128,11 @@ def test_client_accepts_in_portal(web_as, client_user, advisor, risk_reviewer, c
     proposal = _advance(proposal, advisor, risk_reviewer, compliance_officer)
     http = web_as(client_user)
     url = reverse("planning_portal:proposal_detail", args=[proposal.pk])
-    assert http.get(url).status_code == 200
+    page = http.get(url)
+    assert page.status_code == 200
+    # the client reads plain words, not the staff's model parameters
+    assert "Monte Carlo" not in page.text and "seed" not in page.text
+    assert "possible market paths" in page.text
     # without the acknowledgement: refused with a form error
     response = http.post(url, {"action": "accept"})
     assert response.status_code == 200
