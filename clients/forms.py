@@ -84,6 +84,28 @@ class ClientForm(forms.Form):
         label=_("Largest expected fund movement"), min_value=0, decimal_places=2, initial=0
     )
 
+    # The form in sections, as a client file is filled in: who, how to reach them, their money.
+    # Consents are recorded on the client page once the file exists (with channel and version).
+    SECTIONS = [
+        (_("Identity"), ["kind", "name", "id_document_type", "id_number", "id_issuing_country", "contact_person"]),
+        (_("Contact"), ["email", "phone", "address", "preferred_language"]),
+        (
+            _("Financial status"),
+            ["currency", "monthly_income", "monthly_expenses", "liquid_reserves", "income_stability",
+             "large_fund_movement_amount", "bank_name", "bank_account_number"],
+        ),
+        (
+            _("Investment experience and needs"),
+            ["investment_years", "investment_product_kinds", "asset_classes_of_interest", "planning_needs"],
+        ),
+    ]  # fmt: skip
+
+    def fieldsets(self) -> list[tuple[str, list]]:
+        placed = {name for _title, names in self.SECTIONS for name in names}
+        sets = [(title, [self[n] for n in names if n in self.fields]) for title, names in self.SECTIONS]
+        rest = [self[n] for n in self.fields if n not in placed]
+        return sets + ([(_("Other"), rest)] if rest else [])
+
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client

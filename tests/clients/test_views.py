@@ -369,3 +369,15 @@ def test_client_page_links_to_the_plan_and_a_new_proposal(web_as, advisor, own_c
     # a supervisor sees the plan but may not start a proposal for someone else's client
     page = web_as(supervisor).get(reverse("clients:detail", args=[own_client.pk])).text
     assert reverse("planning:proposal_create", args=[own_client.pk]) not in page
+
+
+def test_new_client_form_is_in_sections_and_inline_forms_are_labelled(web_as, advisor, own_client):
+    http = web_as(advisor)
+    page = http.get(reverse("clients:create")).text
+    for legend in ("Identity", "Contact", "Financial status", "Investment experience and needs"):
+        assert f"<legend>{legend}</legend>" in page
+    services.related_party_add(client=own_client, actor=advisor, relationship="child", name="Xiao Ming")
+    detail = http.get(reverse("clients:detail", args=[own_client.pk])).text
+    # the consent and related-party forms on the client page: every input has its label
+    assert "<label>Consent <select" in detail and "<label>Relationship <select" in detail
+    assert 'aria-label="Why it ended"' in detail
