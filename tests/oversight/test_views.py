@@ -194,3 +194,13 @@ def test_demo_seed_makes_indicators_and_warnings(db, advisor):
     assert TrainingRecord.objects.filter(user=ctx["advisor"]).count() == 12
     assert ImprovementAction.objects.count() == 3
     assert RiskWarning.objects.filter(kind="qualification_expiring", is_open=True).exists()
+
+
+def test_home_pages_greet_people_by_their_full_name(web_as, client_user):
+    from tests.factories import UserFactory
+
+    advisor = UserFactory(role="advisor", full_name="Zhang Sanfeng")
+    assert "Good day, Zhang Sanfeng" in web_as(advisor).get("/app/").text
+    client_user.full_name = "李 小龙"
+    client_user.save()
+    assert "Welcome, 李 小龙" in web_as(client_user).get("/portal/").text
