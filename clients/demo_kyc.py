@@ -21,6 +21,7 @@ from advisory.history import audited_save
 from advisory.roles import Role
 
 from . import due_diligence, kyc, screening, services
+from .identity import email_hash
 from .kyc_models import DueDiligence, HitStatus, IdentityDocument, KycRefresh, RefreshStatus, ScreeningHit
 from .models import AgreementStatus, Client, ClientKind, OnboardingCase, OnboardingStep, RelationshipKind
 
@@ -165,8 +166,6 @@ def seed(ctx: dict) -> None:
         profile = li.kyc_profile
         profile.next_refresh_due = today() - datetime.timedelta(days=12)
         audited_save(profile, actor=None, reason="demo data: refresh fell due")
-    from .identity import email_hash
-
     zhang = Client.objects.filter(email_hash=email_hash("zhang.san@demo.client")).first()
     if (
         zhang is not None

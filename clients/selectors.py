@@ -11,6 +11,7 @@ from django.http import Http404
 from advisory.clock import now
 from advisory.models import User
 
+from .identity import email_hash
 from .models import (
     OPEN_STEPS,
     SENSITIVE_FIELDS,
@@ -232,8 +233,6 @@ def onboarding_counts(*, user: User) -> dict[str, int]:
 def client_by_email(*, email: str) -> Client | None:
     """The one current client file with this email address (complaints by email match their
     sender here). Several files with the same address, or none: None, and staff decide."""
-    from .identity import email_hash
-
     address = (email or "").strip().lower()
     if not address:
         return None

@@ -6,12 +6,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from advisory.permissions import IsWorkspaceUser
-from advisory.rules import can
+from advisory.permissions import IsWorkspaceUser, RulesPermission
 from clients.models import Client
 
 from . import mailbox, selectors
@@ -41,12 +39,8 @@ class InboundDismissSerializer(serializers.Serializer):
 
 class InboundEmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = InboundEmailSerializer
-    permission_classes = [IsWorkspaceUser]
-
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        if not can(request.user, "complaints.manage_intake"):
-            raise PermissionDenied("Only supervisors and compliance officers handle the email intake.")
+    permission_classes = [IsWorkspaceUser, RulesPermission]
+    permission_map = dict.fromkeys(("list", "retrieve", "link", "dismiss"), "complaints.manage_intake")
 
     def get_queryset(self):
         status = self.request.query_params.get("status", "")

@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError
+from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.rules import can
 
@@ -135,12 +136,8 @@ def intake_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 def intake_original(request: HttpRequest, pk: int) -> HttpResponse:
     """The original message (.eml) as evidence; every opening is in the audit trail."""
     inbound = _inbound(request, pk)
-    if not inbound.raw:
-        raise Http404
-    mailbox.mailbox_audit_download(inbound=inbound, actor=request.user)
-    return FileResponse(
-        inbound.raw.open("rb"),
-        as_attachment=True,
-        filename=f"{inbound.ticket_number or inbound.pk}.eml",
-        content_type="message/rfc822",
+    response = file_response(
+        inbound.raw, filename=f"{inbound.ticket_number or inbound.pk}.eml", content_type="message/rfc822"
     )
+    mailbox.mailbox_audit_download(inbound=inbound, actor=request.user)
+    return response

@@ -9,7 +9,6 @@ SatisfactionSurvey.
 from __future__ import annotations
 
 import datetime
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -635,7 +634,9 @@ class InboundStatus(models.TextChoices):
 
 
 def _raw_email_path(instance: InboundEmail, filename: str) -> str:
-    return f"complaints/mail/{uuid.uuid4().hex}.eml"
+    from advisory.files import random_name
+
+    return random_name("complaints/mail", "message.eml")
 
 
 class InboundEmail(models.Model):

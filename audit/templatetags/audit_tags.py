@@ -5,6 +5,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from advisory.formats import local_datetime
 from audit.selectors import retention_status
 
 register = template.Library()
@@ -78,7 +79,6 @@ def verification_problem(code: str, params: dict | None, fallback: str = "") -> 
     are shown in the firm's time zone."""
     import datetime
 
-    from django.utils import timezone
 
     text = _problem_texts().get(code or "")
     if text is None:
@@ -89,7 +89,7 @@ def verification_problem(code: str, params: dict | None, fallback: str = "") -> 
         if raw:
             try:
                 at = datetime.datetime.fromisoformat(str(raw))
-                values[key] = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+                values[key] = local_datetime(at)
             except ValueError:
                 pass
     try:

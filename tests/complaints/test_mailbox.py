@@ -339,6 +339,10 @@ def test_intake_screens_are_for_supervisors_and_compliance(
     client = make_client(advisor=advisor)
     detail = reverse("complaints:intake_detail", args=[inbound.pk])
     assert web_as(advisor).get(detail).status_code == 403
+    original = reverse("complaints:intake_original", args=[inbound.pk])
+    assert web_as(advisor).get(original).status_code == 403
+    download = web_as(supervisor).get(original)
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"From:")
     response = web_as(supervisor).post(
         reverse("complaints:intake_link", args=[inbound.pk]), {"file_number": client.file_number}
     )
