@@ -64,6 +64,21 @@ def _refuse(exc: DomainError, refusal_403: bool) -> None:
         raise PermissionDenied(exc.message) from exc
 
 
+def form_submit(
+    form: forms.BaseForm, perform: Callable[[dict[str, Any]], T], *, refusal_403: bool = False
+) -> tuple[bool, T | None]:
+    """The core step, for pages with several forms: validate `form` and call
+    `perform(cleaned_data)`; a refusal lands on the form. (True, result) when it succeeded."""
+    if not form.is_valid():
+        return False, None
+    try:
+        return True, perform(form.cleaned_data)
+    except DomainError as exc:
+        _refuse(exc, refusal_403)
+        form_add_domain_error(form, exc)
+        return False, None
+
+
 def form_page(
     request: HttpRequest,
     *,
@@ -80,13 +95,9 @@ def form_page(
     `success` and redirects to `then`. A refusal lands on the form (each message on its field),
     nothing is changed, and the page is shown again with `error_status`. `context` may be a
     function, so a page that costs queries is built only when it is shown."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = perform(form.cleaned_data)
-        except DomainError as exc:
-            _refuse(exc, refusal_403)
-            form_add_domain_error(form, exc)
-        else:
+    if request.method == "POST":
+        ok, result = form_submit(form, perform, refusal_403=refusal_403)
+        if ok:
             _say(request, success, result)
             return _go(then, result)
     status = error_status if request.method == "POST" else 200

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.models import Notification
-from advisory.views_actions import form_page, post_action
+from advisory.views_actions import form_page, form_submit, post_action
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +209,19 @@ def test_post_action_refuses_a_get():
 
     assert response.status_code == 405
     assert Notification.objects.count() == 0
+
+
+def test_form_submit_is_the_core_step_for_pages_with_several_forms():
+    user = UserFactory()
+    call = lambda d: notification_create(actor=user, **d)  # noqa: E731
+
+    ok, note = form_submit(SubjectForm({"subject": "hello"}), call)
+    assert ok and note.subject == "hello"
+
+    refused = SubjectForm({"subject": "taken"})
+    assert form_submit(refused, call) == (False, None)
+    assert refused.errors == {"subject": ["That subject is taken."]}
+
+    with pytest.raises(PermissionDenied):
+        form_submit(SubjectForm({"subject": "forbidden"}), call, refusal_403=True)
+    assert Notification.objects.count() == 1
