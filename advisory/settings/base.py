@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "complaints",
     "advisory.oversight",
     "advisory.staff",
+    "imports",
 ]
 
 AUTH_USER_MODEL = "advisory.User"
