@@ -217,9 +217,12 @@ def _client_keys(rows: list[Row]) -> None:
         ):
             for row in by_hash.pop(digest, []):
                 row.data["client_id"], row.data["client_file"] = pk, number
+    from clients.masking import mask_identity
+
     for missing in by_hash.values():
         for row in missing:
-            row.add("unknown_client", "client_id_number", value=_("(identity number)"))
+            number = (row.values.get("client_id_number") or "").strip()
+            row.add("unknown_client", "client_id_number", value=mask_identity(number))
 
 
 # -- audited bulk write ------------------------------------------------------------------------------
