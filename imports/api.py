@@ -55,7 +55,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RowErrorSerializer(serializers.Serializer):
+class ImportRowErrorSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     errors = serializers.ListField(child=serializers.DictField())
     messages = serializers.ListField(child=serializers.CharField())
@@ -73,7 +73,7 @@ class ImportBatchDetailSerializer(ImportBatchSerializer):
     def get_file_errors(self, obj) -> list[str]:
         return [describe(e) for e in obj.file_errors or []]
 
-    @extend_schema_field(RowErrorSerializer(many=True))
+    @extend_schema_field(ImportRowErrorSerializer(many=True))
     def get_row_errors(self, obj) -> list[dict]:
         return [
             {"line": r["line"], "errors": r["errors"], "messages": [describe(e) for e in r["errors"]]}
@@ -81,12 +81,12 @@ class ImportBatchDetailSerializer(ImportBatchSerializer):
         ]
 
 
-class UploadSerializer(serializers.Serializer):
+class ImportUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ImportKind.choices)
     file = serializers.FileField()
 
 
-class ConfirmSerializer(serializers.Serializer):
+class ImportConfirmSerializer(serializers.Serializer):
     override = serializers.BooleanField(required=False, default=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
@@ -126,13 +126,13 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return batch
 
     @extend_schema(
-        request={"multipart/form-data": UploadSerializer}, responses={201: ImportBatchDetailSerializer}
+        request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportBatchDetailSerializer}
     )
     def create(self, request: Request) -> Response:
         """Upload a CSV or .xlsx file for a dry run. Small files come back checked (state
         "previewed" with the row errors); large ones are checked in the background (state
         "validating": poll the batch)."""
-        data = UploadSerializer(data=request.data)
+        data = ImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         batch = services.batch_upload(
@@ -140,14 +140,14 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return Response(ImportBatchDetailSerializer(batch).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ConfirmSerializer, responses={202: ImportBatchSerializer})
+    @extend_schema(request=ImportConfirmSerializer, responses={202: ImportBatchSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: int) -> Response:
         """Confirm a checked file without errors; the import runs in the background (202). 409 if
         it is not waiting for confirmation, or the same file was imported before and no override
         with a reason is given."""
         batch = self.get_object()
-        data = ConfirmSerializer(data=request.data)
+        data = ImportConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         batch = services.batch_confirm(batch=batch, actor=request.user, **data.validated_data)
         batch.refresh_from_db()

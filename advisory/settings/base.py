@@ -316,6 +316,8 @@ SPECTACULAR_SETTINGS = {
     # One schema name per shared choice set, whatever field uses it.
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "risk.models.RiskLevel",
+        "ImportKindEnum": "imports.models.ImportKind",
+        "ImportStateEnum": "imports.models.ImportState",
         "ProductRiskRatingEnum": "risk.models.ProductRiskRating",
         "AssetClassEnum": "risk.models.AssetClass",
         "CurrencyEnum": "advisory.money.Currency",
