@@ -19,6 +19,7 @@ from imports.models import ImportBatch, ImportState
 from risk.models import Product, ProductRatingAssessment
 from tests.clients.factories import ClientFactory
 from tests.imports.helpers import bad_check_digit, client_row, prc_id, to_csv, to_xlsx
+from tests.planning.test_holdings_screens import plan  # noqa: F401  (an accepted plan)
 
 pytestmark = pytest.mark.django_db
 
@@ -446,3 +447,40 @@ def test_validation_queries_do_not_grow_with_rows(compliance_officer, advisor):
 
     count(1)  # warm up (content types, sequences)
     assert count(5) == count(40)
+
+
+def test_holdings_attach_to_the_accepted_plan(compliance_officer, plan, django_capture_on_commit_callbacks):  # noqa: F811
+    # given: a custodian file naming the client by identity number would need one on file; here by file number
+    from planning.models import Holding
+    from tests.planning.factories import ProductFactory
+
+    product = ProductFactory(code="HLD-1", asset_class="bonds")
+    rows = [
+        {
+            "client_file_number": plan.client.file_number,
+            "as_of": "2026-06-30",
+            "product_code": "HLD-1",
+            "asset_class": "",
+            "market_value": "150,000.50",
+            "currency": "",
+        },
+        {
+            "client_file_number": plan.client.file_number,
+            "as_of": "2026-06-30",
+            "product_code": "",
+            "asset_class": "cash",
+            "market_value": "20000",
+            "currency": plan.currency,
+        },
+    ]
+    batch = _upload(compliance_officer, rows, kind="holdings")
+    assert batch.error_row_count == 0, batch.row_errors
+    # when
+    batch = _confirm_and_run(batch, compliance_officer, django_capture_on_commit_callbacks)
+    # then
+    holdings = Holding.objects.filter(plan=plan).order_by("asset_class")
+    assert [(h.asset_class, str(h.market_value), h.source) for h in holdings] == [
+        ("bonds", "150000.50", "import"),
+        ("cash", "20000.00", "import"),
+    ]
+    assert holdings[0].product_id == product.pk and holdings[0].import_reference == batch.number
