@@ -143,7 +143,9 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=1)
     parser.add_argument("--xlsx", action="store_true")
     parser.add_argument("--skip-migrate", action="store_true", help="the database is migrated already")
-    parser.add_argument("--profile", action="store_true", help="cProfile the import, top 25 by own time")
+    parser.add_argument("--profile", action="store_true", help="cProfile the import")
+    parser.add_argument("--sort", default="tottime", help="profile order (tottime, cumulative)")
+    parser.add_argument("--top", default=25, type=int)
     args = parser.parse_args()
     if not args.skip_migrate:
         call_command("migrate", verbosity=0)
@@ -196,7 +198,7 @@ def main() -> None:
         services.batch_confirm(batch=batch, actor=compliance)  # on commit: outbox → eager task
         if args.profile:
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
         t2, c2 = time.perf_counter(), time.process_time()
         batch.refresh_from_db()
         created = Client.objects.count() - before

@@ -80,9 +80,26 @@ def read_csv(data: bytes) -> Table:
     return Table(header=[h.strip().lower() for h in header], rows=rows())
 
 
+MAX_XLSX_UNPACKED = 1024 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks beyond 1 GiB
+
+
+def _refuse_zip_bomb(data: bytes) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise Unreadable(str(exc)) from exc
+    if unpacked > MAX_XLSX_UNPACKED or unpacked > 200 * max(len(data), 1):
+        raise Unreadable("the workbook unpacks to an implausible size")
+
+
 def read_xlsx(data: bytes) -> Table:
+    """openpyxl parses the XML with defusedxml when it is installed (it is a dependency here)."""
     from openpyxl import load_workbook
 
+    _refuse_zip_bomb(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]

@@ -484,3 +484,16 @@ def test_holdings_attach_to_the_accepted_plan(compliance_officer, plan, django_c
         ("cash", "20000.00", "import"),
     ]
     assert holdings[0].product_id == product.pk and holdings[0].import_reference == batch.number
+
+
+def test_an_xlsx_that_unpacks_to_gigabytes_is_refused_unread(compliance_officer):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 1024 * 1024))
+    batch = services.batch_upload(
+        actor=compliance_officer, kind="clients", name="bomb.xlsx", data=buffer.getvalue()
+    )
+    assert batch.has_errors and "could not be read" in describe(batch.file_errors[0])
