@@ -3,7 +3,7 @@ errors in words, confirm, cancel."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -109,6 +109,20 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_serializer_class(self):
         return ImportBatchDetailSerializer if self.action != "list" else ImportBatchSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search", str, description="Number, file name or the start of the SHA-256 (6+ hex digits)."
+            ),
+            OpenApiParameter("kind", str, enum=ImportKind.values),
+            OpenApiParameter("state", str, enum=ImportState.values),
+            OpenApiParameter("sort", str, enum=sorted(selectors.SORTS)),
+        ]
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """Import batches, newest first; look one up by its file's SHA-256 with ?search=."""
+        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         p = self.request.query_params
