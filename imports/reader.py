@@ -58,11 +58,11 @@ def _decode(data: bytes) -> str:
 
 def read_csv(data: bytes) -> Table:
     text = _decode(data)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # The delimiter is the one the header line uses most (column names never contain one);
+    # guessing from the data rows could be misled by an address with semicolons.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

@@ -497,3 +497,13 @@ def test_an_xlsx_that_unpacks_to_gigabytes_is_refused_unread(compliance_officer)
         actor=compliance_officer, kind="clients", name="bomb.xlsx", data=buffer.getvalue()
     )
     assert batch.has_errors and "could not be read" in describe(batch.file_errors[0])
+
+
+def test_semicolon_csv_with_commas_in_addresses(compliance_officer, advisor):
+    row = client_row(1, advisor.email)
+    header = [*row, "address"]
+    lines = [";".join(header), ";".join([*row.values(), "北京市朝阳区, 建国路1号"])]
+    batch = services.batch_upload(
+        actor=compliance_officer, kind="clients", name="semi.csv", data="\n".join(lines).encode()
+    )
+    assert batch.row_count == 1 and batch.error_row_count == 0, batch.row_errors
