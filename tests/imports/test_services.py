@@ -507,3 +507,19 @@ def test_semicolon_csv_with_commas_in_addresses(compliance_officer, advisor):
         actor=compliance_officer, kind="clients", name="semi.csv", data="\n".join(lines).encode()
     )
     assert batch.row_count == 1 and batch.error_row_count == 0, batch.row_errors
+
+
+@pytest.mark.postgres
+def test_the_trail_still_verifies_after_an_import(
+    compliance_officer, advisor, django_capture_on_commit_callbacks
+):
+    """Every client's history row is chained to its audit entry; the batch's own history (with its
+    progress counters left out) verifies too."""
+    from audit.services import audit_verify
+
+    batch = _upload(compliance_officer, [client_row(i, advisor.email) for i in range(1, 6)])
+    batch = _confirm_and_run(batch, compliance_officer, django_capture_on_commit_callbacks)
+    assert batch.state == ImportState.COMPLETED
+    result = audit_verify()
+    assert result.intact, result.problem
+    assert result.history_checked >= 5
