@@ -17,7 +17,8 @@ the API call:
 
 Prints the date, machine, load average (/proc/loadavg) before and after each pass, and timings.
 Options: --rows N (default 100000), --passes N (default 1), --xlsx (also time the dry run of the
-same rows as an .xlsx file).
+same rows as an .xlsx file), --skip-migrate, --profile [--sort cumulative --top 60] (cProfile of
+the import).
 """
 
 from __future__ import annotations
