@@ -216,9 +216,9 @@ def heat_map(
 
     pad = 36
     cell = (size - pad) / 5
-    summary = _("Heat map: number of risks per probability (1–5, across) and impact (1–5, up); %(n)s in all.") % {
-        "n": sum(cells.values())
-    }
+    summary = _(
+        "Heat map: number of risks per probability (1–5, across) and impact (1–5, up); %(n)s in all."
+    ) % {"n": sum(cells.values())}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" class="chart heat-map" role="img"'
         f' aria-label="{escape(summary)}">'

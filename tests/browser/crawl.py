@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -202,12 +203,12 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
         page.click("button[type=submit]")
 
 
-def _settle(page) -> None:
-    """Wait for requests htmx starts on load (sections filled in after the page)."""
-    try:
-        page.wait_for_load_state("networkidle", timeout=5000)
-    except Exception:  # noqa: BLE001, S110 - a page that keeps polling is checked as it stands
-        pass
+def _settle(page, in_flight: list[int], limit: float = 10.0) -> None:
+    """Wait until the requests the page started while loading (htmx sections filled in after
+    the page) have finished; no fixed sleep."""
+    deadline = time.monotonic() + limit
+    while in_flight[0] > 0 and time.monotonic() < deadline:
+        page.wait_for_timeout(20)
 
 
 def crawl_role(
@@ -232,10 +233,23 @@ def crawl_role(
     failures: list[str] = []
     page.on(
         "response",
-        lambda r: failures.append(f"{r.status} {urlsplit(r.url).path}")
-        if r.status >= 500 and r.url.startswith(base_url)
-        else None,
+        lambda r: (
+            failures.append(f"{r.status} {urlsplit(r.url).path}")
+            if r.status >= 500 and r.url.startswith(base_url)
+            else None
+        ),
     )
+    in_flight = [0]
+
+    def started(_request) -> None:
+        in_flight[0] += 1
+
+    def ended(_request) -> None:
+        in_flight[0] -= 1
+
+    page.on("request", started)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
     results: list[PageResult] = []
     try:
         sign_in(page, base_url, email, password)
@@ -251,7 +265,7 @@ def crawl_role(
             seen.add(path)
             failures.clear()
             response = page.goto(base_url + path)
-            _settle(page)
+            _settle(page, in_flight)
             result = PageResult(role, language, path, response.status if response else 0)
             if path in nav and result.status < 400:
                 first = page.evaluate(FIRST_RECORD_JS)
