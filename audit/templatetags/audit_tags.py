@@ -2,6 +2,8 @@
 on a record page (SPEC §5)."""
 
 from django import template
+from django.apps import apps
+from django.utils.text import capfirst
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -9,6 +11,16 @@ from advisory.formats import local_datetime
 from audit.selectors import retention_status
 
 register = template.Library()
+
+
+@register.filter
+def record_type_label(record_type: str) -> str:
+    """`staff.auditfinding` → the model's name in the reader's language (never the code)."""
+    try:
+        model = apps.get_model(record_type)
+    except (LookupError, ValueError):
+        return record_type
+    return capfirst(model._meta.verbose_name)
 
 
 @register.simple_tag

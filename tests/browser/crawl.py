@@ -88,10 +88,16 @@ NAV_JS = """
 () => Array.from(document.querySelectorAll('nav[aria-label] a[href]')).map(a => new URL(a.href).pathname)
 """
 
+CODE_LIKE = re.compile(r"[a-z0-9]+(?:[_.:-][a-z0-9]+)+")
 PROJECT_PACKAGES = {"advisory", "clients", "risk", "planning", "complaints", "audit", "control"}
 # Free-text fields the system fills in itself (not what a person typed): shown to people, so
 # they must come out in the reader's language and the crawl checks them like template text.
-SYSTEM_TEXT_FIELDS: set[str] = set()
+SYSTEM_TEXT_FIELDS: set[str] = {
+    "advisory.Notification.subject",
+    "advisory.Notification.body",
+    "advisory.RiskWarning.message",
+    "audit.AuditEntry.reason",
+}
 
 EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|/[\w/.-]+/")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*")
@@ -112,59 +118,80 @@ def load_allow_list(path: Path = ALLOW_LIST) -> tuple[set[str], list[re.Pattern]
     return words, patterns
 
 
-def checked_system_fields(path: Path = ALLOW_LIST) -> set[str]:
-    """SYSTEM_TEXT_FIELDS less those the allow-list excuses for now (lines `stored: app.Model.field`)."""
-    excused = {
+def excused_stored_fields(path: Path = ALLOW_LIST) -> set[str]:
+    """Fields whose stored English the allow-list excuses for now (lines `stored: app.Model.field`)."""
+    return {
         line.split("#", 1)[0].strip()[len("stored:") :].strip()
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.startswith("stored:")
     }
-    return SYSTEM_TEXT_FIELDS - excused
 
 
-def stored_texts(*, system_fields: set[str]) -> list[str]:
+def stored_texts(*, system_fields: set[str], excused_fields: set[str] = frozenset()) -> list[str]:
     """What people typed and the firm keeps as data (names, file numbers, descriptions, product
     names, questionnaire wording): every distinct value of a free-text field (a CharField or
     TextField without choices) of this project's models, longest first. They appear on pages in
     the language they were written in, so the crawl takes them out of the page text before
     looking for English. Values that look like codes (`zh-hans`, `in_review`) stay in: codes
-    must never reach a screen. `system_fields` ("app_label.Model.field") are texts the system
-    writes itself: those must be shown in the reader's language, so they stay in too."""
+    must never reach a screen.
+
+    `system_fields` ("app_label.Model.field") are texts the system writes itself: those must
+    be shown in the reader's language, so they stay in, unless `excused_fields` names them
+    (the allow-list's temporary `stored:` entries; a JSON field named there is taken leaf by
+    leaf)."""
     from django.apps import apps
     from django.db import models
 
-    code_like = re.compile(r"[a-z0-9_.:-]+")
     values: set[str] = set()
+
+    def add(value) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                add(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                add(v)
+        elif isinstance(value, str):
+            value = value.strip()
+            if len(value) >= 2 and re.search("[A-Za-z]", value) and not CODE_LIKE.fullmatch(value):
+                values.add(value)
+
     for model in apps.get_models():
         if model.__module__.split(".")[0] not in PROJECT_PACKAGES:
             continue
         if model.__name__.startswith("Historical") or model._meta.proxy:
             continue
-        names = [
-            f.name
-            for f in model._meta.concrete_fields
-            if isinstance(f, models.CharField | models.TextField)
-            and not f.choices
-            and f"{model._meta.label}.{f.name}" not in system_fields
-        ]
-        if not names:
-            continue
-        for row in model._default_manager.values_list(*names):
-            for value in row:
-                if value and isinstance(value, str):
-                    value = value.strip()
-                    if len(value) >= 2 and re.search("[A-Za-z]", value) and not code_like.fullmatch(value):
-                        values.add(value)
+        names = []
+        for f in model._meta.concrete_fields:
+            label = f"{model._meta.label}.{f.name}"
+            if label in excused_fields:
+                names.append(f.name)
+            elif (
+                isinstance(f, models.CharField | models.TextField)
+                and not f.choices
+                and label not in system_fields
+            ):
+                names.append(f.name)
+        if names:
+            for row in model._default_manager.values_list(*names):
+                add(list(row))
     return sorted(values, key=len, reverse=True)
 
 
 def without_stored_texts(texts: list[str], stored: list[str]) -> list[str]:
-    """The page's texts with every stored value (see stored_texts) cut out."""
-    page = "\n".join(texts)
+    """The page's texts with every stored value (see stored_texts) cut out; a text shortened
+    with "…" (truncatechars) is cut when a stored value starts with what is left of it."""
+    page = EMAIL_OR_URL.sub(" ", "\n".join(texts))
     for value in stored:
         if value in page:
             page = page.replace(value, "\n")
-    return page.split("\n")
+    lines = page.split("\n")
+    for i, line in enumerate(lines):
+        if "…" in line:
+            head = line.split("…", 1)[0].strip()
+            if head and any(value.startswith(head) for value in stored):
+                lines[i] = line.split("…", 1)[1]
+    return lines
 
 
 def english_words(texts: list[str], allowed: tuple[set[str], list[re.Pattern]]) -> set[str]:
@@ -325,7 +352,7 @@ if __name__ == "__main__":  # pragma: no cover - manual look against a running s
 
     allowed = load_allow_list()
     allowed[0].update(WORD.findall(settings.FIRM_NAME))
-    stored = stored_texts(system_fields=checked_system_fields())
+    stored = stored_texts(system_fields=SYSTEM_TEXT_FIELDS, excused_fields=excused_stored_fields())
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
         for email in who:

@@ -1,0 +1,22 @@
+"""`{% load planning_tags %}`: names of the proposal checks in the reader's language."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+CHECK_LABELS = {
+    "profile": _("Risk profile"),
+    "lines": _("Product lines"),
+    "suitability": _("Suitability"),
+    "concentration": _("Concentration"),
+    "deviation": _("Deviation from the model portfolio"),
+    "liquidity": _("Liquidity"),
+    "stress": _("Stress test"),
+}
+
+
+@register.filter
+def check_label(code: str) -> str:
+    """`suitability` → 适当性; an unknown code is shown with its first letter capitalised."""
+    return CHECK_LABELS.get(code) or str(code).capitalize()
