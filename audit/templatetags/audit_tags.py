@@ -3,8 +3,8 @@ on a record page (SPEC §5)."""
 
 from django import template
 from django.apps import apps
-from django.utils.text import capfirst
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from advisory.formats import local_datetime

@@ -164,9 +164,7 @@ def stored_texts(*, system_fields: set[str], excused_fields: set[str] = frozense
         names = []
         for f in model._meta.concrete_fields:
             label = f"{model._meta.label}.{f.name}"
-            if label in excused_fields:
-                names.append(f.name)
-            elif (
+            if label in excused_fields or (
                 isinstance(f, models.CharField | models.TextField)
                 and not f.choices
                 and label not in system_fields
