@@ -219,6 +219,8 @@ def heat_map(
     summary = _(
         "Heat map: number of risks per probability (1–5, across) and impact (1–5, up); %(n)s in all."
     ) % {"n": sum(cells.values())}
+    cell_title = _("Probability %(p)s × impact %(i)s: %(n)s")
+    axis_label = _("probability")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" class="chart heat-map" role="img"'
         f' aria-label="{escape(summary)}">'
@@ -229,7 +231,7 @@ def heat_map(
             color = HEAT_COLORS.get(levels.get((p, i), "low"), "#ddd")
             count = cells.get((p, i), 0)
             parts.append(
-                f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cell - 2)}" height="{_num(cell - 2)}" fill="{color}" rx="3"><title>{escape(_("Probability %(p)s × impact %(i)s: %(n)s") % {"p": p, "i": i, "n": count})}</title></rect>'
+                f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cell - 2)}" height="{_num(cell - 2)}" fill="{color}" rx="3"><title>{escape(cell_title % {"p": p, "i": i, "n": count})}</title></rect>'
             )
             if count:
                 parts.append(
@@ -243,7 +245,7 @@ def heat_map(
             f'<text x="{pad - 10}" y="{_num((5 - k + 0.5) * cell + 4)}" font-size="11" text-anchor="middle">{k}</text>'
         )
     parts.append(
-        f'<text x="{_num(pad + 2.5 * cell)}" y="{size - 1}" font-size="10" text-anchor="middle" fill="#4b5563">{escape(_("probability"))} →</text>'
+        f'<text x="{_num(pad + 2.5 * cell)}" y="{size - 1}" font-size="10" text-anchor="middle" fill="#4b5563">{escape(axis_label)} →</text>'
     )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308
