@@ -23,6 +23,15 @@ def record_type_label(record_type: str) -> str:
     return capfirst(model._meta.verbose_name)
 
 
+@register.filter
+def actor_label_display(label: str) -> str:
+    """A client actor is recorded as `client-user:<id>` (the label is hashed and never holds
+    their name); shown as words in the reader's language."""
+    if label and label.startswith("client-user:"):
+        return _("Client (user no. %(id)s)") % {"id": label.split(":", 1)[1]}
+    return label
+
+
 @register.simple_tag
 def retained_until(obj) -> str:
     if obj is None or getattr(obj, "pk", None) is None:

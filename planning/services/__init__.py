@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
@@ -844,16 +845,16 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.DRAFT}),
             S.SUBMITTED,
             _is_owner,
-            "the proposal's advisor",
-            "Submit for review",
+            gettext_lazy("the proposal's advisor"),
+            gettext_lazy("Submit for review"),
         ),
         Transition(
             "risk_approve",
             frozenset({S.SUBMITTED}),
             S.RISK_APPROVED,
             lambda p, u: u.role == Role.RISK_REVIEWER,
-            "a risk reviewer",
-            "Approve (risk)",
+            gettext_lazy("a risk reviewer"),
+            gettext_lazy("Approve (risk)"),
             four_eyes=True,
         ),
         Transition(
@@ -861,8 +862,8 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.RISK_APPROVED}),
             S.COMPLIANCE_APPROVED,
             lambda p, u: u.role == Role.COMPLIANCE,
-            "a compliance officer",
-            "Approve (compliance)",
+            gettext_lazy("a compliance officer"),
+            gettext_lazy("Approve (compliance)"),
             four_eyes=True,
         ),
         Transition(
@@ -870,23 +871,43 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.COMPLIANCE_APPROVED}),
             S.ISSUED,
             lambda p, u: _is_owner(p, u) or u.role == Role.COMPLIANCE,
-            "the proposal's advisor or compliance",
-            "Issue to client",
+            gettext_lazy("the proposal's advisor or compliance"),
+            gettext_lazy("Issue to client"),
         ),
-        Transition("accept", frozenset({S.ISSUED}), S.ACCEPTED, _is_client, "the client", "Accept"),
-        Transition("decline", frozenset({S.ISSUED}), S.DECLINED, _is_client, "the client", "Decline"),
+        Transition(
+            "accept",
+            frozenset({S.ISSUED}),
+            S.ACCEPTED,
+            _is_client,
+            gettext_lazy("the client"),
+            gettext_lazy("Accept"),
+        ),
+        Transition(
+            "decline",
+            frozenset({S.ISSUED}),
+            S.DECLINED,
+            _is_client,
+            gettext_lazy("the client"),
+            gettext_lazy("Decline"),
+        ),
         Transition(
             "reject",
             frozenset({S.SUBMITTED, S.RISK_APPROVED, S.COMPLIANCE_APPROVED}),
             S.DRAFT,
             _reject_allowed,
-            "the reviewer of the current step",
-            "Return to advisor",
+            gettext_lazy("the reviewer of the current step"),
+            gettext_lazy("Return to advisor"),
             needs_reason=True,
             four_eyes=True,
         ),
         Transition(
-            "withdraw", OPEN, S.WITHDRAWN, _is_owner, "the proposal's advisor", "Withdraw", needs_reason=True
+            "withdraw",
+            OPEN,
+            S.WITHDRAWN,
+            _is_owner,
+            gettext_lazy("the proposal's advisor"),
+            gettext_lazy("Withdraw"),
+            needs_reason=True,
         ),
     ]
 }
@@ -1097,10 +1118,10 @@ DOC_PROPOSAL = "planning.investment_proposal"
 DOC_ALLOCATION = "planning.allocation_plan"
 DOC_RISK = "planning.risk_assessment_report"
 DOCUMENT_KINDS = {
-    DOC_FINANCIAL: "Financial report",
-    DOC_PROPOSAL: "Investment proposal",
-    DOC_ALLOCATION: "Asset-allocation plan",
-    DOC_RISK: "Risk-assessment report",
+    DOC_FINANCIAL: gettext_lazy("Financial report"),
+    DOC_PROPOSAL: gettext_lazy("Investment proposal"),
+    DOC_ALLOCATION: gettext_lazy("Asset-allocation plan"),
+    DOC_RISK: gettext_lazy("Risk-assessment report"),
 }
 
 

@@ -20,3 +20,14 @@ CHECK_LABELS = {
 def check_label(code: str) -> str:
     """`suitability` → 适当性; an unknown code is shown with its first letter capitalised."""
     return CHECK_LABELS.get(code) or str(code).capitalize()
+
+
+@register.filter
+def asset_class_label(code: str) -> str:
+    """`real_estate` → 不动产 (the label of risk.AssetClass in the reader's language)."""
+    from risk.models import AssetClass
+
+    try:
+        return AssetClass(code).label
+    except ValueError:
+        return code

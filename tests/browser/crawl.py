@@ -181,8 +181,8 @@ def without_stored_texts(texts: list[str], stored: list[str]) -> list[str]:
     with "…" (truncatechars) is cut when a stored value starts with what is left of it."""
     page = EMAIL_OR_URL.sub(" ", "\n".join(texts))
     for value in stored:
-        if value in page:
-            page = page.replace(value, "\n")
+        if value in page:  # cheap test first; then only whole words (never "alth" out of "Wealth")
+            page = re.sub(rf"(?<![\w'’-]){re.escape(value)}(?![\w'’-])", "\n", page)
     lines = page.split("\n")
     for i, line in enumerate(lines):
         if "…" in line:
