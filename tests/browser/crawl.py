@@ -84,6 +84,24 @@ FIRST_RECORD_JS = """
 }
 """
 
+# What axe-core judges, without the data: the set (not the count) of element kinds on the page
+# with their classes, types, names and roles, and every colour pair of text. Two pages with the
+# same signature (the same list for another role, or with other rows) get the same axe verdict,
+# so axe runs once per signature and language.
+SIGNATURE_JS = r"""
+() => {
+  const seen = new Set([`lang=${document.documentElement.lang}`, `title=${document.title.trim() !== ''}`]);
+  for (const el of document.querySelectorAll('body *')) {
+    const cs = getComputedStyle(el);
+    const cls = typeof el.className === 'string' ? el.className : '';
+    seen.add([el.tagName, cls, el.getAttribute('type') || '', el.getAttribute('role') || '',
+              el.getAttribute('name') || '', el.hasAttribute('aria-label') || el.hasAttribute('title'),
+              el.id ? 'id' : '', cs.color, cs.backgroundColor, cs.textDecorationLine].join('|'));
+  }
+  return [...seen].sort().join('\n');
+}
+"""
+
 NAV_JS = """
 () => Array.from(document.querySelectorAll('nav[aria-label] a[href]')).map(a => new URL(a.href).pathname)
 """
@@ -248,8 +266,12 @@ def crawl_role(
     stored: list[str] = (),
     axe: bool = True,
     screenshots: bool = True,
+    axe_seen: dict | None = None,
 ) -> list[PageResult]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    """`axe_seen` (signature → violations), shared between calls of one language, lets axe run
+    once per kind of page (see SIGNATURE_JS)."""
+    axe_seen = {} if axe_seen is None else axe_seen
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale=language)
     host = urlsplit(base_url).hostname
     context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])
     if axe:
@@ -299,14 +321,24 @@ def crawl_role(
             if language != "en":
                 result.english = english_words(without_stored_texts(page.evaluate(TEXT_JS), stored), allowed)
             if axe:
-                result.violations = [
-                    v for v in page.evaluate(AXE_RUN_JS, AXE_TAGS) if v["impact"] in BLOCKING_IMPACTS
-                ]
+                signature = f"{path.split('/')[1]}\n" + page.evaluate(SIGNATURE_JS)
+                if signature not in axe_seen:
+                    axe_seen[signature] = [
+                        v for v in page.evaluate(AXE_RUN_JS, AXE_TAGS) if v["impact"] in BLOCKING_IMPACTS
+                    ]
+                result.violations = axe_seen[signature]
             if screenshots:
-                name = f"{role}-{language}-{path.strip('/').replace('/', '_') or 'root'}.png"
+                # The first screen of the page as JPEG: a full-page PNG costs ten times as much;
+                # CRAWL_FULL_PAGE=1 takes whole pages when you want to read them all.
+                name = f"{role}-{language}-{path.strip('/').replace('/', '_') or 'root'}.jpg"
                 target = ARTIFACTS / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(target), full_page=True)
+                page.screenshot(
+                    path=str(target),
+                    type="jpeg",
+                    quality=70,
+                    full_page=os.environ.get("CRAWL_FULL_PAGE") == "1",
+                )
                 result.screenshot = str(target.relative_to(ROOT))
             result.errors = list(failures)
             results.append(result)

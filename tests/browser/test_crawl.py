@@ -5,7 +5,8 @@ Simplified and Traditional Chinese, in headless Chromium over the demo data (see
 - in Chinese, no English word outside tests/browser/allowed_words.txt (what people typed and the
   firm stores as data — names, file numbers, descriptions — is cut out first, see crawl.py);
 - 0 axe-core violations rated serious or critical (WCAG 2.1 A and AA rules);
-- a full-page screenshot of each page under test-artifacts/crawl/.
+- a screenshot of each page (first screen; CRAWL_FULL_PAGE=1 for whole pages) under
+  test-artifacts/crawl/.
 
 axe-core comes from npm (package.json at the repository root; `make install` and .ci/run run
 `npm ci`). Without it the test fails, unless CRAWL_SKIP_AXE=1 says to leave axe out (then it only
@@ -89,6 +90,7 @@ def test_every_page_of_each_roles_navigation(browser, live_server, language):
     # when each role walks its navigation
     results: list[crawl.PageResult] = []
     counts = {}
+    axe_seen: dict = {}  # axe runs once per kind of page and language (crawl.SIGNATURE_JS)
     for role, email in CAST.items():
         pages = crawl.crawl_role(
             browser,
@@ -100,10 +102,14 @@ def test_every_page_of_each_roles_navigation(browser, live_server, language):
             allowed=allowed,
             stored=stored,
             axe=axe,
+            axe_seen=axe_seen,
         )
         counts[role] = len(pages)
         results += pages
-    print(f"\ncrawl [{language}]: {counts} pages in {time.monotonic() - started:.0f} s")
+    print(
+        f"\ncrawl [{language}]: {counts} pages, axe on {len(axe_seen)} kinds of page,"
+        f" {time.monotonic() - started:.0f} s"
+    )
 
     # then every role saw its pages, none failed, none spoke English in Chinese, none has a
     # serious or critical accessibility violation
