@@ -267,6 +267,7 @@ def crawl_role(
     axe: bool = True,
     screenshots: bool = True,
     axe_seen: dict | None = None,
+    extra_paths: tuple[str, ...] = (),
 ) -> list[PageResult]:
     """`axe_seen` (signature → violations), shared between calls of one language, lets axe run
     once per kind of page (see SIGNATURE_JS)."""
@@ -299,9 +300,12 @@ def crawl_role(
     page.on("requestfailed", ended)
     results: list[PageResult] = []
     try:
-        sign_in(page, base_url, email, password)
-        nav = page.evaluate(NAV_JS)
-        queue = list(dict.fromkeys(nav))
+        if email:
+            sign_in(page, base_url, email, password)
+            nav = page.evaluate(NAV_JS)
+        else:  # signed out: the pages anyone reaches (sign-in, password reset)
+            nav = []
+        queue = list(dict.fromkeys(nav + list(extra_paths)))
         seen: set[str] = set()
         i = 0
         while i < len(queue):
