@@ -332,9 +332,9 @@ def crawl_role(
                     ]
                 result.violations = axe_seen[signature]
             if screenshots:
-                # The first screen of the page as JPEG: a full-page PNG costs ten times as much;
+                # The first screen of the page: a full page costs several times as much;
                 # CRAWL_FULL_PAGE=1 takes whole pages when you want to read them all.
-                name = f"{role}-{language}-{path.strip('/').replace('/', '_') or 'root'}.jpg"
+                name = f"{role}-{language}-{path.strip('/').replace('/', '_') or 'root'}.png"
                 target = ARTIFACTS / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(
