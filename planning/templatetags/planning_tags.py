@@ -31,3 +31,14 @@ def asset_class_label(code: str) -> str:
         return AssetClass(code).label
     except ValueError:
         return code
+
+
+@register.filter
+def proposal_status_label(code: str) -> str:
+    """`risk_approved` → its label in the reader's language (audit changes hold the code)."""
+    from planning.models import ProposalStatus
+
+    try:
+        return ProposalStatus(code).label
+    except ValueError:
+        return code

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -263,7 +264,7 @@ def crawl_role(
     password: str,
     language: str,
     allowed: tuple[set[str], list[re.Pattern]],
-    stored: list[str] = (),
+    stored: list[str] | Callable[[], list[str]] = (),
     axe: bool = True,
     screenshots: bool = True,
     axe_seen: dict | None = None,
@@ -305,6 +306,8 @@ def crawl_role(
             nav = page.evaluate(NAV_JS)
         else:  # signed out: the pages anyone reaches (sign-in, password reset)
             nav = []
+        if callable(stored):  # read after signing in: the sign-in itself is stored (audit trail)
+            stored = stored()
         queue = list(dict.fromkeys(nav + list(extra_paths)))
         seen: set[str] = set()
         i = 0
