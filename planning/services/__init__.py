@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -1070,8 +1071,10 @@ def proposal_transition(
         elif action == "withdraw":
             proposal.closed_at = stamp
         proposal.status = transition.target
-        why = reason or transition.label
-        audited_save(proposal, actor=actor, reason=f"{transition.label}: {why}")
+        with translation.override("en"):  # the audit trail keeps the words it always kept
+            label = str(transition.label)
+        why = reason or label
+        audited_save(proposal, actor=actor, reason=f"{label}: {why}")
         audit_log(
             actor=actor,
             action=AuditAction.TRANSITION,
