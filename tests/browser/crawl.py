@@ -340,12 +340,7 @@ def crawl_role(
                 name = f"{role}-{language}-{path.strip('/').replace('/', '_') or 'root'}.png"
                 target = ARTIFACTS / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(
-                    path=str(target),
-                    type="jpeg",
-                    quality=70,
-                    full_page=os.environ.get("CRAWL_FULL_PAGE") == "1",
-                )
+                page.screenshot(path=str(target), full_page=os.environ.get("CRAWL_FULL_PAGE") == "1")
                 result.screenshot = str(target.relative_to(ROOT))
             result.errors = list(failures)
             results.append(result)
