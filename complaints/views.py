@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from advisory.clock import now, today
@@ -56,6 +57,18 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self.object_list[: COUNT_CAP + 1].count()
+
+
+# The buttons that move a ticket name the action, in the reader's language.
+ACTION_LABELS = {
+    "acknowledge": gettext_lazy("Acknowledge"),
+    "investigate": gettext_lazy("Start investigating"),
+    "wait_on_client": gettext_lazy("Wait for the client"),
+    "resume": gettext_lazy("Resume"),
+    "resolve": gettext_lazy("Resolve"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+}
 
 
 def _forbid(perm: str, request: HttpRequest, obj=None) -> None:
@@ -226,7 +239,11 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "attachments": selectors.complaint_attachments(complaint=complaint, include_internal=True),
         "escalations": complaint.escalations.all(),
         "can_act": can_act,
-        "actions": [a for a in services.allowed_actions(complaint) if a != "resolve"] if can_act else [],
+        "actions": [
+            (a, ACTION_LABELS.get(a, a)) for a in services.allowed_actions(complaint) if a != "resolve"
+        ]
+        if can_act
+        else [],
         "can_resolve": can_act and complaint.state == State.INVESTIGATING,
         "reply_form": ReplyForm(),
         "reassign_form": ReassignForm(staff=staff, initial={"assignee": complaint.assignee_id}),

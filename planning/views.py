@@ -46,13 +46,13 @@ def _require(request: HttpRequest, perm: str, obj=None) -> None:
 # --- proposals --------------------------------------------------------------------------------
 
 TAB_LABELS = {
-    "mine": _("My proposals"),
-    "returned": _("Returned to me"),
-    "awaiting_review": _("Awaiting my review"),
-    "awaiting_compliance": _("Awaiting compliance"),
-    "issued": _("Approved / issued"),
-    "closed": _("Closed"),
-    "all": _("All"),
+    "mine": gettext_lazy("My proposals"),
+    "returned": gettext_lazy("Returned to me"),
+    "awaiting_review": gettext_lazy("Awaiting my review"),
+    "awaiting_compliance": gettext_lazy("Awaiting compliance"),
+    "issued": gettext_lazy("Approved / issued"),
+    "closed": gettext_lazy("Closed"),
+    "all": gettext_lazy("All"),
 }
 
 

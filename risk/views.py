@@ -411,7 +411,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "heat_map": chart,
             "level_counts": level_counts,
             "today": today(),
-            "matrix": services.risk_matrix(),
+            "matrix": [(upper, RiskGrade(level).label) for upper, level in services.risk_matrix()],
             "grades": RiskGrade,
             "can_change": can(request.user, "risk.change_register"),
             "review_form": RiskReviewForm(),
