@@ -72,6 +72,7 @@ urlpatterns = [
     path("app/complaints/", include("complaints.urls")),
     path("app/audit/", include("audit.urls")),
     path("app/staff/", include("advisory.staff.urls")),
+    path("app/exports/", include("advisory.exports.urls")),
     path("portal/", include("advisory.oversight.portal_urls")),
     path("portal/profile/", include("clients.portal_urls")),
     path("portal/risk/", include("risk.portal_urls")),
