@@ -126,14 +126,14 @@ def _client_choices(user):
 
 
 # -- staff queue ---------------------------------------------------------------------------
-@login_required
-def complaint_list(request: HttpRequest) -> HttpResponse:
-    _forbid("complaints.view_queue", request)
-    form = QueueFilterForm(request.GET or None)
+def complaint_rows(*, user, params, form: QueueFilterForm | None = None):
+    """The complaint queue as its query string filters and sorts it: the page and its export read
+    the same rows."""
+    form = form or QueueFilterForm(params or None)
     data = form.cleaned_data if form.is_valid() else {}
     state = data.get("state") or ""
-    qs = selectors.complaint_queue(
-        user=request.user,
+    return selectors.complaint_queue(
+        user=user,
         state=state if state not in ("", "all") else None,
         open_only=state == "",
         priority=data.get("priority"),
@@ -142,8 +142,15 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         assignee=data.get("assignee"),
         overdue=bool(data.get("overdue")),
         search=data.get("q"),
-        sort=request.GET.get("sort") or ("due" if state in ("", *OPEN_STATES) else "-received"),
+        sort=params.get("sort") or ("due" if state in ("", *OPEN_STATES) else "-received"),
     )
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    _forbid("complaints.view_queue", request)
+    form = QueueFilterForm(request.GET or None)
+    qs = complaint_rows(user=request.user, params=request.GET, form=form)
     paginator = CappedPaginator(qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     ctx = {

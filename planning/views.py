@@ -64,16 +64,22 @@ def _tabs_for(user) -> list[str]:
     return ["awaiting_review", "awaiting_compliance", "issued", "closed", "all"]
 
 
+def proposal_rows(*, user, params):
+    """The proposal list as its query string filters it (tab, search, status, sort): the page and
+    its export read the same rows."""
+    return selectors.proposal_list(
+        user=user,
+        tab=params.get("tab") or selectors.default_tab(user),
+        search=(params.get("q") or "").strip(),
+        sort=params.get("sort") or "",
+        status=params.get("status") or "",
+    )
+
+
 def proposal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     tab = request.GET.get("tab") or selectors.default_tab(user)
-    qs = selectors.proposal_list(
-        user=user,
-        tab=tab,
-        search=request.GET.get("q", "").strip(),
-        sort=request.GET.get("sort", ""),
-        status=request.GET.get("status", ""),
-    )
+    qs = proposal_rows(user=user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

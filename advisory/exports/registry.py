@@ -72,15 +72,21 @@ class ExportList:
     filters: Sequence[Filter] = field(default_factory=tuple)
     # Parameters the list reads that are not filters (sorting, tabs): kept with the job.
     extra_params: Sequence[str] = ("sort",)
+    # Columns that depend on the filters (the dashboard's twelve months): params → more columns.
+    more_columns: Callable[[Any], Sequence[Column]] | None = None
 
-    def header(self) -> list[str]:
-        return [str(c.label) for c in self.columns]
+    def columns_for(self, params: Any = None) -> list[Column]:
+        extra = list(self.more_columns(params or {})) if self.more_columns else []
+        return list(self.columns) + extra
 
-    def row_values(self) -> Callable[[Any], list]:
+    def header(self, params: Any = None) -> list[str]:
+        return [str(c.label) for c in self.columns_for(params)]
+
+    def row_values(self, params: Any = None) -> Callable[[Any], list]:
         """A function row → list of cell values, with choice labels resolved once (in the active
         language) rather than once per cell."""
-        labels = [{k: str(v) for k, v in c.choices} if c.choices else None for c in self.columns]
-        columns = list(self.columns)
+        columns = self.columns_for(params)
+        labels = [{k: str(v) for k, v in c.choices} if c.choices else None for c in columns]
 
         def values(row: Any) -> list:
             out = []
@@ -93,10 +99,10 @@ class ExportList:
 
         return values
 
-    def lines(self, rows: Iterable[Any]) -> Iterator[list]:
+    def lines(self, rows: Iterable[Any], params: Any = None) -> Iterator[list]:
         """Header, then one list of values per row."""
-        yield self.header()
-        values = self.row_values()
+        yield self.header(params)
+        values = self.row_values(params)
         for row in rows:
             yield values(row)
 

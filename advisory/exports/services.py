@@ -134,6 +134,8 @@ def export_start(*, user: User, name: str, fmt: str, params: Any, force_backgrou
     if force_background or total > threshold():
         from advisory.outbox import outbox_enqueue
 
+        from . import tasks  # noqa: F401  (registers the task, so the outbox sends it by object)
+
         with transaction.atomic():
             job = _new_job(spec=spec, user=user, fmt=fmt, params=kept, total=total, background=True)
             outbox_enqueue(task="advisory.exports.tasks.export_job_run_task", args=[job.pk])
@@ -144,7 +146,7 @@ def export_start(*, user: User, name: str, fmt: str, params: Any, force_backgrou
         job.started_at = job.completed_at = now()
         job.save(update_fields=["status", "progress", "row_count", "started_at", "completed_at"])
         _audit(job=job, actor=user, reason="List exported")
-    return job, spec.lines(_iterate(rows))
+    return job, spec.lines(_iterate(rows), kept)
 
 
 def export_filename(job: ExportJob) -> str:
@@ -193,7 +195,7 @@ def export_job_run(*, job_id: int) -> bool:
                     if written % step == 0:
                         ExportJob.objects.filter(pk=job_id).update(progress=min(99, 1 + written * 98 // total))
 
-            lines = spec.lines(counted(_iterate(rows)))
+            lines = spec.lines(counted(_iterate(rows)), job.params)
             with tempfile.TemporaryFile() as tmp:
                 if job.format == ExportFormat.CSV:
                     for text in csv_stream(lines):

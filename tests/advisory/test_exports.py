@@ -149,9 +149,9 @@ def test_large_export_runs_in_celery_with_progress_and_an_audited_download(
     book = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
     assert len(list(book.active.iter_rows())) == 6
     actions = list(
-        AuditEntry.objects.filter(record_type="advisory.exportjob", record_id=str(job.pk)).values_list(
-            "action", flat=True
-        )
+        AuditEntry.objects.filter(record_type="advisory.exportjob", record_id=str(job.pk))
+        .order_by("sequence")
+        .values_list("action", flat=True)
     )
     assert actions == ["export", "download"]
 

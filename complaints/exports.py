@@ -1,0 +1,55 @@
+"""Export of the complaint queue (advisory.exports): the page's columns, from the page's rows."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from advisory.clock import now
+from advisory.exports.registry import Column, ExportList, Filter, register
+
+from .models import Category, Channel, Priority, State
+
+
+def _complaint_rows(*, user, params):
+    from .views import complaint_rows
+
+    return complaint_rows(user=user, params=params)
+
+
+def _sla(complaint) -> str:
+    return str(complaint.sla_status(now())["label"])
+
+
+register(
+    ExportList(
+        name="complaints.complaints",
+        title=_("Complaints"),
+        perm="complaints.view_queue",
+        list_url="complaints:list",
+        rows=_complaint_rows,
+        columns=[
+            Column(_("Number"), "number"),
+            Column(_("Client"), "client.name"),
+            Column(_("Subject"), "subject"),
+            Column(_("Category"), "category", choices=Category.choices),
+            Column(_("Channel"), "channel", choices=Channel.choices),
+            Column(_("Priority"), "priority", choices=Priority.choices),
+            Column(_("State"), "state", choices=State.choices),
+            Column(_("Assignee"), "assignee.full_name"),
+            Column(_("Received"), "received_at"),
+            Column(_("Acknowledged"), "acknowledged_at"),
+            Column(_("Resolution due"), "resolve_due_at"),
+            Column(_("Resolved"), "resolved_at"),
+            Column(_("SLA"), _sla),
+        ],
+        filters=[
+            Filter("q", _("Search")),
+            Filter("state", _("State"), [("", _("Open")), *State.choices, ("all", _("All"))]),
+            Filter("priority", _("Priority"), Priority.choices),
+            Filter("channel", _("Channel"), Channel.choices),
+            Filter("category", _("Category"), Category.choices),
+            Filter("assignee", _("Assignee"), [("me", _("Me")), ("none", _("Unassigned"))]),
+            Filter("overdue", _("Overdue only"), [("on", _("Yes")), ("1", _("Yes"))]),
+        ],
+    )
+)
