@@ -63,7 +63,11 @@ def outbox_dispatch_task() -> dict[str, int]:
 
     export_files = export_purge_files()
     logger.info(
-        "outbox_dispatch_task %s recovered=%s purged=%d export files=%d", counts, recovered, purged, export_files
+        "outbox_dispatch_task %s recovered=%s purged=%d export files=%d",
+        counts,
+        recovered,
+        purged,
+        export_files,
     )
     return {**counts, **recovered, "purged": purged, "export_files_purged": export_files}
 

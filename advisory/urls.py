@@ -28,6 +28,7 @@ api_v1 = [
     path("audit/", include("audit.api_urls")),
     path("oversight/", include("advisory.oversight.api_urls")),
     path("staff/", include("advisory.staff.api_urls")),
+    path("exports/", include("advisory.exports.api_urls")),
 ]
 
 urlpatterns = [
@@ -104,4 +105,3 @@ handler400 = "advisory.hostile.bad_request"
 handler403 = "advisory.hostile.permission_denied"
 handler404 = "advisory.hostile.page_not_found"
 handler500 = "advisory.hostile.server_error"
-

@@ -25,7 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from advisory.clock import now
-from advisory.errors import DomainError, NotAllowed
+from advisory.errors import DomainError, NotAllowed, NotFound
 from advisory.models import ExportFormat, ExportJob, ExportStatus, User
 from advisory.rules import can
 
@@ -52,7 +52,7 @@ def export_list_get(*, user: User, name: str) -> ExportList:
     staff export, whatever the list's own permission says."""
     spec = registry.get(name)
     if spec is None:
-        raise DomainError(_("There is no list to export under that name."))
+        raise NotFound(_("There is no list to export under that name."))
     if not can(user, "advisory.use_workspace") or not can(user, spec.perm):
         raise NotAllowed(_("You may not export this list."))
     return spec
@@ -106,7 +106,9 @@ def _audit(*, job: ExportJob, actor: User, action: str = "export", reason: str) 
     )
 
 
-def _new_job(*, spec: ExportList, user: User, fmt: str, params: dict, total: int, background: bool) -> ExportJob:
+def _new_job(
+    *, spec: ExportList, user: User, fmt: str, params: dict, total: int, background: bool
+) -> ExportJob:
     return ExportJob.objects.create(
         requested_by=user,
         list_name=spec.name,
@@ -119,7 +121,9 @@ def _new_job(*, spec: ExportList, user: User, fmt: str, params: dict, total: int
     )
 
 
-def export_start(*, user: User, name: str, fmt: str, params: Any, force_background: bool = False) -> tuple[ExportJob, Any]:
+def export_start(
+    *, user: User, name: str, fmt: str, params: Any, force_background: bool = False
+) -> tuple[ExportJob, Any]:
     """Start an export of the list `name` with the list's query parameters `params`.
 
     Returns (job, rows): `rows` is the header and rows to write now (a small export, already
@@ -193,7 +197,9 @@ def export_job_run(*, job_id: int) -> bool:
                     yield row
                     written += 1
                     if written % step == 0:
-                        ExportJob.objects.filter(pk=job_id).update(progress=min(99, 1 + written * 98 // total))
+                        ExportJob.objects.filter(pk=job_id).update(
+                            progress=min(99, 1 + written * 98 // total)
+                        )
 
             lines = spec.lines(counted(_iterate(rows)), job.params)
             with tempfile.TemporaryFile() as tmp:
@@ -234,8 +240,6 @@ def export_job_list(*, user: User) -> QuerySet[ExportJob]:
 def export_job_get(*, user: User, pk: int) -> ExportJob:
     job = ExportJob.objects.filter(pk=pk).first()
     if job is None or not can(user, "advisory.view_export", job):
-        from advisory.errors import NotFound
-
         raise NotFound(_("No such export."))
     return job
 

@@ -23,7 +23,9 @@ def export_response(job, lines) -> HttpResponse:
     (at most EXPORT_BACKGROUND_THRESHOLD rows reach here)."""
     filename = services.export_filename(job)
     if job.format == ExportFormat.CSV:
-        response = StreamingHttpResponse(services.csv_stream(lines), content_type=services.CONTENT_TYPES["csv"])
+        response = StreamingHttpResponse(
+            services.csv_stream(lines), content_type=services.CONTENT_TYPES["csv"]
+        )
     else:
         spec = registry.get(job.list_name)
         body = services.xlsx_bytes(lines, title=str(spec.title if spec else job.list_name))
@@ -43,9 +45,9 @@ def run_export(request: HttpRequest, name: str, fmt: str, params=None) -> HttpRe
         )
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     except DomainError as exc:
-        if registry.get(name) is None:
-            raise Http404(exc.message) from exc
         messages.error(request, exc.message)
         return redirect(request.META.get("HTTP_REFERER") or "exports:jobs")
     if lines is None:

@@ -54,15 +54,15 @@ def _months(params) -> list[Column]:
     from .indicators import Filters
 
     f = Filters.parse(params)
-    return [
-        Column(month.strftime("%Y-%m"), (lambda i: lambda row: _trend(row, i))(i))
-        for i, month in enumerate(f.months)
-    ]
+    return [Column(month.strftime("%Y-%m"), _trend(i)) for i, month in enumerate(f.months)]
 
 
-def _trend(row: dict, i: int):
-    value = row["trend"][i] if i < len(row["trend"]) else None
-    return "" if value is None else round(float(value), 4)
+def _trend(i: int):
+    def read(row: dict):
+        value = row["trend"][i] if i < len(row["trend"]) else None
+        return "" if value is None else round(float(value), 4)
+
+    return read
 
 
 register(

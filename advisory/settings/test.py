@@ -35,4 +35,3 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
 }
 SMS_BACKEND = "locmem"
-

@@ -118,7 +118,7 @@ def can_filter(user, perm: str) -> bool:
 
 @register.simple_tag(takes_context=True)
 def export_buttons(context, name: str) -> str:
-    """"Export CSV" / "Export Excel" for the list `name` (advisory.exports), carrying the page's
+    """ "Export CSV" / "Export Excel" for the list `name` (advisory.exports), carrying the page's
     query string (filters, sort; not the page number); nothing if the user may not export it."""
     from django.urls import reverse
 
