@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -67,15 +67,13 @@ class ExportRequestSerializer(serializers.Serializer):
     )
 
 
-ExportListSerializer = inline_serializer(
-    name="ExportableList",
-    fields={
-        "name": serializers.CharField(),
-        "title": serializers.CharField(),
-        "columns": serializers.ListField(child=serializers.CharField()),
-        "filters": serializers.ListField(child=serializers.CharField()),
-    },
-)
+class ExportListSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    filters = serializers.ListField(child=serializers.CharField())
+
+
 FILE_FORMAT = OpenApiParameter(
     "file_format", str, enum=["csv", "xlsx"], description="csv (default) or xlsx", required=False
 )

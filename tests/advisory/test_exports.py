@@ -13,9 +13,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from advisory.exports import registry
-from advisory.models import ExportJob, ExportStatus
+from advisory.models import ExportJob, ExportStatus, RiskWarning
 from audit.models import AuditEntry
-from tests.clients.factories import ClientFactory
+from tests.clients.factories import ClientFactory, OnboardingCaseFactory
+from tests.complaints.factories import make_client, make_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,11 @@ def test_every_listed_export_has_columns_and_a_list_page():
     assert {
         "clients.clients",
         "clients.onboarding",
+        "planning.proposals",
+        "complaints.complaints",
+        "oversight.warnings",
+        "oversight.dashboard",
+        "audit.trail",
     } <= set(lists)
     for spec in lists.values():
         reverse(spec.list_url)  # the list page exists
@@ -173,3 +179,129 @@ def test_progress_page_polls_while_the_job_waits(web_as, advisor):
     http = web_as(advisor)
     fragment = http.get(reverse("exports:job_detail", args=[job.pk]), HTTP_HX_REQUEST="true")
     assert b'hx-trigger="every 2s"' in fragment.content and b"40%" in fragment.content
+
+
+# -- the other lists: filter applied → exported rows match ------------------------------------------
+
+
+def test_onboarding_export_applies_the_step_filter(web_as, advisor):
+    OnboardingCaseFactory(
+        client=ClientFactory(advisor=advisor), step="initial_review", acceptance_number="ACC-1"
+    )
+    OnboardingCaseFactory(
+        client=ClientFactory(advisor=advisor), step="identity_verification", acceptance_number="ACC-2"
+    )
+    rows = csv_rows(export(web_as(advisor), "clients.onboarding", "csv", "step=initial_review"))
+    assert [r[0] for r in rows[1:]] == ["ACC-1"]
+    assert rows[1][3] == "Initial review"
+
+
+def test_proposal_export_applies_search_and_tab(web_as, advisor, colleague):
+    from tests.planning.factories import make_ready_proposal
+
+    mine = make_ready_proposal(client=ClientFactory(advisor=advisor, status="active"), advisor=advisor)
+    make_ready_proposal(client=ClientFactory(advisor=colleague, status="active"), advisor=colleague)
+    rows = csv_rows(export(web_as(advisor), "planning.proposals", "csv", f"tab=all&q={mine.number}"))
+    assert [r[0] for r in rows[1:]] == [mine.number]
+    assert rows[1][8] == "Draft"
+
+
+def test_complaint_export_applies_the_priority_filter(web_as, advisor, colleague):
+    client = make_client(advisor=advisor)
+    make_complaint(client=client, priority="urgent", subject="Urgent one")
+    make_complaint(client=client, priority="normal", subject="Normal one")
+    make_complaint(client=make_client(advisor=colleague), priority="urgent", subject="Not my book")
+    rows = csv_rows(export(web_as(advisor), "complaints.complaints", "csv", "priority=urgent"))
+    assert [r[2] for r in rows[1:]] == ["Urgent one"]
+    assert rows[1][5] == "Urgent" and rows[1][4] == "Phone"
+
+
+def test_warning_export_is_scoped_and_filtered(web_as, advisor, colleague, supervisor):
+    at = timezone.now()
+    for who, kind, msg in [
+        (advisor, "review_overdue", "mine-overdue"),
+        (advisor, "profile_expired", "mine-expired"),
+        (colleague, "review_overdue", "theirs"),
+    ]:
+        RiskWarning.objects.create(
+            kind=kind, subject_type="t", subject_id=msg, advisor=who, message=msg, opened_at=at
+        )
+    rows = csv_rows(export(web_as(advisor), "oversight.warnings", "csv", "kind=review_overdue"))
+    assert [r[0] for r in rows[1:]] == ["mine-overdue"]
+    everyone = csv_rows(export(web_as(supervisor), "oversight.warnings", "csv", "kind=review_overdue"))
+    assert sorted(r[0] for r in everyone[1:]) == ["mine-overdue", "theirs"]
+
+
+def test_dashboard_export_has_one_row_per_indicator_and_the_months(web_as, compliance_officer, advisor):
+    from advisory.oversight.indicators import INDICATORS
+
+    response = export(web_as(compliance_officer), "oversight.dashboard", "xlsx", "month=2026-06&span=6")
+    rows = xlsx_rows(response)
+    assert rows[0][:2] == ["Code", "Indicator"] and rows[0][-1] == "2026-06" and rows[0][-12] == "2025-07"
+    assert len(rows) == 1 + len(INDICATORS)
+    assert (
+        web_as(advisor).get(reverse("exports:download", args=["oversight.dashboard", "csv"])).status_code
+        == 403
+    )
+
+
+def test_audit_trail_export_applies_the_filters(web_as, compliance_officer, advisor):
+    from audit.services import audit_log
+
+    audit_log(actor=advisor, action="reveal", record_type="t.t", record_id="1", client_id=4, reason="why")
+    audit_log(actor=advisor, action="reveal", record_type="t.t", record_id="2", client_id=5, reason="other")
+    rows = csv_rows(export(web_as(compliance_officer), "audit.trail", "csv", "client_id=4"))
+    assert [r[8] for r in rows[1:]] == ["why"]
+    assert rows[1][3] == "Revealed masked data"
+    assert web_as(advisor).get(reverse("exports:download", args=["audit.trail", "csv"])).status_code == 403
+
+
+# -- API twins -------------------------------------------------------------------------------------
+
+
+def test_api_lists_what_the_user_may_export(api_as, advisor, compliance_officer, client_user):
+    names = {r["name"] for r in api_as(advisor).get("/api/v1/exports/lists/").json()["results"]}
+    assert "clients.clients" in names and "audit.trail" not in names
+    names = {r["name"] for r in api_as(compliance_officer).get("/api/v1/exports/lists/").json()["results"]}
+    assert "audit.trail" in names
+    assert api_as(client_user).get("/api/v1/exports/lists/").status_code == 403
+    assert api_as(client_user).get("/api/v1/exports/lists/clients.clients/").status_code == 403
+
+
+def test_api_export_streams_small_and_queues_large(
+    api_as, advisor, settings, django_capture_on_commit_callbacks
+):
+    ClientFactory(advisor=advisor, status="active", name="Alpha")
+    ClientFactory(advisor=advisor, status="prospect", name="Beta")
+    api = api_as(advisor)
+    response = api.get("/api/v1/exports/lists/clients.clients/?file_format=csv&status=active")
+    assert response.status_code == 200 and response["X-Export-Rows"] == "1"
+    settings.EXPORT_BACKGROUND_THRESHOLD = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = api.get("/api/v1/exports/lists/clients.clients/?file_format=xlsx")
+    assert queued.status_code == 202
+    job = api.get(f"/api/v1/exports/jobs/{queued.json()['id']}/").json()
+    assert job["status"] == "done" and job["row_count"] == 2 and job["download_url"]
+    assert api.get(job["download_url"]).status_code == 200
+    assert api.get("/api/v1/exports/lists/nope.nope/").status_code == 404
+    assert api.get("/api/v1/exports/lists/clients.clients/?file_format=pdf").status_code == 400
+
+
+def test_api_post_runs_in_the_background(api_as, advisor, colleague, django_capture_on_commit_callbacks):
+    ClientFactory(advisor=advisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(advisor).post(
+            "/api/v1/exports/jobs/",
+            {"list": "clients.clients", "file_format": "csv", "filters": {"status": "active"}},
+            format="json",
+        )
+    assert response.status_code == 202 and response.json()["is_background"]
+    job_id = response.json()["id"]
+    assert api_as(colleague).get(f"/api/v1/exports/jobs/{job_id}/").status_code == 404
+    assert [j["id"] for j in api_as(advisor).get("/api/v1/exports/jobs/").json()["results"]] == [job_id]
+
+
+def test_openapi_documents_the_export_endpoints(api_as, advisor):
+    schema = api_as(advisor).get("/api/schema/?format=json").json()
+    assert "/api/v1/exports/lists/{name}/" in schema["paths"]
+    assert "/api/v1/exports/jobs/{id}/download/" in schema["paths"]
