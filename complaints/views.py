@@ -242,6 +242,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": selectors.complaint_timeline(complaint=complaint, include_internal=True),
         "attachments": selectors.complaint_attachments(complaint=complaint, include_internal=True),
         "escalations": complaint.escalations.all(),
+        "sms_messages": list(complaint.sent_sms.order_by("created_at", "id")),
         "can_act": can_act,
         "actions": [a for a in services.allowed_actions(complaint) if a != "resolve"] if can_act else [],
         "can_resolve": can_act and complaint.state == State.INVESTIGATING,
