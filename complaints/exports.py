@@ -7,13 +7,19 @@ from django.utils.translation import gettext_lazy as _
 from advisory.clock import now
 from advisory.exports.registry import Column, ExportList, Filter, register
 
-from .models import Category, Channel, Priority, State
+from .models import AccountabilityAction, Category, Channel, Priority, State, ViolationStage
 
 
 def _complaint_rows(*, user, params):
     from .views import complaint_rows
 
     return complaint_rows(user=user, params=params)
+
+
+def _violation_rows(*, user, params):
+    from .views import violation_rows
+
+    return violation_rows(user=user, params=params)
 
 
 def _sla(complaint) -> str:
@@ -51,5 +57,25 @@ register(
             Filter("assignee", _("Assignee"), [("me", _("Me")), ("none", _("Unassigned"))]),
             Filter("overdue", _("Overdue only"), [("on", _("Yes")), ("1", _("Yes"))]),
         ],
+    )
+)
+
+register(
+    ExportList(
+        name="complaints.violations",
+        title=_("Violation cases"),
+        perm="complaints.view_violation",
+        list_url="complaints:violation_list",
+        rows=_violation_rows,
+        columns=[
+            Column(_("Case"), lambda v: f"VC-{v.pk}"),
+            Column(_("Staff member"), "staff_member.full_name"),
+            Column(_("Complaint"), "complaint.number"),
+            Column(_("Stage"), "stage", choices=ViolationStage.choices),
+            Column(_("Action"), "accountability_action", choices=AccountabilityAction.choices),
+            Column(_("Opened"), "opened_at"),
+        ],
+        filters=[Filter("stage", _("Stage"), ViolationStage.choices)],
+        extra_params=(),
     )
 )

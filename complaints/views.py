@@ -384,10 +384,15 @@ def complaint_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- violation cases -----------------------------------------------------------------------
+def violation_rows(*, user, params):
+    """The violation cases as the list's query string filters them (the page and its export)."""
+    return selectors.violation_cases(user=user, stage=params.get("stage") or None)
+
+
 @login_required
 def violation_list(request: HttpRequest) -> HttpResponse:
     _forbid("complaints.view_violation", request)
-    qs = selectors.violation_cases(user=request.user, stage=request.GET.get("stage") or None)
+    qs = violation_rows(user=request.user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/violation_list.html", {"page": page})
 

@@ -6,13 +6,19 @@ from django.utils.translation import gettext_lazy as _
 
 from advisory.exports.registry import Column, ExportList, Filter, register
 
-from .models import ProposalStatus
+from .models import ProposalStatus, ReviewStatus
 
 
 def _proposal_rows(*, user, params):
     from .views import proposal_rows
 
     return proposal_rows(user=user, params=params)
+
+
+def _review_rows(*, user, params):
+    from .views import review_rows
+
+    return review_rows(user=user, params=params)
 
 
 def _tab_choices():
@@ -45,5 +51,32 @@ register(
             Filter("q", _("Search")),
             Filter("status", _("Status"), ProposalStatus.choices),
         ],
+    )
+)
+
+register(
+    ExportList(
+        name="planning.reviews",
+        title=_("Periodic reviews"),
+        perm="advisory.use_workspace",
+        list_url="planning:review_list",
+        rows=_review_rows,
+        columns=[
+            Column(_("Client"), "client.name"),
+            Column(_("Advisor"), "client.advisor.full_name"),
+            Column(_("Proposal"), "proposal.number"),
+            Column(_("review number"), "sequence"),
+            Column(_("investor level"), "level"),
+            Column(_("Due"), "due_date"),
+            Column(_("Status"), "status", choices=ReviewStatus.choices),
+            Column(_("largest drift"), "max_drift"),
+            Column(_("rebalancing proposed"), "rebalance_proposed"),
+        ],
+        filters=[
+            Filter("q", _("Search")),
+            Filter("status", _("Status"), ReviewStatus.choices),
+            Filter("due", _("Due"), [("overdue", _("Overdue"))]),
+        ],
+        extra_params=(),
     )
 )

@@ -339,13 +339,18 @@ def model_portfolio_list(request: HttpRequest) -> HttpResponse:
 # --- reviews ----------------------------------------------------------------------------------
 
 
-def review_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.review_list(
-        user=request.user,
-        status=request.GET.get("status", ""),
-        due=request.GET.get("due", ""),
-        search=request.GET.get("q", "").strip(),
+def review_rows(*, user, params):
+    """The periodic reviews as the list's query string filters them (the page and its export)."""
+    return selectors.review_list(
+        user=user,
+        status=params.get("status") or "",
+        due=params.get("due") or "",
+        search=(params.get("q") or "").strip(),
     )
+
+
+def review_list(request: HttpRequest) -> HttpResponse:
+    qs = review_rows(user=request.user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     from advisory.clock import today
 

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from advisory.exports.registry import Column, ExportList, Filter, register
 from advisory.models import WarningKind, WarningSeverity
+from advisory.roles import WORKSPACE_ROLES, Role
 
-from .models import Direction
+from .models import ActionLink, ActionStatus, Direction, Effectiveness
 
 STATUS_LABELS = [
     ("green", _("on target")),
@@ -28,6 +29,24 @@ def _dashboard_rows(*, user, params):
     from .oversight_views import dashboard_rows
 
     return dashboard_rows(user=user, params=params)
+
+
+def _staff_rows(*, user, params):
+    from .oversight_views import staff_rows
+
+    return staff_rows(user=user, params=params)
+
+
+def _action_rows(*, user, params):
+    from .oversight_views import action_rows
+
+    return action_rows(user=user, params=params)
+
+
+def _action_link(action) -> str:
+    from .selectors import action_link_label
+
+    return action_link_label(action)
 
 
 def _advisor_choices():
@@ -115,6 +134,56 @@ register(
             Filter("advisor", _("Advisor"), _advisor_choices),
             Filter("team", _("Team")),
             Filter("live", _("Live figures"), [("1", _("Yes"))]),
+        ],
+        extra_params=(),
+    )
+)
+
+register(
+    ExportList(
+        name="oversight.staff",
+        title=_("Staff"),
+        perm="oversight.view_staff",
+        list_url="oversight:staff_list",
+        rows=_staff_rows,
+        columns=[
+            Column(_("Name"), "full_name"),
+            Column(_("Role"), "role", choices=Role.choices),
+            Column(_("Team"), "team"),
+            Column(_("Current qualifications"), "current_qualifications"),
+            Column(_("Next expiry"), "next_expiry"),
+            Column(_("Training hours this year"), "training_hours"),
+            Column(_("Overdue trainings"), "training_overdue"),
+        ],
+        filters=[
+            Filter("q", _("Search")),
+            Filter("role", _("Role"), [c for c in Role.choices if c[0] in WORKSPACE_ROLES]),
+            Filter("team", _("Team")),
+        ],
+        extra_params=(),
+    )
+)
+
+register(
+    ExportList(
+        name="oversight.actions",
+        title=_("Improvement actions"),
+        perm="oversight.list_actions",
+        list_url="oversight:action_list",
+        rows=_action_rows,
+        columns=[
+            Column(_("Action"), "title"),
+            Column(_("Linked to"), _action_link),
+            Column(_("Owner"), "owner.full_name"),
+            Column(_("Due"), "due_on"),
+            Column(_("Status"), "status", choices=ActionStatus.choices),
+            Column(_("completed on"), "completed_on"),
+            Column(_("Effectiveness"), "effectiveness", choices=Effectiveness.choices),
+        ],
+        filters=[
+            Filter("status", _("Status"), ActionStatus.choices),
+            Filter("link_type", _("Linked to"), ActionLink.choices),
+            Filter("open", _("Open"), [("1", _("Yes"))]),
         ],
         extra_params=(),
     )

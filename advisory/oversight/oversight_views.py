@@ -205,14 +205,17 @@ def warnings(request: HttpRequest) -> HttpResponse:
 # --- staff ------------------------------------------------------------------------------------
 
 
+def staff_rows(*, user: User, params):
+    """The staff list as its query string filters it (the page and its export)."""
+    return selectors.staff_list(
+        search=(params.get("q") or "").strip(), role=params.get("role") or "", team=params.get("team") or ""
+    )
+
+
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.view_staff")
-    qs = selectors.staff_list(
-        search=request.GET.get("q", "").strip(),
-        role=request.GET.get("role", ""),
-        team=request.GET.get("team", ""),
-    )
+    qs = staff_rows(user=request.user, params=request.GET)
     return render(
         request,
         "oversight/staff_list.html",
@@ -339,15 +342,20 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- improvement actions ----------------------------------------------------------------------
 
 
+def action_rows(*, user: User, params):
+    """The improvement actions as the list's query string filters them (the page and its export)."""
+    return selectors.action_list(
+        user=user,
+        status=params.get("status") or "",
+        link_type=params.get("link_type") or "",
+        open_only=params.get("open") == "1",
+    )
+
+
 @login_required
 def action_list(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.list_actions")
-    qs = selectors.action_list(
-        user=request.user,
-        status=request.GET.get("status", ""),
-        link_type=request.GET.get("link_type", ""),
-        open_only=request.GET.get("open") == "1",
-    )
+    qs = action_rows(user=request.user, params=request.GET)
     page = _page(request, qs)
     for a in page:
         a.link_label = selectors.action_link_label(a)

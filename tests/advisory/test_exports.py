@@ -305,3 +305,61 @@ def test_openapi_documents_the_export_endpoints(api_as, advisor):
     schema = api_as(advisor).get("/api/schema/?format=json").json()
     assert "/api/v1/exports/lists/{name}/" in schema["paths"]
     assert "/api/v1/exports/jobs/{id}/download/" in schema["paths"]
+
+
+# -- the other staff lists of the menu -------------------------------------------------------------
+
+
+@pytest.fixture
+def cast(advisor, risk_reviewer, compliance_officer, supervisor, administrator):
+    return [compliance_officer, supervisor, administrator, advisor, risk_reviewer]
+
+
+def test_every_list_exports_in_both_formats_for_someone_who_may_see_it(web_as, cast):
+    from advisory.rules import can
+
+    for name, spec in registry.registered().items():
+        user = next(u for u in cast if can(u, spec.perm))
+        http = web_as(user)
+        rows = csv_rows(export(http, name, "csv"))
+        assert rows[0] == spec.header(), name
+        assert xlsx_rows(export(http, name, "xlsx"))[0] == spec.header(), name
+
+
+def test_product_export_applies_the_rating_filter(web_as, advisor):
+    from tests.planning.factories import ProductFactory
+
+    ProductFactory(code="LOW1", risk_rating="R1")
+    ProductFactory(code="HIGH5", risk_rating="R5")
+    rows = csv_rows(export(web_as(advisor), "risk.products", "csv", "rating=R5&q=HIGH"))
+    assert [r[0] for r in rows[1:]] == ["HIGH5"]
+
+
+def test_staff_and_action_exports_apply_their_filters(web_as, supervisor, advisor):
+    from tests.oversight.factories import ImprovementActionFactory
+
+    rows = csv_rows(export(web_as(supervisor), "oversight.staff", "csv", "role=advisor"))
+    assert {r[0] for r in rows[1:]} == {advisor.full_name}
+    ImprovementActionFactory(title="Open one", status="do", owner=advisor)
+    ImprovementActionFactory(title="Closed one", status="closed", owner=advisor)
+    rows = csv_rows(export(web_as(supervisor), "oversight.actions", "csv", "status=do"))
+    assert [r[0] for r in rows[1:]] == ["Open one"]
+
+
+def test_violation_export_applies_the_stage_filter(web_as, compliance_officer, advisor):
+    from tests.oversight.factories import make_violation
+
+    complaint = make_complaint(client=make_client(advisor=advisor))
+    case = make_violation(
+        complaint=complaint, staff_member=advisor, opened_by=compliance_officer, opened_at=timezone.now()
+    )
+    assert (
+        csv_rows(export(web_as(compliance_officer), "complaints.violations", "csv", "stage=finding"))[1:]
+        == []
+    )
+    rows = csv_rows(export(web_as(compliance_officer), "complaints.violations", "csv", f"stage={case.stage}"))
+    assert [r[0] for r in rows[1:]] == [f"VC-{case.pk}"]
+    assert (
+        web_as(advisor).get(reverse("exports:download", args=["complaints.violations", "csv"])).status_code
+        == 403
+    )
