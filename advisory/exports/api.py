@@ -67,7 +67,7 @@ class ExportRequestSerializer(serializers.Serializer):
     )
 
 
-class ExportListSerializer(serializers.Serializer):
+class ExportableListSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
     columns = serializers.ListField(child=serializers.CharField())
@@ -92,8 +92,9 @@ class ExportListViewSet(viewsets.ViewSet):
     permission_classes = [IsWorkspaceUser]
     lookup_field = "name"
     lookup_value_regex = r"[a-z_]+\.[a-z_]+"
+    list_returns_object = True  # {"results": [...]} (advisory.openapi)
 
-    @extend_schema(responses=results_of("ExportableLists", ExportListSerializer))
+    @extend_schema(responses=results_of("ExportableLists", ExportableListSerializer))
     def list(self, request):
         rows = [
             {
@@ -154,7 +155,12 @@ class ExportJobViewSet(viewsets.GenericViewSet):
         )
         return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, services.CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY,
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         job = services.export_job_get(user=request.user, pk=pk)
