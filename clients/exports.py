@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from advisory.exports.registry import Column, ExportList, Filter, register
 
 from .models import ClientKind, ClientStatus, OnboardingStep, WealthTier
+from .service_models import ActivityChannel, ActivityKind, ActivityStatus
 
 
 def _client_rows(*, user, params):
@@ -20,6 +21,12 @@ def _onboarding_rows(*, user, params):
     from .views import onboarding_rows
 
     return onboarding_rows(user=user, params=params)
+
+
+def _activity_rows(*, user, params):
+    from .service_views import activity_rows
+
+    return activity_rows(user=user, params=params)
 
 
 def _advisor_choices():
@@ -76,6 +83,31 @@ register(
             Filter("q", _("Search")),
             Filter("step", _("Step"), OnboardingStep.choices),
             Filter("overdue", _("Overdue only"), [("1", _("Yes"))]),
+        ],
+    )
+)
+
+register(
+    ExportList(
+        name="clients.activities",
+        title=_("Service record"),
+        perm="advisory.use_workspace",
+        list_url="clients:activity_list",
+        rows=_activity_rows,
+        columns=[
+            Column(_("Time"), "starts_at"),
+            Column(_("Client"), "client.name"),
+            Column(_("Kind"), "kind", choices=ActivityKind.choices),
+            Column(_("Channel"), "channel", choices=ActivityChannel.choices),
+            Column(_("Subject"), "subject"),
+            Column(_("Executor"), "executor.full_name"),
+            Column(_("Files"), "attachment_count"),
+            Column(_("Status"), "status", choices=ActivityStatus.choices),
+        ],
+        filters=[
+            Filter("q", _("Search")),
+            Filter("kind", _("Kind"), ActivityKind.choices),
+            Filter("status", _("Status"), ActivityStatus.choices),
         ],
     )
 )

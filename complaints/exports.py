@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from advisory.clock import now
 from advisory.exports.registry import Column, ExportList, Filter, register
 
+from .feedback_models import ReturnVisitStatus, ReturnVisitTrigger, SuggestionStatus
 from .models import AccountabilityAction, Category, Channel, Priority, State, ViolationStage
 
 
@@ -20,6 +21,18 @@ def _violation_rows(*, user, params):
     from .views import violation_rows
 
     return violation_rows(user=user, params=params)
+
+
+def _return_visit_rows(*, user, params):
+    from .feedback_views import return_visit_rows
+
+    return return_visit_rows(user=user, params=params)
+
+
+def _suggestion_rows(*, user, params):
+    from .feedback_views import suggestion_rows
+
+    return suggestion_rows(user=user, params=params)
 
 
 def _sla(complaint) -> str:
@@ -76,6 +89,51 @@ register(
             Column(_("Opened"), "opened_at"),
         ],
         filters=[Filter("stage", _("Stage"), ViolationStage.choices)],
+        extra_params=(),
+    )
+)
+
+register(
+    ExportList(
+        name="complaints.return_visits",
+        title=_("Return visits"),
+        perm="complaints.list_return_visits",
+        list_url="complaints:return_visit_list",
+        rows=_return_visit_rows,
+        columns=[
+            Column(_("Due on"), "due_on"),
+            Column(_("Client"), "client.name"),
+            Column(_("Occasion"), "trigger", choices=ReturnVisitTrigger.choices),
+            Column(_("Caller"), "assignee.full_name"),
+            Column(_("Attempts"), "attempts"),
+            Column(_("Status"), "status", choices=ReturnVisitStatus.choices),
+            Column(_("issues raised by the client"), "issues_found"),
+        ],
+        filters=[
+            Filter("q", _("Search")),
+            Filter("status", _("Status"), ReturnVisitStatus.choices),
+            Filter("trigger", _("Occasion"), ReturnVisitTrigger.choices),
+        ],
+        extra_params=(),
+    )
+)
+
+register(
+    ExportList(
+        name="complaints.suggestions",
+        title=_("Suggestions"),
+        perm="complaints.list_suggestions",
+        list_url="complaints:suggestion_list",
+        rows=_suggestion_rows,
+        columns=[
+            Column(_("Received"), "created_at"),
+            Column(_("Client"), "client.name"),
+            Column(_("Title"), "subject"),
+            Column(_("Status"), "status", choices=SuggestionStatus.choices),
+            Column(_("Answered by"), "answered_by.full_name"),
+            Column(_("answered"), "answered_at"),
+        ],
+        filters=[Filter("q", _("Search")), Filter("status", _("Status"), SuggestionStatus.choices)],
         extra_params=(),
     )
 )

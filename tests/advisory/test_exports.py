@@ -363,3 +363,40 @@ def test_violation_export_applies_the_stage_filter(web_as, compliance_officer, a
         web_as(advisor).get(reverse("exports:download", args=["complaints.violations", "csv"])).status_code
         == 403
     )
+
+
+def _add_rows(name: str, advisor, n: int) -> None:
+    from audit.services import audit_log
+
+    for _ in range(n):
+        if name == "clients.onboarding":
+            OnboardingCaseFactory(client=ClientFactory(advisor=advisor), step="initial_review")
+        elif name == "complaints.complaints":
+            make_complaint(client=make_client(advisor=advisor))
+        elif name == "oversight.warnings":
+            RiskWarning.objects.create(
+                kind="review_overdue", subject_type="t", subject_id="1", advisor=advisor, message="m",
+                opened_at=timezone.now(),
+            )  # fmt: skip
+        elif name == "audit.trail":
+            audit_log(actor=advisor, action="reveal", record_type="t.t", record_id="1", reason="r")
+
+
+@pytest.mark.parametrize(
+    "name", ["clients.onboarding", "complaints.complaints", "oversight.warnings", "audit.trail"]
+)
+def test_queries_do_not_grow_with_rows(
+    name, web_as, advisor, compliance_officer, django_assert_max_num_queries
+):
+    user = compliance_officer if name == "audit.trail" else advisor
+    http = web_as(user)
+    _add_rows(name, advisor, 2)
+    for fmt in ("csv", "xlsx"):
+        with django_assert_max_num_queries(60) as few:
+            response = export(http, name, fmt)
+            b"".join(response.streaming_content) if response.streaming else response.content
+        _add_rows(name, advisor, 12)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            response = export(http, name, fmt)
+            rows = csv_rows(response) if fmt == "csv" else xlsx_rows(response)
+        assert len(rows) > 12
