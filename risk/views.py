@@ -392,18 +392,24 @@ def professional_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Risk register ----------------------------------------------------------------------------------
 
 
-@login_required
-def register(request: HttpRequest) -> HttpResponse:
-    _check(request, "risk.view_register")
-    form = RegisterFilterForm(request.GET or None)
+def register_rows(*, user, params, form: RegisterFilterForm | None = None):
+    """The risk register as its query string filters it (the page and its export)."""
+    form = form or RegisterFilterForm(params or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.risk_register_list(
+    return selectors.risk_register_list(
         category=data.get("category") or None,
         level=data.get("level") or None,
         status=data.get("status") or None,
         overdue=bool(data.get("overdue")),
         search=data.get("q") or None,
     )
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    _check(request, "risk.view_register")
+    form = RegisterFilterForm(request.GET or None)
+    qs = register_rows(user=request.user, params=request.GET, form=form)
     counts = selectors.register_heat_counts(qs)
     levels = services.risk_matrix_levels()
     chart = heat_map(counts, levels)
