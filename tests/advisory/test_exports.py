@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import itertools
 
 import pytest
 import time_machine
@@ -365,6 +366,9 @@ def test_violation_export_applies_the_stage_filter(web_as, compliance_officer, a
     )
 
 
+_ids = itertools.count(1000)
+
+
 def _add_rows(name: str, advisor, n: int) -> None:
     from audit.services import audit_log
 
@@ -375,7 +379,7 @@ def _add_rows(name: str, advisor, n: int) -> None:
             make_complaint(client=make_client(advisor=advisor))
         elif name == "oversight.warnings":
             RiskWarning.objects.create(
-                kind="review_overdue", subject_type="t", subject_id="1", advisor=advisor, message="m",
+                kind="review_overdue", subject_type="t", subject_id=str(next(_ids)), advisor=advisor, message="m",
                 opened_at=timezone.now(),
             )  # fmt: skip
         elif name == "audit.trail":
