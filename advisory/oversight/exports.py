@@ -133,7 +133,7 @@ register(
             Filter("span", _("Months")),
             Filter("advisor", _("Advisor"), _advisor_choices),
             Filter("team", _("Team")),
-            Filter("live", _("Live figures"), [("1", _("Yes"))]),
+            Filter("live", _("Live figures"), [("0", _("No")), ("1", _("Yes"))]),
         ],
         extra_params=(),
     )

@@ -67,7 +67,7 @@ def _filter_context(request: HttpRequest, f: Filters) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.view_dashboard")
     f = Filters.parse(request.GET)
-    rows, refreshed_at = selectors.dashboard_with_source(filters=f, live=request.GET.get("live") == "1")
+    rows, refreshed_at = selectors.dashboard_with_source(filters=f, live=request.GET.get("live") != "0")
     latest = (
         ArchivedDocument.objects.filter(kind=REPORT_KIND)
         .select_related("requested_by")
@@ -90,7 +90,7 @@ def dashboard_rows(*, user: User, params) -> list[dict]:
     """The dashboard's indicator rows for the query string (month, span, advisor, team, live): the
     page and its export (advisory.exports, list "oversight.dashboard") read the same figures."""
     f = Filters.parse(params)
-    return selectors.dashboard(filters=f, chart=False, live=params.get("live") == "1")
+    return selectors.dashboard(filters=f, chart=False, live=params.get("live") != "0")
 
 
 @login_required
