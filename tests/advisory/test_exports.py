@@ -404,3 +404,30 @@ def test_queries_do_not_grow_with_rows(
             response = export(http, name, fmt)
             rows = csv_rows(response) if fmt == "csv" else xlsx_rows(response)
         assert len(rows) > 12
+
+
+def test_service_record_export_is_scoped_and_filtered(web_as, advisor, colleague):
+    from clients.service_models import Activity
+
+    for who, kind, subject in [
+        (advisor, "call", "My call"),
+        (advisor, "meeting", "My meeting"),
+        (colleague, "call", "Their call"),
+    ]:
+        Activity.objects.create(
+            client=ClientFactory(advisor=who), kind=kind, channel="phone", starts_at=timezone.now(),
+            subject=subject, executor=who,
+        )  # fmt: skip
+    rows = csv_rows(export(web_as(advisor), "clients.activities", "csv", "kind=call"))
+    assert [r[4] for r in rows[1:]] == ["My call"]
+    assert rows[1][2] == "Phone call"
+
+
+def test_suggestion_export_applies_the_status_filter(web_as, supervisor, advisor):
+    from complaints.feedback_models import Suggestion
+
+    client = make_client(advisor=advisor)
+    Suggestion.objects.create(client=client, subject="Open idea", body="b", status="open")
+    Suggestion.objects.create(client=client, subject="Closed idea", body="b", status="closed")
+    rows = csv_rows(export(web_as(supervisor), "complaints.suggestions", "csv", "status=open"))
+    assert [r[2] for r in rows[1:]] == ["Open idea"]
