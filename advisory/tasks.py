@@ -59,9 +59,10 @@ def outbox_dispatch_task() -> dict[str, int]:
     recovered = document_recover_stalled()
     counts = outbox_dispatch_pending()
     purged = outbox_purge_dispatched()
-    from .exports.services import export_purge_files
+    from .exports.services import export_purge_files, export_recover_stalled
 
     export_files = export_purge_files()
+    recovered = {**recovered, "exports_requeued": export_recover_stalled()}
     logger.info(
         "outbox_dispatch_task %s recovered=%s purged=%d export files=%d",
         counts,

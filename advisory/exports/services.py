@@ -255,6 +255,28 @@ def export_job_download(*, user: User, job: ExportJob) -> ExportJob:
     return job
 
 
+def export_recover_stalled(*, minutes: int = 20) -> int:
+    """Queue again the background exports whose worker died while writing (running for longer than
+    the task's hard time limit allows): back to pending, through the outbox (the periodic
+    outbox_dispatch_task calls this)."""
+    from advisory.outbox import outbox_enqueue
+
+    from . import tasks  # noqa: F401
+
+    cutoff = now() - timedelta(minutes=minutes)
+    recovered = 0
+    for pk in ExportJob.objects.filter(status=ExportStatus.RUNNING, started_at__lt=cutoff).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            if ExportJob.objects.filter(pk=pk, status=ExportStatus.RUNNING, started_at__lt=cutoff).update(
+                status=ExportStatus.PENDING, progress=0
+            ):
+                outbox_enqueue(task="advisory.exports.tasks.export_job_run_task", args=[pk])
+                recovered += 1
+    return recovered
+
+
 def export_purge_files(*, days: int | None = None) -> int:
     """Delete the files of background exports older than EXPORT_FILE_DAYS (the job row stays as
     the record of the export; the audit trail keeps the events)."""

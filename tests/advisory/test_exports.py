@@ -431,3 +431,18 @@ def test_suggestion_export_applies_the_status_filter(web_as, supervisor, advisor
     Suggestion.objects.create(client=client, subject="Closed idea", body="b", status="closed")
     rows = csv_rows(export(web_as(supervisor), "complaints.suggestions", "csv", "status=open"))
     assert [r[2] for r in rows[1:]] == ["Open idea"]
+
+
+def test_an_export_whose_worker_died_is_written_again(advisor, django_capture_on_commit_callbacks):
+    from advisory.exports.services import export_recover_stalled
+
+    ClientFactory.create_batch(2, advisor=advisor)
+    started = timezone.now() - datetime.timedelta(minutes=30)
+    job = ExportJob.objects.create(
+        requested_by=advisor, list_name="clients.clients", format="csv", created_at=started,
+        started_at=started, is_background=True, total_rows=2, progress=40, status=ExportStatus.RUNNING,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        assert export_recover_stalled() == 1
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE and job.row_count == 2 and job.file
