@@ -308,10 +308,10 @@ class ExportViewSet(viewsets.GenericViewSet):
         """The filtered trail as CSV through the shared export mechanism (advisory.exports, list
         "audit.trail"; also GET /api/v1/exports/lists/audit.trail/): audited, and run in the
         background above EXPORT_BACKGROUND_THRESHOLD rows (202 with the job)."""
-        from advisory.exports.api import _start
+        from advisory.exports.api import export_start_response
 
         filters_from_params(request.query_params)  # bad filters: 400 with the field errors
-        return _start(request, "audit.trail", "csv", request.query_params)
+        return export_start_response(request, "audit.trail", "csv", request.query_params)
 
 
 class HoldSerializer(serializers.ModelSerializer):

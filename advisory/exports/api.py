@@ -79,7 +79,7 @@ FILE_FORMAT = OpenApiParameter(
 )
 
 
-def _start(request, name: str, fmt: str, params) -> Response:
+def export_start_response(request, name: str, fmt: str, params) -> Response:
     job, lines = services.export_start(user=request.user, name=name, fmt=fmt, params=params)
     if lines is None:
         return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
@@ -118,7 +118,9 @@ class ExportListViewSet(viewsets.ViewSet):
         "EXPORT_BACKGROUND_THRESHOLD rows: 202 with the background job to poll.",
     )
     def retrieve(self, request, name=None):
-        return _start(request, name, request.query_params.get("file_format", "csv"), request.query_params)
+        return export_start_response(
+            request, name, request.query_params.get("file_format", "csv"), request.query_params
+        )
 
 
 class ExportJobViewSet(viewsets.GenericViewSet):
