@@ -29,6 +29,7 @@ api_v1 = [
     path("oversight/", include("advisory.oversight.api_urls")),
     path("staff/", include("advisory.staff.api_urls")),
     path("exports/", include("advisory.exports.api_urls")),
+    path("imports/", include("imports.api_urls")),
 ]
 
 urlpatterns = [
@@ -74,6 +75,7 @@ urlpatterns = [
     path("app/audit/", include("audit.urls")),
     path("app/staff/", include("advisory.staff.urls")),
     path("app/exports/", include("advisory.exports.urls")),
+    path("app/imports/", include("imports.urls")),
     path("portal/", include("advisory.oversight.portal_urls")),
     path("portal/profile/", include("clients.portal_urls")),
     path("portal/risk/", include("risk.portal_urls")),

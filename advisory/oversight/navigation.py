@@ -56,6 +56,7 @@ WORKSPACE_NAV = [
     NavItem(_("Audit trail"), "audit:browser", frozenset({C, ADM})),
     NavItem(_("Retention"), "audit:retention", frozenset({C, ADM})),
     NavItem(_("My exports"), "exports:jobs", frozenset(STAFF)),
+    NavItem(_("Imports"), "imports:list", frozenset({C, ADM})),
 ]
 
 PORTAL_NAV = [
