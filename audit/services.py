@@ -570,57 +570,6 @@ def _export_record(*, actor: Any, fmt: str, filters: Any) -> Any:
     return export
 
 
-CSV_HEADER = [
-    "sequence",
-    "occurred_at",
-    "actor",
-    "action",
-    "record_type",
-    "record_id",
-    "record",
-    "client_id",
-    "reason",
-    "changes",
-    "ip_address",
-    "user_agent",
-    "hash",
-]
-
-
-def audit_export_csv(*, actor: Any, filters: Any) -> tuple[Any, Iterable[list]]:
-    """SPEC §5 export for an inspection: records the export (itself an audit event) and returns
-    the rows to stream (oldest first, read in chunks so memory stays flat)."""
-    from .selectors import audit_entry_list
-
-    qs = audit_entry_list(user=actor, filters=filters).order_by("sequence")
-    with transaction.atomic():
-        export = _export_record(actor=actor, fmt="csv", filters=filters)
-
-    def rows() -> Iterable[list]:
-        yield CSV_HEADER
-        for e in qs.values_list(
-            "sequence",
-            "occurred_at",
-            "actor_label",
-            "action",
-            "record_type",
-            "record_id",
-            "record_label",
-            "client_id",
-            "reason",
-            "changes",
-            "ip_address",
-            "user_agent",
-            "hash",
-        ).iterator(chunk_size=2000):
-            row = list(e)
-            row[1] = _utc_iso(row[1])
-            row[9] = json.dumps(row[9], ensure_ascii=False, default=str, sort_keys=True)
-            yield row
-
-    return export, rows()
-
-
 def audit_export_pdf(*, actor: Any, filters: Any) -> Any:
     """Queue a paginated PDF of the filtered trail (advisory.documents; progress on the row)."""
     from advisory.documents import document_request

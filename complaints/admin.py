@@ -14,6 +14,7 @@ from .models import (
     ConductDigest,
     InboundEmail,
     Mailbox,
+    OutboundSMS,
     RectificationMeasure,
     SatisfactionSurvey,
     SLAPolicy,
@@ -139,7 +140,17 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = ("name", "host", "port", "security", "username", "password", "folder", "reply_address", "is_active")
+        fields = (
+            "name",
+            "host",
+            "port",
+            "security",
+            "username",
+            "password",
+            "folder",
+            "reply_address",
+            "is_active",
+        )
 
     def clean_password(self) -> str:
         value = self.cleaned_data.get("password") or ""
@@ -151,7 +162,16 @@ class MailboxForm(forms.ModelForm):
 @admin.register(Mailbox)
 class MailboxAdmin(SimpleHistoryAdmin):
     form = MailboxForm
-    list_display = ("name", "username", "host", "port", "security", "is_active", "last_polled_at", "last_error")
+    list_display = (
+        "name",
+        "username",
+        "host",
+        "port",
+        "security",
+        "is_active",
+        "last_polled_at",
+        "last_error",
+    )
     readonly_fields = ("uid_validity", "last_uid", "last_polled_at", "last_error")
 
     def save_model(self, request, obj, form, change) -> None:
@@ -175,9 +195,35 @@ class InboundEmailAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(OutboundSMS)
+class OutboundSMSAdmin(SimpleHistoryAdmin):
+    """Read-only: acknowledgements by SMS, their status, attempts and the gateway's answer. The
+    number and the text are encrypted and shown on the complaint page, not here."""
+
+    list_display = ("created_at", "complaint", "kind", "status", "attempts", "segments", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("complaint__number",)
+    exclude = ("to_number", "text")
+    readonly_fields = ("complaint", "kind", "language", "segments", "status", "attempts", "error",
+                       "provider_id", "created_at", "sent_at")  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(ConductDigest)
 class ConductDigestAdmin(SimpleHistoryAdmin):
     list_display = ("period_start", "period_end", "published_at")
     readonly_fields = ("period_start", "period_end", "published_at", "cases")
+
+
 # Return visits, scripts and suggestions (complaints/feedback_admin.py).
 from . import feedback_admin  # noqa: E402, F401
