@@ -14,11 +14,15 @@ from django.db import IntegrityError, models, transaction
 
 from .clock import now
 from .models import RiskWarning, User
+from .texts import Text
 
 
 @dataclass(frozen=True)
 class WarningSpec:
-    message: str
+    """What to open: `message` is a `Text` (advisory.texts), stored as code and parameters and
+    shown in the reader's language."""
+
+    message: Text
     advisor: User | int | None = None
     client_id: int | None = None
     severity: str = "warning"
@@ -46,7 +50,8 @@ def warning_raise(*, kind: str, subject: tuple[str, str], spec: WarningSpec) -> 
                 subject_id=subject_id,
                 client_id=spec.client_id,
                 advisor_id=advisor_id,
-                message=spec.message[:300],
+                message_code=spec.message.code,
+                message_params=spec.message.params,
                 url=spec.url,
                 severity=spec.severity,
                 opened_at=now(),
@@ -88,7 +93,8 @@ def warning_sync(*, kind: str, active: dict[tuple[str, str], WarningSpec]) -> di
                 subject_id=key[1],
                 client_id=spec.client_id,
                 advisor_id=spec.advisor.pk if isinstance(spec.advisor, User) else spec.advisor,
-                message=spec.message[:300],
+                message_code=spec.message.code,
+                message_params=spec.message.params,
                 url=spec.url,
                 severity=spec.severity,
                 opened_at=stamp,

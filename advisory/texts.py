@@ -1,0 +1,340 @@
+"""Text the system writes and stores — warnings, notifications, check results, capacity reasons,
+audit reasons, email subjects — is kept as a code plus parameters and rendered in the reader's
+language when shown (or in the recipient's language when sent).
+
+    t = text("warning.complaint_overdue", number=c.number, due=c.resolve_due_at)
+    row.message_code, row.message_params = t.code, t.params      # stored
+    render(row.message_code, row.message_params, fallback=row.message)   # shown
+
+Parameters are stored as JSON. Values that must be rendered per reader are wrapped:
+datetimes and dates (shown on the firm's clock through `advisory.formats`), decimals, money,
+percentages, translatable labels (a choice's label or any `gettext_lazy` string) and nested
+texts. A code that is not registered, or a template that needs a parameter the row lacks,
+never breaks a page: the stored legacy text (or "—" for a missing parameter) is shown instead.
+
+`recognise(sentence, family)` maps an English sentence written by an older release back to its
+code and parameters (used by the data migrations, and for immutable rows — audit entries and
+history change reasons — at display time).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from .formats import local_date, local_datetime
+
+# code → template. The English template is the msgid; named placeholders only.
+REGISTRY: dict[str, Any] = {
+    # -- risk warnings (advisory.models.RiskWarning, <app>/warnings.py) --------------------------
+    "warning.profile_expired": _("Risk profile of %(client)s expired on %(date)s"),
+    "warning.profile_expiring": _("Risk profile of %(client)s expires on %(date)s"),
+    "warning.exception_pending": _(
+        "Suitability exception pending: %(product)s (%(rating)s) for %(client)s (%(level)s)"
+    ),
+    "warning.review_overdue": _("Periodic review of %(client)s was due on %(date)s."),
+    "warning.proposal_findings": _("%(number)s: %(findings)s"),
+    "warning.portfolio_drift": _("%(client)s: portfolio drift %(drift)s at the last review."),
+    "warning.complaint_unacknowledged": _(
+        "Complaint %(number)s has not been acknowledged; it was due by %(due)s."
+    ),
+    "warning.complaint_overdue": _("Complaint %(number)s is past its resolution deadline (%(due)s)."),
+    "warning.return_visit_overdue": _("Return visit to %(client)s was due on %(date)s."),
+    "warning.onboarding_overdue": _("Onboarding case %(number)s is past its review deadline (%(due)s)."),
+    "warning.follow_up_overdue": _("Follow-up “%(title)s” for %(client)s was due on %(date)s."),
+    "warning.identity_expired": _("Identity document (%(kind)s) of %(file)s expired on %(date)s."),
+    "warning.identity_expiring": _("Identity document (%(kind)s) of %(file)s expires on %(date)s."),
+    "warning.kyc_refresh_overdue": _("KYC refresh of %(file)s was due on %(date)s."),
+    "warning.qualification_expiring": _(
+        "%(kind)s %(number)s of %(person)s expires on %(date)s (%(days)s days)"
+    ),
+    # -- notifications (advisory.models.Notification: subject and body) -------------------------
+    "notify.staff_suspended": _("Business permissions suspended from %(start)s to %(end)s"),
+    "notify.staff_declaration_submitted": _("Conflict-of-interest declaration to review: %(name)s"),
+    "notify.staff_declaration_reviewed": _("Your conflict-of-interest declaration: %(status)s"),
+    "notify.staff_audit_planned": _("Internal audit assigned to you: %(t)s"),
+    "notify.staff_finding": _("Audit finding to remediate by %(d)s: %(t)s"),
+    "notify.staff_finding_remediated": _("Remediation reported for audit finding: %(t)s"),
+    "notify.staff_appraisal_failed": _("Appraisal below the pass mark (%(total)s of %(mark)s)"),
+    "notify.staff_appraisal_failed_body": _("Restricted until a re-assessment passes: %(actions)s"),
+    "notify.staff_restriction_ended": _("Your business permissions are restored (suspension ended %(end)s)"),
+    "notify.staff_declaration_due": _("Your yearly conflict-of-interest declaration for %(year)s is due"),
+    "notify.staff_finding_overdue": _("Audit finding overdue since %(d)s: %(t)s"),
+    "notify.staff_restriction_lifted": _("Re-assessment passed: your restricted actions are available again"),
+    "notify.clients_duplicate_identity": _("Duplicate identity number: %(file)s"),
+    "notify.clients_duplicate_identity_body": _(
+        "%(actor)s entered the identity number of client file %(file)s (advisor %(advisor)s) on %(where)s. The change was refused; the advisor was told only that the person is already a client of the firm."
+    ),
+    "notify.clients_reassigned": _("Client %(file)s re-assigned to %(name)s"),
+    "notify.clients_onboarding_action": _("Onboarding %(number)s: %(what)s"),
+    "notify.clients_kyc_refresh_submitted": _("KYC refresh of %(file)s to review"),
+    "notify.clients_edd_pending": _("Enhanced due diligence to review: %(n)s"),
+    "notify.clients_screening_confirmed": _(
+        "Watch-list match confirmed for %(file)s: the relationship is blocked"
+    ),
+    "notify.return_visit_assigned": _("Return visit assigned: %(client)s"),
+    "notify.return_visit_issues": _("A client raised issues in a return visit"),
+    "notify.suggestion_new": _("New suggestion from %(client)s"),
+    "notify.suggestion_answered": _("We answered your suggestion"),
+    "notify.complaint_violation_outcome": _("The outcome of our review of your complaint %(n)s"),
+    "notify.complaint_measure_overdue": _("Rectification measure overdue since %(d)s: %(m)s"),
+    "notify.complaint_conduct_digest": _("Conduct digest %(p)s: please read and confirm"),
+    "notify.staff_training_shortfall": _("%(person)s: Training behind plan: %(done)s of %(req)s hours"),
+    "notify.staff_training_shortfall_body": _(
+        "Expected by now: %(exp)s hours. Mandatory topics still missing: %(missing)s."
+    ),
+    "notify.survey_sent": _("How are we doing? A two-minute survey"),
+    "notify.survey_sent_body": _("Please answer the survey in the portal."),
+    "notify.proposal_recheck_failed": _("%(p)s no longer passes its suitability re-check"),
+    # -- a list of texts (e.g. findings joined with "; ") --------------------------------------
+    "text.list": _("%(items)s"),
+    "warning.demo_resolved": _("Resolved demo warning %(month)s #%(n)s"),
+    # -- re-check findings of issued proposals (planning.services.monitoring) ---------------------
+    "finding.profile_missing": _("The client has no confirmed risk profile."),
+    "finding.profile_expired": _("The client's risk profile expired on %(date)s."),
+    "finding.profile_reassess": _("The client's risk profile needs re-assessment (%(reason)s)."),
+    "finding.rerated": _("%(product)s was re-rated from %(old)s to %(new)s since the proposal was approved."),
+    "finding.rating_unapproved": _("%(product)s has no approved rating assessment."),
+    "finding.rating_review_lapsed": _("The rating review of %(product)s was due on %(date)s."),
+    "finding.above_level": _(
+        "%(product)s (%(rating)s) is above the client's level %(level)s and no suitability exception covers it."
+    ),
+    "finding.concentration": _("%(product)s is %(weight)s of the proposal, above the %(limit)s limit."),
+}
+
+EMPTY = "—"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A code and its JSON-ready parameters; str() renders it in the active language."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return render(self.code, self.params)
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "params": self.params}
+
+
+def text(code: str, **params: Any) -> Text:
+    """A stored text. An unknown code is a programming error and fails loudly here."""
+    if code not in REGISTRY:
+        raise KeyError(f"no text registered under {code!r} (advisory/texts.py)")
+    return Text(code, {k: encode(v) for k, v in params.items()})
+
+
+# -- parameters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Percent:
+    value: Decimal | float
+    digits: int = 1
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class Joined:
+    items: list
+    separator: str = "; "
+
+
+def encode(value: Any) -> Any:
+    """A parameter as JSON, keeping what the reader's language or clock changes."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Text):
+        return {"$text": value.as_json()}
+    if isinstance(value, Promise):  # gettext_lazy / a choice's label: keep the msgid
+        args = list(getattr(value, "_args", ()))
+        if args and all(isinstance(a, str) for a in args) and len(args) <= 2:
+            return {"$t": args}
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, Percent):
+        return {"$pct": str(value.value), "digits": value.digits}
+    if isinstance(value, Money):
+        return {"$money": str(value.amount), "currency": value.currency}
+    if isinstance(value, Decimal):
+        return {"$dec": str(value)}
+    if isinstance(value, Joined):
+        return {"$join": [encode(v) for v in value.items], "sep": value.separator}
+    if isinstance(value, list | tuple):
+        return {"$join": [encode(v) for v in value], "sep": ", "}
+    return str(value)
+
+
+def decode(value: Any) -> str:
+    """A stored parameter as text for the active language and the firm's clock."""
+    if value is None:
+        return EMPTY
+    if not isinstance(value, dict):
+        return str(value)
+    try:
+        if "$text" in value:
+            inner = value["$text"] or {}
+            return render(inner.get("code", ""), inner.get("params"))
+        if "$t" in value:
+            args = value["$t"]
+            if len(args) == 2:
+                return pgettext(args[0], args[1])
+            return translation.gettext(args[0]) if args and args[0] else ""
+        if "$dt" in value:
+            moment = parse_datetime(value["$dt"])
+            return local_datetime(moment) if moment else str(value["$dt"])
+        if "$d" in value:
+            day = parse_date(value["$d"])
+            return local_date(day) if day else str(value["$d"])
+        if "$pct" in value:
+            digits = int(value.get("digits", 1))
+            return f"{Decimal(value['$pct']) * 100:.{digits}f}%"
+        if "$money" in value:
+            from .money import format_money
+
+            return format_money(Decimal(value["$money"]), value.get("currency"))
+        if "$dec" in value:
+            return str(Decimal(value["$dec"]))
+        if "$join" in value:
+            return str(value.get("sep", ", ")).join(decode(v) for v in value["$join"])
+    except (InvalidOperation, TypeError, ValueError, KeyError, IndexError):
+        return EMPTY
+    return str(value)
+
+
+class _Params(dict):
+    def __missing__(self, key: str) -> str:
+        return EMPTY
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def render(
+    code: str | None, params: dict | None = None, language: str | None = None, fallback: str = ""
+) -> str:
+    """The text of `code` in `language` (default: the active one). Unknown code → `fallback`."""
+    template = REGISTRY.get(code or "")
+    if template is None:
+        return fallback
+    if language:
+        with translation.override(language):
+            return _render(template, params)
+    return _render(template, params)
+
+
+def _render(template: Any, params: dict | None) -> str:
+    pattern = str(template)
+    values = _Params({k: decode(v) for k, v in (params or {}).items()})
+    try:
+        return pattern % values
+    except (TypeError, ValueError):
+        return pattern
+
+
+def render_json(value: dict | None, fallback: str = "", language: str | None = None) -> str:
+    """Render `{"code": ..., "params": ...}` (as stored inside JSON documents)."""
+    if not value:
+        return fallback
+    return render(value.get("code"), value.get("params"), language=language, fallback=fallback)
+
+
+def recipient_language(user: Any) -> str:
+    """The language a person reads mail in: their own choice, a client's preferred language,
+    else the firm's default."""
+    language = getattr(user, "language", "") or ""
+    if not language:
+        client_file = getattr(user, "client_file", None) if getattr(user, "pk", None) else None
+        language = getattr(client_file, "preferred_language", "") or ""
+    language = language.lower()
+    known = {code for code, _label in settings.LANGUAGES}
+    return language if language in known else settings.LANGUAGE_CODE
+
+
+# -- recognising legacy English sentences ---------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_patterns: dict[tuple[str, str], list[tuple[str, re.Pattern]]] = {}
+
+
+def _english(template: Any) -> str:
+    args = getattr(template, "_args", None)
+    return args[-1] if args else str(template)
+
+
+def _pattern(sentence_template: str) -> re.Pattern:
+    parts, last = [], 0
+    for m in _PLACEHOLDER.finditer(sentence_template):
+        parts.append(re.escape(sentence_template[last : m.start()]))
+        parts.append(f"(?P<{m.group(1)}>.+?)")
+        last = m.end()
+    parts.append(re.escape(sentence_template[last:]))
+    return re.compile("^" + "".join(parts) + "$", re.S)
+
+
+def _compile(family: str, language: str) -> list[tuple[str, re.Pattern]]:
+    key = (family, language)
+    if key not in _patterns:
+        out = []
+        for code, template in REGISTRY.items():
+            if not code.startswith(family + "."):
+                continue
+            if language == "en":
+                sentence = _english(template)
+            else:
+                with translation.override(language):
+                    sentence = str(template)
+            if len(set(_PLACEHOLDER.findall(sentence))) != len(_PLACEHOLDER.findall(sentence)):
+                continue  # a placeholder used twice cannot be a named group twice
+            # the most specific (longest literal) first
+            out.append((len(_PLACEHOLDER.sub("", sentence)), code, _pattern(sentence)))
+        out.sort(key=lambda item: -item[0])
+        _patterns[key] = [(code, pattern) for _n, code, pattern in out]
+    return _patterns[key]
+
+
+def recognise(sentence: str, family: str, languages: tuple[str, ...] = ("en",)) -> Text | None:
+    """The code and parameters of a sentence written from a template of `family` (e.g.
+    "warning") in one of `languages`, or None when it is not one of ours. Parameters come back
+    as text; a list of findings inside a warning comes back as texts of its own."""
+    for language in languages:
+        for code, pattern in _compile(family, language):
+            m = pattern.match(sentence or "")
+            if m:
+                params: dict[str, Any] = dict(m.groupdict())
+                if code == "warning.proposal_findings":
+                    found = [recognise(part, "finding", languages) for part in params["findings"].split("; ")]
+                    if all(found):
+                        params["findings"] = encode(Joined(list(found)))
+                return Text(code, params)
+    return None
+
+
+LEGACY_LANGUAGES = ("en", "zh-hans", "zh-hant")
+
+
+def render_legacy(sentence: str, family: str) -> str:
+    """An immutable stored sentence (an audit reason) in the reader's language when it is a
+    known one, else as it was written."""
+    found = recognise(sentence, family)
+    return render(found.code, found.params, fallback=sentence) if found else sentence
