@@ -13,7 +13,9 @@ def convert_warnings(apps, schema_editor):
 
     warning = apps.get_model("advisory", "RiskWarning")
     changed = []
-    for row in warning.objects.filter(message_code="").exclude(message="").only("id", "message").iterator(BATCH):
+    for row in (
+        warning.objects.filter(message_code="").exclude(message="").only("id", "message").iterator(BATCH)
+    ):
         found = recognise(row.message, "warning", LEGACY_LANGUAGES)
         if found:
             row.message_code, row.message_params = found.code, found.params
