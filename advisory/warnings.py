@@ -20,13 +20,19 @@ from .texts import Text
 @dataclass(frozen=True)
 class WarningSpec:
     """What to open: `message` is a `Text` (advisory.texts), stored as code and parameters and
-    shown in the reader's language."""
+    shown in the reader's language (a plain string is kept as it is: for tests and fixtures)."""
 
-    message: Text
+    message: Text | str
     advisor: User | int | None = None
     client_id: int | None = None
     severity: str = "warning"
     url: str = ""
+
+
+def _message_fields(message: Text | str) -> dict:
+    if isinstance(message, Text):
+        return {"message_code": message.code, "message_params": message.params}
+    return {"message": str(message)[:300]}
 
 
 def subject_of(obj: models.Model) -> tuple[str, str]:
@@ -50,8 +56,7 @@ def warning_raise(*, kind: str, subject: tuple[str, str], spec: WarningSpec) -> 
                 subject_id=subject_id,
                 client_id=spec.client_id,
                 advisor_id=advisor_id,
-                message_code=spec.message.code,
-                message_params=spec.message.params,
+                **_message_fields(spec.message),
                 url=spec.url,
                 severity=spec.severity,
                 opened_at=now(),
@@ -93,8 +98,7 @@ def warning_sync(*, kind: str, active: dict[tuple[str, str], WarningSpec]) -> di
                 subject_id=key[1],
                 client_id=spec.client_id,
                 advisor_id=spec.advisor.pk if isinstance(spec.advisor, User) else spec.advisor,
-                message_code=spec.message.code,
-                message_params=spec.message.params,
+                **_message_fields(spec.message),
                 url=spec.url,
                 severity=spec.severity,
                 opened_at=stamp,
