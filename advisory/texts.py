@@ -96,6 +96,20 @@ REGISTRY: dict[str, Any] = {
     "notify.survey_sent": _("How are we doing? A two-minute survey"),
     "notify.survey_sent_body": _("Please answer the survey in the portal."),
     "notify.proposal_recheck_failed": _("%(p)s no longer passes its suitability re-check"),
+    # -- emails (complaints.OutboundEmail, audit checkpoints) -----------------------------------
+    "email.complaint_received": _("[%(n)s] We received your complaint"),
+    "email.complaint_received_body": _(
+        "Dear client,\n\nWe received your message of %(received)s and registered it as complaint %(n)s. "
+        "We will answer by %(due)s at the latest.\n\nTo add information, reply to this email and keep %(n)s "
+        "in the subject. If you use our client portal, you can also follow the complaint under My complaints.\n\n"
+        "%(firm)s"
+    ),
+    "email.complaint_reply": _("Re: [%(n)s] %(subject)s"),
+    "email.checkpoint": _("Audit trail checkpoint %(name)s"),
+    "email.checkpoint_body": _(
+        "The attached file is a signed checkpoint of the audit trail. Keep it: the audit "
+        "verification compares the trail with every checkpoint."
+    ),
     # -- a list of texts (e.g. findings joined with "; ") --------------------------------------
     "text.list": _("%(items)s"),
     "warning.demo_resolved": _("Resolved demo warning %(month)s #%(n)s"),

@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from advisory.formats import local_datetime
 from advisory.money import Currency, default_currency
+from advisory.texts import render
 from advisory.validators import validate_plain_text_name
 from audit.managers import AuditedManager
 
@@ -94,14 +95,19 @@ class SLAPolicy(models.Model):
         ),
     )
     ack_time_basis = models.CharField(
-        _("acknowledgement target counts"), max_length=10, choices=TimeBasis.choices, default=TimeBasis.BUSINESS
+        _("acknowledgement target counts"),
+        max_length=10,
+        choices=TimeBasis.choices,
+        default=TimeBasis.BUSINESS,
     )
     resolution_time_basis = models.CharField(
         _("resolution targets count"),
         max_length=10,
         choices=TimeBasis.choices,
         default=TimeBasis.BUSINESS,
-        help_text=_("In clock time a day is 24 hours and a pause counts every hour the client kept us waiting."),
+        help_text=_(
+            "In clock time a day is 24 hours and a pause counts every hour the client kept us waiting."
+        ),
     )
     urgent_days = models.PositiveIntegerField(_("resolve urgent within (business days)"), default=2)
     high_days = models.PositiveIntegerField(_("resolve high within (business days)"), default=5)
@@ -660,10 +666,20 @@ class InboundEmail(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     ticket_number = models.CharField(_("ticket number"), max_length=20, blank=True)
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
+        "clients.Client",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("client"),
     )
     complaint = models.ForeignKey(
-        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="emails", verbose_name=_("ticket")
+        Complaint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="emails",
+        verbose_name=_("ticket"),
     )
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -705,7 +721,11 @@ class OutboundEmail(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=OutboundKind.choices)
     message_id = models.CharField(_("Message-ID"), max_length=300, unique=True)
     to_address = EncryptedCharField(_("to"), max_length=254)
+    # As sent, in the recipient's `language`; staff read it through the text code.
     subject = models.CharField(_("subject"), max_length=300)
+    subject_code = models.CharField(_("subject code"), max_length=80, blank=True)
+    subject_params = models.JSONField(_("subject parameters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     sent_at = models.DateTimeField(_("sent"))
 
     class Meta:
@@ -715,6 +735,11 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {local_datetime(self.sent_at)}"
+
+    @property
+    def subject_text(self) -> str:
+        """The subject in the reader's language (as sent, for rows from before the codes)."""
+        return render(self.subject_code, self.subject_params, fallback=self.subject)
 
 
 class ViolationSanction(models.Model):
@@ -778,6 +803,8 @@ class DigestReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.digest} {self.reader_id}"
+
+
 # Return visits and suggestions live in their own module; importing it registers the models.
 from .feedback_models import (  # noqa: E402, F401
     ReturnVisit,
