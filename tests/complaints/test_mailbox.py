@@ -11,9 +11,9 @@ import zipfile
 from email.message import EmailMessage
 
 import pytest
-from django.utils import translation
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from advisory.errors import NotAllowed
 from complaints import mailbox as intake
