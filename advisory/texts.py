@@ -96,6 +96,14 @@ REGISTRY: dict[str, Any] = {
     "notify.survey_sent": _("How are we doing? A two-minute survey"),
     "notify.survey_sent_body": _("Please answer the survey in the portal."),
     "notify.proposal_recheck_failed": _("%(p)s no longer passes its suitability re-check"),
+    # -- why a staff member may not act (advisory.staff) -----------------------------------------
+    "staff.suspended_until": _(
+        "Your business permissions are suspended under violation case %(case)s until %(end)s."
+    ),
+    "staff.suspended": _("Your business permissions are suspended under violation case %(case)s."),
+    "staff.appraisal_restricted": _(
+        "Your appraisal of %(date)s is below the pass mark: this action is restricted until a re-assessment passes."
+    ),
     # -- emails (complaints.OutboundEmail, audit checkpoints) -----------------------------------
     "email.complaint_received": _("[%(n)s] We received your complaint"),
     "email.complaint_received_body": _(

@@ -348,7 +348,7 @@ def suspension_impose(
         recipients=[staff_member, staff_member.supervisor],
         kind="staff.suspended",
         subject=text("notify.staff_suspended", start=starts_on, end=ends_on),
-        body=str(restriction.reason_text()),
+        body=restriction.reason(),
         url=reverse("staff:my_conduct"),
     )
     return restriction
