@@ -96,3 +96,24 @@ def verification_problem(code: str, params: dict | None, fallback: str = "") -> 
         return str(text) % values
     except (KeyError, TypeError, ValueError):
         return fallback or str(text)
+
+
+@register.filter
+def record_type_label(value: str) -> str:
+    """`clients.consent` → "Consent": the model's translated name, never the code."""
+    from django.apps import apps
+    from django.utils.text import capfirst
+
+    try:
+        return capfirst(apps.get_model(str(value))._meta.verbose_name)
+    except (LookupError, ValueError):
+        return value
+
+
+@register.filter
+def audit_reason(value: str) -> str:
+    """A reason the system wrote, in the reader's language (advisory.texts, family "audit");
+    a reason a person typed is shown as typed."""
+    from advisory.texts import render_legacy
+
+    return render_legacy(value or "", "audit")
