@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from .formats import local_date, local_datetime
+from .texts_audit import AUDIT_REASONS
 
 # code → template. The English template is the msgid; named placeholders only.
 REGISTRY: dict[str, Any] = {
@@ -133,6 +134,8 @@ REGISTRY: dict[str, Any] = {
     ),
     "finding.concentration": _("%(product)s is %(weight)s of the proposal, above the %(limit)s limit."),
 }
+
+REGISTRY.update(AUDIT_REASONS)
 
 EMPTY = "—"
 
@@ -357,6 +360,36 @@ LEGACY_LANGUAGES = ("en", "zh-hans", "zh-hant")
 
 def render_legacy(sentence: str, family: str) -> str:
     """An immutable stored sentence (an audit reason) in the reader's language when it is a
-    known one, else as it was written."""
+    known one, else as it was written. A parameter that is the stored value of a choice (a
+    state, a channel) is shown by the choice's translated label."""
     found = recognise(sentence, family)
-    return render(found.code, found.params, fallback=sentence) if found else sentence
+    if not found:
+        return sentence
+    labels = _choice_labels()
+    params = {k: labels.get(v, v) if isinstance(v, str) else v for k, v in found.params.items()}
+    return render(found.code, params, fallback=sentence)
+
+
+_labels: dict[str, Any] | None = None
+
+
+def _choice_labels() -> dict[str, Any]:
+    """value → {"$t": msgid} for every choice value of every model field that means one thing
+    across the project (a value with two different labels is left as it is)."""
+    global _labels
+    if _labels is None:
+        from django.apps import apps
+
+        seen: dict[str, Any] = {}
+        clash: set[str] = set()
+        for model in apps.get_models():
+            for f in model._meta.get_fields():
+                for value, label in getattr(f, "flatchoices", None) or []:
+                    if not isinstance(value, str) or not value or isinstance(label, str):
+                        continue
+                    encoded = encode(label)
+                    if seen.get(value, encoded) != encoded:
+                        clash.add(value)
+                    seen.setdefault(value, encoded)
+        _labels = {k: v for k, v in seen.items() if k not in clash and isinstance(v, dict)}
+    return _labels

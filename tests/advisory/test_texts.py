@@ -226,3 +226,18 @@ def test_money_and_percent_parameters():
     t = text("warning.portfolio_drift", client="Wang", drift=Percent(Decimal("0.0751")))
     assert render(t.code, t.params, language="en") == "Wang: portfolio drift 7.5% at the last review."
     assert Money(Decimal("1"), "CNY")  # the wrapper is importable for callers
+
+
+def test_system_audit_reasons_read_in_the_reader_language_and_typed_ones_as_typed():
+    from audit.templatetags.audit_tags import audit_reason, record_type_label
+
+    with translation.override("zh-hans"):
+        assert audit_reason("KYC refresh completed, nothing changed") == "客户信息更新已完成，无变更"
+        # a stored choice value inside the reason is shown by its label
+        assert audit_reason("money-laundering risk high") == "洗钱风险：高"
+        assert audit_reason("the client asked by phone") == "the client asked by phone"
+        assert record_type_label("advisory.user") == "用户"
+        assert record_type_label("not.a_model") == "not.a_model"
+    with translation.override("en"):
+        assert audit_reason("onboarding CA-2026-0001 opened") == "onboarding CA-2026-0001 opened"
+        assert record_type_label("advisory.user") == "User"
