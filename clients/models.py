@@ -557,6 +557,16 @@ class OnboardingCase(TimeStampedModel):
         return self.step in OPEN_STEPS
 
 
+ONBOARDING_ACTION_LABELS = {
+    "verify_identity": _("Identity verified"),
+    "choose_business_type": _("Business type chosen"),
+    "submit_for_review": _("Submitted for initial review"),
+    "approve": _("Approved and registered"),
+    "return": _("Returned"),
+    "withdraw": _("Withdrawn"),
+}
+
+
 class OnboardingStepLog(models.Model):
     """One row per move of an onboarding case: who, when, from which step to which, why.
     Append-only (never edited); every row is also a TRANSITION entry in the audit trail."""
@@ -580,7 +590,11 @@ class OnboardingStepLog(models.Model):
         verbose_name_plural = _("onboarding steps")
 
     def __str__(self) -> str:
-        return f"{self.case_id}: {self.from_step} → {self.to_step}"
+        return f"{self.case_id}: {self.get_from_step_display() or '—'} → {self.get_to_step_display()}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ONBOARDING_ACTION_LABELS.get(self.action, self.action))
 
 
 # Know-your-client records (identity documents, refresh, due diligence, screening): a module of

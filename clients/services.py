@@ -22,7 +22,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from advisory.calendar import firm_calendar
 from advisory.clock import now, today
@@ -41,6 +40,7 @@ from audit.services import audit_bulk_rows, audit_log, audit_redact
 from .identity import identity_hash, validate_identity
 from .kyc import onboarding_after, onboarding_check
 from .models import (
+    ONBOARDING_ACTION_LABELS,
     OPEN_STEPS,
     Client,
     ClientDocument,
@@ -682,14 +682,7 @@ ONBOARDING_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
         "clients.work_onboarding",
     ),
 }
-ACTION_LABELS = {
-    "verify_identity": gettext_lazy("Identity verified"),
-    "choose_business_type": gettext_lazy("Business type chosen"),
-    "submit_for_review": gettext_lazy("Submitted for initial review"),
-    "approve": gettext_lazy("Approved and registered"),
-    "return": gettext_lazy("Returned"),
-    "withdraw": gettext_lazy("Withdrawn"),
-}
+ACTION_LABELS = ONBOARDING_ACTION_LABELS
 
 
 def allowed_actions(*, case: OnboardingCase, user: User) -> list[str]:

@@ -113,3 +113,32 @@ def can_filter(user, perm: str) -> bool:
     """`{% if user|can:"risk.manage_questionnaires" %}`: templates ask the same rules function as
     views and services (never Django's `perms`, which lets a superuser through everything)."""
     return _can(user, perm)
+
+
+@register.filter
+def system_text(value: str) -> str:
+    """A reason the system wrote (an audit or history change reason) in the reader's language;
+    text a person typed is shown as typed (advisory.texts)."""
+    from advisory.texts import render_legacy
+
+    return render_legacy(value or "", "audit")
+
+
+@register.filter
+def choice_label(value: str, choices: str) -> str:
+    """`{{ row.status|choice_label:"planning.models.ProposalStatus" }}`: a stored value shown by
+    its translated label, never the code."""
+    from django.utils.module_loading import import_string
+
+    try:
+        return str(dict(import_string(choices).choices).get(value, value))
+    except (ImportError, AttributeError):
+        return value
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """`zh-hans` → 简体中文 / Simplified Chinese: a language by its name, never its code."""
+    from django.conf import settings
+
+    return str(dict(settings.LANGUAGES).get((code or "").lower(), code or "—"))

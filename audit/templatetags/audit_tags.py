@@ -113,6 +113,6 @@ def record_type_label(value: str) -> str:
 def audit_reason(value: str) -> str:
     """A reason the system wrote, in the reader's language (advisory.texts, family "audit");
     a reason a person typed is shown as typed."""
-    from advisory.texts import render_legacy
+    from advisory.templatetags.advisory_tags import system_text
 
-    return render_legacy(value or "", "audit")
+    return system_text(value)
