@@ -105,6 +105,85 @@ REGISTRY: dict[str, Any] = {
     "staff.appraisal_restricted": _(
         "Your appraisal of %(date)s is below the pass mark: this action is restricted until a re-assessment passes."
     ),
+    # -- proposal checks (planning: Proposal.checks; SPEC §3) -----------------------------------
+    "check.name.profile": _("Risk profile"),
+    "check.name.lines": _("Product lines"),
+    "check.name.suitability": _("Suitability"),
+    "check.name.concentration": _("Concentration"),
+    "check.name.deviation": _("Deviation from the model portfolio"),
+    "check.name.liquidity": _("Liquidity"),
+    "check.name.stress": _("Stress test"),
+    "check.status.pass": _("Passed"),
+    "check.status.fail": _("Failed"),
+    "check.status.exception": _("Covered by an exception"),
+    "check.status.info": _("For information"),
+    "check.status.na": _("Not applicable"),
+    "check.scenario.equities_-30": _("Equities −30%"),
+    "check.scenario.rates_+200bp": _("Rates +200 bp"),
+    "check.scenario.2008_like": _("2008-like crisis"),
+    "check.profile_missing": _("The client has no confirmed risk profile."),
+    "check.profile_expired": _("The client's risk profile expired on %(d)s: a new assessment is needed."),
+    "check.profile_reassess": _("The risk profile needs re-assessment (%(r)s): re-assess the client first."),
+    "check.profile_ok": _("Risk profile %(l)s valid until %(d)s."),
+    "check.lines_missing": _("Add at least one product line."),
+    "check.suitability_above": _(
+        "%(f)s product(s) above the client's level, %(e)s covered by approved exceptions."
+    ),
+    "check.suitability_ok": _("Every product is within the client's level."),
+    "check.concentration_above": _("%(n)s product(s) above %(l)s of the proposal."),
+    "check.concentration_ok": _("No single product above %(l)s."),
+    "check.no_model": _("No published model portfolio for level %(l)s."),
+    "check.deviation_above": _("%(n)s asset class(es) deviate more than %(p)s points from model %(m)s."),
+    "check.deviation_ok": _("Every asset class within %(p)s points of model %(m)s."),
+    "check.liquidity": _("%(a)s available within %(d)s days against a need of %(n)s."),
+    "check.liquidity_none": _("No short-term liquidity need stated."),
+    "check.stress_worst": _("Worst scenario: %(s)s, loss %(l)s (%(p)s)."),
+    "check.line_no_profile": _("No risk profile to check against."),
+    "check.line_exception": _("Above the client's level; covered by an approved suitability exception."),
+    "check.line_rating_unapproved": _("The product's risk rating has no approved written assessment."),
+    "check.line_rating_review_due": _(
+        "The product's rating review was due on %(d)s: it cannot be offered until reviewed."
+    ),
+    # -- suitability of a product for a client (risk.services.suitability_check; SPEC §2) --------
+    "suitability.no_profile": _(
+        "No confirmed risk profile: the client must complete the risk questionnaire first."
+    ),
+    "suitability.expired": _(
+        "The risk profile expired on %(date)s (valid 12 months): the client must be re-assessed "
+        "before new proposals."
+    ),
+    "suitability.professional": _(
+        "Professional investor with recorded evidence: products rated R1–R5 are allowed."
+    ),
+    "suitability.ok": _("Suitable: product rating %(r)s does not exceed the client's level %(c)s (R ≤ C)."),
+    "suitability.c1": _(
+        "Not suitable: product rating %(r)s exceeds the client's level C1 (R ≤ C). C1 clients may only "
+        "take R1 products and never get an exception."
+    ),
+    "suitability.above": _(
+        "Not suitable: product rating %(r)s exceeds the client's level %(c)s (R ≤ C: %(c)s allows "
+        "R1–R%(n)s). A client-initiated purchase needs a confirmed special risk warning and compliance "
+        "sign-off."
+    ),
+    # -- capacity reasoning and contradictions of a risk assessment (risk.services) --------------
+    "risk.capacity_horizon": _("Horizon %(horizon)s: up to C%(cap)s."),
+    "risk.capacity_no_horizon": _("No horizon answer: horizon does not constrain capacity."),
+    "risk.capacity_income_answered": _("Income stability taken from the questionnaire answer."),
+    "risk.capacity_no_income": _("Income stability not recorded on the client file: not constrained."),
+    "risk.capacity_income": _("Income stability %(stability)s: up to C%(limit)s."),
+    "risk.capacity_no_reserves": _("Emergency reserves not recorded on the client file: not constrained."),
+    "risk.capacity_reserves": _("Emergency reserve %(months)s months: up to C%(limit)s."),
+    "risk.contradiction_horizon_growth": _(
+        "Investment horizon under 1 year but the objective is (maximum) growth."
+    ),
+    "risk.contradiction_no_loss_max_growth": _("No loss is acceptable but the objective is maximum growth."),
+    "risk.contradiction_horizon_losses": _("Investment horizon under 1 year but large losses are accepted."),
+    # -- stored tokens shown by a label (answers' meanings that are not model choices) ----------
+    "value.lt1y": _("under 1 year"),
+    "value.1to3y": _("1 to 3 years"),
+    "value.3to5y": _("3 to 5 years"),
+    "value.5to10y": _("5 to 10 years"),
+    "value.gt10y": _("over 10 years"),
     # -- emails (complaints.OutboundEmail, audit checkpoints) -----------------------------------
     "email.complaint_received": _("[%(n)s] We received your complaint"),
     "email.complaint_received_body": _(
@@ -365,9 +444,26 @@ def render_legacy(sentence: str, family: str) -> str:
     found = recognise(sentence, family)
     if not found:
         return sentence
-    labels = _choice_labels()
-    params = {k: labels.get(v, v) if isinstance(v, str) else v for k, v in found.params.items()}
+    params = {k: value_label(v) for k, v in found.params.items()}
     return render(found.code, params, fallback=sentence)
+
+
+def value_label(value: Any) -> Any:
+    """A stored token (a choice value, an answer's meaning) as its label for encoding, else
+    the value itself."""
+    if not isinstance(value, str):
+        return value
+    if f"value.{value}" in REGISTRY:
+        return {"$t": [_english(REGISTRY[f"value.{value}"])]}
+    return _choice_labels().get(value, value)
+
+
+def render_stored(value: Any, family: str) -> str:
+    """An item of a stored list: `{"code", "params"}` (written since the codes) or an English
+    sentence of an earlier release (recognised in `family`)."""
+    if isinstance(value, dict):
+        return render_json(value, fallback=str(value.get("message") or ""))
+    return render_legacy(str(value or ""), family)
 
 
 _labels: dict[str, Any] | None = None
