@@ -96,6 +96,43 @@ REGISTRY: dict[str, Any] = {
     ),
     "notify.survey_sent": _("How are we doing? A two-minute survey"),
     "notify.survey_sent_body": _("Please answer the survey in the portal."),
+    "notify.complaint_assigned_new": _("New complaint %(n)s assigned to you"),
+    "notify.complaint_acknowledged": _("We received your complaint %(n)s"),
+    "notify.complaint_acknowledged_body": _(
+        "Your complaint %(n)s was received on %(received)s. We will answer by %(due)s at the latest; "
+        "you can follow it and reply under My complaints."
+    ),
+    "notify.complaint_update": _("Your complaint %(n)s is now: %(s)s"),
+    "notify.complaint_survey": _("How did we handle complaint %(n)s?"),
+    "notify.complaint_survey_body": _("Please rate our handling of your complaint in the portal."),
+    "notify.complaint_reply": _("New reply on your complaint %(n)s"),
+    "notify.complaint_client_reply": _("The client replied on %(n)s"),
+    "notify.complaint_assigned": _("Complaint %(n)s assigned to you"),
+    "notify.complaint_measure": _("Rectification measure due %(d)s"),
+    "notify.risk_exception_warning": _("Please read and confirm a special risk warning"),
+    "notify.risk_exception_pending": _("Suitability exception awaiting sign-off"),
+    "notify.risk_exception_decided": _("Suitability exception %(s)s"),
+    "notify.risk_contradiction": _("Contradictory risk answers need your note"),
+    "notify.risk_profile_expiring": _("Risk profile of %(name)s expires on %(date)s"),
+    "notify.risk_profile_expiring_body": _(
+        "Please arrange a new risk assessment before the profile expires."
+    ),
+    "notify.risk_profile_expiring_client": _("Your risk profile expires on %(date)s"),
+    "notify.risk_profile_expiring_client_body": _("Please retake the risk questionnaire in the portal."),
+    "notify.risk_reassessment": _("Re-assess the risk profile of %(name)s"),
+    "notify.risk_reassessment_client": _("Please retake the risk questionnaire"),
+    "notify.risk_exception_lapsed": _("Suitability exception for %(p)s (%(c)s) lapsed"),
+    "notify.risk_rating_pending": _("Product rating of %(p)s awaits approval"),
+    "notify.risk_rating_decided": _("Rating of %(p)s: %(s)s"),
+    "notify.risk_rating_review_lapsed": _(
+        "Rating review of %(p)s lapsed on %(d)s: the product cannot be offered"
+    ),
+    "notify.risk_rating_review_due": _("Rating review of %(p)s is due on %(d)s"),
+    "notify.proposal_submitted": _("Proposal %(p)s awaits risk review"),
+    "notify.proposal_risk_approved": _("Proposal %(p)s awaits compliance approval"),
+    "notify.proposal_issued": _("A new proposal is ready for your decision"),
+    "notify.proposal_withdrawn": _("Proposal %(p)s was withdrawn"),
+    "notify.proposal_status": _("Proposal %(p)s: %(s)s"),
     "notify.proposal_recheck_failed": _("%(p)s no longer passes its suitability re-check"),
     # -- why a staff member may not act (advisory.staff) -----------------------------------------
     "staff.suspended_until": _(

@@ -26,6 +26,7 @@ from django.db import connections, models, transaction
 
 from advisory import request_context
 from advisory.clock import now
+from advisory.formats import local_datetime
 
 from .fields import canonical_json
 from .models import AuditAction, AuditChainHead, AuditEntry, allow_redaction
@@ -547,6 +548,8 @@ CSV_HEADER = [
     "ip_address",
     "user_agent",
     "hash",
+    # the same instant on the firm's clock, as every screen, PDF and email shows it
+    "occurred_at_local",
 ]
 
 
@@ -577,6 +580,7 @@ def audit_export_csv(*, actor: Any, filters: Any) -> tuple[Any, Iterable[list]]:
             "hash",
         ).iterator(chunk_size=2000):
             row = list(e)
+            row.append(local_datetime(row[1]))
             row[1] = _utc_iso(row[1])
             row[9] = json.dumps(row[9], ensure_ascii=False, default=str, sort_keys=True)
             yield row
