@@ -526,3 +526,15 @@ def _choice_labels() -> dict[str, Any]:
                     seen.setdefault(value, encoded)
         _labels = {k: v for k, v in seen.items() if k not in clash and isinstance(v, dict)}
     return _labels
+
+
+def stored_item_from_legacy(value: Any, families: tuple[str, ...]) -> Any:
+    """For data migrations: a stored sentence of an earlier release as `{"code", "params"}`
+    when it matches a template of `families` (in any of the three languages), else unchanged."""
+    if not isinstance(value, str) or not value:
+        return value
+    for family in families:
+        found = recognise(value, family, LEGACY_LANGUAGES)
+        if found:
+            return found.as_json()
+    return value
