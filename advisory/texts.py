@@ -536,5 +536,5 @@ def stored_item_from_legacy(value: Any, families: tuple[str, ...]) -> Any:
     for family in families:
         found = recognise(value, family, LEGACY_LANGUAGES)
         if found:
-            return found.as_json()
+            return {"code": found.code, "params": {k: value_label(v) for k, v in found.params.items()}}
     return value

@@ -241,3 +241,51 @@ def test_system_audit_reasons_read_in_the_reader_language_and_typed_ones_as_type
     with translation.override("en"):
         assert audit_reason("onboarding CA-2026-0001 opened") == "onboarding CA-2026-0001 opened"
         assert record_type_label("advisory.user") == "User"
+
+
+def test_stored_check_results_and_capacity_reasoning_convert_to_codes():
+    import importlib
+
+    from advisory.texts import render_stored, stored_item_from_legacy
+
+    convert = importlib.import_module("planning.migrations.0005_check_results_as_codes")._convert
+    with translation.override("zh-hans"):  # a proposal checked by a Chinese-speaking advisor
+        chinese = translation.gettext("Add at least one product line.")
+    checks = {
+        "summary": [
+            {"check": "profile", "status": "pass", "message": "Risk profile C3 valid until 2027-01-31."},
+            {"check": "lines", "status": "fail", "message": chinese},
+            {"check": "stress", "status": "info", "message": "A sentence no template wrote"},
+        ],
+        "lines": [
+            {
+                "suitability": {
+                    "status": "fail",
+                    "reason": "The product's risk rating has no approved written assessment.",
+                }
+            }
+        ],
+    }
+    assert convert(checks) is True
+    first, second, third = checks["summary"]
+    assert first == {"check": "profile", "status": "pass", "code": "check.profile_ok",
+                     "params": {"l": "C3", "d": "2027-01-31"}}  # fmt: skip
+    assert second["code"] == "check.lines_missing" and "message" not in second
+    assert third["message"] == "A sentence no template wrote" and "code" not in third
+    assert checks["lines"][0]["suitability"]["code"] == "check.line_rating_unapproved"
+    assert convert(checks) is False  # nothing left to do
+    with translation.override("zh-hant"):
+        assert "C3" in render(first["code"], first["params"]) and "valid" not in render(
+            first["code"], first["params"]
+        )
+    # capacity reasoning of a risk assessment
+    note = stored_item_from_legacy("Horizon 3to5y: up to C3.", ("risk",))
+    assert note == {
+        "code": "risk.capacity_horizon",
+        "params": {"horizon": {"$t": ["3 to 5 years"]}, "cap": "3"},
+    }
+    with translation.override("zh-hans"):
+        assert render_stored(note, "risk") == "投资期限3 至 5 年：最高 C3。"
+    with translation.override("zh-hans"):
+        assert render_stored("Horizon 3to5y: up to C3.", "risk") == "投资期限3 至 5 年：最高 C3。"
+        assert render_stored("a note typed by the advisor", "risk") == "a note typed by the advisor"
