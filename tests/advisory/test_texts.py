@@ -289,3 +289,12 @@ def test_stored_check_results_and_capacity_reasoning_convert_to_codes():
     with translation.override("zh-hans"):
         assert render_stored("Horizon 3to5y: up to C3.", "risk") == "投资期限3 至 5 年：最高 C3。"
         assert render_stored("a note typed by the advisor", "risk") == "a note typed by the advisor"
+
+
+@pytest.mark.django_db
+def test_switching_language_keeps_it_for_later_emails(web_as, advisor):
+    from django.urls import reverse
+
+    web_as(advisor).post(reverse("set_language"), {"language": "zh-hant", "next": "/app/"})
+    advisor.refresh_from_db()
+    assert advisor.language == "zh-hant"
