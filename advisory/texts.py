@@ -538,3 +538,23 @@ def stored_item_from_legacy(value: Any, families: tuple[str, ...]) -> Any:
         if found:
             return {"code": found.code, "params": {k: value_label(v) for k, v in found.params.items()}}
     return value
+
+
+def as_text(item: Any) -> Text | str:
+    """A stored item (`{"code", "params"}` or a sentence) as something that renders per reader."""
+    if isinstance(item, dict) and item.get("code") in REGISTRY:
+        return Text(item["code"], item.get("params") or {})
+    return str(item.get("message", "") if isinstance(item, dict) else item)
+
+
+def check_text(row: dict) -> str:
+    """One stored check result (planning) in the active language."""
+    return render(
+        row.get("code"), row.get("params"), fallback=str(row.get("message") or row.get("reason") or "")
+    )
+
+
+def scenario_name(row: dict) -> Text | str:
+    """A stress scenario by its registered label (`check.scenario.<code>`), else its configured name."""
+    code = f"check.scenario.{row.get('code', '')}"
+    return Text(code, {}) if code in REGISTRY else str(row.get("name") or "")
