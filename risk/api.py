@@ -276,7 +276,7 @@ class SuitabilityView(APIView):
                 "client": client.pk,
                 "product": product.pk,
                 "suitable": result.suitable,
-                "reason": result.reason,
+                "reason": str(result.reason),
                 "exception_possible": result.exception_possible,
                 "client_level": result.client_level,
                 "product_rating": result.product_rating,
