@@ -91,7 +91,12 @@ urlpatterns = [
     path(
         "health/",
         HealthView.as_view(
-            checks=["health_check.checks.Database", "health_check.checks.Cache", "advisory.health.Broker"]
+            checks=[
+                "health_check.checks.Database",
+                "health_check.checks.Cache",
+                "health_check.checks.Storage",
+                "advisory.health.Broker",
+            ]
         ),
         name="health",
     ),
@@ -103,4 +108,3 @@ handler400 = "advisory.hostile.bad_request"
 handler403 = "advisory.hostile.permission_denied"
 handler404 = "advisory.hostile.page_not_found"
 handler500 = "advisory.hostile.server_error"
-
