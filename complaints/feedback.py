@@ -43,7 +43,7 @@ from advisory.models import User
 from advisory.notifications import notify
 from advisory.roles import Role
 from advisory.rules import can
-from advisory.texts import text
+from advisory.texts import Text, text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -602,7 +602,7 @@ def suggestion_transition(*, suggestion: Suggestion, actor: User, action: str, t
             notify(
                 recipients=[locked.client.user],
                 kind="suggestion.answered",
-                subject=text("notify.suggestion_answered"),
+                subject=Text("notify.suggestion_answered", {}),  # `text` is the answer here
                 url=reverse("complaints_portal:suggestion_detail", args=[locked.pk]),
             )
     return locked
