@@ -4,60 +4,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('advisory', '0008_merge_0005_plain_text_names_0007_warning_kinds_all'),
+        ("advisory", "0008_merge_0005_plain_text_names_0007_warning_kinds_all"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicaluser',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese'), ('zh-hant', 'Traditional Chinese')], help_text="Language of notifications and emails; empty: the firm's default.", max_length=10, verbose_name='language'),
+            model_name="historicaluser",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("en", "English"),
+                    ("zh-hans", "Simplified Chinese"),
+                    ("zh-hant", "Traditional Chinese"),
+                ],
+                help_text="Language of notifications and emails; empty: the firm's default.",
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='body_code',
-            field=models.CharField(blank=True, max_length=80, verbose_name='message code'),
+            model_name="notification",
+            name="body_code",
+            field=models.CharField(blank=True, max_length=80, verbose_name="message code"),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='body_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='message parameters'),
+            model_name="notification",
+            name="body_params",
+            field=models.JSONField(blank=True, default=dict, verbose_name="message parameters"),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='subject_code',
-            field=models.CharField(blank=True, max_length=80, verbose_name='subject code'),
+            model_name="notification",
+            name="subject_code",
+            field=models.CharField(blank=True, max_length=80, verbose_name="subject code"),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='subject_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='subject parameters'),
+            model_name="notification",
+            name="subject_params",
+            field=models.JSONField(blank=True, default=dict, verbose_name="subject parameters"),
         ),
         migrations.AddField(
-            model_name='riskwarning',
-            name='message_code',
-            field=models.CharField(blank=True, max_length=80, verbose_name='message code'),
+            model_name="riskwarning",
+            name="message_code",
+            field=models.CharField(blank=True, max_length=80, verbose_name="message code"),
         ),
         migrations.AddField(
-            model_name='riskwarning',
-            name='message_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='message parameters'),
+            model_name="riskwarning",
+            name="message_params",
+            field=models.JSONField(blank=True, default=dict, verbose_name="message parameters"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese'), ('zh-hant', 'Traditional Chinese')], help_text="Language of notifications and emails; empty: the firm's default.", max_length=10, verbose_name='language'),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("en", "English"),
+                    ("zh-hans", "Simplified Chinese"),
+                    ("zh-hant", "Traditional Chinese"),
+                ],
+                help_text="Language of notifications and emails; empty: the firm's default.",
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='subject',
-            field=models.CharField(blank=True, max_length=200, verbose_name='subject'),
+            model_name="notification",
+            name="subject",
+            field=models.CharField(blank=True, max_length=200, verbose_name="subject"),
         ),
         migrations.AlterField(
-            model_name='riskwarning',
-            name='message',
-            field=models.CharField(blank=True, max_length=300, verbose_name='message'),
+            model_name="riskwarning",
+            name="message",
+            field=models.CharField(blank=True, max_length=300, verbose_name="message"),
         ),
     ]
