@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.calendar import firm_calendar
 from advisory.clock import now, today
@@ -448,10 +449,10 @@ def client_backdate_decide(*, client: Client, actor: User, approve: bool, note: 
 
 
 REVEALABLE = {
-    "id_number": _("identity number"),
-    "phone": _("phone"),
-    "address": _("address"),
-    "bank_account_number": _("bank account"),
+    "id_number": gettext_lazy("identity number"),
+    "phone": gettext_lazy("phone"),
+    "address": gettext_lazy("address"),
+    "bank_account_number": gettext_lazy("bank account"),
 }
 
 

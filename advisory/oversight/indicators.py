@@ -480,7 +480,7 @@ class CSAT(_SurveyIndicator):
     decimals = 2
     default_target = Decimal("4.2")
     default_amber = Decimal("0.3")
-    formula = "Σ csat ÷ answered surveys (1–5)"
+    formula = _("sum of satisfaction scores (1–5) ÷ answered surveys")
 
     def aggregates(self):
         return {"num": Sum("csat"), "den": Count("csat")}
@@ -497,7 +497,7 @@ class NPS(_SurveyIndicator):
     percent = True
     default_target = Decimal("30")
     default_amber = Decimal("10")
-    formula = "(promoters 9–10 − detractors 0–6) ÷ NPS answers × 100"
+    formula = _("(promoters, 9–10 − detractors, 0–6) ÷ recommendation answers × 100")
 
     def aggregates(self):
         return {
@@ -513,7 +513,7 @@ class ComplainantCSAT(CSAT):
     label = _("Customer satisfaction (CSAT), complainants")
     complainants_only = True
     default_target = Decimal("4.0")
-    formula = "Σ csat ÷ answered complaint surveys (1–5)"
+    formula = _("sum of satisfaction scores (1–5) ÷ answered complaint surveys")
 
 
 class ComplainantNPS(NPS):
@@ -523,7 +523,7 @@ class ComplainantNPS(NPS):
     label = _("Net promoter score (NPS), complainants")
     complainants_only = True
     default_target = Decimal("0")
-    formula = "(promoters − detractors) ÷ NPS answers of complaint surveys × 100"
+    formula = _("(promoters − detractors) ÷ recommendation answers of complaint surveys × 100")
 
 
 class SurveyResponseRate(_SurveyIndicator):
@@ -536,7 +536,7 @@ class SurveyResponseRate(_SurveyIndicator):
     percent = True
     default_target = Decimal("40")
     default_amber = Decimal("10")
-    formula = "surveys sent and answered ÷ surveys sent × 100"
+    formula = _("surveys sent and answered ÷ surveys sent × 100")
     fuse = ""  # placed by the month sent: a query of its own
 
     def source(self):
@@ -561,7 +561,7 @@ class FirstResponse(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("24")
     default_amber = Decimal("8")
-    formula = "Σ (first response − received) ÷ complaints first answered, in hours"
+    formula = _("sum of (first response − received) ÷ complaints answered, in hours")
 
     def source(self):
         src = super().source()
@@ -589,7 +589,7 @@ class HandlingTime(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("10")
     default_amber = Decimal("3")
-    formula = "Σ (resolved_at − received_at) ÷ resolved complaints, in days"
+    formula = _("sum of (resolved − received) ÷ resolved complaints, in days")
 
     def source(self):
         src = super().source()
@@ -619,7 +619,7 @@ class ComplaintRate(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("5")
     default_amber = Decimal("2")
-    formula = "complaints received ÷ active clients in the month × 100"
+    formula = _("complaints received ÷ active clients in the month × 100")
 
     def aggregates(self):
         return {"num": Count("pk"), "den": Count("pk")}
@@ -718,7 +718,7 @@ class ResolutionRate(_ComplaintIndicator):
     needs = ("resolved_at",)
     default_target = Decimal("90")
     default_amber = Decimal("10")
-    formula = "received complaints with resolved_at ÷ received complaints × 100"
+    formula = _("received complaints resolved ÷ received complaints × 100")
 
     def aggregates(self):
         return {"num": Count("pk", filter=Q(resolved_at__isnull=False)), "den": Count("pk")}
@@ -739,7 +739,7 @@ class SlaBreachRate(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("5")
     default_amber = Decimal("5")
-    formula = "received complaints with an SLA breach ÷ received complaints × 100"
+    formula = _("received complaints past a handling deadline ÷ received complaints × 100")
 
     def aggregates(self):
         from advisory.clock import now
@@ -763,7 +763,7 @@ class Violations(Indicator):
     direction = Direction.LOWER
     default_target = Decimal("0")
     default_amber = Decimal("1")
-    formula = "violation cases opened"
+    formula = _("violation cases opened")
 
     def source(self):
         model = violation_model()
@@ -791,7 +791,7 @@ class Warnings(Indicator):
     direction = Direction.LOWER
     default_target = Decimal("10")
     default_amber = Decimal("5")
-    formula = "automatic risk warnings opened"
+    formula = _("automatic risk warnings opened")
 
     def source(self):
         from advisory.models import RiskWarning
@@ -819,7 +819,7 @@ class OnboardingTimeliness(Indicator):
     percent = True
     default_target = Decimal("95")
     default_amber = Decimal("5")
-    formula = "cases reviewed by their deadline ÷ cases due × 100"
+    formula = _("cases reviewed by their deadline ÷ cases due × 100")
 
     def source(self):
         model = onboarding_model()
@@ -854,7 +854,7 @@ class TrainingCompletion(Indicator):
     percent = True
     default_target = Decimal("90")
     default_amber = Decimal("10")
-    formula = "required trainings completed by the due date ÷ required trainings due × 100"
+    formula = _("required trainings completed by the due date ÷ required trainings due × 100")
 
     def source(self):
         from .models import TrainingRecord

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.errors import DomainError, NotAllowed
 from advisory.models import User
@@ -25,10 +26,10 @@ DOC_RISK = "planning.risk_assessment_report"
 
 
 DOCUMENT_KINDS = {
-    DOC_FINANCIAL: "Financial report",
-    DOC_PROPOSAL: "Investment proposal",
-    DOC_ALLOCATION: "Asset-allocation plan",
-    DOC_RISK: "Risk-assessment report",
+    DOC_FINANCIAL: gettext_lazy("Financial report"),
+    DOC_PROPOSAL: gettext_lazy("Investment proposal"),
+    DOC_ALLOCATION: gettext_lazy("Asset-allocation plan"),
+    DOC_RISK: gettext_lazy("Risk-assessment report"),
 }
 
 
