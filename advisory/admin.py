@@ -42,7 +42,7 @@ class StaffQualificationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["recipient", "kind", "subject", "created_at", "read_at"]
+    list_display = ["recipient", "kind", "__str__", "created_at", "read_at"]
     list_filter = ["kind"]
     search_fields = ["subject", "recipient__email"]
 

@@ -8,10 +8,12 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .roles import OVERSIGHT_ROLES, WORKSPACE_ROLES, Role
+from .texts import render
 from .validators import validate_plain_text_name
 
 
@@ -62,6 +64,13 @@ class User(AbstractUser):
         verbose_name=_("supervisor"),
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Language of notifications and emails; empty: the firm's default."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
@@ -166,7 +175,14 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
     )
     kind = models.CharField(_("kind"), max_length=60)
-    subject = models.CharField(_("subject"), max_length=200)
+    # Subject and body are written by the system as codes with parameters (advisory.texts) and
+    # rendered in the reader's language; `subject`/`body` keep rows from before the codes and
+    # text typed by a person (a note passed along as the body).
+    subject_code = models.CharField(_("subject code"), max_length=80, blank=True)
+    body_code = models.CharField(_("message code"), max_length=80, blank=True)
+    subject_params = models.JSONField(_("subject parameters"), default=dict, blank=True)
+    body_params = models.JSONField(_("message parameters"), default=dict, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -180,7 +196,20 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
 
     def __str__(self) -> str:
-        return self.subject
+        return self.subject_text
+
+    @property
+    def subject_text(self) -> str:
+        return render(self.subject_code, self.subject_params, fallback=self.subject)
+
+    @property
+    def body_text(self) -> str:
+        return render(self.body_code, self.body_params, fallback=self.body)
+
+    def texts_in(self, language: str) -> tuple[str, str]:
+        """(subject, body) in `language`: for the email to the recipient."""
+        with translation.override(language):
+            return self.subject_text, self.body_text
 
 
 class DocumentStatus(models.TextChoices):
@@ -296,7 +325,11 @@ class RiskWarning(models.Model):
         related_name="risk_warnings",
         verbose_name=_("responsible"),
     )
-    message = models.CharField(_("message"), max_length=300)
+    # Written as a code with parameters (advisory.texts), shown in the reader's language;
+    # `message` keeps the English sentence of rows from before the codes.
+    message_code = models.CharField(_("message code"), max_length=80, blank=True)
+    message_params = models.JSONField(_("message parameters"), default=dict, blank=True)
+    message = models.CharField(_("message"), max_length=300, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     opened_at = models.DateTimeField(_("opened"))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
@@ -318,7 +351,11 @@ class RiskWarning(models.Model):
         verbose_name_plural = _("risk warnings")
 
     def __str__(self) -> str:
-        return self.message
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return render(self.message_code, self.message_params, fallback=self.message)
 
 
 class NumberSequence(models.Model):

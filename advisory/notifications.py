@@ -10,16 +10,41 @@ from django.core.mail import send_mail
 from .clock import now
 from .models import Notification, User
 from .outbox import outbox_enqueue
+from .texts import Text, recipient_language
+
+
+def _parts(value: Text | str) -> tuple[str, dict, str]:
+    """(code, params, text) of a subject or body: a `Text` is stored as code and parameters;
+    a plain string is text a person typed (a note passed along) and is stored as it is."""
+    if isinstance(value, Text):
+        return value.code, value.params, ""
+    return "", {}, str(value or "")
 
 
 def notify(
-    *, recipients: Iterable[User], kind: str, subject: str, body: str = "", url: str = ""
+    *, recipients: Iterable[User], kind: str, subject: Text, body: Text | str = "", url: str = ""
 ) -> list[Notification]:
     """Create in-app notifications now; their emails go through the outbox, so a broker or mail
-    outage delays them and never loses them."""
+    outage delays them and never loses them. The subject (and a system-written body) is a
+    `Text`: each reader sees it in their language, each email goes out in the recipient's."""
     people = [r for r in recipients if r is not None]
+    subject_code, subject_params, subject_text = _parts(subject)
+    body_code, body_params, body_text = _parts(body)
     rows = Notification.objects.bulk_create(
-        [Notification(recipient=r, kind=kind, subject=subject[:200], body=body, url=url) for r in people]
+        [
+            Notification(
+                recipient=r,
+                kind=kind,
+                subject_code=subject_code,
+                subject_params=subject_params,
+                subject=subject_text[:200],
+                body_code=body_code,
+                body_params=body_params,
+                body=body_text,
+                url=url,
+            )
+            for r in people
+        ]
     )
     ids = [n.pk for n in rows if n.pk and n.recipient.email]
     if ids:
@@ -28,8 +53,9 @@ def notify(
 
 
 def notification_emails_send(*, notification_ids: list[int]) -> int:
-    """Email each notification once: a row is claimed by a conditional UPDATE of `emailed_at`
-    before sending, and released again if the mail server refused it (the task then retries)."""
+    """Email each notification once, in the recipient's language: a row is claimed by a
+    conditional UPDATE of `emailed_at` before sending, and released again if the mail server
+    refused it (the task then retries)."""
     sent = 0
     rows = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related(
         "recipient"
@@ -39,8 +65,9 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
             continue
         if Notification.objects.filter(pk=n.pk, emailed_at__isnull=True).update(emailed_at=now()) != 1:
             continue
+        subject, body = n.texts_in(recipient_language(n.recipient))
         try:
-            send_mail(n.subject, n.body or n.subject, settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+            send_mail(subject, body or subject, settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
         except Exception:
             Notification.objects.filter(pk=n.pk).update(emailed_at=None)
             raise

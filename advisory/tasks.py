@@ -30,10 +30,18 @@ def document_render_task(self, document_id: int) -> bool:
     time_limit=60,
     autoretry_for=TRANSIENT_ERRORS,
 )
-def notification_send_task(user_id: int, kind: str, subject: str, body: str = "", url: str = "") -> int:
-    """Send one notification from outside a request (e.g. from another service's queue)."""
+def notification_send_task(
+    user_id: int, kind: str, subject: str, body: str = "", url: str = "", params: dict | None = None
+) -> int:
+    """Send one notification from outside a request (e.g. from another service's queue).
+    `subject` is a text code of advisory.texts with its `params` (or, for callers from before the
+    codes, a sentence, stored as it is)."""
     from .models import User
     from .notifications import notify
+    from .texts import REGISTRY, Text
+
+    if subject in REGISTRY:
+        subject = Text(subject, params or {})
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:

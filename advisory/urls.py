@@ -64,7 +64,7 @@ urlpatterns = [
     ),
     path("account/notifications/", views.notifications, name="notifications"),
     path("account/notifications/read/", views.notifications_mark_read, name="notifications-read"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("app/", include("advisory.oversight.urls")),
     path("app/oversight/", include("advisory.oversight.app_urls")),

@@ -24,7 +24,7 @@ from . import security
 from .clock import now
 from .errors import DomainError
 from .forms import ApiTokenForm, LoginForm, OTPTokenForm, form_add_domain_error
-from .models import ApiToken, Notification
+from .models import ApiToken, Notification, User
 from .notifications import notification_mark_read
 
 
@@ -206,3 +206,17 @@ def favicon(request: HttpRequest) -> HttpResponse:
     from django.templatetags.static import static
 
     return redirect(static("img/logo.svg"), permanent=True)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a signed-in person's choice is also kept on their account, so
+    notifications and emails sent to them later (by workers, outside any request) use it."""
+    from django.views.i18n import set_language as switch
+
+    response = switch(request)
+    language = request.POST.get("language", "") if request.method == "POST" else ""
+    user = getattr(request, "user", None)
+    known = language in dict(settings.LANGUAGES)
+    if known and user is not None and user.is_authenticated and user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+    return response

@@ -14,15 +14,25 @@ from django.db import IntegrityError, models, transaction
 
 from .clock import now
 from .models import RiskWarning, User
+from .texts import Text
 
 
 @dataclass(frozen=True)
 class WarningSpec:
-    message: str
+    """What to open: `message` is a `Text` (advisory.texts), stored as code and parameters and
+    shown in the reader's language (a plain string is kept as it is: for tests and fixtures)."""
+
+    message: Text | str
     advisor: User | int | None = None
     client_id: int | None = None
     severity: str = "warning"
     url: str = ""
+
+
+def _message_fields(message: Text | str) -> dict:
+    if isinstance(message, Text):
+        return {"message_code": message.code, "message_params": message.params}
+    return {"message": str(message)[:300]}
 
 
 def subject_of(obj: models.Model) -> tuple[str, str]:
@@ -46,7 +56,7 @@ def warning_raise(*, kind: str, subject: tuple[str, str], spec: WarningSpec) -> 
                 subject_id=subject_id,
                 client_id=spec.client_id,
                 advisor_id=advisor_id,
-                message=spec.message[:300],
+                **_message_fields(spec.message),
                 url=spec.url,
                 severity=spec.severity,
                 opened_at=now(),
@@ -88,7 +98,7 @@ def warning_sync(*, kind: str, active: dict[tuple[str, str], WarningSpec]) -> di
                 subject_id=key[1],
                 client_id=spec.client_id,
                 advisor_id=spec.advisor.pk if isinstance(spec.advisor, User) else spec.advisor,
-                message=spec.message[:300],
+                **_message_fields(spec.message),
                 url=spec.url,
                 severity=spec.severity,
                 opened_at=stamp,

@@ -173,31 +173,23 @@ def checkpoint_create(*, using: str = "default", email: bool = True) -> AuditChe
 def _email_compliance(name: str, text: str) -> None:
     """A copy for the compliance officers' mailboxes (a second place outside the database)."""
     from django.core.mail import EmailMessage
-    from django.utils import translation
-    from django.utils.translation import gettext as _
 
     from advisory.models import User
     from advisory.roles import Role
+    from advisory.texts import recipient_language, render
 
-    recipients = list(
-        User.objects.filter(role=Role.COMPLIANCE, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Audit trail checkpoint %(name)s") % {"name": name}
-        body = _(
-            "The attached file is a signed checkpoint of the audit trail. Keep it: the audit "
-            "verification compares the trail with every checkpoint."
-        )
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    message.attach(name, text, "application/json")
-    try:
-        message.send(fail_silently=False)
-    except Exception:  # the file is written; a mail server outage must not lose the checkpoint
-        logger.exception("could not email audit checkpoint %s", name)
+    by_language: dict[str, list[str]] = {}
+    for person in User.objects.filter(role=Role.COMPLIANCE, is_active=True).exclude(email="").order_by("pk"):
+        by_language.setdefault(recipient_language(person), []).append(person.email)
+    for language, recipients in by_language.items():  # one message per language, each in its own
+        subject = render("email.checkpoint", {"name": name}, language=language)
+        body = render("email.checkpoint_body", {}, language=language)
+        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        message.attach(name, text, "application/json")
+        try:
+            message.send(fail_silently=False)
+        except Exception:  # the file is written; a mail server outage must not lose the checkpoint
+            logger.exception("could not email audit checkpoint %s", name)
 
 
 def checkpoint_load(*, folder: Path | None = None) -> list[Checkpoint]:

@@ -215,20 +215,27 @@ def redact_user_sign_ins(*, user_id: int, usernames: list[str], actor: Any, reas
 
 def _core_artefacts(client: models.Model, names: list[str], actor: Any, reason: str) -> None:
     """Notifications and warnings that name the client (generated documents are registered)."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
     from advisory.models import Notification, RiskWarning
 
     q = Q(url__contains=f"/clients/{client.pk}/")
     for name in names:
         if name:
             q |= Q(subject__contains=name) | Q(body__contains=name)
+            q |= Q(subject_params_text__contains=name) | Q(body_params_text__contains=name)
     if getattr(client, "user_id", None):
         q |= Q(recipient_id=client.user_id)
-    Notification.objects.filter(q).delete()
+    Notification.objects.annotate(
+        subject_params_text=Cast("subject_params", TextField()),
+        body_params_text=Cast("body_params", TextField()),
+    ).filter(q).delete()
     wq = Q(client_id=client.pk)
     for name in names:
         if name:
-            wq |= Q(message__contains=name)
-    RiskWarning.objects.filter(wq).delete()
+            wq |= Q(message__contains=name) | Q(message_params_text__contains=name)
+    RiskWarning.objects.annotate(message_params_text=Cast("message_params", TextField())).filter(wq).delete()
 
 
 def dispose_client_file(

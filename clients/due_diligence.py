@@ -24,6 +24,7 @@ from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
 from advisory.roles import Role
+from advisory.texts import text
 
 from .kyc_models import AmlRisk, DueDiligence, EddStatus
 from .models import ClientKind, OnboardingCase, OnboardingStep, RelationshipKind
@@ -121,7 +122,7 @@ def due_diligence_record(*, case: OnboardingCase, actor: User, data: dict[str, A
                 notify(
                     recipients=recipients,
                     kind="clients.edd_pending",
-                    subject=_("Enhanced due diligence to review: %(n)s") % {"n": case.acceptance_number},
+                    subject=text("notify.clients_edd_pending", n=case.acceptance_number),
                     body="",
                     url=url,
                 )

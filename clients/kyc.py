@@ -29,6 +29,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
 from advisory.notifications import notify
+from advisory.texts import text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -351,7 +352,7 @@ def kyc_refresh_submit(
                 notify(
                     recipients=[supervisor],
                     kind="clients.kyc_refresh_submitted",
-                    subject=_("KYC refresh of %(file)s to review") % {"file": client.file_number},
+                    subject=text("notify.clients_kyc_refresh_submitted", file=client.file_number),
                     body="",
                     url=url,
                 )
@@ -555,10 +556,11 @@ def identity_expiry_specs(*, on: datetime.date | None = None) -> dict[tuple[str,
     for pk, kind, day, client_id, advisor_id, file_number in rows:
         expired = day < on
         specs[(label, str(pk))] = WarningSpec(
-            message=(
-                f"Identity document ({kind}) of {file_number} expired on {day.isoformat()}."
-                if expired
-                else f"Identity document ({kind}) of {file_number} expires on {day.isoformat()}."
+            message=text(
+                "warning.identity_expired" if expired else "warning.identity_expiring",
+                kind=IdentityDocumentType(kind).label if kind in IdentityDocumentType.values else kind,
+                file=file_number,
+                date=day,
             ),
             advisor=advisor_id,
             client_id=client_id,
@@ -581,7 +583,7 @@ def refresh_overdue_specs(*, on: datetime.date | None = None) -> dict[tuple[str,
     url = reverse("clients:detail", args=[999999999]).replace("999999999", "{}")
     return {
         (label, str(pk)): WarningSpec(
-            message=f"KYC refresh of {file_number} was due on {due.isoformat()}.",
+            message=text("warning.kyc_refresh_overdue", file=file_number, date=due),
             advisor=advisor_id,
             client_id=client_id,
             url=url.format(client_id) + "#kyc",

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 from simple_history.models import HistoricalRecords
 
+from advisory.formats import local_date
 from advisory.models import TimeStampedModel
 from audit.managers import AuditedManager
 
@@ -194,7 +196,10 @@ class KycRefresh(TimeStampedModel):
         verbose_name_plural = _("KYC refreshes")
 
     def __str__(self) -> str:
-        return f"KYC refresh {self.client_id} {self.started_at:%Y-%m-%d}"
+        return gettext("KYC refresh %(client)s %(date)s") % {
+            "client": self.client_id,
+            "date": local_date(self.started_at),
+        }
 
 
 class EddStatus(models.TextChoices):
@@ -317,7 +322,7 @@ class WatchListUpload(TimeStampedModel):
         verbose_name_plural = _("watch-list uploads")
 
     def __str__(self) -> str:
-        return f"{self.original_name} ({self.created_at:%Y-%m-%d})"
+        return f"{self.original_name} ({local_date(self.created_at)})"
 
 
 class WatchListEntry(models.Model):

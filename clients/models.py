@@ -562,6 +562,16 @@ class OnboardingCase(TimeStampedModel):
         return self.step in OPEN_STEPS
 
 
+ONBOARDING_ACTION_LABELS = {
+    "verify_identity": _("Identity verified"),
+    "choose_business_type": _("Business type chosen"),
+    "submit_for_review": _("Submitted for initial review"),
+    "approve": _("Approved and registered"),
+    "return": _("Returned"),
+    "withdraw": _("Withdrawn"),
+}
+
+
 class OnboardingStepLog(models.Model):
     """One row per move of an onboarding case: who, when, from which step to which, why.
     Append-only (never edited); every row is also a TRANSITION entry in the audit trail."""
@@ -585,14 +595,12 @@ class OnboardingStepLog(models.Model):
         verbose_name_plural = _("onboarding steps")
 
     def __str__(self) -> str:
-        return f"{self.case_id}: {self.from_step} → {self.to_step}"
+        return f"{self.case_id}: {self.get_from_step_display() or '—'} → {self.get_to_step_display()}"
 
     @property
     def action_label(self) -> str:
         """The action in the reader's language (the stored value is a code such as `verify_identity`)."""
-        from .services import ACTION_LABELS  # the labels live beside the actions
-
-        return str(ACTION_LABELS.get(self.action, _("Opened") if self.action == "open" else self.action))
+        return str(ONBOARDING_ACTION_LABELS.get(self.action, _("Opened") if self.action == "open" else self.action))
 
 
 # Know-your-client records (identity documents, refresh, due diligence, screening): a module of

@@ -48,6 +48,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
+from advisory.texts import text
 from audit.bulk import bulk_create_audited
 
 from . import matching
@@ -534,8 +535,7 @@ def screening_hit_dispose(*, hit: ScreeningHit, actor: User, status: str, reason
             notify(
                 recipients=recipients,
                 kind="clients.screening_confirmed",
-                subject=_("Watch-list match confirmed for %(file)s: the relationship is blocked")
-                % {"file": client.file_number},
+                subject=text("notify.clients_screening_confirmed", file=client.file_number),
                 body="",
                 url=url,
             )

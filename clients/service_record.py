@@ -22,6 +22,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
+from advisory.texts import text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -311,7 +312,7 @@ def follow_up_overdue_specs(*, on: datetime.date | None = None) -> dict[tuple[st
     url = reverse("clients:follow_up_list")
     return {
         (label, str(pk)): WarningSpec(
-            message=f"Follow-up “{title}” for {client_name} was due on {due:%Y-%m-%d}.",
+            message=text("warning.follow_up_overdue", title=title, client=client_name, date=due),
             advisor=assignee_id,
             client_id=client_id,
             severity="critical" if (on - due).days > 7 else "warning",

@@ -27,12 +27,12 @@ from django.utils.translation import gettext_lazy
 from advisory.calendar import firm_calendar
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
-from advisory.formats import local_datetime
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
 from advisory.notifications import notify
 from advisory.numbering import next_number
 from advisory.roles import Role
+from advisory.texts import text
 from advisory.warnings import WarningSpec, warning_sync
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
@@ -41,6 +41,7 @@ from audit.services import audit_bulk_rows, audit_log, audit_redact
 from .identity import identity_hash, validate_identity
 from .kyc import onboarding_after, onboarding_check
 from .models import (
+    ONBOARDING_ACTION_LABELS,
     OPEN_STEPS,
     Client,
     ClientDocument,
@@ -297,18 +298,14 @@ def _duplicate_identity_report(*, actor: User, existing: Client, attempted_on: C
         notify(
             recipients=User.objects.filter(role=Role.COMPLIANCE, is_active=True).order_by("pk"),
             kind="clients.duplicate_identity",
-            subject=_("Duplicate identity number: %(file)s") % {"file": existing.file_number},
-            body=_(
-                "%(actor)s entered the identity number of client file %(file)s (advisor %(advisor)s) "
-                "on %(where)s. The change was refused; the advisor was told only that the person is "
-                "already a client of the firm."
-            )
-            % {
-                "actor": actor.full_name or actor.email,
-                "file": existing.file_number,
-                "advisor": existing.advisor.full_name if existing.advisor else "-",
-                "where": where,
-            },
+            subject=text("notify.clients_duplicate_identity", file=existing.file_number),
+            body=text(
+                "notify.clients_duplicate_identity_body",
+                actor=actor.full_name or actor.email,
+                file=existing.file_number,
+                advisor=existing.advisor.full_name if existing.advisor else "-",
+                where=where,
+            ),
             url=reverse("clients:detail", args=[existing.pk]),
         )
 
@@ -361,8 +358,7 @@ def client_reassign(*, client: Client, actor: User, new_advisor: User, reason: s
         notify(
             recipients=[old, new_advisor],
             kind="clients.reassigned",
-            subject=_("Client %(file)s re-assigned to %(name)s")
-            % {"file": client.file_number, "name": new_advisor},
+            subject=text("notify.clients_reassigned", file=client.file_number, name=str(new_advisor)),
             body=reason,
             url=reverse("clients:detail", args=[client.pk]),
         )
@@ -687,14 +683,7 @@ ONBOARDING_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
         "clients.work_onboarding",
     ),
 }
-ACTION_LABELS = {
-    "verify_identity": gettext_lazy("Identity verified"),
-    "choose_business_type": gettext_lazy("Business type chosen"),
-    "submit_for_review": gettext_lazy("Submitted for initial review"),
-    "approve": gettext_lazy("Approved and registered"),
-    "return": gettext_lazy("Returned"),
-    "withdraw": gettext_lazy("Withdrawn"),
-}
+ACTION_LABELS = ONBOARDING_ACTION_LABELS
 
 
 def allowed_actions(*, case: OnboardingCase, user: User) -> list[str]:
@@ -869,8 +858,11 @@ def onboarding_transition(
             notify(
                 recipients=[client.advisor],
                 kind=f"clients.onboarding_{action}",
-                subject=_("Onboarding %(number)s: %(what)s")
-                % {"number": case.acceptance_number, "what": ACTION_LABELS[action]},
+                subject=text(
+                    "notify.clients_onboarding_action",
+                    number=case.acceptance_number,
+                    what=ACTION_LABELS[action],
+                ),
                 body=note,
                 url=reverse("clients:onboarding_detail", args=[case.pk]),
             )
@@ -890,7 +882,7 @@ def onboarding_overdue_specs(*, at: datetime.datetime | None = None) -> dict[tup
     url = reverse("clients:onboarding_detail", args=[999999999]).replace("999999999", "{}")  # reverse once
     return {
         (label, str(pk)): WarningSpec(
-            message=f"Onboarding case {number} is past its review deadline ({local_datetime(deadline)}).",
+            message=text("warning.onboarding_overdue", number=number, due=deadline),
             advisor=advisor_id,
             client_id=client_id,
             url=url.format(pk),

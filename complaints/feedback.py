@@ -43,6 +43,7 @@ from advisory.models import User
 from advisory.notifications import notify
 from advisory.roles import Role
 from advisory.rules import can
+from advisory.texts import Text, text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -170,7 +171,7 @@ def return_visit_create(
         lambda: notify(
             recipients=[assignee],
             kind="return_visit.assigned",
-            subject=_("Return visit assigned: %(client)s") % {"client": client.name},
+            subject=text("notify.return_visit_assigned", client=client.name),
             url=reverse("complaints:return_visit_detail", args=[visit.pk]),
         )
     )
@@ -229,7 +230,7 @@ def return_visit_record(
             notify(
                 recipients=people,
                 kind="return_visit.issues",
-                subject=_("A client raised issues in a return visit"),
+                subject=text("notify.return_visit_issues"),
                 url=reverse("complaints:return_visit_detail", args=[locked.pk]),
             )
     return locked
@@ -291,7 +292,7 @@ def return_visit_overdue_specs(*, on: datetime.date | None = None) -> dict[tuple
     url = reverse("complaints:return_visit_detail", args=[987654321])
     return {
         (label, str(pk)): WarningSpec(
-            message=f"Return visit to {name} was due on {due:%Y-%m-%d}.",
+            message=text("warning.return_visit_overdue", client=name, date=due),
             advisor=assignee_id,
             client_id=client_id,
             url=url.replace("987654321", str(pk)),
@@ -445,14 +446,11 @@ def survey_send(*, client, trigger: str, source_ref: str, complaint=None) -> tup
     except IntegrityError:
         return SatisfactionSurvey.objects.get(client=client, trigger=trigger, source_ref=source_ref), False
     if client.user_id:
-        with override((client.preferred_language or settings.LANGUAGE_CODE).lower()):
-            subject = str(_("How are we doing? A two-minute survey"))
-            body = str(_("Please answer the survey in the portal."))
         notify(
             recipients=[client.user],
             kind="survey.sent",
-            subject=subject,
-            body=body,
+            subject=text("notify.survey_sent"),
+            body=text("notify.survey_sent_body"),
             url=reverse("complaints_portal:survey_list"),
         )
     survey_email(survey)
@@ -560,7 +558,7 @@ def suggestion_submit(*, actor: User, subject: str, body: str) -> Suggestion:
             notify(
                 recipients=[client.advisor],
                 kind="suggestion.new",
-                subject=_("New suggestion from %(client)s") % {"client": client.name},
+                subject=text("notify.suggestion_new", client=client.name),
                 url=reverse("complaints:suggestion_detail", args=[suggestion.pk]),
             )
     return suggestion
@@ -604,7 +602,7 @@ def suggestion_transition(*, suggestion: Suggestion, actor: User, action: str, t
             notify(
                 recipients=[locked.client.user],
                 kind="suggestion.answered",
-                subject=_("We answered your suggestion"),
+                subject=Text("notify.suggestion_answered", {}),  # `text` is the answer here
                 url=reverse("complaints_portal:suggestion_detail", args=[locked.pk]),
             )
     return locked

@@ -43,15 +43,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
-from advisory.formats import local_date, local_datetime
+from advisory.formats import local_date
 from advisory.history import audited_save
 from advisory.numbering import next_number
 from advisory.rules import can
+from advisory.texts import Text, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -419,13 +420,19 @@ def _send(
     *,
     kind: str,
     to: str,
-    subject: str,
-    body: str,
+    subject: Text,
+    body: Text | str,
+    language: str,
     sender: str,
     complaint: Complaint | None,
     inbound: InboundEmail | None,
     reply_to_ids: list[str],
 ) -> OutboundEmail:
+    """Send in the recipient's `language`; the row keeps the subject as a text code (shown to
+    staff in their language) and the subject as it was sent."""
+    with translation.override(language):
+        subject_sent = str(subject)
+        body_sent = str(body)
     message_id = email.utils.make_msgid(idstring=kind[:3], domain=_domain(sender))
     headers = {
         "Message-ID": message_id,
@@ -440,10 +447,13 @@ def _send(
         kind=kind,
         message_id=message_id,
         to_address=to,
-        subject=subject[:300],
+        subject=subject_sent[:300],
+        subject_code=subject.code,
+        subject_params=subject.params,
+        language=language,
         sent_at=now(),
     )
-    message = EmailMessage(subject=subject, body=body, from_email=sender, to=[to], headers=headers)
+    message = EmailMessage(subject=subject_sent, body=body_sent, from_email=sender, to=[to], headers=headers)
 
     def deliver() -> None:
         try:
@@ -472,6 +482,23 @@ def _sender_for(complaint: Complaint | None, inbound: InboundEmail | None) -> st
     return mailbox.reply_address if mailbox else settings.DEFAULT_FROM_EMAIL
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_TRADITIONAL_ONLY = re.compile(r"[們這個來時會為說對還與無於經過點開關門問題當後從]")
+
+
+def _language_for(complaint: Complaint | None, inbound: InboundEmail | None) -> str:
+    """The recipient's language: the client's preferred one when the ticket has a client, else
+    the language the message was written in (Chinese, Traditional when it uses Traditional-only
+    characters), else the firm's default."""
+    client = getattr(complaint, "client", None) if complaint is not None else None
+    if client is not None and client.preferred_language:
+        return client.preferred_language.lower()
+    written = f"{getattr(inbound, 'subject', '')} {getattr(inbound, 'body', '')}" if inbound else ""
+    if _CJK.search(written):
+        return "zh-hant" if _TRADITIONAL_ONLY.search(written) else "zh-hans"
+    return settings.LANGUAGE_CODE
+
+
 def acknowledge_by_email(*, inbound: InboundEmail, complaint: Complaint | None) -> OutboundEmail | None:
     """At once, on receipt: the ticket number, the expected answer date and how to follow it."""
     number = complaint.number if complaint is not None else inbound.ticket_number
@@ -481,18 +508,18 @@ def acknowledge_by_email(*, inbound: InboundEmail, complaint: Complaint | None) 
         from .sla import expected_answer_by
 
         due = local_date(expected_answer_by(received_at=inbound.received_at))
-    subject = _("[%(n)s] We received your complaint") % {"n": number}
-    body = _(
-        "Dear client,\n\nWe received your message of %(received)s and registered it as complaint %(n)s. "
-        "We will answer by %(due)s at the latest.\n\nTo add information, reply to this email and keep %(n)s "
-        "in the subject. If you use our client portal, you can also follow the complaint under My complaints.\n\n"
-        "%(firm)s"
-    ) % {"received": local_datetime(inbound.received_at), "n": number, "due": due, "firm": settings.FIRM_NAME}
     return _send(
         kind=OutboundKind.ACKNOWLEDGEMENT,
         to=inbound.from_address,
-        subject=subject,
-        body=body,
+        subject=text("email.complaint_received", n=number),
+        body=text(
+            "email.complaint_received_body",
+            received=inbound.received_at,
+            n=number,
+            due=due,
+            firm=settings.FIRM_NAME,
+        ),
+        language=_language_for(complaint, inbound),
         sender=inbound.mailbox.reply_address,
         complaint=complaint,
         inbound=inbound,
@@ -521,12 +548,12 @@ def reply_by_email(*, complaint: Complaint, body: str) -> OutboundEmail | None:
     )
     if last_in is not None and last_in.message_id:
         thread.append(last_in.message_id)
-    subject = _("Re: [%(n)s] %(subject)s") % {"n": complaint.number, "subject": complaint.subject}
     return _send(
         kind=OutboundKind.REPLY,
         to=to,
-        subject=subject,
+        subject=text("email.complaint_reply", n=complaint.number, subject=complaint.subject),
         body=body,
+        language=_language_for(complaint, last_in),
         sender=_sender_for(complaint, last_in),
         complaint=complaint,
         inbound=last_in,

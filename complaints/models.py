@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from advisory.formats import local_datetime
 from advisory.money import Currency, default_currency
+from advisory.texts import render
 from advisory.validators import validate_plain_text_name
 from audit.managers import AuditedManager
 
@@ -721,7 +722,11 @@ class OutboundEmail(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=OutboundKind.choices)
     message_id = models.CharField(_("Message-ID"), max_length=300, unique=True)
     to_address = EncryptedCharField(_("to"), max_length=254)
+    # As sent, in the recipient's `language`; staff read it through the text code.
     subject = models.CharField(_("subject"), max_length=300)
+    subject_code = models.CharField(_("subject code"), max_length=80, blank=True)
+    subject_params = models.JSONField(_("subject parameters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     sent_at = models.DateTimeField(_("sent"))
 
     class Meta:
@@ -731,6 +736,11 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {local_datetime(self.sent_at)}"
+
+    @property
+    def subject_text(self) -> str:
+        """The subject in the reader's language (as sent, for rows from before the codes)."""
+        return render(self.subject_code, self.subject_params, fallback=self.subject)
 
 
 class SmsStatus(models.TextChoices):

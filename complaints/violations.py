@@ -21,6 +21,7 @@ from advisory.models import User
 from advisory.notifications import notify
 from advisory.roles import WORKSPACE_ROLES
 from advisory.rules import can
+from advisory.texts import text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -187,8 +188,7 @@ def violation_feedback_send(*, case: ViolationCase, actor: User, message: str) -
             notify(
                 recipients=[portal_user],
                 kind="complaints.violation_outcome",
-                subject=_("The outcome of our review of your complaint %(n)s")
-                % {"n": locked.complaint.number},
+                subject=text("notify.complaint_violation_outcome", n=locked.complaint.number),
                 body=message,
                 url=reverse("complaints_portal:detail", args=[locked.complaint_id]),
             )
@@ -231,8 +231,9 @@ def measures_overdue_sweep(*, on: datetime.date | None = None) -> int:
             notify(
                 recipients=[measure.owner, measure.case.opened_by],
                 kind="complaints.measure_overdue",
-                subject=_("Rectification measure overdue since %(d)s: %(m)s")
-                % {"d": measure.due_on.isoformat(), "m": measure.description[:120]},
+                subject=text(
+                    "notify.complaint_measure_overdue", d=measure.due_on, m=measure.description[:120]
+                ),
                 url=reverse("complaints:violation_detail", args=[measure.case_id]),
             )
             warned += 1
@@ -284,7 +285,7 @@ def conduct_digest_publish(*, period_start: datetime.date, period_end: datetime.
             notify(
                 recipients=list(staff),
                 kind="complaints.conduct_digest",
-                subject=_("Conduct digest %(p)s: please read and confirm") % {"p": f"{period_start:%Y-%m}"},
+                subject=text("notify.complaint_conduct_digest", p=f"{period_start:%Y-%m}"),
                 url=reverse("complaints:digest_detail", args=[digest.pk]),
             )
     except IntegrityError:  # a concurrent run published it first

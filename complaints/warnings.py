@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from advisory.clock import now
-from advisory.formats import local_datetime
 from advisory.models import WarningKind
+from advisory.texts import text
 from advisory.warnings import WarningSpec
 
 from .models import CLOCK_RUNNING_STATES, Complaint, State
@@ -30,7 +30,7 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
     )
     active = {
         (label, str(pk)): WarningSpec(
-            message=f"Complaint {number} has not been acknowledged; it was due by {local_datetime(due)}.",
+            message=text("warning.complaint_unacknowledged", number=number, due=due),
             advisor=assignee_id,
             client_id=client_id,
             severity="warning",
@@ -40,7 +40,7 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
     }
     active |= {
         (label, str(pk)): WarningSpec(
-            message=f"Complaint {number} is past its resolution deadline ({local_datetime(due)}).",
+            message=text("warning.complaint_overdue", number=number, due=due),
             advisor=assignee_id,
             client_id=client_id,
             severity="critical",

@@ -13,6 +13,7 @@ from advisory.errors import NotAllowed
 from advisory.files import file_response
 from advisory.models import ArchivedDocument, DocumentStatus
 from advisory.rules import can
+from advisory.texts import render
 
 from . import selectors, services
 from .models import (
@@ -164,6 +165,19 @@ class LineSerializer(serializers.ModelSerializer):
 class ProposalSerializer(serializers.ModelSerializer):
     lines = LineSerializer(many=True, required=False)
     client_name = serializers.CharField(source="client.name", read_only=True)
+    # `checks` keeps each result as a text code with parameters (advisory.texts); this is the
+    # summary in the request's language.
+    check_summary = serializers.SerializerMethodField()
+
+    def get_check_summary(self, obj) -> list[dict]:
+        return [
+            {
+                "check": row.get("check"),
+                "status": row.get("status"),
+                "text": render(row.get("code"), row.get("params"), fallback=str(row.get("message") or "")),
+            }
+            for row in (obj.checks or {}).get("summary") or []
+        ]
 
     class Meta:
         model = Proposal
@@ -185,6 +199,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "risk_level",
             "checks_ok",
             "checks",
+            "check_summary",
             "monitor",
             "monitored_at",
             "rejection_reason",

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -328,7 +329,11 @@ class Review(TimeStampedModel):
         verbose_name_plural = _("periodic reviews")
 
     def __str__(self) -> str:
-        return f"Review {self.sequence} of {self.proposal_id} due {self.due_date}"
+        return gettext("Review %(n)s of proposal %(p)s due %(d)s") % {
+            "n": self.sequence,
+            "p": self.proposal_id,
+            "d": self.due_date,
+        }
 
 
 class HoldingSource(models.TextChoices):

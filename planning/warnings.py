@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from advisory.clock import today
 from advisory.models import WarningKind, WarningSeverity
+from advisory.texts import Joined, Percent, text
 from advisory.warnings import WarningSpec
 
 from . import conf
@@ -30,14 +31,14 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
     overdue = {}
     for review in Review.objects.filter(status=ReviewStatus.OPEN, due_date__lt=on).select_related("client"):
         overdue[_key(review)] = WarningSpec(
-            message=f"Periodic review of {review.client.name} was due on {review.due_date}.",
+            message=text("warning.review_overdue", client=review.client.name, date=review.due_date),
             advisor=review.client.advisor_id,
             client_id=review.client_id,
             url=reverse("planning:review_detail", args=[review.pk]),
         )
 
     concentration, suitability, profile = {}, {}, {}
-    from .services.monitoring import finding_text
+    from .services.monitoring import finding_as_text
 
     for proposal in Proposal.objects.filter(status__in=[ProposalStatus.ISSUED, ProposalStatus.ACCEPTED]).only(
         "id", "number", "advisor_id", "client_id", "monitor"
@@ -52,7 +53,11 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
             rows = found.get(kind) or []
             if rows:
                 bucket[_key(proposal)] = WarningSpec(
-                    message=f"{proposal.number}: " + "; ".join(finding_text(f) for f in rows),
+                    message=text(
+                        "warning.proposal_findings",
+                        number=proposal.number,
+                        findings=Joined([finding_as_text(f) for f in rows]),
+                    ),
                     advisor=proposal.advisor_id,
                     client_id=proposal.client_id,
                     severity=severity,
@@ -72,7 +77,9 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
         if review.latest_id != review.pk:
             continue
         drift[("planning.proposal", str(review.proposal_id))] = WarningSpec(
-            message=f"{review.client.name}: portfolio drift {review.max_drift:.1%} at the last review.",
+            message=text(
+                "warning.portfolio_drift", client=review.client.name, drift=Percent(review.max_drift)
+            ),
             advisor=review.client.advisor_id,
             client_id=review.client_id,
             url=reverse("planning:review_detail", args=[review.pk]),

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from advisory.clock import today
 from advisory.permissions import IsWorkspaceOrPortalUser, IsWorkspaceUser, RulesPermission
 from advisory.rules import can
+from advisory.texts import render_stored
 
 from . import selectors, services
 from .models import (
@@ -100,16 +101,26 @@ class AssessmentSerializer(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
     administered_by = serializers.StringRelatedField()
+    # `capacity_notes` and `contradictions` are stored as text codes (advisory.texts); these are
+    # the same in the request's language.
+    capacity_notes_text = serializers.SerializerMethodField()
+    contradictions_text = serializers.SerializerMethodField()
 
     class Meta:
         model = RiskAssessment
         fields = [
             "id", "client", "client_name", "version", "version_number", "channel", "answers", "score",
-            "willingness_level", "capacity_level", "capacity_notes", "effective_level", "contradictions",
-            "advisor_note", "administered_by", "status", "confirmed_at", "confirmed_by_client_at",
+            "willingness_level", "capacity_level", "capacity_notes", "capacity_notes_text", "effective_level",
+            "contradictions", "contradictions_text", "advisor_note", "administered_by", "status", "confirmed_at", "confirmed_by_client_at",
             "valid_until", "needs_reassessment", "reassessment_reason", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_capacity_notes_text(self, obj) -> list[str]:
+        return [render_stored(n, "risk") for n in obj.capacity_notes or []]
+
+    def get_contradictions_text(self, obj) -> list[str]:
+        return [render_stored(c, "risk") for c in obj.contradictions or []]
 
 
 class AssessmentCreateSerializer(serializers.Serializer):
@@ -265,7 +276,7 @@ class SuitabilityView(APIView):
                 "client": client.pk,
                 "product": product.pk,
                 "suitable": result.suitable,
-                "reason": result.reason,
+                "reason": str(result.reason),
                 "exception_possible": result.exception_possible,
                 "client_level": result.client_level,
                 "product_rating": result.product_rating,

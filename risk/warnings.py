@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 
 from advisory.clock import today
 from advisory.models import WarningKind, WarningSeverity
+from advisory.texts import text
 from advisory.warnings import WarningSpec
 
 from . import conf
@@ -39,7 +40,7 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
     )
     profile = {
         ("clients.client", str(a.client_id)): WarningSpec(
-            message=f"Risk profile of {a.client.name} expired on {a.valid_until}",
+            message=text("warning.profile_expired", client=a.client.name, date=a.valid_until),
             advisor=a.client.advisor_id,
             client_id=a.client_id,
             severity=WarningSeverity.WARNING,
@@ -58,7 +59,7 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
     )
     expiring = {
         ("clients.client", str(a.client_id)): WarningSpec(
-            message=f"Risk profile of {a.client.name} expires on {a.valid_until}",
+            message=text("warning.profile_expiring", client=a.client.name, date=a.valid_until),
             advisor=a.client.advisor_id,
             client_id=a.client_id,
             severity=WarningSeverity.INFO,
@@ -71,8 +72,13 @@ def active_warnings() -> dict[str, dict[tuple[str, str], WarningSpec]]:
     ).select_related("client", "product")
     exceptions = {
         ("risk.suitabilityexception", str(e.pk)): WarningSpec(
-            message=f"Suitability exception pending: {e.product.code} ({e.product_rating}) for "
-            f"{e.client.name} ({e.client_level})",
+            message=text(
+                "warning.exception_pending",
+                product=e.product.code,
+                rating=e.product_rating,
+                client=e.client.name,
+                level=e.client_level,
+            ),
             advisor=e.client.advisor_id,
             client_id=e.client_id,
             severity=WarningSeverity.INFO,

@@ -46,7 +46,13 @@ class QualityTargetSerializer(serializers.ModelSerializer):
 
 
 class RiskWarningSerializer(serializers.ModelSerializer):
+    """`message` is the warning in the request's language; `message_code` and `message_params`
+    are what is stored (advisory.texts)."""
+
     advisor_name = serializers.CharField(source="advisor.full_name", default=None, read_only=True)
+    message = serializers.CharField(source="text", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    severity_label = serializers.CharField(source="get_severity_display", read_only=True)
 
     class Meta:
         model = RiskWarning
@@ -60,6 +66,10 @@ class RiskWarningSerializer(serializers.ModelSerializer):
             "advisor",
             "advisor_name",
             "message",
+            "message_code",
+            "message_params",
+            "kind_label",
+            "severity_label",
             "url",
             "opened_at",
             "resolved_at",

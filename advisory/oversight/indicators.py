@@ -799,7 +799,7 @@ class Warnings(Indicator):
         return RiskWarning.objects.select_related("advisor"), "opened_at", "advisor"
 
     def describe(self, obj):
-        return {"label": obj.message, "url": obj.url, "date": obj.opened_at, "figure": obj.get_kind_display()}
+        return {"label": obj.text, "url": obj.url, "date": obj.opened_at, "figure": obj.get_kind_display()}
 
 
 def onboarding_model():

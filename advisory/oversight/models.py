@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -178,7 +179,7 @@ class QualityReport(TimeStampedModel):
         verbose_name_plural = _("quality reports")
 
     def __str__(self) -> str:
-        return f"Quality report {self.month:%Y-%m}"
+        return gettext("Quality report %(month)s") % {"month": f"{self.month:%Y-%m}"}
 
 
 class IndicatorSnapshot(models.Model):

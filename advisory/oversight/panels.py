@@ -14,7 +14,7 @@ def _notifications_panel(user: User) -> dict:
     rows = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by("-created_at")[:5]
     return {
         "title": _("Unread notifications"),
-        "items": [{"label": n.subject, "url": n.url, "meta": n.created_at} for n in rows],
+        "items": [{"label": n.subject_text, "url": n.url, "meta": n.created_at} for n in rows],
         "empty": _("Nothing new."),
         "link_url": reverse("notifications"),
     }

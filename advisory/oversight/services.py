@@ -16,6 +16,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import QualificationKind, RiskWarning, StaffQualification, User, WarningKind
 from advisory.rules import can
+from advisory.texts import text
 from advisory.warnings import WarningSpec, warning_sync
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -410,7 +411,14 @@ def qualification_expiring_warnings(*, on: datetime.date | None = None) -> dict:
     for q in rows:
         days = (q.expires_on - on).days
         active[("advisory.staffqualification", str(q.pk))] = WarningSpec(
-            message=f"{q.get_kind_display()} {q.number} of {q.user} expires on {q.expires_on:%Y-%m-%d} ({days} days)",
+            message=text(
+                "warning.qualification_expiring",
+                kind=QualificationKind(q.kind).label,
+                number=q.number,
+                person=str(q.user),
+                date=q.expires_on,
+                days=days,
+            ),
             advisor=q.user_id,
             severity="critical" if days <= 14 else "warning",
             url=f"/app/oversight/staff/{q.user_id}/",

@@ -25,7 +25,7 @@ def workspace_panels(user: User) -> list[dict]:
             "tone": tone,
             "items": [
                 {
-                    "label": w.message,
+                    "label": w.text,
                     "url": w.url,
                     "meta": w.get_kind_display(),
                     "badge": w.get_severity_display(),

@@ -13,12 +13,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from advisory.models import TimeStampedModel
 from advisory.roles import Role
+from advisory.texts import Text, text
 from audit.managers import AuditedManager
 
 
@@ -204,20 +204,17 @@ class PermissionRestriction(TimeStampedModel):
     def action_labels(self) -> list[str]:
         return [str(RestrictedAction(a).label) for a in self.actions]
 
-    def reason_text(self) -> str:
-        """The refusal shown to the person, in the reader's language (rendered when shown)."""
+    def reason(self) -> Text:
+        """Why the person is restricted, as a text code (advisory.texts)."""
         if self.source == RestrictionSource.SUSPENSION:
             if self.ends_on:
-                return gettext(
-                    "Your business permissions are suspended under violation case %(case)s until %(end)s."
-                ) % {"case": self.case_ref, "end": self.ends_on.isoformat()}
-            return gettext("Your business permissions are suspended under violation case %(case)s.") % {
-                "case": self.case_ref
-            }
-        return gettext(
-            "Your appraisal of %(date)s is below the pass mark: this action is restricted until a "
-            "re-assessment passes."
-        ) % {"date": self.starts_on.isoformat()}
+                return text("staff.suspended_until", case=self.case_ref, end=self.ends_on)
+            return text("staff.suspended", case=self.case_ref)
+        return text("staff.appraisal_restricted", date=self.starts_on)
+
+    def reason_text(self) -> str:
+        """The refusal shown to the person, in the reader's language (rendered when shown)."""
+        return str(self.reason())
 
 
 class DeclarationOccasion(models.TextChoices):

@@ -23,6 +23,7 @@ from advisory.models import User
 from advisory.notifications import notify
 from advisory.roles import WORKSPACE_ROLES, Role
 from advisory.rules import can
+from advisory.texts import Joined, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -146,19 +147,18 @@ def training_shortfall_sweep(*, on: datetime.date | None = None) -> dict[str, in
         if not _remind_once("training_shortfall", str(row.user.pk), f"{on:%Y-%m}"):
             skipped += 1
             continue
-        missing = ", ".join(str(label) for label in row.missing_topic_labels) or "—"
-        subject = _("Training behind plan: %(done)s of %(req)s hours") % {
-            "done": row.hours_done,
-            "req": row.plan.required_hours,
-        }
-        body = _("Expected by now: %(exp)s hours. Mandatory topics still missing: %(missing)s.") % {
-            "exp": row.expected_hours,
-            "missing": missing,
-        }
+        missing = Joined(list(row.missing_topic_labels), ", ") if row.missing_topic_labels else "—"
+        subject = text(
+            "notify.staff_training_shortfall",
+            person=str(row.user),
+            done=row.hours_done,
+            req=row.plan.required_hours,
+        )
+        body = text("notify.staff_training_shortfall_body", exp=row.expected_hours, missing=missing)
         notify(
             recipients=[row.user, row.user.supervisor],
             kind="staff.training_shortfall",
-            subject=f"{row.user}: {subject}",
+            subject=subject,
             body=body,
             url=reverse("staff:member", args=[row.user.pk]),
         )
@@ -280,7 +280,7 @@ def appraisal_record(
                 notify(
                     recipients=[staff_member],
                     kind="staff.restriction_lifted",
-                    subject=_("Re-assessment passed: your restricted actions are available again"),
+                    subject=text("notify.staff_restriction_lifted"),
                     url=reverse("staff:my_conduct"),
                 )
         else:
@@ -299,10 +299,11 @@ def appraisal_record(
             notify(
                 recipients=[staff_member, staff_member.supervisor],
                 kind="staff.appraisal_failed",
-                subject=_("Appraisal below the pass mark (%(total)s of %(mark)s)")
-                % {"total": total, "mark": mark},
-                body=_("Restricted until a re-assessment passes: %(actions)s")
-                % {"actions": ", ".join(str(RestrictedAction(a).label) for a in blocked) or "—"},
+                subject=text("notify.staff_appraisal_failed", total=total, mark=mark),
+                body=text(
+                    "notify.staff_appraisal_failed_body",
+                    actions=Joined([RestrictedAction(a).label for a in blocked], ", "),
+                ),
                 url=reverse("staff:member", args=[staff_member.pk]),
             )
     return appraisal
@@ -346,9 +347,8 @@ def suspension_impose(
     notify(
         recipients=[staff_member, staff_member.supervisor],
         kind="staff.suspended",
-        subject=_("Business permissions suspended from %(start)s to %(end)s")
-        % {"start": starts_on.isoformat(), "end": ends_on.isoformat()},
-        body=str(restriction.reason_text()),
+        subject=text("notify.staff_suspended", start=starts_on, end=ends_on),
+        body=restriction.reason(),
         url=reverse("staff:my_conduct"),
     )
     return restriction
@@ -384,8 +384,7 @@ def restriction_end_sweep(*, on: datetime.date | None = None) -> int:
             notify(
                 recipients=[restriction.staff_member],
                 kind="staff.restriction_ended",
-                subject=_("Your business permissions are restored (suspension ended %(end)s)")
-                % {"end": restriction.ends_on.isoformat()},
+                subject=text("notify.staff_restriction_ended", end=restriction.ends_on),
                 url=reverse("staff:my_conduct"),
             )
             told += 1
@@ -423,7 +422,7 @@ def declaration_submit(
         notify(
             recipients=list(reviewers),
             kind="staff.declaration_submitted",
-            subject=_("Conflict-of-interest declaration to review: %(name)s") % {"name": actor},
+            subject=text("notify.staff_declaration_submitted", name=str(actor)),
             url=reverse("staff:declaration_detail", args=[declaration.pk]),
         )
     return declaration
@@ -453,8 +452,7 @@ def declaration_review(
         notify(
             recipients=[locked.staff_member],
             kind="staff.declaration_reviewed",
-            subject=_("Your conflict-of-interest declaration: %(status)s")
-            % {"status": locked.get_status_display()},
+            subject=text("notify.staff_declaration_reviewed", status=locked.get_status_display()),
             body=note,
             url=reverse("staff:my_conduct"),
         )
@@ -472,8 +470,7 @@ def declaration_due_sweep(*, on: datetime.date | None = None) -> int:
             notify(
                 recipients=[person],
                 kind="staff.declaration_due",
-                subject=_("Your yearly conflict-of-interest declaration for %(year)s is due")
-                % {"year": on.year},
+                subject=text("notify.staff_declaration_due", year=on.year),
                 url=reverse("staff:declaration_add"),
             )
             reminded += 1
@@ -526,7 +523,7 @@ def internal_audit_plan(
         notify(
             recipients=[auditor],
             kind="staff.audit_planned",
-            subject=_("Internal audit assigned to you: %(t)s") % {"t": audit.title},
+            subject=text("notify.staff_audit_planned", t=audit.title),
             url=reverse("staff:audit_detail", args=[audit.pk]),
         )
     return audit
@@ -607,8 +604,7 @@ def finding_add(
         notify(
             recipients=[owner],
             kind="staff.finding",
-            subject=_("Audit finding to remediate by %(d)s: %(t)s")
-            % {"d": due_on.isoformat(), "t": finding.title},
+            subject=text("notify.staff_finding", d=due_on, t=finding.title),
             url=reverse("staff:finding_detail", args=[finding.pk]),
         )
     return finding
@@ -633,7 +629,7 @@ def finding_report_remediation(*, actor: User, finding: AuditFinding, remediatio
         notify(
             recipients=[locked.audit.auditor],
             kind="staff.finding_remediated",
-            subject=_("Remediation reported for audit finding: %(t)s") % {"t": locked.title},
+            subject=text("notify.staff_finding_remediated", t=locked.title),
             url=reverse("staff:finding_detail", args=[locked.pk]),
         )
     return locked
@@ -677,8 +673,7 @@ def findings_overdue_sweep(*, on: datetime.date | None = None) -> int:
             notify(
                 recipients=[finding.owner, finding.audit.auditor],
                 kind="staff.finding_overdue",
-                subject=_("Audit finding overdue since %(d)s: %(t)s")
-                % {"d": finding.due_on.isoformat(), "t": finding.title},
+                subject=text("notify.staff_finding_overdue", d=finding.due_on, t=finding.title),
                 url=reverse("staff:finding_detail", args=[finding.pk]),
             )
             warned += 1

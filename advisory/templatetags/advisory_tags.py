@@ -164,3 +164,82 @@ def export_buttons(context, name: str) -> str:
         qs,
         _("Export Excel"),
     )
+@register.filter
+def system_text(value: str) -> str:
+    """A reason the system wrote (an audit or history change reason) in the reader's language;
+    text a person typed is shown as typed (advisory.texts)."""
+    from advisory.texts import render_legacy
+
+    return render_legacy(value or "", "audit")
+
+
+@register.filter
+def choice_label(value: str, choices: str) -> str:
+    """`{{ row.status|choice_label:"planning.models.ProposalStatus" }}`: a stored value shown by
+    its translated label, never the code."""
+    from django.utils.module_loading import import_string
+
+    try:
+        return str(dict(import_string(choices).choices).get(value, value))
+    except (ImportError, AttributeError):
+        return value
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """`zh-hans` → 简体中文 / Simplified Chinese: a language by its name, never its code."""
+    from django.conf import settings
+
+    return str(dict(settings.LANGUAGES).get((code or "").lower(), code or "—"))
+
+
+@register.filter
+def stored_text(row: dict | None, legacy_key: str = "message") -> str:
+    """A row of stored results (`{"code": ..., "params": ...}`, e.g. a proposal's check) in the
+    reader's language; rows from before the codes show their stored sentence (`legacy_key`)."""
+    from advisory.texts import render
+
+    if not row:
+        return ""
+    return render(row.get("code"), row.get("params"), fallback=str(row.get(legacy_key) or ""))
+
+
+@register.filter
+def code_label(value: str, family: str) -> str:
+    """`{{ row.status|code_label:"check.status" }}`: the registered label of a stored code
+    (advisory.texts, code `<family>.<value>`), the value itself when none is registered."""
+    from advisory.texts import render
+
+    return render(f"{family}.{value}", {}, fallback=str(value or ""))
+
+
+@register.filter
+def local_iso(value: str) -> str:
+    """An ISO date-time stored in JSON (UTC) on the firm's clock, in the one format."""
+    from django.utils.dateparse import parse_datetime
+
+    from advisory.formats import local_datetime
+
+    moment = parse_datetime(value or "") if isinstance(value, str) else value
+    return local_datetime(moment) if moment else "—"
+
+
+@register.filter
+def row_label(row: dict | None, family: str) -> str:
+    """The registered label of a stored row's `code` (e.g. a stress scenario,
+    `check.scenario.<code>`), else the row's own name."""
+    from advisory.texts import render
+
+    if not row:
+        return ""
+    fallback = str(row.get("name") or row.get("label") or row.get("code") or "")
+    return render(f"{family}.{row.get('code', '')}", {}, fallback=fallback)
+
+
+@register.filter
+def stored_item(value, family: str) -> str:
+    """An item of a stored list (capacity reasoning, contradictions): `{"code", "params"}` or an
+    English sentence from before the codes, in the reader's language (advisory.texts)."""
+    from advisory.texts import render_stored
+
+    return render_stored(value, family)

@@ -116,3 +116,12 @@ def verification_problem(code: str, params: dict | None, fallback: str = "") -> 
         return str(text) % values
     except (KeyError, TypeError, ValueError):
         return fallback or str(text)
+
+
+@register.filter
+def audit_reason(value: str) -> str:
+    """A reason the system wrote, in the reader's language (advisory.texts, family "audit");
+    a reason a person typed is shown as typed."""
+    from advisory.templatetags.advisory_tags import system_text
+
+    return system_text(value)

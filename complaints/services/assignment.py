@@ -9,6 +9,7 @@ from advisory.errors import DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
+from advisory.texts import text
 
 from .. import sla
 from ..models import CLOCK_RUNNING_STATES, Complaint, EscalationLevel, EventKind, Priority, SLAPolicy, State
@@ -39,7 +40,7 @@ def complaint_reassign(*, complaint: Complaint, actor: User, assignee: User, not
         notify(
             recipients=[assignee],
             kind="complaint.assigned",
-            subject=_("Complaint %(n)s assigned to you") % {"n": locked.number},
+            subject=text("notify.complaint_assigned", n=locked.number),
             body=note,
             url=_url(locked),
         )

@@ -17,6 +17,7 @@ from advisory.formats import local_datetime
 from advisory.models import Notification, User
 from advisory.outbox import outbox_enqueue
 from advisory.roles import Role
+from advisory.texts import recipient_language
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import EntrySpec, audit_log_many
@@ -368,11 +369,11 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
     )
     Notification.objects.filter(pk__in=pending, emailed_at__isnull=True).update(emailed_at=at)
     rows = Notification.objects.filter(pk__in=pending, emailed_at=at).select_related("recipient")
-    messages = [
-        (n.subject, n.body or n.subject, settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
-        for n in rows
-        if n.recipient.email
-    ]
+    messages = []
+    for n in rows:  # each in its recipient's language
+        if n.recipient.email:
+            subject, body = n.texts_in(recipient_language(n.recipient))
+            messages.append((subject, body or subject, settings.DEFAULT_FROM_EMAIL, [n.recipient.email]))
     try:
         return send_mass_mail(messages, connection=get_connection()) if messages else 0
     except Exception:

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from advisory.clock import now
 from advisory.errors import DomainError, NotAllowed
-from advisory.formats import local_date, local_datetime
+from advisory.formats import local_date
 from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
 from advisory.numbering import next_number
 from advisory.rules import can
+from advisory.texts import text
 
 from .. import sla
 from ..models import Channel, Complaint, EventKind, Priority, State
@@ -127,7 +128,7 @@ def complaint_create(
             notify(
                 recipients=[complaint.assignee],
                 kind="complaint.assigned",
-                subject=_("New complaint %(n)s assigned to you") % {"n": complaint.number},
+                subject=text("notify.complaint_assigned_new", n=complaint.number),
                 body=complaint.subject,
                 url=_url(complaint),
             )
@@ -143,15 +144,12 @@ def complaint_acknowledge_in_portal(*, complaint: Complaint) -> None:
     notify(
         recipients=[complaint.client.user],
         kind="complaint.acknowledged",
-        subject=_("We received your complaint %(n)s") % {"n": complaint.number},
-        body=_(
-            "Your complaint %(n)s was received on %(received)s. We will answer by %(due)s at the latest; "
-            "you can follow it and reply under My complaints."
-        )
-        % {
-            "n": complaint.number,
-            "received": local_datetime(complaint.received_at),
-            "due": local_date(complaint.resolve_due_at),
-        },
+        subject=text("notify.complaint_acknowledged", n=complaint.number),
+        body=text(
+            "notify.complaint_acknowledged_body",
+            n=complaint.number,
+            received=complaint.received_at,
+            due=local_date(complaint.resolve_due_at),
+        ),
         url=_portal_url(complaint),
     )

@@ -12,6 +12,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
+from advisory.texts import text
 
 from ..models import Complaint, ComplaintEvent, EventKind, State
 from .attachments import _store_attachments
@@ -70,7 +71,7 @@ def complaint_reply(
                 notify(
                     recipients=[complaint.client.user],
                     kind="complaint.reply",
-                    subject=_("New reply on your complaint %(n)s") % {"n": complaint.number},
+                    subject=text("notify.complaint_reply", n=complaint.number),
                     body=body[:500],
                     url=_portal_url(complaint),
                 )
@@ -83,7 +84,7 @@ def notify_client_reply(*, complaint: Complaint, body: str) -> None:
         notify(
             recipients=[complaint.assignee],
             kind="complaint.client_reply",
-            subject=_("The client replied on %(n)s") % {"n": complaint.number},
+            subject=text("notify.complaint_client_reply", n=complaint.number),
             body=body[:500],
             url=_url(complaint),
         )

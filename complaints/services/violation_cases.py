@@ -16,6 +16,7 @@ from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
 from advisory.rules import can
+from advisory.texts import text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -169,7 +170,7 @@ def measure_add(
         notify(
             recipients=[owner],
             kind="complaints.measure",
-            subject=_("Rectification measure due %(d)s") % {"d": due_on},
+            subject=text("notify.complaint_measure", d=due_on),
             body=description,
             url=reverse("complaints:violation_detail", args=[case.pk]),
         )

@@ -12,6 +12,7 @@ from advisory.errors import Conflict, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
+from advisory.texts import text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -130,8 +131,7 @@ def complaint_transition(
             notify(
                 recipients=[locked.client.user],
                 kind="complaint.update",
-                subject=_("Your complaint %(n)s is now: %(s)s")
-                % {"n": locked.number, "s": State(to_state).label},
+                subject=text("notify.complaint_update", n=locked.number, s=State(to_state).label),
                 body=note,
                 url=_portal_url(locked),
             )
@@ -179,7 +179,7 @@ def _send_survey(complaint: Complaint, stamp: datetime.datetime) -> None:
         notify(
             recipients=[complaint.client.user],
             kind="complaint.survey",
-            subject=_("How did we handle complaint %(n)s?") % {"n": complaint.number},
-            body=_("Please rate our handling of your complaint in the portal."),
+            subject=text("notify.complaint_survey", n=complaint.number),
+            body=text("notify.complaint_survey_body"),
             url=_portal_url(complaint),
         )

@@ -7,10 +7,11 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now, today
-from advisory.money import format_money, to_money
+from advisory.money import to_money
+from advisory.texts import Money, Percent, scenario_name, text
 
 from .. import conf, projection
 from ..models import ASSET_CLASSES, Goal, ModelPortfolio, ModelPortfolioStatus, Proposal, ProposalLine
@@ -105,16 +106,13 @@ def proposal_run_checks(
     summary: list[dict] = []
 
     if profile is None:
-        summary.append(
-            {"check": "profile", "status": "fail", "message": _("The client has no confirmed risk profile.")}
-        )
+        summary.append({"check": "profile", "status": "fail", **text("check.profile_missing").as_json()})
     elif profile.is_expired:
         summary.append(
             {
                 "check": "profile",
                 "status": "fail",
-                "message": _("The client's risk profile expired on %(d)s: a new assessment is needed.")
-                % {"d": profile.valid_until},
+                **text("check.profile_expired", d=profile.valid_until).as_json(),
             }
         )
     elif profile.needs_reassessment:
@@ -122,8 +120,10 @@ def proposal_run_checks(
             {
                 "check": "profile",
                 "status": "fail",
-                "message": _("The risk profile needs re-assessment (%(r)s): re-assess the client first.")
-                % {"r": profile.reassessment_reason or _("significant change")},
+                **text(
+                    "check.profile_reassess",
+                    r=profile.reassessment_reason or gettext_lazy("significant change"),
+                ).as_json(),
             }
         )
     else:
@@ -131,13 +131,12 @@ def proposal_run_checks(
             {
                 "check": "profile",
                 "status": "pass",
-                "message": _("Risk profile %(l)s valid until %(d)s.")
-                % {"l": level, "d": profile.valid_until},
+                **text("check.profile_ok", l=level, d=profile.valid_until).as_json(),
             }
         )
 
     if not lines or total <= 0:
-        summary.append({"check": "lines", "status": "fail", "message": _("Add at least one product line.")})
+        summary.append({"check": "lines", "status": "fail", **text("check.lines_missing").as_json()})
 
     # Per line: suitability and concentration.
     limit = Decimal(str(conf.get("CONCENTRATION_LIMIT")))
@@ -152,13 +151,13 @@ def proposal_run_checks(
     for line in lines:
         product = line.product
         if profile is None:
-            suit = {"status": "fail", "reason": _("No risk profile to check against.")}
+            suit = {"status": "fail", **text("check.line_no_profile").as_json()}
         else:
             if product.risk_rating not in verdicts:
                 verdicts[product.risk_rating] = _suitability(client, product, on)
             result = verdicts[product.risk_rating]
             if result.suitable:
-                suit = {"status": "pass", "reason": str(result.reason or "")}
+                suit = {"status": "pass", **result.reason.as_json()}
             elif (
                 _approved_exception(
                     client,
@@ -170,19 +169,17 @@ def proposal_run_checks(
                 )
                 is not None
             ):
-                suit = {
-                    "status": "exception",
-                    "reason": _("Above the client's level; covered by an approved suitability exception."),
-                }
+                suit = {"status": "exception", **text("check.line_exception").as_json()}
             else:
-                suit = {"status": "fail", "reason": str(result.reason or "")}
+                suit = {"status": "fail", **result.reason.as_json()}
         if not product.rating_is_current(on):
             suit = {
                 "status": "fail",
-                "reason": _("The product's risk rating has no approved written assessment.")
-                if product.rating_approved_at is None
-                else _("The product's rating review was due on %(d)s: it cannot be offered until reviewed.")
-                % {"d": product.rating_review_due},
+                **(
+                    text("check.line_rating_unapproved")
+                    if product.rating_approved_at is None
+                    else text("check.line_rating_review_due", d=product.rating_review_due)
+                ).as_json(),
             }
         weight = by_product[line.product_id] / total if total else ZERO
         conc_ok = weight <= limit
@@ -213,22 +210,22 @@ def proposal_run_checks(
             {
                 "check": "suitability",
                 "status": "fail" if suit_fail else ("exception" if suit_exc else "pass"),
-                "message": _(
-                    "%(f)s product(s) above the client's level, %(e)s covered by approved exceptions."
-                )
-                % {"f": suit_fail + suit_exc, "e": suit_exc}
-                if (suit_fail or suit_exc)
-                else _("Every product is within the client's level."),
+                **(
+                    text("check.suitability_above", f=suit_fail + suit_exc, e=suit_exc)
+                    if (suit_fail or suit_exc)
+                    else text("check.suitability_ok")
+                ).as_json(),
             }
         )
         summary.append(
             {
                 "check": "concentration",
                 "status": _status(conc_fail == 0),
-                "message": _("%(n)s product(s) above %(l)s of the proposal.")
-                % {"n": conc_fail, "l": f"{limit:.0%}"}
-                if conc_fail
-                else _("No single product above %(l)s.") % {"l": f"{limit:.0%}"},
+                **(
+                    text("check.concentration_above", n=conc_fail, l=Percent(limit, 0))
+                    if conc_fail
+                    else text("check.concentration_ok", l=Percent(limit, 0))
+                ).as_json(),
             }
         )
 
@@ -266,7 +263,7 @@ def proposal_run_checks(
             {
                 "check": "deviation",
                 "status": "fail",
-                "message": _("No published model portfolio for level %(l)s.") % {"l": level or "—"},
+                **text("check.no_model", l=level or "—").as_json(),
             }
         )
     else:
@@ -274,11 +271,11 @@ def proposal_run_checks(
             {
                 "check": "deviation",
                 "status": _status(dev_fail == 0),
-                "message": _("%(n)s asset class(es) deviate more than %(p)s points from model %(m)s.")
-                % {"n": dev_fail, "p": f"{dev_limit * 100:.0f}", "m": portfolio}
-                if dev_fail
-                else _("Every asset class within %(p)s points of model %(m)s.")
-                % {"p": f"{dev_limit * 100:.0f}", "m": portfolio},
+                **(
+                    text("check.deviation_above", n=dev_fail, p=f"{dev_limit * 100:.0f}", m=str(portfolio))
+                    if dev_fail
+                    else text("check.deviation_ok", p=f"{dev_limit * 100:.0f}", m=str(portfolio))
+                ).as_json(),
             }
         )
 
@@ -296,14 +293,16 @@ def proposal_run_checks(
         {
             "check": "liquidity",
             "status": liquidity["status"] if need > 0 else "pass",
-            "message": _("%(a)s available within %(d)s days against a need of %(n)s.")
-            % {
-                "a": format_money(available, proposal.currency),
-                "d": days,
-                "n": format_money(need, proposal.currency),
-            }
-            if need > 0
-            else _("No short-term liquidity need stated."),
+            **(
+                text(
+                    "check.liquidity",
+                    a=Money(available, proposal.currency),
+                    d=days,
+                    n=Money(need, proposal.currency),
+                )
+                if need > 0
+                else text("check.liquidity_none")
+            ).as_json(),
         }
     )
 
@@ -314,12 +313,12 @@ def proposal_run_checks(
             {
                 "check": "stress",
                 "status": "info",
-                "message": _("Worst scenario: %(s)s, loss %(l)s (%(p)s).")
-                % {
-                    "s": worst["name"],
-                    "l": format_money(Decimal(worst["loss"]), proposal.currency),
-                    "p": f"{Decimal(worst['loss_pct']):.1%}",
-                },
+                **text(
+                    "check.stress_worst",
+                    s=scenario_name(worst),
+                    l=Money(Decimal(worst["loss"]), proposal.currency),
+                    p=Percent(Decimal(worst["loss_pct"]), 1),
+                ).as_json(),
             }
         )
 

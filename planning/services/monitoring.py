@@ -12,11 +12,11 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from advisory.clock import now, today
 from advisory.history import audited_save
 from advisory.notifications import notify
+from advisory.texts import Joined, Text, encode, render, text
 from audit.managers import allow_bulk_writes
 
 from .. import conf
@@ -39,7 +39,7 @@ ZERO = Decimal("0")
 
 
 def _f(code: str, **params) -> dict:
-    return {"code": code, "params": {k: str(v) for k, v in params.items()}}
+    return {"code": code, "params": {k: encode(v) for k, v in params.items()}}
 
 
 def proposal_findings(*, proposal: Proposal, on: datetime.date | None = None) -> dict[str, list[dict]]:
@@ -104,29 +104,16 @@ def proposal_findings(*, proposal: Proposal, on: datetime.date | None = None) ->
     return found
 
 
+def finding_as_text(finding: dict) -> Text:
+    """One stored finding ({"code", "params"}) as a text of the registry (advisory.texts)."""
+    return Text("finding." + finding.get("code", ""), finding.get("params") or {})
+
+
 def finding_text(finding: dict) -> str:
     """One finding in the reader's language."""
-    p = finding.get("params", {})
-    texts = {
-        "profile_missing": _("The client has no confirmed risk profile."),
-        "profile_expired": _("The client's risk profile expired on %(date)s."),
-        "profile_reassess": _("The client's risk profile needs re-assessment (%(reason)s)."),
-        "rerated": _("%(product)s was re-rated from %(old)s to %(new)s since the proposal was approved."),
-        "rating_unapproved": _("%(product)s has no approved rating assessment."),
-        "rating_review_lapsed": _("The rating review of %(product)s was due on %(date)s."),
-        "above_level": _(
-            "%(product)s (%(rating)s) is above the client's level %(level)s and no suitability exception "
-            "covers it."
-        ),
-        "concentration": _("%(product)s is %(weight)s of the proposal, above the %(limit)s limit."),
-    }
-    text = texts.get(finding.get("code", ""))
-    if text is None:
-        return finding.get("code", "")
-    try:
-        return text % p
-    except (KeyError, TypeError, ValueError):
-        return text
+    return render(
+        "finding." + finding.get("code", ""), finding.get("params"), fallback=finding.get("code", "")
+    )
 
 
 def proposal_monitor(*, proposal: Proposal, on: datetime.date | None = None) -> dict[str, list[dict]]:
@@ -151,8 +138,11 @@ def proposal_monitor(*, proposal: Proposal, on: datetime.date | None = None) -> 
                 notify(
                     recipients=[locked.advisor],
                     kind="planning.proposal.recheck",
-                    subject=_("%(p)s no longer passes its suitability re-check") % {"p": locked.number},
-                    body="; ".join(finding_text(f) for rows in findings.values() for f in rows),
+                    subject=text("notify.proposal_recheck_failed", p=locked.number),
+                    body=text(
+                        "text.list",
+                        items=Joined([finding_as_text(f) for rows in findings.values() for f in rows]),
+                    ),
                     url=reverse("planning:proposal_detail", args=[locked.pk]),
                 )
         else:

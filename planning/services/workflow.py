@@ -17,6 +17,7 @@ from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
 from advisory.roles import Role
+from advisory.texts import check_text, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -210,7 +211,7 @@ def _guard_submit(proposal: Proposal, actor: User) -> None:
         )
     result = _apply_checks(proposal)
     if not result["ok"]:
-        failing = "; ".join(row["message"] for row in result["failures"])
+        failing = "; ".join(check_text(row) for row in result["failures"])
         raise Conflict(_("The proposal cannot be submitted while a check fails: %(f)s") % {"f": failing})
 
 
@@ -315,19 +316,19 @@ def _notify_transition(proposal: Proposal, action: str, actor: User, reason: str
     label = f"{proposal.number} ({proposal.client.name})"
     if action == "submit":
         people = User.objects.filter(role=Role.RISK_REVIEWER, is_active=True)
-        subject = _("Proposal %(p)s awaits risk review") % {"p": label}
+        subject = text("notify.proposal_submitted", p=label)
     elif action == "risk_approve":
         people = User.objects.filter(role=Role.COMPLIANCE, is_active=True)
-        subject = _("Proposal %(p)s awaits compliance approval") % {"p": label}
+        subject = text("notify.proposal_risk_approved", p=label)
     elif action == "issue":
         people = [proposal.client.user] if proposal.client.user_id else []
         url = reverse("planning_portal:proposal_detail", args=[proposal.pk])
-        subject = _("A new proposal is ready for your decision")
+        subject = text("notify.proposal_issued")
     elif action == "withdraw" and proposal.issued_at and proposal.client.user_id:
         people = [proposal.client.user]
         url = ""
-        subject = _("Proposal %(p)s was withdrawn") % {"p": proposal.number}
+        subject = text("notify.proposal_withdrawn", p=proposal.number)
     else:
         people = [proposal.advisor] if proposal.advisor_id != actor.pk else []
-        subject = _("Proposal %(p)s: %(s)s") % {"p": label, "s": proposal.get_status_display()}
+        subject = text("notify.proposal_status", p=label, s=ProposalStatus(proposal.status).label)
     notify(recipients=list(people), kind=f"planning.proposal.{action}", subject=subject, body=reason, url=url)

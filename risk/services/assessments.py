@@ -16,6 +16,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.notifications import notify
 from advisory.rules import can
+from advisory.texts import Joined, as_text, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -85,8 +86,8 @@ def assessment_submit(
         notify(
             recipients=[client.advisor],
             kind="risk.contradiction",
-            subject=_("Contradictory risk answers need your note"),
-            body="; ".join(assessment.contradictions),
+            subject=text("notify.risk_contradiction"),
+            body=text("text.list", items=Joined([as_text(c) for c in assessment.contradictions])),
             url=_url("risk:assessment_detail", assessment.pk),
         )
     return assessment
@@ -217,23 +218,20 @@ def assessment_expiry_sweep(*, on: datetime.date | None = None) -> dict[str, int
             if not _claim_reminder(a.pk, stamp):
                 continue
             client = a.client
-            subject = _("Risk profile of %(name)s expires on %(date)s") % {
-                "name": client.name,
-                "date": a.valid_until,
-            }
+            subject = text("notify.risk_profile_expiring", name=client.name, date=a.valid_until)
             notify(
                 recipients=[client.advisor],
                 kind="risk.profile_expiring",
                 subject=subject,
-                body=_("Please arrange a new risk assessment before the profile expires."),
+                body=text("notify.risk_profile_expiring_body"),
                 url=_url("risk:assessment_detail", a.pk),
             )
             if client.user_id:
                 notify(
                     recipients=[client.user],
                     kind="risk.profile_expiring",
-                    subject=_("Your risk profile expires on %(date)s") % {"date": a.valid_until},
-                    body=_("Please retake the risk questionnaire in the portal."),
+                    subject=text("notify.risk_profile_expiring_client", date=a.valid_until),
+                    body=text("notify.risk_profile_expiring_client_body"),
                     url=_url("risk_portal:questionnaire"),
                 )
             audit_log(
@@ -283,7 +281,7 @@ def reassessment_prompt(*, client, reason: str, actor=None) -> RiskAssessment | 
         notify(
             recipients=[client.advisor],
             kind="risk.reassessment",
-            subject=_("Re-assess the risk profile of %(name)s") % {"name": client.name},
+            subject=text("notify.risk_reassessment", name=client.name),
             body=reason,
             url=_url("risk:assessment_new", client.pk),
         )
@@ -291,7 +289,7 @@ def reassessment_prompt(*, client, reason: str, actor=None) -> RiskAssessment | 
             notify(
                 recipients=[client.user],
                 kind="risk.reassessment",
-                subject=_("Please retake the risk questionnaire"),
+                subject=text("notify.risk_reassessment_client"),
                 body=reason,
                 url=_url("risk_portal:questionnaire"),
             )

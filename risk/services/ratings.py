@@ -13,6 +13,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.notifications import notify
+from advisory.texts import text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -68,7 +69,7 @@ def product_rating_submit(
                 if u.pk != actor.pk
             ],
             kind="risk.rating_pending",
-            subject=_("Product rating of %(p)s awaits approval") % {"p": product.code},
+            subject=text("notify.risk_rating_pending", p=product.code),
             body=assessment.rationale,
             url=_url("risk:rating_detail", assessment.pk),
         )
@@ -117,8 +118,13 @@ def _rating_decide(
         notify(
             recipients=[assessment.assessor],
             kind="risk.rating_decided",
-            subject=_("Rating of %(p)s: %(s)s")
-            % {"p": assessment.product.code, "s": assessment.get_status_display()},
+            subject=text(
+                "notify.risk_rating_decided",
+                p=assessment.product.code,
+                s=dict(assessment._meta.get_field("status").flatchoices).get(
+                    assessment.status, assessment.status
+                ),
+            ),
             body=note,
             url=_url("risk:rating_detail", assessment.pk),
         )
@@ -207,12 +213,11 @@ def rating_review_sweep(*, on: datetime.date | None = None) -> dict[str, int]:
             notify(
                 recipients=people,
                 kind="risk.rating_review_due",
-                subject=(
-                    _("Rating review of %(p)s lapsed on %(d)s: the product cannot be offered")
-                    if lapsed
-                    else _("Rating review of %(p)s is due on %(d)s")
-                )
-                % {"p": a.product.code, "d": a.review_due},
+                subject=text(
+                    "notify.risk_rating_review_lapsed" if lapsed else "notify.risk_rating_review_due",
+                    p=a.product.code,
+                    d=a.review_due,
+                ),
                 body=a.product.name,
                 url=_url("risk:rating_list"),
             )

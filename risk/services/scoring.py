@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from advisory.errors import DomainError
+from advisory.texts import stored_item_from_legacy, text, value_label
 
 from .. import conf
 from ..models import QuestionnaireVersion, QuestionRole
@@ -61,7 +62,7 @@ def score_answers(*, version: QuestionnaireVersion, answers: dict[str, str]) -> 
     for a in snapshot.values():
         meanings.setdefault(a["role"], set()).add(a["meaning"])
     contradictions = [
-        msg
+        stored_item_from_legacy(msg, ("risk",))
         for role_a, vals_a, role_b, vals_b, msg in conf.get("CONTRADICTION_RULES")
         if meanings.get(role_a, set()) & vals_a and meanings.get(role_b, set()) & vals_b
     ]
@@ -92,25 +93,27 @@ def capacity_level(*, client, horizon: str, answered_income_stability: str = "")
     emergency reserve allow. Horizon: <1y C1, 1–3y C2, 3–5y C3, 5–10y C4, >10y C5. Income:
     unstable caps at C2, variable at C3. Reserves (liquid reserves / monthly expenses): < 3
     months caps at C2, 3–6 months at C4. A missing input does not constrain."""
-    notes: list[str] = []
+    notes: list[dict] = []
     cap = 5
     if horizon in HORIZON_CAPACITY:
         cap = HORIZON_CAPACITY[horizon]
-        notes.append(f"Horizon {horizon}: up to C{cap}.")
+        notes.append(text("risk.capacity_horizon", horizon=value_label(horizon), cap=cap).as_json())
     else:
-        notes.append("No horizon answer: horizon does not constrain capacity.")
+        notes.append(text("risk.capacity_no_horizon").as_json())
     stability = getattr(client, "income_stability", None) or None
     if stability is None and answered_income_stability:
         stability = answered_income_stability
-        notes.append("Income stability taken from the questionnaire answer.")
+        notes.append(text("risk.capacity_income_answered").as_json())
     if stability is None:
-        notes.append("Income stability not recorded on the client file: not constrained.")
+        notes.append(text("risk.capacity_no_income").as_json())
     else:
         s = str(stability).lower()
         limit = (
             2 if s in {"unstable", "none", "irregular", "low"} else 3 if s in {"variable", "medium"} else 5
         )
-        notes.append(f"Income stability {stability}: up to C{limit}.")
+        notes.append(
+            text("risk.capacity_income", stability=value_label(str(stability)), limit=limit).as_json()
+        )
         cap = min(cap, limit)
     months = _decimal(getattr(client, "emergency_reserve_months", None))
     if months is None:
@@ -119,9 +122,9 @@ def capacity_level(*, client, horizon: str, answered_income_stability: str = "")
         if reserves is not None and expenses:
             months = reserves / expenses
     if months is None:
-        notes.append("Emergency reserves not recorded on the client file: not constrained.")
+        notes.append(text("risk.capacity_no_reserves").as_json())
     else:
         limit = 2 if months < 3 else 4 if months < 6 else 5
-        notes.append(f"Emergency reserve {months:.1f} months: up to C{limit}.")
+        notes.append(text("risk.capacity_reserves", months=f"{months:.1f}", limit=limit).as_json())
         cap = min(cap, limit)
     return _level(cap), notes

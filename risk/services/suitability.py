@@ -6,9 +6,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from advisory.clock import today
+from advisory.texts import Text, text
 
 from ..models import Product, level_number
 
@@ -16,7 +15,8 @@ from ..models import Product, level_number
 @dataclass(frozen=True)
 class SuitabilityResult:
     suitable: bool
-    reason: str
+    reason: Text  # a text code (advisory.texts); str() reads it in the active language
+
     exception_possible: bool
     client_level: str | None
     product_rating: str
@@ -47,7 +47,7 @@ def suitability_check(
     if profile is None:
         return SuitabilityResult(
             suitable=False,
-            reason=_("No confirmed risk profile: the client must complete the risk questionnaire first."),
+            reason=text("suitability.no_profile"),
             exception_possible=False,
             client_level=None,
             product_rating=rating,
@@ -55,11 +55,7 @@ def suitability_check(
     if profile.is_expired:
         return SuitabilityResult(
             suitable=False,
-            reason=_(
-                "The risk profile expired on %(date)s (valid 12 months): the client must be re-assessed "
-                "before new proposals."
-            )
-            % {"date": profile.valid_until},
+            reason=text("suitability.expired", date=profile.valid_until),
             exception_possible=False,
             client_level=profile.level,
             product_rating=rating,
@@ -69,7 +65,7 @@ def suitability_check(
     if profile.is_professional:
         return SuitabilityResult(
             suitable=True,
-            reason=_("Professional investor with recorded evidence: products rated R1–R5 are allowed."),
+            reason=text("suitability.professional"),
             exception_possible=False,
             client_level=profile.level,
             product_rating=rating,
@@ -79,24 +75,16 @@ def suitability_check(
     if r <= c:
         return SuitabilityResult(
             suitable=True,
-            reason=_("Suitable: product rating %(r)s does not exceed the client's level %(c)s (R ≤ C).")
-            % {"r": rating, "c": profile.level},
+            reason=text("suitability.ok", r=rating, c=profile.level),
             exception_possible=False,
             client_level=profile.level,
             product_rating=rating,
         )
     if c == 1:
-        reason = _(
-            "Not suitable: product rating %(r)s exceeds the client's level C1 (R ≤ C). C1 clients may only "
-            "take R1 products and never get an exception."
-        ) % {"r": rating}
+        reason = text("suitability.c1", r=rating)
         possible = False
     else:
-        reason = _(
-            "Not suitable: product rating %(r)s exceeds the client's level %(c)s (R ≤ C: %(c)s allows "
-            "R1–R%(n)s). A client-initiated purchase needs a confirmed special risk warning and compliance "
-            "sign-off."
-        ) % {"r": rating, "c": profile.level, "n": c}
+        reason = text("suitability.above", r=rating, c=profile.level, n=c)
         possible = True
     return SuitabilityResult(
         suitable=False,

@@ -12,6 +12,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError
 from advisory.history import audited_save
 from advisory.notifications import notify
+from advisory.texts import Joined, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -89,7 +90,7 @@ def suitability_exception_request(
     if result.suitable:
         raise Conflict(_("The product is already suitable for this client; no exception is needed."))
     if not result.exception_possible:
-        raise Conflict(result.reason)
+        raise Conflict(str(result.reason))
     if scope not in ExceptionScope.values:
         raise DomainError(_("Choose what the exception covers."), field="scope")
     if scope == ExceptionScope.AMOUNT and (max_amount is None or Decimal(str(max_amount)) <= 0):
@@ -145,7 +146,7 @@ def suitability_exception_request(
             notify(
                 recipients=recipients,
                 kind="risk.exception_warning",
-                subject=_("Please read and confirm a special risk warning"),
+                subject=text("notify.risk_exception_warning"),
                 body=exc.warning_text,
                 url=_url("risk_portal:exception_confirm", exc.pk),
             )
@@ -173,7 +174,7 @@ def suitability_exception_client_confirm(*, exception: SuitabilityException, act
         notify(
             recipients=list(User.objects.filter(role=Role.COMPLIANCE, is_active=True)),
             kind="risk.exception_pending",
-            subject=_("Suitability exception awaiting sign-off"),
+            subject=text("notify.risk_exception_pending"),
             body=str(exc),
             url=_url("risk:exception_detail", exc.pk),
         )
@@ -209,7 +210,7 @@ def _exception_decide(*, exception, actor, to: str, note: str) -> SuitabilityExc
         notify(
             recipients=[exc.requested_by],
             kind="risk.exception_decided",
-            subject=_("Suitability exception %(s)s") % {"s": exc.get_status_display().lower()},
+            subject=text("notify.risk_exception_decided", s=ExceptionStatus(exc.status).label),
             body=note,
             url=_url("risk:exception_detail", exc.pk),
         )
@@ -293,9 +294,8 @@ def suitability_exceptions_lapse(
         notify(
             recipients=[exc.client.advisor],
             kind="risk.exception_lapsed",
-            subject=_("Suitability exception for %(p)s (%(c)s) lapsed")
-            % {"p": exc.product.code, "c": exc.client.name},
-            body=str(LapseReason(reason).label),
+            subject=text("notify.risk_exception_lapsed", p=exc.product.code, c=exc.client.name),
+            body=text("text.list", items=Joined([LapseReason(reason).label])),
             url=_url("risk:exception_detail", exc.pk),
         )
         count += 1

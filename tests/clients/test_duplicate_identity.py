@@ -24,7 +24,7 @@ def test_colleague_entering_an_existing_clients_number_learns_nothing_of_the_oth
     assert own_client.file_number not in response.content.decode()
     # and compliance is notified with the details; the attempt is in the audit trail
     note = Notification.objects.get(recipient=compliance_officer, kind="clients.duplicate_identity")
-    assert own_client.file_number in note.subject and "Colleague Carl" in note.body
+    assert own_client.file_number in note.subject_text and "Colleague Carl" in note.body_text
     assert AuditEntry.objects.filter(
         action=AuditAction.OTHER, record_id=str(own_client.pk), reason__contains="outside the book"
     ).exists()

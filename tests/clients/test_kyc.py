@@ -190,7 +190,7 @@ def test_overdue_refresh_warns(own_client, supervisor, advisor):
         assert key not in active_warnings()[WarningKind.KYC_REFRESH_OVERDUE]
     with time_machine.travel(at(2026, 12, 2), tick=False):
         spec = active_warnings()[WarningKind.KYC_REFRESH_OVERDUE][key]
-        assert spec.advisor == advisor.pk and "2026-12-01" in spec.message
+        assert spec.advisor == advisor.pk and "2026-12-01" in str(spec.message)
 
 
 def test_refresh_without_changes_completes_and_restarts_the_cycle(own_client, advisor, supervisor):

@@ -48,7 +48,7 @@ def test_unacknowledged_complaint_past_its_acknowledgement_deadline_is_a_warning
         warnings = active_warnings()[WarningKind.COMPLAINT_OVERDUE]
     # then only the silent ticket is flagged, for its acknowledgement
     key = ("complaints.complaint", str(silent.pk))
-    assert key in warnings and "not been acknowledged" in warnings[key].message
+    assert key in warnings and "not been acknowledged" in str(warnings[key].message)
     assert ("complaints.complaint", str(answered.pk)) not in warnings
 
 

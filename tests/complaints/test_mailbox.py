@@ -13,6 +13,7 @@ from email.message import EmailMessage
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from advisory.errors import NotAllowed
 from complaints import mailbox as intake
@@ -190,6 +191,12 @@ def test_unknown_sender_waits_for_staff_to_link_a_client(
     # the message waits, with a ticket number reserved and quoted in the acknowledgement
     assert inbound.status == InboundStatus.AWAITING_LINK and inbound.ticket_number.startswith("CP-2026-")
     assert inbound.ticket_number in mail.outbox[0].subject
+    # written in Chinese by a stranger: the acknowledgement answers in Chinese, on the firm's clock
+    assert "我们已收到您的投诉" in mail.outbox[0].subject and "2026-11-26 16:00" in mail.outbox[0].body
+    sent = inbound.answers.get()
+    assert sent.language == "zh-hans" and sent.subject_code == "email.complaint_received"
+    with translation.override("en"):
+        assert sent.subject_text == f"[{inbound.ticket_number}] We received your complaint"
     assert not Complaint.objects.exists()
     client = make_client(advisor=advisor, name="李雷")
     # an advisor may not handle the intake

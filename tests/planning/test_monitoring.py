@@ -167,7 +167,7 @@ def test_concentration_breach_warning_fires_and_closes(
     counts = services.proposal_monitor_sweep()
     # then the nightly re-check opens one warning for the proposal, for its advisor
     warning = _open(WarningKind.CONCENTRATION_BREACH, proposal).get()
-    assert warning.advisor_id == advisor.pk and proposal.number in warning.message
+    assert warning.advisor_id == advisor.pk and proposal.number in warning.text
     assert counts["flagged"] == 1
     services.proposal_monitor_sweep()
     assert RiskWarning.objects.filter(kind=WarningKind.CONCENTRATION_BREACH).count() == 1  # deduplicated
@@ -210,7 +210,7 @@ def test_rerating_raises_suitability_warning_on_accepted_plan(
     services.proposals_recheck_for(product_ids=[product.pk])
     # then a suitability warning is open for the advisor; the approved checks stay as approved
     warning = _open(WarningKind.SUITABILITY_EXCEPTION, proposal).get()
-    assert warning.advisor_id == advisor.pk and product.code in warning.message
+    assert warning.advisor_id == advisor.pk and product.code in warning.text
     proposal.refresh_from_db()
     assert proposal.checks_ok and proposal.status == ProposalStatus.ACCEPTED
     assert {f["code"] for f in proposal.monitor["suitability"]} == {"rerated", "above_level"}

@@ -5,6 +5,7 @@ import time_machine
 
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.models import Notification
+from advisory.texts import render_stored
 from risk.models import AssessmentChannel, AssessmentStatus, RiskAssessment
 from risk.selectors import client_risk_profile
 from risk.services import (
@@ -65,13 +66,14 @@ def test_missing_financial_fields_leave_capacity_unconstrained(own_client):
     level, notes = capacity_level(client=own_client, horizon="gt10y")
     # then
     assert level == "C5"
-    assert sum("not constrained" in n for n in notes) == 2
+    # stored as codes, read in the reader's language
+    assert sum("not constrained" in render_stored(n, "risk") for n in notes) == 2
 
 
 def test_income_answer_is_used_when_client_file_has_none(own_client):
     own_client.income_stability = ""
     level, notes = capacity_level(client=own_client, horizon="gt10y", answered_income_stability="variable")
-    assert level == "C3" and any("questionnaire" in n for n in notes)
+    assert level == "C3" and any("questionnaire" in render_stored(n, "risk") for n in notes)
 
 
 def test_contradiction_needs_advisor_note_before_confirmation(version, own_client, client_user, advisor):

@@ -1,6 +1,7 @@
 import pytest
 
 from advisory.errors import Conflict, DomainError, NotAllowed
+from advisory.texts import render_stored
 from risk.models import QuestionnaireVersion, VersionStatus, level_category
 from risk.services import (
     question_save,
@@ -115,7 +116,7 @@ def test_level_grouping():
 
 def test_contradiction_detected(version):
     result = score_answers(version=version, answers={"horizon": "lt1y", "objective": "max_growth"})
-    assert result.contradictions and "1 year" in result.contradictions[0]
+    assert result.contradictions and "1 year" in render_stored(result.contradictions[0], "risk")
     assert not score_answers(
         version=version, answers={"horizon": "gt10y", "objective": "max_growth"}
     ).contradictions

@@ -31,7 +31,7 @@ def test_suitability_on_every_level_and_rating_pair(own_client, c, r):
     assert result.suitable is (r <= c)
     assert result.client_level == f"C{c}"
     assert result.product_rating == f"R{r}"
-    assert "R ≤ C" in result.reason
+    assert "R ≤ C" in str(result.reason)
     assert result.exception_possible is (r > c and c > 1)
 
 
@@ -39,7 +39,7 @@ def test_no_profile_is_not_suitable_and_no_exception(own_client):
     result = suitability_check(client=own_client, product=ProductFactory(risk_rating="R1"))
     assert not result.suitable
     assert not result.exception_possible
-    assert "questionnaire" in result.reason
+    assert "questionnaire" in str(result.reason)
 
 
 def test_expired_profile_blocks_even_low_rated_products(own_client):
@@ -52,7 +52,7 @@ def test_expired_profile_blocks_even_low_rated_products(own_client):
     assert not result.suitable
     assert not result.exception_possible
     assert result.profile_expired
-    assert "expired" in result.reason
+    assert "expired" in str(result.reason)
 
 
 def test_profile_valid_on_its_last_day(own_client):
