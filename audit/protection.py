@@ -5,7 +5,8 @@ table added by any later migration is covered too:
 
 * audit tables: TRUNCATE refused (statement-level trigger) on every table of the audit app; the
   trail (`audit_auditentry`) refuses DELETE and every UPDATE except the one that blanks a redacted
-  entry's personal content (hashes and metadata unchanged); checkpoint and verification rows are
+  entry's personal content (hashes and metadata unchanged) and the sequencer's, which chains an
+  unchained entry once (sets its sequence, previous hash and hash; nothing else); checkpoint and verification rows are
   append-only; the chain head only moves forward, by exactly the entries appended after it, onto the
   hash of the last one (so it cannot be rewound to hide a cut tail).
 * history tables (django-simple-history `Historical*`): TRUNCATE, UPDATE and DELETE refused, except
@@ -56,7 +57,23 @@ BEGIN
   THEN
     RETURN NEW;
   END IF;
-  RAISE EXCEPTION 'audit protection (%): audit entries are append-only (only the personal content of a redacted entry may be blanked)',
+  -- the sequencer chains a committed entry once (issue 18): sequence, previous hash and hash
+  -- are set on a row that has none yet, beyond the chain head; nothing else changes
+  IF OLD.sequence IS NULL AND OLD.prev_hash = '' AND OLD.hash = ''
+     AND NEW.sequence IS NOT NULL
+     AND NEW.sequence > coalesce((SELECT h.sequence FROM audit_auditchainhead h WHERE h.id = 1), 0)
+     AND NEW.prev_hash ~ '^[0-9a-f]{64}$' AND NEW.hash ~ '^[0-9a-f]{64}$'
+     AND (NEW.id, NEW.occurred_at, NEW.actor_id, NEW.actor_label, NEW.action, NEW.record_type,
+          NEW.record_id, NEW.record_label, NEW.client_id, NEW.reason, NEW.changes, NEW.ip_address,
+          NEW.user_agent, NEW.history_id, NEW.history_hash, NEW.content_hash, NEW.redacted)
+     IS NOT DISTINCT FROM
+         (OLD.id, OLD.occurred_at, OLD.actor_id, OLD.actor_label, OLD.action, OLD.record_type,
+          OLD.record_id, OLD.record_label, OLD.client_id, OLD.reason, OLD.changes, OLD.ip_address,
+          OLD.user_agent, OLD.history_id, OLD.history_hash, OLD.content_hash, OLD.redacted)
+  THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'audit protection (%): audit entries are append-only (only the personal content of a redacted entry may be blanked, and an unchained entry chained once)',
     TG_NAME USING ERRCODE = 'insufficient_privilege';
 END $$;
 
@@ -70,7 +87,8 @@ BEGIN
     -- a second head: let the primary key refuse it (a concurrent first append retries its read)
     IF NEW.id = 1 AND (EXISTS (SELECT 1 FROM audit_auditchainhead WHERE id = 1)
                        OR (NEW.sequence = 0 AND NEW.last_hash = repeat('0', 64)
-                           AND NOT EXISTS (SELECT 1 FROM audit_auditentry))) THEN
+                           AND NOT EXISTS (SELECT 1 FROM audit_auditentry
+                                            WHERE sequence IS NOT NULL))) THEN
       RETURN NEW;
     END IF;
   ELSIF NEW.id = OLD.id AND NEW.sequence > OLD.sequence THEN
@@ -308,6 +326,7 @@ def grant_statements(role: str) -> list[str]:
         if table in (ENTRY_TABLE, HEAD_TABLE, *APPEND_ONLY_TABLES):
             stmts.append(f'REVOKE UPDATE, DELETE ON "{table}" FROM {r}')
     stmts.append(f'GRANT UPDATE (record_label, changes, redacted) ON "{ENTRY_TABLE}" TO {r}')
+    stmts.append(f'GRANT UPDATE (sequence, prev_hash, hash) ON "{ENTRY_TABLE}" TO {r}')  # the sequencer
     stmts.append(f'GRANT UPDATE (sequence, last_hash) ON "{HEAD_TABLE}" TO {r}')
     return stmts
 
