@@ -105,6 +105,60 @@ BEGIN
     TG_NAME USING ERRCODE = 'insufficient_privilege';
 END $$;
 
+-- The sequencer (audit/sequencer.py, issue 18): chain up to max_rows committed, unchained entries
+-- in id order under the chain head's row lock, in the caller's transaction. Returns how many, or
+-- -1 when another sequencer holds the head and wait is false. The hash is the one verification
+-- recomputes (audit/verification.py _PG_ENTRY_CHECKS) and audit.services._chain_digest computes.
+CREATE OR REPLACE FUNCTION audit_chain_pending(max_rows integer, wait boolean) RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  head_seq bigint;
+  head_hash text;
+  digest text;
+  n integer := 0;
+  r record;
+BEGIN
+  IF wait THEN
+    SELECT h.sequence, h.last_hash INTO head_seq, head_hash FROM audit_auditchainhead h WHERE h.id = 1 FOR UPDATE;
+  ELSE
+    SELECT h.sequence, h.last_hash INTO head_seq, head_hash
+      FROM audit_auditchainhead h WHERE h.id = 1 FOR UPDATE SKIP LOCKED;
+    IF head_seq IS NULL AND EXISTS (SELECT 1 FROM audit_auditchainhead WHERE id = 1) THEN
+      RETURN -1;
+    END IF;
+  END IF;
+  IF head_seq IS NULL THEN
+    INSERT INTO audit_auditchainhead (id, sequence, last_hash) VALUES (1, 0, repeat('0', 64))
+      ON CONFLICT (id) DO NOTHING;
+    SELECT h.sequence, h.last_hash INTO head_seq, head_hash FROM audit_auditchainhead h WHERE h.id = 1 FOR UPDATE;
+  END IF;
+  -- a statement after the lock: its snapshot holds everything the previous holder chained
+  FOR r IN SELECT e.id, e.occurred_at, e.actor_id, e.actor_label, e.action, e.record_type, e.record_id,
+                  e.client_id, e.reason, e.ip_address, e.user_agent, e.history_id, e.content_hash,
+                  e.history_hash
+             FROM audit_auditentry e WHERE e.sequence IS NULL ORDER BY e.id LIMIT max_rows LOOP
+    head_seq := head_seq + 1;
+    digest := encode(sha256(convert_to(concat_ws(chr(31),
+                head_hash, head_seq::text,
+                to_char(r.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+                coalesce(r.actor_id::text, ''), r.actor_label, r.action, r.record_type, r.record_id,
+                coalesce(r.client_id::text, ''), r.reason, coalesce(host(r.ip_address), ''), r.user_agent,
+                coalesce(r.history_id::text, ''), r.content_hash)
+                || CASE WHEN r.history_hash = '' THEN '' ELSE chr(31) || r.history_hash END, 'UTF8')), 'hex');
+    UPDATE audit_auditentry SET sequence = head_seq, prev_hash = head_hash, hash = digest
+     WHERE id = r.id AND sequence IS NULL;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'audit sequencer: entry % was already chained', r.id;
+    END IF;
+    head_hash := digest;
+    n := n + 1;
+  END LOOP;
+  IF n > 0 THEN
+    UPDATE audit_auditchainhead SET sequence = head_seq, last_hash = head_hash WHERE id = 1;
+  END IF;
+  RETURN n;
+END $$;
+
 CREATE OR REPLACE FUNCTION audit_history_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF (coalesce(current_setting('audit.redaction', true), '') = 'on'

@@ -124,18 +124,39 @@ def _write(using: str, rows: list[tuple[int, int, str, str]]) -> None:
 
 def chain_batch(
     *, using: str = "default", wait: bool = True, limit: int = BATCH, hold: float = 0.0
-) -> Chained | None:
+) -> int | None:
     """Chain up to `limit` committed (visible) unchained entries, oldest id first, in one
     transaction (a savepoint when called inside the writer's transaction: inline mode).
-    Returns {id: (sequence, prev_hash, hash)}, or None if another sequencer holds the head.
-    `hold` keeps the lock that many seconds before committing (crash drills only)."""
+    Returns how many, or None if another sequencer holds the head (only with wait=False).
+    `hold` keeps the lock that many seconds before committing (crash drills only).
+
+    PostgreSQL: one call of the `audit_chain_pending` function (audit.protection), so the on-commit
+    run costs one round trip — in autocommit, the function is its own transaction."""
+    conn = connections[using]
+    if conn.vendor == "postgresql":
+        if not hold and not conn.in_atomic_block:
+            with conn.cursor() as cur:
+                cur.execute("SELECT audit_chain_pending(%s, %s)", [min(limit, 2**31 - 1), wait])
+                count = cur.fetchone()[0]
+        else:
+            with transaction.atomic(using=using), conn.cursor() as cur:
+                cur.execute("SELECT audit_chain_pending(%s, %s)", [min(limit, 2**31 - 1), wait])
+                count = cur.fetchone()[0]
+                if hold and count > 0:
+                    time.sleep(hold)
+        return None if count < 0 else count
+    done = _chain_batch_python(using=using, wait=wait, limit=limit, hold=hold)
+    return None if done is None else len(done)
+
+
+def _chain_batch_python(*, using: str, wait: bool, limit: int, hold: float) -> Chained | None:
+    """The same as `audit_chain_pending`, in Python (SQLite, where writers are serialised anyway)."""
     from .services import _chain_digest
 
     with transaction.atomic(using=using):
         head = _lock_head(using, wait=wait)
         if head is None:
             return None
-        # a statement after the lock: its snapshot includes everything the previous holder chained
         rows = list(
             AuditEntry.objects.using(using)
             .filter(sequence__isnull=True)
@@ -202,10 +223,10 @@ def sequencer_run(
         done = chain_batch(using=using, wait=wait, limit=limit, hold=hold)
         if done is None:
             return total
-        total += len(done)
+        total += done
         rounds += 1
         # after our commit: anything committed while we held the head is visible now
-        if len(done) < limit and not _pending_exists(using):
+        if done < limit and not _pending_exists(using):
             return total
         if max_rounds is not None and rounds >= max_rounds:
             _hand_over(using)

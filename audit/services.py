@@ -307,7 +307,13 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
         else:
             AuditEntry.objects.using(using).bulk_create(entries, batch_size=1000)
         if mode == "inline":
-            chained = chain_batch(using=using, wait=True, limit=10**9) or {}
+            chain_batch(using=using, wait=True, limit=10**9)
+            chained = {
+                pk: (seq, prev, digest)
+                for pk, seq, prev, digest in AuditEntry.objects.using(using)
+                .filter(pk__in=[e.pk for e in entries])
+                .values_list("pk", "sequence", "prev_hash", "hash")
+            }
             for entry in entries:
                 entry.sequence, entry.prev_hash, entry.hash = chained[entry.pk]
         elif mode == "deferred":

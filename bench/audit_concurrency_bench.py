@@ -79,17 +79,21 @@ def build(writers: int) -> list[tuple[int, int, int, int]]:
     from clients.models import Client
     from complaints.models import Complaint
     from planning.models import Proposal
+    from risk.models import Product
     from tests.complaints.factories import make_complaint
     from tests.factories import StaffQualificationFactory, UserFactory
-    from tests.planning.factories import ClientFactory, make_ready_proposal
+    from tests.planning.factories import ClientFactory, ProductFactory, make_ready_proposal
 
     settings.AUDIT_CHAIN_MODE = "inline"
+    # factory_boy numbers from 0 in every process: continue after the rows already there
+    ClientFactory.reset_sequence(Client.objects.count() + 1)
+    ProductFactory.reset_sequence(Product.objects.count() + 1)
     out = []
     for n in range(writers):
         advisor = User.objects.filter(email=EMAIL.format(n=n)).first()
         if advisor is None:
             advisor = UserFactory(role=Role.ADVISOR, email=EMAIL.format(n=n), full_name=f"Bench Writer {n}")
-            StaffQualificationFactory(user=advisor)
+            StaffQualificationFactory(user=advisor, number=f"BENCH-{n:05d}")
         client = Client.objects.filter(advisor=advisor).order_by("id").first() or ClientFactory(
             advisor=advisor, name=f"Bench Client {n}", monthly_income=Decimal("30000")
         )
@@ -187,6 +191,8 @@ def cell(mode: str, writers: int, ids, seconds: float) -> dict:
     for p in procs:
         p.start()
     barrier.wait()
+    before = _entries()  # after the writers' warm-up
+    connections.close_all()
     start_at.value = time.time() + 0.2
     lat: list[float] = []
     for _ in procs:
