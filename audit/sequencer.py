@@ -20,7 +20,8 @@ batch unchained for the next run (its transaction is rolled back with the connec
 Who runs it:
 * every writing transaction, right after its commit (`transaction.on_commit`): best effort, never
   waits — if another sequencer holds the head, that one re-checks for new entries after its own
-  commit, so nothing committed before it released the lock is left behind;
+  commit, so nothing committed before it released the lock is left behind; a bulk write (more than
+  HAND_OVER_AT entries in one call) queues `audit_chain_task` through the outbox instead;
 * `audit.tasks.audit_chain_task` every minute (beat) and `manage.py audit_chain` — the safety net
   for a writer process that died between its commit and its call;
 * inline, inside the writer's transaction, when `AUDIT_CHAIN_MODE = "inline"` (SQLite, where the
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 5000
 ON_COMMIT_ROUNDS = 4
+HAND_OVER_AT = 200  # entries in one call: chained by the worker, not by the writer after commit
 
 _FIELDS = (
     "id",
@@ -255,8 +257,15 @@ def _kicker(using: str) -> Callable[[], None]:
     return kick
 
 
-def schedule_after_commit(using: str) -> None:
-    """Run the sequencer once after the current transaction commits (once per transaction)."""
+def schedule_after_commit(using: str, *, count: int = 1) -> None:
+    """Run the sequencer once after the current transaction commits (once per transaction).
+    A bulk write (sweeps, imports: more than HAND_OVER_AT entries) hands the chaining to the worker
+    through the outbox instead, so its caller does not wait for it."""
+    if count > HAND_OVER_AT and using == "default":
+        from advisory.outbox import outbox_enqueue
+
+        outbox_enqueue(task="audit.tasks.audit_chain_task")
+        return
     conn = connections[using]
     kick = _kicker(using)
     if any(item[1] is kick for item in conn.run_on_commit):

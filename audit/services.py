@@ -317,7 +317,7 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
             for entry in entries:
                 entry.sequence, entry.prev_hash, entry.hash = chained[entry.pk]
         elif mode == "deferred":
-            schedule_after_commit(using)
+            schedule_after_commit(using, count=len(entries))
     return entries
 
 

@@ -311,3 +311,21 @@ def test_browser_csv_and_api_show_an_unchained_entry_as_pending(client, complian
     waiting = next(r for r in rows if r["record_id"] == "waiting-0")
     assert waiting["sequence"] is None and waiting["chained"] is False
     assert next(r for r in rows if r["record_id"] == "chained-0")["chained"] is True
+
+
+def test_a_bulk_write_hands_its_chaining_to_the_worker_through_the_outbox(monkeypatch):
+    from advisory import outbox
+    from advisory.models import OutboxMessage
+    from audit.services import EntrySpec, audit_log_many
+    from audit.tasks import audit_chain_task
+
+    monkeypatch.setattr(outbox, "outbox_dispatch_one", lambda **kw: False)  # no worker yet
+    # when: a sweep writes 250 entries in one call
+    audit_log_many(
+        [EntrySpec(action=AuditAction.ESCALATION, record_type="t.t", record_id=str(i)) for i in range(250)]
+    )
+    # then: its caller did not chain them; the worker's task does
+    assert pending_count() == 250
+    assert OutboxMessage.objects.filter(task="audit.tasks.audit_chain_task").exists()
+    assert audit_chain_task() == 250
+    _assert_one_gap_free_chain(250)
