@@ -136,7 +136,7 @@ def chain_batch(
     run costs one round trip — in autocommit, the function is its own transaction."""
     conn = connections[using]
     if conn.vendor == "postgresql":
-        if not hold and not conn.in_atomic_block:
+        if not hold:  # in the caller's transaction, or its own one in autocommit
             with conn.cursor() as cur:
                 cur.execute("SELECT audit_chain_pending(%s, %s)", [min(limit, 2**31 - 1), wait])
                 count = cur.fetchone()[0]
