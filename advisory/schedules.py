@@ -48,6 +48,7 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "audit.tasks.disposal_proposal_task",
         "crontab": {"minute": "0", "hour": "2"},
     },
+    "Audit chain sequencer": {"task": "audit.tasks.audit_chain_task", "every": 30},
     "Audit chain verification": {
         "task": "audit.tasks.audit_verify_task",
         "crontab": {"minute": "30", "hour": "3"},

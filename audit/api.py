@@ -33,11 +33,14 @@ PERMS = [IsWorkspaceUser, IsComplianceOrAdmin]
 class AuditEntrySerializer(serializers.ModelSerializer):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     changes = serializers.JSONField(read_only=True)
+    # false while the entry awaits the sequencer: no sequence, previous hash or hash yet
+    chained = serializers.BooleanField(source="is_chained", read_only=True)
 
     class Meta:
         model = AuditEntry
         fields = [
             "sequence",
+            "chained",
             "occurred_at",
             "actor",
             "actor_label",

@@ -179,10 +179,12 @@ def client_file_blockers(client_id: int) -> list[str]:
 
 def _redact_where(q: Q, *, record_type: str, record_ids: list[str], actor: Any, reason: str) -> int:
     """Blank the content of the entries matching `q` (hashes stay) and record it in the chain."""
+    from .sequencer import chain_batch
     from .services import audit_log
 
+    chain_batch(wait=True, limit=10**9)  # entries not chained yet get their sequence first
     sequences = list(
-        AuditEntry.objects.filter(q, redacted=False)
+        AuditEntry.objects.filter(q, redacted=False, sequence__isnull=False)
         .exclude(action=AuditAction.REDACTION)
         .values_list("sequence", flat=True)
     )

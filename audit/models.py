@@ -72,7 +72,8 @@ class AuditEntryQuerySet(models.QuerySet):
 
 
 class AuditChainHead(models.Model):
-    """A single row holding the last sequence number and hash; locked to append to the chain."""
+    """A single row holding the last sequence number and hash; locked by the sequencer while it
+    chains committed entries (audit.sequencer), never by the writers themselves."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.BigIntegerField(default=0)
@@ -96,7 +97,9 @@ class AuditEntry(models.Model):
     blank that content (`redacted`), never the hashes, so the chain still verifies.
     """
 
-    sequence = models.BigIntegerField(_("sequence"), unique=True)
+    # Empty until the sequencer chains the entry after its transaction commits (audit.sequencer):
+    # the gap-free total order of the trail is this number, not the id.
+    sequence = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField(_("when"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -121,8 +124,8 @@ class AuditEntry(models.Model):
     history_hash = models.CharField(_("history row hash"), max_length=64, blank=True, default="")
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
     redacted = models.BooleanField(_("redacted"), default=False)
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -137,6 +140,10 @@ class AuditEntry(models.Model):
             models.Index(
                 fields=["sequence"], condition=models.Q(redacted=True), name="audit_entry_redacted_idx"
             ),
+            # the sequencer's work queue: committed entries not chained yet (a handful at any time)
+            models.Index(
+                fields=["id"], condition=models.Q(sequence__isnull=True), name="audit_entry_pending_idx"
+            ),
         ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
@@ -144,7 +151,8 @@ class AuditEntry(models.Model):
         # redacted entry, no DELETE, no TRUNCATE) after every migrate; they have no session switch.
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action} {self.record_type}:{self.record_id}"
+        number = f"#{self.sequence}" if self.sequence is not None else f"(pending, id {self.pk})"
+        return f"{number} {self.action} {self.record_type}:{self.record_id}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding and not _redaction_allowed.get():
@@ -153,6 +161,10 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailImmutable("Audit entries are append-only: they cannot be deleted.")
+
+    @property
+    def is_chained(self) -> bool:
+        return self.sequence is not None
 
 
 # --- retention, legal holds, disposal -----------------------------------------------------------

@@ -128,7 +128,12 @@ def _entries_for_export(export) -> tuple[list, bool, Any]:
     from .selectors import audit_entry_list, entry_diff
 
     filters = filters_from_params(export.filters)
-    qs = audit_entry_list(user=export.requested_by, filters=filters).order_by("sequence")
+    from django.db.models import F
+
+    # chain order; entries still awaiting the sequencer (no sequence yet) last
+    qs = audit_entry_list(user=export.requested_by, filters=filters).order_by(
+        F("sequence").asc(nulls_last=True), "id"
+    )
     rows = list(qs[: PDF_EXPORT_MAX_ROWS + 1])
     capped = len(rows) > PDF_EXPORT_MAX_ROWS
     rows = rows[:PDF_EXPORT_MAX_ROWS]
@@ -145,13 +150,15 @@ def _entries_for_export(export) -> tuple[list, bool, Any]:
 
 def _exported_entries_recompute(entries: list) -> tuple[int, int | None]:
     """Recompute each exported entry's hash from its content and its predecessor's hash: the
-    export itself shows whether these rows are the ones the chain holds."""
+    export itself shows whether these rows are the ones the chain holds. Entries not chained yet
+    have no hash to recompute (shown as awaiting chaining)."""
     from .services import entry_hash
 
-    for e in entries:
+    chained = [e for e in entries if e.sequence is not None]
+    for e in chained:
         if entry_hash(e, e.prev_hash) != e.hash:
-            return len(entries), e.sequence
-    return len(entries), None
+            return len(chained), e.sequence
+    return len(chained), None
 
 
 def render_inspection_export(document: ArchivedDocument) -> tuple[str, dict[str, Any]]:
@@ -161,7 +168,12 @@ def render_inspection_export(document: ArchivedDocument) -> tuple[str, dict[str,
     export = AuditExport.objects.select_related("requested_by").get(pk=document.subject_id)
     entries, capped, filters = _entries_for_export(export)
     checked, broken = _exported_entries_recompute(entries)
-    head = AuditEntry.objects.order_by("-sequence").values("sequence", "hash", "occurred_at").first()
+    head = (
+        AuditEntry.objects.filter(sequence__isnull=False)
+        .order_by("-sequence")
+        .values("sequence", "hash", "occurred_at")
+        .first()
+    )
     last = last_verification()
     if last and last.get("at"):
         last = {**last, "at": local_datetime(datetime.datetime.fromisoformat(last["at"]))}

@@ -5,7 +5,8 @@ table added by any later migration is covered too:
 
 * audit tables: TRUNCATE refused (statement-level trigger) on every table of the audit app; the
   trail (`audit_auditentry`) refuses DELETE and every UPDATE except the one that blanks a redacted
-  entry's personal content (hashes and metadata unchanged); checkpoint and verification rows are
+  entry's personal content (hashes and metadata unchanged) and the sequencer's, which chains an
+  unchained entry once (sets its sequence, previous hash and hash; nothing else); checkpoint and verification rows are
   append-only; the chain head only moves forward, by exactly the entries appended after it, onto the
   hash of the last one (so it cannot be rewound to hide a cut tail).
 * history tables (django-simple-history `Historical*`): TRUNCATE, UPDATE and DELETE refused, except
@@ -56,7 +57,23 @@ BEGIN
   THEN
     RETURN NEW;
   END IF;
-  RAISE EXCEPTION 'audit protection (%): audit entries are append-only (only the personal content of a redacted entry may be blanked)',
+  -- the sequencer chains a committed entry once (issue 18): sequence, previous hash and hash
+  -- are set on a row that has none yet, beyond the chain head; nothing else changes
+  IF OLD.sequence IS NULL AND OLD.prev_hash = '' AND OLD.hash = ''
+     AND NEW.sequence IS NOT NULL
+     AND NEW.sequence > coalesce((SELECT h.sequence FROM audit_auditchainhead h WHERE h.id = 1), 0)
+     AND NEW.prev_hash ~ '^[0-9a-f]{64}$' AND NEW.hash ~ '^[0-9a-f]{64}$'
+     AND (NEW.id, NEW.occurred_at, NEW.actor_id, NEW.actor_label, NEW.action, NEW.record_type,
+          NEW.record_id, NEW.record_label, NEW.client_id, NEW.reason, NEW.changes, NEW.ip_address,
+          NEW.user_agent, NEW.history_id, NEW.history_hash, NEW.content_hash, NEW.redacted)
+     IS NOT DISTINCT FROM
+         (OLD.id, OLD.occurred_at, OLD.actor_id, OLD.actor_label, OLD.action, OLD.record_type,
+          OLD.record_id, OLD.record_label, OLD.client_id, OLD.reason, OLD.changes, OLD.ip_address,
+          OLD.user_agent, OLD.history_id, OLD.history_hash, OLD.content_hash, OLD.redacted)
+  THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'audit protection (%): audit entries are append-only (only the personal content of a redacted entry may be blanked, and an unchained entry chained once)',
     TG_NAME USING ERRCODE = 'insufficient_privilege';
 END $$;
 
@@ -70,7 +87,8 @@ BEGIN
     -- a second head: let the primary key refuse it (a concurrent first append retries its read)
     IF NEW.id = 1 AND (EXISTS (SELECT 1 FROM audit_auditchainhead WHERE id = 1)
                        OR (NEW.sequence = 0 AND NEW.last_hash = repeat('0', 64)
-                           AND NOT EXISTS (SELECT 1 FROM audit_auditentry))) THEN
+                           AND NOT EXISTS (SELECT 1 FROM audit_auditentry
+                                            WHERE sequence IS NOT NULL))) THEN
       RETURN NEW;
     END IF;
   ELSIF NEW.id = OLD.id AND NEW.sequence > OLD.sequence THEN
@@ -85,6 +103,60 @@ BEGIN
   END IF;
   RAISE EXCEPTION 'audit protection (%): the chain head only moves forward, onto the entries appended after it',
     TG_NAME USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+-- The sequencer (audit/sequencer.py, issue 18): chain up to max_rows committed, unchained entries
+-- in id order under the chain head's row lock, in the caller's transaction. Returns how many, or
+-- -1 when another sequencer holds the head and wait is false. The hash is the one verification
+-- recomputes (audit/verification.py _PG_ENTRY_CHECKS) and audit.services._chain_digest computes.
+CREATE OR REPLACE FUNCTION audit_chain_pending(max_rows integer, wait boolean) RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  head_seq bigint;
+  head_hash text;
+  digest text;
+  n integer := 0;
+  r record;
+BEGIN
+  IF wait THEN
+    SELECT h.sequence, h.last_hash INTO head_seq, head_hash FROM audit_auditchainhead h WHERE h.id = 1 FOR UPDATE;
+  ELSE
+    SELECT h.sequence, h.last_hash INTO head_seq, head_hash
+      FROM audit_auditchainhead h WHERE h.id = 1 FOR UPDATE SKIP LOCKED;
+    IF head_seq IS NULL AND EXISTS (SELECT 1 FROM audit_auditchainhead WHERE id = 1) THEN
+      RETURN -1;
+    END IF;
+  END IF;
+  IF head_seq IS NULL THEN
+    INSERT INTO audit_auditchainhead (id, sequence, last_hash) VALUES (1, 0, repeat('0', 64))
+      ON CONFLICT (id) DO NOTHING;
+    SELECT h.sequence, h.last_hash INTO head_seq, head_hash FROM audit_auditchainhead h WHERE h.id = 1 FOR UPDATE;
+  END IF;
+  -- a statement after the lock: its snapshot holds everything the previous holder chained
+  FOR r IN SELECT e.id, e.occurred_at, e.actor_id, e.actor_label, e.action, e.record_type, e.record_id,
+                  e.client_id, e.reason, e.ip_address, e.user_agent, e.history_id, e.content_hash,
+                  e.history_hash
+             FROM audit_auditentry e WHERE e.sequence IS NULL ORDER BY e.id LIMIT max_rows LOOP
+    head_seq := head_seq + 1;
+    digest := encode(sha256(convert_to(concat_ws(chr(31),
+                head_hash, head_seq::text,
+                to_char(r.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+                coalesce(r.actor_id::text, ''), r.actor_label, r.action, r.record_type, r.record_id,
+                coalesce(r.client_id::text, ''), r.reason, coalesce(host(r.ip_address), ''), r.user_agent,
+                coalesce(r.history_id::text, ''), r.content_hash)
+                || CASE WHEN r.history_hash = '' THEN '' ELSE chr(31) || r.history_hash END, 'UTF8')), 'hex');
+    UPDATE audit_auditentry SET sequence = head_seq, prev_hash = head_hash, hash = digest
+     WHERE id = r.id AND sequence IS NULL;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'audit sequencer: entry % was already chained', r.id;
+    END IF;
+    head_hash := digest;
+    n := n + 1;
+  END LOOP;
+  IF n > 0 THEN
+    UPDATE audit_auditchainhead SET sequence = head_seq, last_hash = head_hash WHERE id = 1;
+  END IF;
+  RETURN n;
 END $$;
 
 CREATE OR REPLACE FUNCTION audit_history_guard() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -308,6 +380,7 @@ def grant_statements(role: str) -> list[str]:
         if table in (ENTRY_TABLE, HEAD_TABLE, *APPEND_ONLY_TABLES):
             stmts.append(f'REVOKE UPDATE, DELETE ON "{table}" FROM {r}')
     stmts.append(f'GRANT UPDATE (record_label, changes, redacted) ON "{ENTRY_TABLE}" TO {r}')
+    stmts.append(f'GRANT UPDATE (sequence, prev_hash, hash) ON "{ENTRY_TABLE}" TO {r}')  # the sequencer
     stmts.append(f'GRANT UPDATE (sequence, last_hash) ON "{HEAD_TABLE}" TO {r}')
     return stmts
 

@@ -22,6 +22,7 @@ from .registry import lookup, registered
 from .retention import RetentionStatus, retention_status  # noqa: F401  (public selector)
 
 PAGE_SIZE = 50
+UNCHAINED_NEXT = 2**62  # "older than every entry not chained yet": the chain from its head
 VERIFY_CACHE_KEY = "audit:last_verify"
 
 
@@ -78,7 +79,9 @@ def audit_entry_list(*, user: Any, filters: EntryFilters | None = None) -> Query
     """The trail, newest first, filtered; only compliance and administrators."""
     _require(user)
     f = filters or EntryFilters()
-    qs = AuditEntry.objects.order_by("-sequence")  # actor_label is recorded: no join needed
+    # newest first: entries awaiting the sequencer (no sequence yet) on top, then the chain
+    # (actor_label is recorded: no join needed)
+    qs = AuditEntry.objects.order_by(models.F("sequence").desc(nulls_first=True), "-id")
     if f.client_id is not None:
         qs = qs.filter(client_id=f.client_id)
     if f.actor_id is not None:
@@ -114,9 +117,11 @@ def keyset_page(qs: QuerySet[AuditEntry], *, before: int | None, size: int = PAG
     labels = dict(AuditAction.choices)
     for row in rows:  # cheaper than get_action_display() per row in the template
         row.action_label = labels.get(row.action, row.action)
-    return KeysetPage(
-        rows=rows, has_next=has_next, next_before=rows[-1].sequence if has_next else None, before=before
-    )
+    next_before = None
+    if has_next:
+        # a page that ends among entries awaiting chaining continues with the whole chain
+        next_before = rows[-1].sequence if rows[-1].sequence is not None else UNCHAINED_NEXT
+    return KeysetPage(rows=rows, has_next=has_next, next_before=next_before, before=before)
 
 
 def audit_entry_get(*, user: Any, sequence: int) -> AuditEntry:

@@ -1,7 +1,8 @@
 """Writing and verifying the audit trail (SPEC §5).
 
-Every entry is appended to a SHA-256 chain under a row lock on the chain head, so sequence numbers
-have no gaps and concurrent writers cannot fork the chain:
+Every entry is appended unchained and then chained by the sequencer (audit.sequencer) under a row
+lock on the chain head, so sequence numbers have no gaps and concurrent writers cannot fork the
+chain — without writers queueing behind one lock (issue 18):
 
     content_hash = SHA-256(canonical JSON of [record_label, changes])       (the personal content)
     hash         = SHA-256(prev_hash ␟ sequence ␟ occurred_at ␟ actor ␟ … ␟ content_hash)
@@ -28,7 +29,7 @@ from advisory import request_context
 from advisory.clock import now
 
 from .fields import CanonicalJSONField, canonical_json
-from .models import AuditAction, AuditChainHead, AuditEntry, allow_redaction
+from .models import AuditAction, AuditEntry, allow_redaction
 from .registry import lookup
 from .verification import GENESIS, VerifyResult  # noqa: F401  (public names)
 
@@ -228,9 +229,8 @@ def audit_log(
     changes: dict | None = None,
     history_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain. Runs in its own atomic block and locks the chain head,
-    so concurrent writers are serialised and the chain has no forks or gaps. Values of encrypted
-    fields of `obj`'s model in `changes` are masked."""
+    """Append one entry to the trail (chained after commit by audit.sequencer, see
+    `audit_log_many`). Values of encrypted fields of `obj`'s model in `changes` are masked."""
     spec = _spec_for(
         actor=actor,
         action=action,
@@ -258,55 +258,71 @@ def actor_label(actor: Any | None) -> str:
 
 
 def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> list[AuditEntry]:
-    """Append several entries under one lock of the chain head (bulk imports)."""
+    """Append several entries in one statement (bulk imports, sweeps).
+
+    The entries are inserted unchained: no global lock is taken here. They are chained after the
+    transaction commits (audit.sequencer; `AUDIT_CHAIN_MODE = "deferred"`), or inside it, under the
+    chain head's lock, with `AUDIT_CHAIN_MODE = "inline"` (SQLite, tests) — then the returned
+    entries carry their sequence and hash."""
+    from .sequencer import chain_batch, chain_mode, schedule_after_commit
+
     if not specs:
         return []
     info = request_context.current()
     ip = _normal_ip(info.ip_address) if info else None
     agent = (info.user_agent if info else "")[:300]
     entries: list[AuditEntry] = []
+    mode = chain_mode(using)
     with transaction.atomic(using=using):
         digests = _link_history(specs, using)
-        head, _ = AuditChainHead.objects.using(using).select_for_update().get_or_create(id=1)
-        sequence, last = head.sequence, head.last_hash
         when = now()
         for spec in specs:
             actor_obj = spec.actor if (spec.actor is not None and getattr(spec.actor, "pk", None)) else None
             label = (spec.record_label or "")[:200]
             changes = _jsonable(spec.changes or {})
-            sequence += 1
-            entry = AuditEntry(
-                sequence=sequence,
-                occurred_at=when,
-                actor=actor_obj,
-                actor_label=actor_label(actor_obj),
-                action=spec.action,
-                record_type=spec.record_type[:100],
-                record_id=str(spec.record_id)[:64],
-                record_label=label,
-                client_id=spec.client_id,
-                reason=spec.reason or "",
-                changes=changes,
-                ip_address=ip,
-                user_agent=agent,
-                history_id=spec.history_id,
-                history_hash=digests.get(spec.history_id, "") if spec.history_table else "",
-                content_hash=content_digest(label, changes),
-                prev_hash=last,
+            entries.append(
+                AuditEntry(
+                    sequence=None,
+                    occurred_at=when,
+                    actor=actor_obj,
+                    actor_label=actor_label(actor_obj),
+                    action=spec.action,
+                    record_type=spec.record_type[:100],
+                    record_id=str(spec.record_id)[:64],
+                    record_label=label,
+                    client_id=spec.client_id,
+                    reason=spec.reason or "",
+                    changes=changes,
+                    ip_address=ip,
+                    user_agent=agent,
+                    history_id=spec.history_id,
+                    history_hash=digests.get(spec.history_id, "") if spec.history_table else "",
+                    content_hash=content_digest(label, changes),
+                    prev_hash="",
+                    hash="",
+                )
             )
-            entry.hash = entry_hash(entry, last)
-            last = entry.hash
-            entries.append(entry)
         if len(entries) == 1:
             entries[0].save(force_insert=True, using=using)
         else:
             audit_entries_insert(entries, using=using)
-        AuditChainHead.objects.using(using).filter(id=1).update(sequence=sequence, last_hash=last)
+        if mode == "inline":
+            chain_batch(using=using, wait=True, limit=10**9)
+            chained = {
+                pk: (seq, prev, digest)
+                for pk, seq, prev, digest in AuditEntry.objects.using(using)
+                .filter(pk__in=[e.pk for e in entries])
+                .values_list("pk", "sequence", "prev_hash", "hash")
+            }
+            for entry in entries:
+                entry.sequence, entry.prev_hash, entry.hash = chained[entry.pk]
+        elif mode == "deferred":
+            schedule_after_commit(using, count=len(entries))
     return entries
 
 
 def audit_entries_insert(entries: Sequence[AuditEntry], *, using: str = "default") -> None:
-    """Insert prepared entries (sequence and hashes already set) and give them their ids.
+    """Insert prepared entries (chained or awaiting the sequencer) and give them their ids.
 
     On PostgreSQL one `INSERT … VALUES … RETURNING id` per 1,000 entries with the values taken
     straight from the instances: `bulk_create` spent most of a sweep's audit time preparing each
@@ -465,16 +481,21 @@ def audit_redact(*, record_type: str, record_ids: Sequence[str], actor: Any | No
     SPEC §5 disposal: the chain keeps each entry's hashes and metadata; the entry is flagged
     `redacted` and a REDACTION entry lists the blanked sequences (verification requires it).
     Call inside the disposal transaction."""
+    from .sequencer import chain_batch
+
     ids = [str(i) for i in record_ids]
     if not ids:
         return 0
-    qs = AuditEntry.objects.filter(record_type=record_type, record_id__in=ids, redacted=False).exclude(
-        action=AuditAction.REDACTION
-    )
-    sequences = list(qs.values_list("sequence", flat=True))
-    if not sequences:
-        return 0
     with transaction.atomic():
+        # entries committed but not chained yet (and this transaction's own) get their sequence
+        # first, so the REDACTION entry can list every blanked entry by sequence
+        chain_batch(wait=True, limit=10**9)
+        qs = AuditEntry.objects.filter(record_type=record_type, record_id__in=ids, redacted=False).exclude(
+            action=AuditAction.REDACTION
+        )
+        sequences = list(qs.values_list("sequence", flat=True))
+        if not sequences:
+            return 0
         with allow_redaction():  # the database trigger allows exactly this blanking
             AuditEntry.objects.filter(sequence__in=sequences).update(
                 record_label="", changes={}, redacted=True

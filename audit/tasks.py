@@ -93,3 +93,22 @@ def disposal_execute_task(batch_id: int) -> int:
     count = disposal_execute(batch_id=batch_id)
     logger.info("disposal_execute_task: batch %s, %s records processed", batch_id, count)
     return count
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=180,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def audit_chain_task() -> int:
+    """Every 30 s (and when a writer hands over): chain committed entries that no on-commit call
+    chained — a writer process that died between its commit and its call (audit.sequencer).
+    Safe to run concurrently: a second run finds the head locked and leaves."""
+    from .sequencer import sequencer_run
+
+    count = sequencer_run(wait=False, max_rounds=200)
+    logger.info("audit_chain_task: %s entries chained", count)
+    return count

@@ -63,6 +63,10 @@ PROBLEMS: dict[str, str] = {
         "history row %(history_id)s of %(record_type)s %(record_id)s (%(date)s) is not in the chain"
     ),
     "protection_off": "protection trigger %(trigger)s on %(table)s is missing or disabled",
+    "unchained": (
+        "%(count)s committed entries are still not chained after %(seconds)s seconds "
+        "(the oldest written %(oldest)s): the sequencer is not running"
+    ),
 }
 
 
@@ -81,6 +85,7 @@ class VerifyResult:
     last_checkpoint: str = ""
     checkpoints_checked: int = 0
     history_checked: int = 0
+    pending: int = 0  # entries written but not chained yet (younger than the allowed delay)
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -98,6 +103,7 @@ class VerifyResult:
             "last_checkpoint": self.last_checkpoint,
             "checkpoints_checked": self.checkpoints_checked,
             "history_checked": self.history_checked,
+            "pending": self.pending,
             "seconds": round(self.seconds, 3),
         }
 
@@ -108,7 +114,10 @@ class VerifyResult:
                 text += (
                     f" (incremental from checkpoint {self.start_checkpoint}, sequence {self.from_sequence})"
                 )
-            return text + f"; {self.checkpoints_checked} checkpoints, {self.history_checked} history rows"
+            text += f"; {self.checkpoints_checked} checkpoints, {self.history_checked} history rows"
+            if self.pending:
+                text += f"; {self.pending} entries awaiting chaining"
+            return text
         where = f" at sequence {self.broken_sequence}" if self.broken_sequence is not None else ""
         return f"BROKEN{where}: {self.problem}"
 
@@ -160,7 +169,7 @@ SELECT min(e.sequence) + 1 FROM audit_auditentry e
 _PG_HEAD = """
 SELECT h.sequence, h.last_hash,
        (SELECT coalesce(max(sequence), 0) FROM audit_auditentry),
-       (SELECT hash FROM audit_auditentry ORDER BY sequence DESC LIMIT 1)
+       (SELECT hash FROM audit_auditentry WHERE sequence IS NOT NULL ORDER BY sequence DESC LIMIT 1)
   FROM (SELECT 1) one LEFT JOIN audit_auditchainhead h ON h.id = 1
 """
 
@@ -277,7 +286,8 @@ def _pg_verify(
 def _check_redactions_pg(cur) -> None:
     """Every redacted entry is blank and listed by a REDACTION entry (partial index on redacted)."""
     cur.execute(
-        "SELECT sequence, record_label = '' AND changes = '{}' FROM audit_auditentry WHERE redacted ORDER BY sequence"
+        "SELECT sequence, record_label = '' AND changes = '{}' FROM audit_auditentry WHERE redacted"
+        " ORDER BY sequence NULLS LAST"
     )
     redacted = cur.fetchall()
     if not redacted:
@@ -285,9 +295,10 @@ def _check_redactions_pg(cur) -> None:
     for seq, blank in redacted:
         if not blank:
             raise _Broken(seq, "redaction_not_blank")
+    # a REDACTION entry may still await the sequencer (it is chained right after its commit)
     cur.execute(
-        "SELECT changes FROM audit_auditentry WHERE action = %s AND sequence > %s",
-        [AuditAction.REDACTION.value, redacted[0][0]],
+        "SELECT changes FROM audit_auditentry WHERE action = %s AND (sequence > %s OR sequence IS NULL)",
+        [AuditAction.REDACTION.value, redacted[0][0] or 0],
     )
     covered: set[int] = set()
     for (text,) in cur.fetchall():
@@ -432,6 +443,27 @@ def _py_verify(
 # --- checkpoints ---------------------------------------------------------------------------------
 
 
+def _check_pending(using: str) -> int:
+    """Entries written but not chained yet. A few are normal (the sequencer runs right after each
+    commit); one older than AUDIT_CHAIN_MAX_PENDING_SECONDS means the sequencer is not running —
+    or an entry is being withheld from the chain — and the trail is not intact. Returns how many
+    are pending within the allowed delay."""
+    from django.conf import settings
+    from django.db.models import Count, Min
+
+    from advisory.clock import now
+
+    seconds = int(getattr(settings, "AUDIT_CHAIN_MAX_PENDING_SECONDS", 300))
+    found = (
+        AuditEntry.objects.using(using)
+        .filter(sequence__isnull=True)
+        .aggregate(n=Count("id"), oldest=Min("occurred_at"))
+    )
+    if found["n"] and found["oldest"] < now() - datetime.timedelta(seconds=seconds):
+        raise _Broken(None, "unchained", count=found["n"], seconds=seconds, oldest=_iso(found["oldest"]))
+    return found["n"]
+
+
 def _check_checkpoints(checkpoints: list[Checkpoint], *, using: str, last_seq: int) -> Checkpoint | None:
     """Every checkpoint file must carry a valid signature and still match the entry at its sequence.
     Returns the newest checkpoint confirmed (the start of the next incremental run)."""
@@ -512,6 +544,7 @@ def verify(*, using: str = "default", full: bool = True) -> tuple[VerifyResult, 
             checked, last_seq, _last_hash, extra = _py_verify(using, start=start, start_hash=start_hash)
         result.checked, result.last_sequence = checked, last_seq
         result.history_checked = extra["history_checked"]
+        result.pending = _check_pending(using)
         state["marks"] = extra["marks"]
         newest = _check_checkpoints(checkpoints, using=using, last_seq=last_seq)
         result.checkpoints_checked = len(checkpoints)

@@ -144,6 +144,13 @@ AUDIT_PUBLIC_KEY_FILE = env.str(
     "AUDIT_PUBLIC_KEY_FILE", default=str(VAR_DIR / "keys" / "audit-signing.pub.pem")
 )
 AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "checkpoints"))
+# How audit entries are chained (docs/audit.md "Chaining after commit"): "deferred" (PostgreSQL: the
+# sequencer chains committed entries right after each commit; writers take no global lock),
+# "inline" (the writer chains inside its own transaction under the head's lock; SQLite always), or
+# "off" (entries stay unchained: only for the concurrency benchmark's baseline).
+AUDIT_CHAIN_MODE = env.str("AUDIT_CHAIN_MODE", default="deferred")
+# Verification reports an entry still unchained after this long as a failure (sequencer down).
+AUDIT_CHAIN_MAX_PENDING_SECONDS = env.int("AUDIT_CHAIN_MAX_PENDING_SECONDS", default=300)
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

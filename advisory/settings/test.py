@@ -27,6 +27,9 @@ AUDIT_SIGNING_KEY_FILE = env.str(
 AUDIT_PUBLIC_KEY_FILE = env.str(
     "AUDIT_PUBLIC_KEY_FILE", default=str(_TEST_MEDIA / "audit-keys-none" / "signing.pub.pem")
 )
+# Most tests run inside one rolled-back transaction, where nothing is ever committed: entries are
+# chained inside the writer's transaction there. tests/audit/test_sequencer.py runs "deferred".
+AUDIT_CHAIN_MODE = env.str("AUDIT_CHAIN_MODE", default="inline")
 
 # Throttling is on (base settings), with rates no test reaches by accident: the whole suite shares
 # one local-memory cache, and every anonymous request comes from 127.0.0.1.

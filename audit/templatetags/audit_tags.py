@@ -91,6 +91,10 @@ def _problem_texts() -> dict:
         "protection_off": gettext_lazy(
             "Protection trigger %(trigger)s on table %(table)s is missing or disabled."
         ),
+        "unchained": gettext_lazy(
+            "%(count)s written entries are still not chained after %(seconds)s seconds (the oldest "
+            "written %(oldest)s): the sequencer is not running."
+        ),
     }
 
 
@@ -104,7 +108,7 @@ def verification_problem(code: str, params: dict | None, fallback: str = "") -> 
     if text is None:
         return fallback
     values = dict(params or {})
-    for key in ("date", "signed_at"):
+    for key in ("date", "signed_at", "oldest"):
         raw = values.get(key)
         if raw:
             try:
