@@ -103,4 +103,3 @@ handler400 = "advisory.hostile.bad_request"
 handler403 = "advisory.hostile.permission_denied"
 handler404 = "advisory.hostile.page_not_found"
 handler500 = "advisory.hostile.server_error"
-

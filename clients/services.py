@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.calendar import firm_calendar
 from advisory.clock import now, today
@@ -693,6 +694,15 @@ ACTION_LABELS = {
     "approve": _("Approved and registered"),
     "return": _("Returned"),
     "withdraw": _("Withdrawn"),
+}
+# What the buttons say: the action, not the state it leads to (issue 13). Lazy: read per request.
+ACTION_BUTTONS = {
+    "verify_identity": gettext_lazy("Confirm identity verified"),
+    "choose_business_type": gettext_lazy("Confirm business type"),
+    "submit_for_review": gettext_lazy("Submit for initial review"),
+    "approve": gettext_lazy("Approve and register"),
+    "return": gettext_lazy("Return"),
+    "withdraw": gettext_lazy("Withdraw"),
 }
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from advisory.clock import now, today
@@ -44,6 +45,17 @@ from .forms import (
     ViolationUpdateForm,
 )
 from .models import OPEN_STATES, Channel, Priority, RectificationMeasure, State
+
+# The ticket's buttons name the action (issue 13), one per transition of services.TRANSITIONS.
+ACTION_BUTTONS = {
+    "acknowledge": gettext_lazy("Acknowledge"),
+    "investigate": gettext_lazy("Start investigating"),
+    "wait_on_client": gettext_lazy("Wait for the client"),
+    "resume": gettext_lazy("Resume investigating"),
+    "resolve": gettext_lazy("Resolve"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+}
 
 PAGE_SIZE = 25
 COUNT_CAP = 5000
@@ -236,7 +248,11 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "attachments": selectors.complaint_attachments(complaint=complaint, include_internal=True),
         "escalations": complaint.escalations.all(),
         "can_act": can_act,
-        "actions": [a for a in services.allowed_actions(complaint) if a != "resolve"] if can_act else [],
+        "actions": [
+            (a, ACTION_BUTTONS.get(a, a)) for a in services.allowed_actions(complaint) if a != "resolve"
+        ]
+        if can_act
+        else [],
         "can_resolve": can_act and complaint.state == State.INVESTIGATING,
         "reply_form": ReplyForm(),
         "reassign_form": ReassignForm(staff=staff, initial={"assignee": complaint.assignee_id}),

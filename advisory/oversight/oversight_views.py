@@ -411,6 +411,21 @@ def _action(request: HttpRequest, pk: int) -> ImprovementAction:
     return action
 
 
+def _step_button(current: str, target: str) -> str:
+    """A button names the action that moves the plan on, not the stage it lands in (issue 13)."""
+    back = {ActionStatus.DO: _("Back to doing"), ActionStatus.PLAN: _("Back to planning")}
+    forward = {
+        ActionStatus.DO: _("Start doing"),
+        ActionStatus.CHECK: _("Send for checking"),
+        ActionStatus.ACT: _("Act on the result"),
+        ActionStatus.CLOSED: _("Close the action"),
+    }
+    order = list(ActionStatus.values)
+    if order.index(target) < order.index(current):
+        return back.get(target, ActionStatus(target).label)
+    return forward.get(target, ActionStatus(target).label)
+
+
 @login_required
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = _action(request, pk)
@@ -434,7 +449,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("oversight:action_detail", pk=action.pk)
     next_steps = [
-        (s, ActionStatus(s).label)
+        (s, _step_button(action.status, s))
         for s in ActionStatus.values
         if s in ACTION_TRANSITIONS.get(action.status, set())
     ]

@@ -146,9 +146,7 @@ AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "ch
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "advisory.cache.MeteredRedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "advisory.cache.MeteredRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {

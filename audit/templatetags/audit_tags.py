@@ -79,7 +79,6 @@ def verification_problem(code: str, params: dict | None, fallback: str = "") -> 
     are shown in the firm's time zone."""
     import datetime
 
-
     text = _problem_texts().get(code or "")
     if text is None:
         return fallback
