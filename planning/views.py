@@ -240,7 +240,10 @@ def document_status(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx partial polled every second until the document is ready or failed."""
     document = selectors.document_get(user=request.user, pk=pk)
     portal = request.user.is_client
-    return render(request, "planning/_document_status.html", {"doc": document, "portal": portal})
+    # Polled by htmx: once ready, the hash cell of the row is swapped in too (out of band).
+    return render(
+        request, "planning/_document_status.html", {"doc": document, "portal": portal, "oob": request.htmx}
+    )
 
 
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
