@@ -291,6 +291,8 @@ class DisposalBatch(models.Model):
         verbose_name=_("destruction certificate"),
     )
     manifest_hash = models.CharField(_("manifest SHA-256"), max_length=64, blank=True)
+    # The destruction certificate is rendered in the approver's language (chosen when approving).
+    certificate_language = models.CharField(_("language of the certificate"), max_length=10, blank=True)
     history = HistoricalRecords()
     objects = AuditedManager()
 

@@ -176,7 +176,7 @@ def violation_feedback_send(*, case: ViolationCase, actor: User, message: str) -
         doc = document_request(
             kind=LETTER_KIND,
             subject=locked,
-            title=_("Outcome of your complaint %(n)s") % {"n": locked.complaint.number},
+            title=lambda: _("Outcome of your complaint %(n)s") % {"n": locked.complaint.number},
             actor=actor,
             client_id=locked.client_id,
             language=locked.client.preferred_language or "zh-hans",

@@ -24,6 +24,14 @@ RISK_DISCLOSURE = gettext_lazy(
     "read the product documents before you decide, and ask your advisor about anything unclear."
 )
 
+# The report titles in the reader's language (read while rendering, under the document's language).
+REPORT_TITLES = {
+    services.DOC_FINANCIAL: gettext_lazy("Financial report"),
+    services.DOC_PROPOSAL: gettext_lazy("Investment proposal"),
+    services.DOC_ALLOCATION: gettext_lazy("Asset-allocation plan"),
+    services.DOC_RISK: gettext_lazy("Risk-assessment report"),
+}
+
 TEMPLATES = {
     services.DOC_FINANCIAL: "planning/pdf/financial_report.html",
     services.DOC_PROPOSAL: "planning/pdf/investment_proposal.html",
@@ -88,7 +96,8 @@ def render(document: ArchivedDocument) -> tuple[str, dict[str, Any]]:
             "goals": list(client.goals.filter(is_active=True)),
             "profile": services._risk_profile(client),
             "risk_disclosure": RISK_DISCLOSURE,
-            "report_title": services.DOCUMENT_KINDS[document.kind],
+            "report_title": str(REPORT_TITLES[document.kind]),
+            "running_title": f"{REPORT_TITLES[document.kind]} {proposal.number} — {client.name}",
         }
     )
     return TEMPLATES[document.kind], context

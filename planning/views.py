@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from advisory.documents import document_language
 from advisory.errors import DomainError
 from advisory.files import file_response
 from advisory.forms import form_add_domain_error
@@ -227,7 +228,10 @@ def proposal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
             proposal=proposal,
             kind=request.POST.get("kind", ""),
             actor=request.user,
-            language=request.LANGUAGE_CODE,
+            # a client-facing report: in the language chosen, by default the client's
+            language=document_language(
+                request.POST.get("pdf_language"), default=proposal.client.preferred_language
+            ),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -440,7 +444,9 @@ def portal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
             proposal=proposal,
             kind=request.POST.get("kind", ""),
             actor=request.user,
-            language=request.LANGUAGE_CODE,
+            language=document_language(
+                request.POST.get("pdf_language"), default=proposal.client.preferred_language
+            ),
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -129,6 +129,14 @@ class Result:
     denominator: float = 0
 
 
+RAG_LABELS = {
+    "green": _("on target"),
+    "amber": _("close to target"),
+    "red": _("off target"),
+    "grey": _("no data"),
+}
+
+
 def rag_status(value: float | None, *, target: Decimal | float, direction: str, band: Decimal | float) -> str:
     """green: meets the target; amber: misses it by at most `band`; red: misses by more;
     grey: no value."""
@@ -181,7 +189,8 @@ class Indicator:
     default_target: Decimal = Decimal("0")
     direction: str = Direction.HIGHER
     default_amber: Decimal = Decimal("0")
-    formula = ""
+    formula = ""  # how the figure is computed (shown as a tooltip)
+    explanation = ""  # one sentence in plain words (shown under the indicator)
 
     # the query set of the records behind the number, and the date field that places them in a month
     def source(self) -> tuple[models.QuerySet, str, str] | None:
@@ -366,7 +375,8 @@ class CSAT(_SurveyIndicator):
     decimals = 2
     default_target = Decimal("4.2")
     default_amber = Decimal("0.3")
-    formula = "Σ csat ÷ answered surveys (1–5)"
+    formula = _("sum of satisfaction scores ÷ answered surveys (1–5)")
+    explanation = _("How satisfied clients say they are with our service, on average, on a scale of 1 to 5.")
 
     def aggregates(self):
         return {"num": Sum("csat"), "den": Count("csat")}
@@ -383,7 +393,10 @@ class NPS(_SurveyIndicator):
     percent = True
     default_target = Decimal("30")
     default_amber = Decimal("10")
-    formula = "(promoters 9–10 − detractors 0–6) ÷ NPS answers × 100"
+    formula = _("(promoters 9–10 − detractors 0–6) ÷ NPS answers × 100")
+    explanation = _(
+        "How many more clients would recommend us than would advise against us, from −100 to +100."
+    )
 
     def aggregates(self):
         return {
@@ -399,7 +412,10 @@ class ComplainantCSAT(CSAT):
     label = _("Customer satisfaction (CSAT), complainants")
     complainants_only = True
     default_target = Decimal("4.0")
-    formula = "Σ csat ÷ answered complaint surveys (1–5)"
+    formula = _("sum of satisfaction scores ÷ answered complaint surveys (1–5)")
+    explanation = _(
+        "How satisfied clients who complained are with how we handled it, on average, on a scale of 1 to 5."
+    )
 
 
 class ComplainantNPS(NPS):
@@ -409,7 +425,8 @@ class ComplainantNPS(NPS):
     label = _("Net promoter score (NPS), complainants")
     complainants_only = True
     default_target = Decimal("0")
-    formula = "(promoters − detractors) ÷ NPS answers of complaint surveys × 100"
+    formula = _("(promoters − detractors) ÷ NPS answers of complaint surveys × 100")
+    explanation = _("Whether clients who complained would still recommend us, from −100 to +100.")
 
 
 class SurveyResponseRate(_SurveyIndicator):
@@ -422,7 +439,8 @@ class SurveyResponseRate(_SurveyIndicator):
     percent = True
     default_target = Decimal("40")
     default_amber = Decimal("10")
-    formula = "surveys sent and answered ÷ surveys sent × 100"
+    formula = _("surveys sent and answered ÷ surveys sent × 100")
+    explanation = _("The share of satisfaction surveys that clients answered.")
 
     def source(self):
         src = super().source()
@@ -446,7 +464,8 @@ class FirstResponse(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("24")
     default_amber = Decimal("8")
-    formula = "Σ (first response − received) ÷ complaints first answered, in hours"
+    formula = _("sum of (first response − received) ÷ complaints first answered, in hours")
+    explanation = _("How long, on average, a client waits for our first answer to a complaint.")
 
     def source(self):
         src = super().source()
@@ -474,7 +493,8 @@ class HandlingTime(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("10")
     default_amber = Decimal("3")
-    formula = "Σ (resolved_at − received_at) ÷ resolved complaints, in days"
+    formula = _("sum of (resolved − received) ÷ resolved complaints, in days")
+    explanation = _("How long, on average, it takes to resolve a complaint.")
 
     def source(self):
         src = super().source()
@@ -503,7 +523,8 @@ class ComplaintRate(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("5")
     default_amber = Decimal("2")
-    formula = "complaints received ÷ active clients in the month × 100"
+    formula = _("complaints received ÷ active clients in the month × 100")
+    explanation = _("How many complaints we receive for every 100 active clients.")
 
     def aggregates(self):
         return {"num": Count("pk"), "den": Count("pk")}
@@ -577,7 +598,8 @@ class ResolutionRate(_ComplaintIndicator):
     needs = ("resolved_at",)
     default_target = Decimal("90")
     default_amber = Decimal("10")
-    formula = "received complaints with resolved_at ÷ received complaints × 100"
+    formula = _("complaints resolved ÷ complaints received × 100")
+    explanation = _("The share of complaints received in the period that have been resolved.")
 
     def aggregates(self):
         return {"num": Count("pk", filter=Q(resolved_at__isnull=False)), "den": Count("pk")}
@@ -597,7 +619,10 @@ class SlaBreachRate(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("5")
     default_amber = Decimal("5")
-    formula = "received complaints with an SLA breach ÷ received complaints × 100"
+    formula = _("complaints with a missed deadline ÷ complaints received × 100")
+    explanation = _(
+        "The share of complaints where we missed a promised deadline (acknowledgement or resolution)."
+    )
 
     def aggregates(self):
         from advisory.clock import now
@@ -621,7 +646,8 @@ class Violations(Indicator):
     direction = Direction.LOWER
     default_target = Decimal("0")
     default_amber = Decimal("1")
-    formula = "violation cases opened"
+    formula = _("violation cases opened")
+    explanation = _("How many cases of staff misconduct were opened.")
 
     def source(self):
         model = violation_model()
@@ -649,7 +675,8 @@ class Warnings(Indicator):
     direction = Direction.LOWER
     default_target = Decimal("10")
     default_amber = Decimal("5")
-    formula = "automatic risk warnings opened"
+    formula = _("automatic risk warnings opened")
+    explanation = _("How many automatic risk warnings the system raised.")
 
     def source(self):
         from advisory.models import RiskWarning
@@ -677,7 +704,8 @@ class OnboardingTimeliness(Indicator):
     percent = True
     default_target = Decimal("95")
     default_amber = Decimal("5")
-    formula = "cases reviewed by their deadline ÷ cases due × 100"
+    formula = _("cases reviewed by their deadline ÷ cases due × 100")
+    explanation = _("The share of new clients whose initial review was done by its deadline.")
 
     def source(self):
         model = onboarding_model()
@@ -712,7 +740,8 @@ class TrainingCompletion(Indicator):
     percent = True
     default_target = Decimal("90")
     default_amber = Decimal("10")
-    formula = "required trainings completed by the due date ÷ required trainings due × 100"
+    formula = _("required trainings completed by the due date ÷ required trainings due × 100")
+    explanation = _("The share of required staff trainings completed on time.")
 
     def source(self):
         from .models import TrainingRecord

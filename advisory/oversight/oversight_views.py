@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.clock import today
+from advisory.documents import document_language
 from advisory.errors import DomainError
 from advisory.exports import csv_writer
 from advisory.files import file_response
@@ -506,7 +507,11 @@ def report_generate(request: HttpRequest) -> HttpResponse:
     if month is None:
         month = add_months(month_start(today()), -1)
     try:
-        doc = services.quality_report_request(actor=request.user, month=month)
+        doc = services.quality_report_request(
+            actor=request.user,
+            month=month,
+            language=document_language(request.POST.get("pdf_language"), default=request.LANGUAGE_CODE),
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("oversight:dashboard")
