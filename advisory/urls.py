@@ -91,7 +91,12 @@ urlpatterns = [
     path(
         "health/",
         HealthView.as_view(
-            checks=["health_check.checks.Database", "health_check.checks.Cache", "advisory.health.Broker"]
+            checks=[
+                "health_check.checks.Database",
+                "health_check.checks.Cache",
+                "health_check.checks.Storage",
+                "advisory.health.Broker",
+            ]
         ),
         name="health",
     ),

@@ -178,10 +178,11 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Files: local disk under MEDIA_ROOT (default) or one S3-compatible bucket shared by every web and
+# worker host (FILE_STORAGE=s3, S3_* variables; docs/operations.md, "More than one host").
+from advisory.storage import storages_setting  # noqa: E402
+
+STORAGES = storages_setting(env, staticfiles_backend="django.contrib.staticfiles.storage.StaticFilesStorage")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

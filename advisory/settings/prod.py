@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from advisory.storage import storages_setting
+
 from .base import *  # noqa: F403
 from .base import DATABASES, LOGGING, REDIS_URL, SENTRY_DSN, SENTRY_ENVIRONMENT, env
 
@@ -33,10 +35,9 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
+STORAGES = storages_setting(
+    env, staticfiles_backend="whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 
 # One JSON object per log line unless told otherwise; Sentry only when SENTRY_DSN is set.
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")
