@@ -20,7 +20,7 @@ from advisory.models import DocumentStatus
 from advisory.rules import can
 
 from . import selectors, services
-from .documents import proposal_context
+from .documents import REPORT_TITLES, proposal_context
 from .forms import (
     DecisionForm,
     GoalForm,
@@ -177,7 +177,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "restriction_notices": services.restriction_notices(proposal=proposal, user=request.user),
             "timeline": selectors.proposal_timeline(proposal=proposal),
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:20]),
-            "document_kinds": services.DOCUMENT_KINDS.items(),
+            "document_kinds": REPORT_TITLES.items(),
             "can_edit": can(request.user, "planning.change_proposal", proposal),
             "recheck": [
                 (RECHECK_LABELS.get(kind, kind), [services.finding_text(f) for f in rows])
@@ -427,7 +427,7 @@ def portal_proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_decide": can(request.user, "planning.decide_proposal", proposal),
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:10]),
-            "document_kinds": services.DOCUMENT_KINDS.items(),
+            "document_kinds": REPORT_TITLES.items(),
             "risk_disclosure": RISK_DISCLOSURE,
         }
     )
