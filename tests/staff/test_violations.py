@@ -271,7 +271,9 @@ def test_outcome_letter_in_the_chosen_language(case, compliance_officer, supervi
     # given a case in evaluation for a client who prefers Simplified Chinese
     case = _to_evaluation(case, compliance_officer, supervisor)
     # when compliance sends the outcome choosing the letter's language
-    violations.violation_feedback_send(case=case, actor=compliance_officer, message="Justified.", language=language)
+    violations.violation_feedback_send(
+        case=case, actor=compliance_officer, message="Justified.", language=language
+    )
     # then the letter is stored in that language, titled and written in it
     doc = ArchivedDocument.objects.get(kind=violations.LETTER_KIND, subject_id=str(case.pk))
     assert doc.language == language
