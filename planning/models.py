@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from advisory.models import TimeStampedModel
@@ -178,7 +179,7 @@ class ModelPortfolioWeight(models.Model):
 
 class ProposalStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("proposal state", "Submitted")
     RISK_APPROVED = "risk_approved", _("Risk approved")
     COMPLIANCE_APPROVED = "compliance_approved", _("Compliance approved")
     ISSUED = "issued", _("Issued to client")
