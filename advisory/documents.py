@@ -41,9 +41,10 @@ def document_languages() -> list[str]:
 def document_language(choice: str | None, *, default: str | None = None) -> str:
     """The language a document is rendered in: the one chosen for it if it is one we translate,
     else `default` (client-facing documents: the client's preferred language; internal ones: the
-    requester's), else the active language, else the site's."""
+    requester's, which views pass as `request.LANGUAGE_CODE`), else the site's. Never the thread's
+    active language: a task or command has none of its own, and a stale one would leak in."""
     known = document_languages()
-    for candidate in (choice, default, translation.get_language(), settings.LANGUAGE_CODE):
+    for candidate in (choice, default, settings.LANGUAGE_CODE):
         if candidate and candidate.lower() in known:
             return candidate.lower()
     return known[0]

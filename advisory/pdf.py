@@ -41,7 +41,7 @@ def css_string(value: Any) -> SafeString:
 
 def page_margins(*, running_title: str, version: int | None = None) -> dict[str, SafeString]:
     """The texts of the page margins in the active language, ready for CSS `content:`."""
-    pattern = _("Page %(page)s of %(pages)s")
+    pattern = _("Page %(page)s / %(pages)s")
     before, _sep, rest = pattern.partition("%(page)s")
     middle, _sep, after = rest.partition("%(pages)s")
     footer = _("Confidential")
