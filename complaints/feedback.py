@@ -12,7 +12,7 @@
 
 Every sweep is idempotent: one visit/survey per client, occasion and event is enforced by a
 unique constraint, and existing ones are looked up in one query before creating.
-Kept out of complaints/services.py (already ~1,000 lines), CONVENTIONS "When a module grows".
+Kept out of complaints/services/ (one module per sub-area), CONVENTIONS "When a module grows".
 """
 
 from __future__ import annotations

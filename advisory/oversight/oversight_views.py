@@ -69,7 +69,7 @@ def _filter_context(request: HttpRequest, f: Filters) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.view_dashboard")
     f = Filters.parse(request.GET)
-    rows, refreshed_at = selectors.dashboard_with_source(filters=f, live=request.GET.get("live") == "1")
+    rows, refreshed_at = selectors.dashboard_with_source(filters=f, live=request.GET.get("live") != "0")
     latest = (
         ArchivedDocument.objects.filter(kind=REPORT_KIND)
         .select_related("requested_by")
@@ -94,7 +94,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     target, status and the 12 monthly values. Audited as an EXPORT."""
     _need(request, "oversight.view_dashboard")
     f = Filters.parse(request.GET)
-    rows = selectors.dashboard(filters=f, chart=False, live=request.GET.get("live") == "1")
+    rows = selectors.dashboard(filters=f, chart=False, live=request.GET.get("live") != "0")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="quality-{f.end_month:%Y-%m}-{f.span}m.csv"'
     writer = csv_writer(response)

@@ -197,7 +197,7 @@ def test_snapshot_rollup_gives_the_live_figures(dataset, scope):
     assert at is None  # no rollup yet: live figures
     # when
     indicator_rollup_refresh()
-    snap, at = dashboard_with_source(filters=f, chart=False)
+    snap, at = dashboard_with_source(filters=f, chart=False, live=False)
     # then
     assert at == NOW
     for a, b in zip(live, snap, strict=True):
@@ -211,3 +211,25 @@ def test_rollup_is_idempotent(dataset):
 
     first = indicator_rollup_refresh()
     assert indicator_rollup_refresh() == first == IndicatorSnapshot.objects.count()
+
+
+@pytest.mark.parametrize("scope", ["firm", "advisor", "team"])
+def test_fused_live_figures_equal_each_indicators_own_query(dataset, scope):
+    """The live dashboard computes indicators over the same rows in one grouped query, each
+    aggregate filtered by the indicator's own condition; every figure equals the indicator's
+    query on its own (incl. the complainant-only surveys and the active-client denominator)."""
+    from advisory.oversight.indicators import INDICATORS, live_buckets
+
+    extra = {"advisor": {"advisor_id": dataset["advisor"].pk}, "team": {"team": "Team B"}}.get(scope, {})
+    f = Filters(end_month=D(2026, 6, 1), span=3, **extra)
+    fused = live_buckets(f)
+    assert {ind.code for ind in INDICATORS} == set(fused)
+    for ind in INDICATORS:
+        own = ind.monthly(f)
+        months = set(own) | set(fused[ind.code])
+        for m in months:
+            assert fused[ind.code].get(m, (0, 0)) == own.get(m, (0, 0)), (ind.code, m)
+    # and the fusion is real: the complainant CSAT differs from the all-clients CSAT here
+    if scope == "firm":
+        assert BY_CODE["csat"].compute(f, fused["csat"]).value == 3.5
+        assert BY_CODE["csat_complainants"].compute(f, fused["csat_complainants"]).value == 3.5

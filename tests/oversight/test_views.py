@@ -175,10 +175,31 @@ def test_dashboard_from_snapshots_has_fixed_queries(
     http = web_as(supervisor)
     # 16 for the indicators and warnings + 6 fixed aggregates of the staff figures (advisory.staff)
     with django_assert_max_num_queries(22):
-        body = http.get(reverse("oversight:dashboard") + "?team=Nobody").content.decode()
+        body = http.get(reverse("oversight:dashboard") + "?team=Nobody&live=0").content.decode()
     assert "Figures as of" in body
-    live = http.get(reverse("oversight:dashboard") + "?live=1").content.decode()
+    live = http.get(reverse("oversight:dashboard")).content.decode()
     assert "Live figures." in live
+
+
+def test_live_dashboard_queries_do_not_grow_with_rows(web_as, supervisor, advisor, django_assert_num_queries):
+    """Live figures (the default): the fourteen indicators in a fixed number of queries — the
+    indicators over the same rows share one grouped query — whatever the amount of data."""
+    http = web_as(supervisor)
+    url = reverse("oversight:dashboard")
+    add_rows(advisor, 1)
+    http.get(url)  # warm-up: session, content types
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert http.get(url).status_code == 200
+    add_rows(advisor, 6)
+    with CaptureQueriesContext(connection) as many:
+        assert "Live figures." in http.get(url).content.decode()
+    assert len(many) == len(few)
+    grouped = [q["sql"] for q in many if "complaints_complaint" in q["sql"] and "GROUP BY" in q["sql"]]
+    # received-complaint indicators share one query; first response and handling time one each
+    assert len(grouped) == 3
 
 
 def test_demo_seed_makes_indicators_and_warnings(db, advisor):

@@ -1,0 +1,73 @@
+"""Helpers the complaint services share: permission, links, timeline events, policy and routing."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from advisory.clock import now
+from advisory.models import User
+from advisory.rules import can
+
+from ..models import Complaint, ComplaintEvent, ComplaintSettings, SLAPolicy
+
+
+def _can_act(actor: User, complaint: Complaint) -> bool:
+    return can(actor, "complaints.act_on_complaint", complaint)
+
+
+def _url(complaint: Complaint) -> str:
+    return reverse("complaints:detail", args=[complaint.pk])
+
+
+def _portal_url(complaint: Complaint) -> str:
+    return reverse("complaints_portal:detail", args=[complaint.pk])
+
+
+def _event(
+    complaint: Complaint,
+    *,
+    kind: str,
+    actor: User | None,
+    body: str = "",
+    internal: bool = False,
+    from_state: str = "",
+    to_state: str = "",
+    at: datetime.datetime | None = None,
+) -> ComplaintEvent:
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        actor=actor,
+        body=body,
+        is_internal=internal,
+        from_state=from_state,
+        to_state=to_state,
+        created_at=at or now(),
+    )
+
+
+def default_policy() -> SLAPolicy:
+    policy = SLAPolicy.objects.filter(is_default=True).first()
+    if policy is None:
+        try:
+            with transaction.atomic():
+                policy = SLAPolicy.objects.create(name="Standard", is_default=True)
+        except IntegrityError:
+            policy = SLAPolicy.objects.get(is_default=True)
+    return policy
+
+
+def routing_settings() -> ComplaintSettings:
+    row = ComplaintSettings.objects.select_related("complaints_team_user").first()
+    return row or ComplaintSettings()
+
+
+def _auto_assignee(client: Any) -> User | None:
+    conf = routing_settings()
+    if conf.assign_to_advisor and client.advisor_id and client.advisor.is_active:
+        return client.advisor
+    return conf.complaints_team_user or client.advisor

@@ -1,0 +1,164 @@
+"""Proposals created and edited (SPEC §3), with their lines validated and checks re-run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from advisory.clock import today
+from advisory.errors import Conflict, DomainError, NotAllowed
+from advisory.history import audited_delete, audited_save
+from advisory.models import User
+from advisory.money import to_money
+from advisory.numbering import next_number
+from advisory.rules import can
+
+from ..models import Goal, Proposal, ProposalLine, ProposalStatus
+from .checks import _apply_checks, _kyc_check, _risk_profile
+
+PROPOSAL_FIELDS = ["title", "liquidity_need_amount", "liquidity_need_days", "annual_contribution", "currency"]
+
+
+def _validate_lines(lines: Iterable[tuple[Any, Decimal]]) -> list[tuple[Any, Decimal]]:
+    out = []
+    on = today()
+    for product, amount in lines:
+        amount = Decimal(str(amount))
+        if amount <= 0:
+            raise DomainError(_("Each line needs an amount above zero."), field="lines")
+        if not product.is_active:
+            raise DomainError(_("%(p)s is not on sale.") % {"p": product}, field="lines")
+        if not product.rating_is_current(on):
+            raise DomainError(
+                _(
+                    "%(p)s cannot be offered: its risk rating needs an approved written assessment "
+                    "with a current review (product governance)."
+                )
+                % {"p": product},
+                field="lines",
+            )
+        out.append((product, to_money(amount)))
+    return out
+
+
+def _write_lines(proposal: Proposal, lines: list[tuple[Any, Decimal]], actor: User) -> list[ProposalLine]:
+    """Make the proposal's lines equal `lines`, touching only rows that change: existing rows are
+    updated in place by position (one bulk statement with history and audit entries), new ones
+    bulk-created, surplus ones deleted (their history stays)."""
+    from audit.bulk import bulk_create_audited, bulk_update_audited
+
+    existing = list(proposal.lines.order_by("position", "id")) if proposal.pk else []
+    changed, created, result = [], [], []
+    for position, (product, amount) in enumerate(lines):
+        if position < len(existing):
+            line = existing[position]
+            if (line.product_id, line.amount, line.position) != (product.pk, amount, position):
+                line.product, line.amount, line.position = product, amount, position
+                changed.append(line)
+            line.product = product
+        else:
+            line = ProposalLine(proposal=proposal, product=product, amount=amount, position=position)
+            created.append(line)
+        result.append(line)
+    for old in existing[len(lines) :]:
+        audited_delete(old, actor=actor, reason="Proposal line removed")
+    if changed:
+        bulk_update_audited(
+            changed, ["product", "amount", "position"], actor=actor, reason="Proposal line changed"
+        )
+    if created:
+        made = bulk_create_audited(created, actor=actor, reason="Proposal line added")
+        for line, row in zip(created, made, strict=True):
+            line.pk = row.pk
+    return result
+
+
+def proposal_create(
+    *,
+    client,
+    actor: User,
+    title: str,
+    lines: Iterable[tuple[Any, Decimal]] = (),
+    goals: Iterable[Goal] | None = None,
+    **fields: Any,
+) -> Proposal:
+    """A draft proposal by the client's advisor; the checks run on save (SPEC §3)."""
+    if not (actor.is_advisor and client.advisor_id == actor.pk):
+        raise NotAllowed(_("Only the client's responsible advisor may draft a proposal."))
+    profile = _risk_profile(client)
+    if profile is not None and profile.needs_reassessment:
+        raise Conflict(
+            _(
+                "The client's risk profile needs re-assessment (%(r)s): new proposals are blocked until "
+                "the client is re-assessed."
+            )
+            % {"r": profile.reassessment_reason or _("significant change")}
+        )
+    _kyc_check(client)
+    clean_lines = _validate_lines(lines)
+    with transaction.atomic():
+        proposal = Proposal(client=client, advisor=actor, title=title)
+        for key, value in fields.items():
+            if key in PROPOSAL_FIELDS and value is not None:
+                setattr(proposal, key, value)
+        for _attempt in range(5):
+            proposal.number = next_number(prefix="PRP", year=today().year)
+            try:
+                with transaction.atomic():
+                    audited_save(proposal, actor=actor, reason="Proposal drafted")
+                break
+            except IntegrityError:
+                proposal.pk = None
+                continue
+        if goals is not None:
+            proposal.goals.set([g for g in goals if g.client_id == client.pk])
+        written = _write_lines(proposal, clean_lines, actor)
+        _apply_checks(proposal, _with_products(written))
+        audited_save(proposal, actor=actor, reason="Checks run")
+    return proposal
+
+
+def _with_products(lines: list[ProposalLine]) -> list[ProposalLine]:
+    return lines  # products are already attached (the objects the caller passed)
+
+
+def proposal_update(
+    *,
+    proposal: Proposal,
+    actor: User,
+    lines: Iterable[tuple[Any, Decimal]] | None = None,
+    goals: Iterable[Goal] | None = None,
+    **fields: Any,
+) -> Proposal:
+    """Edit a draft (by its advisor); the checks run again on every save."""
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().select_related("client").get(pk=proposal.pk)
+        if not can(actor, "planning.change_proposal", proposal):
+            if proposal.status != ProposalStatus.DRAFT:
+                raise Conflict(
+                    _("Only a draft can be edited; this proposal is %(s)s.")
+                    % {"s": proposal.get_status_display()}
+                )
+            raise NotAllowed(_("Only the proposal's advisor may edit it."))
+        for key, value in fields.items():
+            if key in PROPOSAL_FIELDS and value is not None:
+                setattr(proposal, key, value)
+        if goals is not None:
+            proposal.goals.set([g for g in goals if g.client_id == proposal.client_id])
+        written = None
+        if lines is not None:
+            written = _write_lines(proposal, _validate_lines(lines), actor)
+        _apply_checks(proposal, written)
+        audited_save(proposal, actor=actor, reason="Proposal edited; checks run")
+    return proposal
+
+
+def proposal_recheck(*, proposal: Proposal, actor: User | None) -> Proposal:
+    with transaction.atomic():
+        _apply_checks(proposal)
+        audited_save(proposal, actor=actor, reason="Checks run again")
+    return proposal
