@@ -25,12 +25,7 @@ RISK_DISCLOSURE = gettext_lazy(
 )
 
 # The report titles in the reader's language (read while rendering, under the document's language).
-REPORT_TITLES = {
-    services.DOC_FINANCIAL: gettext_lazy("Financial report"),
-    services.DOC_PROPOSAL: gettext_lazy("Investment proposal"),
-    services.DOC_ALLOCATION: gettext_lazy("Asset-allocation plan"),
-    services.DOC_RISK: gettext_lazy("Risk-assessment report"),
-}
+REPORT_TITLES = services.DOCUMENT_KINDS
 
 TEMPLATES = {
     services.DOC_FINANCIAL: "planning/pdf/financial_report.html",

@@ -20,7 +20,7 @@ from audit.models import AuditAction
 from audit.services import EntrySpec, audit_log_many
 
 from .. import sla
-from ..models import CLOCK_RUNNING_STATES, Complaint, ComplaintEscalation, EscalationLevel
+from ..models import CLOCK_RUNNING_STATES, OPEN_STATES, Complaint, ComplaintEscalation, EscalationLevel
 from .common import _url
 
 # Log under the name the package always used, so logging configuration is unchanged.
@@ -162,7 +162,15 @@ def _escalate_batch(
         for r in recipients:
             notifications.append(
                 Notification(
-                    recipient_id=r.pk, kind="complaint.escalation", subject=subject, body=body, url=url
+                    recipient_id=r.pk,
+                    kind="complaint.escalation",
+                    subject=subject,
+                    body=body,
+                    url=url,
+                    # open while the ticket is: done once it is resolved or closed
+                    about_type=label,
+                    about_id=str(c.pk),
+                    open_states=[str(s) for s in OPEN_STATES],
                 )
             )
         by_level.setdefault(top, []).append(c.pk)

@@ -13,7 +13,7 @@ from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
-from advisory.notifications import notify
+from advisory.notifications import notifications_resolve, notify
 from advisory.roles import Role
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -282,6 +282,7 @@ def proposal_transition(
                 else {}
             ),
         )
+        notifications_resolve(about=proposal)  # e.g. "awaits risk review" once it is approved
         _notify_transition(proposal, action, actor, reason)
     return proposal
 
@@ -306,4 +307,13 @@ def _notify_transition(proposal: Proposal, action: str, actor: User, reason: str
     else:
         people = [proposal.advisor] if proposal.advisor_id != actor.pk else []
         subject = _("Proposal %(p)s: %(s)s") % {"p": label, "s": proposal.get_status_display()}
-    notify(recipients=list(people), kind=f"planning.proposal.{action}", subject=subject, body=reason, url=url)
+    # Notifications that ask someone to act stay open while the proposal waits for that act.
+    asks = action in ("submit", "risk_approve", "issue", "reject")
+    notify(
+        recipients=list(people),
+        kind=f"planning.proposal.{action}",
+        subject=subject,
+        body=reason,
+        url=url,
+        about=proposal if asks else None,
+    )

@@ -34,7 +34,9 @@ def test_proposal_pdf_contains_client_and_allocation(advisor, client_user, name,
     make_profile(client=client)
     proposal = make_ready_proposal(client=client, advisor=advisor)
     # when the Celery task body runs
-    doc = services.proposal_document_request(proposal=proposal, kind=services.DOC_PROPOSAL, actor=advisor)
+    doc = services.proposal_document_request(
+        proposal=proposal, kind=services.DOC_PROPOSAL, actor=advisor, language="en"
+    )
     assert doc.status == "pending"
     assert document_render(document_id=doc.pk) is True
     # then
