@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError
 from advisory.history import audited_save
-from advisory.notifications import notify
+from advisory.notifications import notifications_resolve, notify
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -47,6 +47,7 @@ def _exception_transition(exc: SuitabilityException, *, to: str, actor, reason: 
         )
     exc.status = to
     audited_save(exc, actor=actor, reason=reason)
+    notifications_resolve(about=exc)  # "please confirm", "awaiting sign-off" once that is done
     audit_log(
         actor=actor, action=AuditAction.TRANSITION, obj=exc, reason=reason, changes={"status": [old, to]}
     )
@@ -148,6 +149,7 @@ def suitability_exception_request(
                 subject=_("Please read and confirm a special risk warning"),
                 body=exc.warning_text,
                 url=_url("risk_portal:exception_confirm", exc.pk),
+                about=exc,
             )
     return exc
 
@@ -176,6 +178,7 @@ def suitability_exception_client_confirm(*, exception: SuitabilityException, act
             subject=_("Suitability exception awaiting sign-off"),
             body=str(exc),
             url=_url("risk:exception_detail", exc.pk),
+            about=exc,
         )
     return exc
 
