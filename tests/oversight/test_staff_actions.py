@@ -342,3 +342,14 @@ def test_action_step_buttons_name_actions(web_as, supervisor, advisor):
     # then the buttons name the two ways on (forward and back), not the stages
     assert ">Act on the result</button>" in page and ">Back to doing</button>" in page
     assert ">Act</button>" not in page and ">Do</button>" not in page
+
+
+def test_report_status_shows_the_hash_once_ready(web_as, supervisor):
+    import datetime
+
+    # given a report that finished rendering while its status was being polled
+    doc = services.quality_report_request(actor=None, month=datetime.date(2026, 5, 1), render_now=True)
+    # when the page polls its status
+    status = web_as(supervisor).get(reverse("oversight:report_status", args=[doc.pk])).content.decode()
+    # then the download link and the SHA-256 are there, without reloading the page
+    assert "Download PDF" in status and f"SHA-256 {doc.sha256}" in status and "hx-get" not in status
