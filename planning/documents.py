@@ -13,7 +13,7 @@ from advisory.charts import donut_chart, fan_chart
 from advisory.models import ArchivedDocument
 
 from . import services
-from .models import Proposal
+from .models import ASSET_CLASS_CHOICES, Proposal
 
 RISK_DISCLOSURE = gettext_lazy(
     "Investing involves risk. The value of investments and the income from them can fall as well as "
@@ -35,17 +35,25 @@ TEMPLATES = {
 }
 
 
+def _class_legend(row: dict) -> str:
+    """An asset class in the reader's language (the stored label was written in one language)."""
+    return str(dict(ASSET_CLASS_CHOICES).get(row.get("asset_class"), row.get("label", "")))
+
+
 def allocation_chart(checks: dict, *, size: int = 200):
     rows = [r for r in checks.get("classes", []) if Decimal(r["amount"]) > 0]
     return donut_chart(
-        [r["label"] for r in rows], [float(r["amount"]) for r in rows], size=size, title=_("Allocation")
+        [_class_legend(r) for r in rows], [float(r["amount"]) for r in rows], size=size, title=_("Allocation")
     )
 
 
 def target_chart(checks: dict, *, size: int = 200):
     rows = [r for r in checks.get("classes", []) if Decimal(r["target"]) > 0]
     return donut_chart(
-        [r["label"] for r in rows], [float(r["target"]) for r in rows], size=size, title=_("Model portfolio")
+        [_class_legend(r) for r in rows],
+        [float(r["target"]) for r in rows],
+        size=size,
+        title=_("Model portfolio"),
     )
 
 

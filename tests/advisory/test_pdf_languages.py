@@ -84,6 +84,8 @@ def test_planning_reports_in_the_chosen_language(advisor, kind, language, settin
     if language != "en":
         assert titles[kind] not in text
         assert _in(language, "Risk level") in text
+    if kind == planning_services.DOC_PROPOSAL:  # the chart's legend: asset classes in that language
+        assert _in(language, "Equities") in text
     assert "O'Brien 陳" in text  # a quote in a name is printed as itself, in the body and the header
     _assert_margins_clean(text, language)
 
