@@ -36,8 +36,8 @@ def notify(
     outage delays them and never loses them.
 
     `about` is the record the notification asks someone to act on; it stays open while the record
-    is in one of `open_states` (default: the state it is in now, its `status` or `state`) and is marked done by
-    `notifications_resolve` once the record moves on."""
+    is in one of `open_states` (default: the state it is in now, its `status` or `state`) and is
+    marked done by `notifications_resolve` once the record moves on."""
     people = [r for r in recipients if r is not None]
     about_type = about_id = ""
     states: list[str] = []
@@ -98,10 +98,10 @@ def notification_mark_read(*, user: User, notification_id: int | None = None) ->
 
 def notifications_resolve(*, about: models.Model, state: str | None = None) -> int:
     """Mark done the open notifications about `about` that no longer apply: those whose open
-    states do not include the record's state now (`state`, default its `status` or `state`). Call it from the
-    one function that changes the record's state, in its transaction. A notification that asked
-    nothing of a state (no open states) stays as it is. Unread ones count as read: nothing is left
-    to do. Returns how many were marked done."""
+    states do not include the record's state now (`state`, default its `status` or `state`). Call
+    it from the one function that changes the record's state, in its transaction. A notification
+    that asked nothing of a state (no open states) stays as it is. Unread ones count as read:
+    nothing is left to do. Two UPDATEs through a partial index. Returns how many were marked done."""
     if state is None:
         state = _state_of(about)
     if state is None:
