@@ -9,13 +9,22 @@ export DJANGO_SETTINGS_MODULE ?= advisory.settings.dev
 
 .PHONY: run test install migrate demo serve lint format messages bench clean
 
+# axe-core for the browser tests' accessibility checks (package.json); skipped without npm, and the
+# crawl test then says how to get it (docs/i18n.md).
+NPM ?= $(shell command -v npm)
+NODE_DEPS := $(if $(NPM),node_modules/.installed,)
+
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed $(NODE_DEPS)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -41,7 +50,7 @@ format: install
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans -l zh_Hant --no-location --ignore=.venv --ignore=var --ignore=test-artifacts --ignore=bench
+	$(BIN)/python manage.py makemessages -l zh_Hans -l zh_Hant --no-location --ignore=.venv --ignore=var --ignore=test-artifacts --ignore=bench --ignore=node_modules
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -236,10 +236,18 @@ def heat_map(
     cells: dict[tuple[int, int], int], levels: dict[tuple[int, int], str], *, size: int = 320
 ) -> SafeString:
     """5x5 probability (x) by impact (y) grid; `cells` counts items, `levels` names each cell's level."""
+    from django.utils.translation import gettext as _
+
     pad = 36
     cell = (size - pad) / 5
+    summary = _(
+        "Heat map: number of risks per probability (1–5, across) and impact (1–5, up); %(n)s in all."
+    ) % {"n": sum(cells.values())}
+    cell_title = _("Probability %(p)s × impact %(i)s: %(n)s")
+    axis_label = _("probability")
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" class="chart heat-map" role="img">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" class="chart heat-map" role="img"'
+        f' aria-label="{escape(summary)}">'
     ]
     for p in range(1, 6):
         for i in range(1, 6):
@@ -247,7 +255,7 @@ def heat_map(
             color = HEAT_COLORS.get(levels.get((p, i), "low"), "#ddd")
             count = cells.get((p, i), 0)
             parts.append(
-                f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cell - 2)}" height="{_num(cell - 2)}" fill="{color}" rx="3"><title>P{p} × I{i}: {count}</title></rect>'
+                f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cell - 2)}" height="{_num(cell - 2)}" fill="{color}" rx="3"><title>{escape(cell_title % {"p": p, "i": i, "n": count})}</title></rect>'
             )
             if count:
                 parts.append(
@@ -261,7 +269,7 @@ def heat_map(
             f'<text x="{pad - 10}" y="{_num((5 - k + 0.5) * cell + 4)}" font-size="11" text-anchor="middle">{k}</text>'
         )
     parts.append(
-        f'<text x="{_num(pad + 2.5 * cell)}" y="{size - 1}" font-size="10" text-anchor="middle" fill="#6b7280">probability →</text>'
+        f'<text x="{_num(pad + 2.5 * cell)}" y="{size - 1}" font-size="10" text-anchor="middle" fill="#4b5563">{escape(axis_label)} →</text>'
     )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308

@@ -38,6 +38,17 @@ def outbox_enqueue(
     return message
 
 
+def _registered_task(name: str):
+    """The task object if this process knows it. Tasks modules are discovered lazily (a worker
+    imports them at start-up); a web process or a test that never imported one would otherwise
+    send it by name and bypass eager mode, so discover them once before giving up."""
+    task = current_app.tasks.get(name)
+    if task is None:
+        current_app.loader.import_default_modules()
+        task = current_app.tasks.get(name)
+    return task
+
+
 def outbox_dispatch_one(*, message_id: int, retry: bool = True) -> bool:
     """Send one message to the broker. True if this call sent it; False if it was already sent,
     another dispatcher holds it, or the broker refused (the row keeps the error and a next attempt).
@@ -50,7 +61,7 @@ def outbox_dispatch_one(*, message_id: int, retry: bool = True) -> bool:
         return False
     message = OutboxMessage.objects.get(pk=message_id)
     try:
-        task = current_app.tasks.get(message.task)
+        task = _registered_task(message.task)
         if task is None:  # registered only in the worker: send by name
             current_app.send_task(message.task, args=message.args, kwargs=message.kwargs, retry=retry)
         else:  # apply_async (unlike send_task) honours task_always_eager in tests

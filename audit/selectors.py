@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from advisory.errors import NotAllowed, NotFound
 from advisory.rules import is_compliance_or_admin
@@ -139,9 +140,7 @@ def entry_diff(entry: AuditEntry) -> list[dict]:
 
 
 def record_types() -> list[tuple[str, str]]:
-    return sorted(
-        (label, str(reg.model._meta.verbose_name).capitalize()) for label, reg in registered().items()
-    )
+    return sorted((label, capfirst(reg.model._meta.verbose_name)) for label, reg in registered().items())
 
 
 def action_choices() -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from advisory.exports import csv_lines
 from advisory.files import file_response
 from advisory.models import ArchivedDocument
 from advisory.rules import can
+from advisory.views_actions import form_page, post_action
 
 from . import selectors, services
 from .forms import AsOfForm, EntryFilterForm, HoldForm, ReasonForm, RetentionRuleForm, ReviewForm
@@ -229,42 +230,42 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = RetentionRule.objects.filter(pk=pk).first()
     if rule is None:
         raise Http404
-    form = RetentionRuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.retention_rule_update(
-                rule=rule,
-                actor=request.user,
-                years=form.cleaned_data["years"],
-                name=form.cleaned_data["name"],
-                trigger=form.cleaned_data["trigger"],
-                description=form.cleaned_data["description"],
-            )
-            messages.success(request, _("Retention rule saved."))
-            return redirect("audit:retention")
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-    return render(request, "audit/rule_edit.html", {"form": form, "rule": rule})
+    return form_page(
+        request,
+        form=RetentionRuleForm(request.POST or None, instance=rule),
+        perform=lambda d: services.retention_rule_update(
+            rule=rule,
+            actor=request.user,
+            years=d["years"],
+            name=d["name"],
+            trigger=d["trigger"],
+            description=d["description"],
+        ),
+        success=_("Retention rule saved."),
+        then="audit:retention",
+        template="audit/rule_edit.html",
+        context={"rule": rule},
+    )
 
 
 @compliance_required
 def hold_create(request: HttpRequest) -> HttpResponse:
     form = HoldForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.hold_place(
-                actor=request.user,
-                scope=form.cleaned_data["scope"],
-                reason=form.cleaned_data["reason"],
-                client_id=form.cleaned_data.get("client_id"),
-                record_type=form.cleaned_data.get("record_type") or "",
-                record_ids=form.ids(),
-            )
-            messages.success(request, _("Legal hold placed."))
-            return redirect("audit:retention")
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-    return render(request, "audit/hold_form.html", {"form": form})
+    return form_page(
+        request,
+        form=form,
+        perform=lambda d: services.hold_place(
+            actor=request.user,
+            scope=d["scope"],
+            reason=d["reason"],
+            client_id=d.get("client_id"),
+            record_type=d.get("record_type") or "",
+            record_ids=form.ids(),
+        ),
+        success=_("Legal hold placed."),
+        then="audit:retention",
+        template="audit/hold_form.html",
+    )
 
 
 @compliance_required
@@ -273,15 +274,14 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     hold = selectors.hold_list(user=request.user).filter(pk=pk).first()
     if hold is None:
         raise Http404
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise DomainError(_("Give the reason for releasing the hold."))
-        services.hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Legal hold released."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("audit:retention")
+    return post_action(
+        request,
+        form=ReasonForm(request.POST),
+        perform=lambda d: services.hold_release(hold=hold, actor=request.user, reason=d["reason"]),
+        success=_("Legal hold released."),
+        invalid=_("Give the reason for releasing the hold."),
+        back="audit:retention",
+    )
 
 
 @compliance_required

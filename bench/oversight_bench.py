@@ -300,8 +300,8 @@ def main() -> None:
     print(f"indicator rollup (12 months x all advisors): median {roll_med:.0f} ms")
 
     pages = {
-        "dashboard LIVE (?live=1)": "/app/oversight/?live=1",
-        "dashboard (default: 3 months)": "/app/oversight/",
+        "dashboard (default: live, 3 months)": "/app/oversight/",
+        "dashboard stored figures (?live=0)": "/app/oversight/?live=0",
         "dashboard 12 months": "/app/oversight/?span=12",
         f"dashboard advisor={advisor.pk}": f"/app/oversight/?advisor={advisor.pk}&span=3",
         "dashboard team": "/app/oversight/?team=Team+1",

@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from advisory.errors import DomainError
-from advisory.forms import form_add_domain_error
+from advisory.views_actions import form_page, form_submit, post_action
 
 from . import due_diligence, kyc, kyc_selectors, screening, selectors
 from .kyc_forms import (
@@ -43,17 +42,9 @@ def _check(request: HttpRequest, perm: str, obj: Any = None) -> None:
 
 
 def _submit(form, call: Callable[[dict], Any]) -> tuple[bool, Any]:
-    """Bind → service → form error: the one shape of the action views below. A refusal for the
-    role is a 403; any other refusal becomes a form error."""
-    if not form.is_valid():
-        return False, None
-    try:
-        return True, call(form.cleaned_data)
-    except DomainError as exc:
-        if exc.status_code == 403:
-            raise PermissionDenied(exc.message)
-        form_add_domain_error(form, exc)
-        return False, None
+    """Bind → service → form error (advisory.views_actions). Here a refusal for the role is
+    always a 403; any other refusal becomes a form error."""
+    return form_submit(form, call, refusal_403=True)
 
 
 # -- identity documents ----------------------------------------------------------------------------
@@ -61,22 +52,16 @@ def _submit(form, call: Callable[[dict], Any]) -> tuple[bool, Any]:
 def identity_document_add(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(user=request.user, pk=pk)
     _check(request, "clients.record_identity_document", client)
-    form = IdentityDocumentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        ok, _doc = _submit(form, lambda d: kyc.identity_document_add(client=client, actor=request.user, **d))
-        if ok:
-            messages.success(request, _("Identity document recorded."))
-            return redirect(reverse("clients:detail", args=[client.pk]) + "#kyc")
-    return render(
+    return form_page(
         request,
-        "clients/form.html",
-        {
-            "form": form,
-            "title": _("Identity document: %(c)s") % {"c": client},
-            "client": client,
-            "multipart": True,
-        },
-        status=400 if request.method == "POST" else 200,
+        form=IdentityDocumentForm(request.POST or None, request.FILES or None),
+        perform=lambda d: kyc.identity_document_add(client=client, actor=request.user, **d),
+        success=_("Identity document recorded."),
+        then=reverse("clients:detail", args=[client.pk]) + "#kyc",
+        template="clients/form.html",
+        context={"title": _("Identity document: %(c)s") % {"c": client}, "client": client, "multipart": True},
+        refusal_403=True,
+        error_status=400,
     )
 
 
@@ -86,12 +71,12 @@ def identity_document_add(request: HttpRequest, pk: int) -> HttpResponse:
 def kyc_refresh_start(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(user=request.user, pk=pk)
     _check(request, "clients.work_kyc_refresh", client)
-    try:
-        refresh = kyc.kyc_refresh_start(client=client, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(reverse("clients:detail", args=[client.pk]) + "#kyc")
-    return redirect("clients:kyc_refresh", pk=refresh.pk)
+    return post_action(
+        request,
+        perform=lambda d: kyc.kyc_refresh_start(client=client, actor=request.user),
+        back=reverse("clients:detail", args=[client.pk]) + "#kyc",
+        then=lambda refresh: reverse("clients:kyc_refresh", args=[refresh.pk]),
+    )
 
 
 def _render_refresh(
@@ -165,24 +150,20 @@ def onboarding_due_diligence(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {}
     if cdd:
         initial = {f: getattr(cdd, f) for f in DueDiligenceForm.base_fields}
-    form = DueDiligenceForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        ok, _cdd = _submit(
-            form, lambda d: due_diligence.due_diligence_record(case=case, actor=request.user, data=d)
-        )
-        if ok:
-            messages.success(request, _("Due diligence recorded."))
-            return redirect("clients:onboarding_detail", pk=case.pk)
-    return render(
+    return form_page(
         request,
-        "clients/kyc_due_diligence.html",
-        {
-            "form": form,
+        form=DueDiligenceForm(request.POST or None, initial=initial),
+        perform=lambda d: due_diligence.due_diligence_record(case=case, actor=request.user, data=d),
+        success=_("Due diligence recorded."),
+        then=reverse("clients:onboarding_detail", args=[case.pk]),
+        template="clients/kyc_due_diligence.html",
+        context=lambda: {
             "case": case,
             "client": case.client,
             "owner_required": due_diligence.beneficial_owner_required(case),
         },
-        status=400 if request.method == "POST" else 200,
+        refusal_403=True,
+        error_status=400,
     )
 
 
@@ -249,24 +230,23 @@ def screening_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def screening_hit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     hit = kyc_selectors.screening_hit_get(user=request.user, pk=pk)
-    form = HitDispositionForm(request.POST or None)
     if request.method == "POST":
         _check(request, "clients.dispose_screening_hit", hit)
-        ok, _h = _submit(form, lambda d: screening.screening_hit_dispose(hit=hit, actor=request.user, **d))
-        if ok:
-            messages.success(request, _("Decision recorded."))
-            return redirect("clients:screening_hit", pk=hit.pk)
-    return render(
+    return form_page(
         request,
-        "clients/screening_hit.html",
-        {
+        form=HitDispositionForm(request.POST or None),
+        perform=lambda d: screening.screening_hit_dispose(hit=hit, actor=request.user, **d),
+        success=_("Decision recorded."),
+        then=reverse("clients:screening_hit", args=[hit.pk]),
+        template="clients/screening_hit.html",
+        context=lambda: {
             "hit": hit,
-            "form": form,
             "can_dispose": can(request.user, "clients.dispose_screening_hit", hit)
             and hit.status != HitStatus.CONFIRMED,
             "history": list(hit.history.select_related("history_user").order_by("-history_date")[:20]),
         },
-        status=400 if request.method == "POST" else 200,
+        refusal_403=True,
+        error_status=400,
     )
 
 

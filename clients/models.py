@@ -268,6 +268,11 @@ class Client(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.file_number})"
 
+    @property
+    def preferred_language_label(self) -> str:
+        """The language's name in the reader's language (never the code `zh-hans`)."""
+        return dict(settings.LANGUAGES).get(self.preferred_language, self.preferred_language)
+
     # Masked values: what every screen shows by default.
     @property
     def masked_id_number(self) -> str:
@@ -581,6 +586,13 @@ class OnboardingStepLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_step} → {self.to_step}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (the stored value is a code such as `verify_identity`)."""
+        from .services import ACTION_LABELS  # the labels live beside the actions
+
+        return str(ACTION_LABELS.get(self.action, _("Opened") if self.action == "open" else self.action))
 
 
 # Know-your-client records (identity documents, refresh, due diligence, screening): a module of

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from advisory.errors import DomainError, NotFound
-from advisory.forms import form_add_domain_error
+from advisory.errors import NotFound
+from advisory.views_actions import form_page, post_action
 
 from . import selectors, service_record, service_selectors
 from .calendar_feed import calendar_feed_ics
@@ -51,13 +51,6 @@ def _get(fn, **kwargs):
         raise Http404(exc.message) from exc
 
 
-def _flash_errors(request: HttpRequest, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
-
-
 # -- activities --------------------------------------------------------------------------------
 @login_required
 def activity_list(request: HttpRequest) -> HttpResponse:
@@ -80,21 +73,22 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 def activity_create(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk, "clients.log_activity")
     form = ActivityForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("attachment", None)
-        try:
-            activity = service_record.activity_log(
-                client=client, actor=request.user, attachments=request.FILES.getlist("attachment"), **data
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Activity recorded."))
-            return redirect("clients:activity_detail", pk=activity.pk)
-    elif request.method == "GET":
+    if request.method == "GET":
         form.initial["starts_at"] = timezone.localtime().replace(second=0, microsecond=0)
-    return render(request, "clients/activity_form.html", {"form": form, "client": client})
+    return form_page(
+        request,
+        form=form,
+        perform=lambda d: service_record.activity_log(
+            client=client,
+            actor=request.user,
+            attachments=request.FILES.getlist("attachment"),
+            **{k: v for k, v in d.items() if k != "attachment"},
+        ),
+        success=_("Activity recorded."),
+        then=lambda activity: reverse("clients:activity_detail", args=[activity.pk]),
+        template="clients/activity_form.html",
+        context={"client": client},
+    )
 
 
 @login_required
@@ -118,36 +112,30 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     activity = _get(service_selectors.activity_get, user=request.user, pk=pk)
-    form = (ActivityCompleteForm if action == "complete" else ActivityCancelForm)(request.POST)
-    if not form.is_valid():
-        _flash_errors(request, form)
-    else:
-        try:
-            service_record.activity_transition(
-                activity=activity, actor=request.user, action=action, **form.cleaned_data
-            )
-            messages.success(request, _("Activity updated."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    return redirect("clients:activity_detail", pk=activity.pk)
+    return post_action(
+        request,
+        form=(ActivityCompleteForm if action == "complete" else ActivityCancelForm)(request.POST),
+        perform=lambda d: service_record.activity_transition(
+            activity=activity, actor=request.user, action=action, **d
+        ),
+        success=_("Activity updated."),
+        back=reverse("clients:activity_detail", args=[activity.pk]),
+    )
 
 
 @login_required
 @require_POST
 def activity_attach(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _get(service_selectors.activity_get, user=request.user, pk=pk)
-    form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _flash_errors(request, form)
-    else:
-        try:
-            service_record.activity_attach(
-                activity=activity, actor=request.user, upload=form.cleaned_data["attachment"]
-            )
-            messages.success(request, _("File attached."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    return redirect("clients:activity_detail", pk=activity.pk)
+    return post_action(
+        request,
+        form=AttachmentForm(request.POST, request.FILES),
+        perform=lambda d: service_record.activity_attach(
+            activity=activity, actor=request.user, upload=d["attachment"]
+        ),
+        success=_("File attached."),
+        back=reverse("clients:activity_detail", args=[activity.pk]),
+    )
 
 
 # -- follow-ups --------------------------------------------------------------------------------
@@ -174,32 +162,26 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk, "clients.log_activity")
-    form = FollowUpForm(request.POST)
-    if not form.is_valid():
-        _flash_errors(request, form)
-    else:
-        try:
-            service_record.follow_up_create(client=client, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Follow-up planned."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    return redirect(reverse("clients:detail", args=[client.pk]) + "#service-record")
+    return post_action(
+        request,
+        form=FollowUpForm(request.POST),
+        perform=lambda d: service_record.follow_up_create(client=client, actor=request.user, **d),
+        success=_("Follow-up planned."),
+        back=reverse("clients:detail", args=[client.pk]) + "#service-record",
+    )
 
 
 @login_required
 @require_POST
 def follow_up_transition(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get(service_selectors.follow_up_get, user=request.user, pk=pk)
-    form = FollowUpActionForm(request.POST)
-    if not form.is_valid():
-        _flash_errors(request, form)
-    else:
-        try:
-            service_record.follow_up_transition(task=task, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Follow-up updated."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or reverse("clients:follow_up_list"))
+    return post_action(
+        request,
+        form=FollowUpActionForm(request.POST),
+        perform=lambda d: service_record.follow_up_transition(task=task, actor=request.user, **d),
+        success=_("Follow-up updated."),
+        back=request.POST.get("next") or reverse("clients:follow_up_list"),
+    )
 
 
 # -- timeline ----------------------------------------------------------------------------------

@@ -453,10 +453,10 @@ def client_backdate_decide(*, client: Client, actor: User, approve: bool, note: 
 
 
 REVEALABLE = {
-    "id_number": _("identity number"),
-    "phone": _("phone"),
-    "address": _("address"),
-    "bank_account_number": _("bank account"),
+    "id_number": gettext_lazy("identity number"),
+    "phone": gettext_lazy("phone"),
+    "address": gettext_lazy("address"),
+    "bank_account_number": gettext_lazy("bank account"),
 }
 
 
@@ -688,12 +688,12 @@ ONBOARDING_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     ),
 }
 ACTION_LABELS = {
-    "verify_identity": _("Identity verified"),
-    "choose_business_type": _("Business type chosen"),
-    "submit_for_review": _("Submitted for initial review"),
-    "approve": _("Approved and registered"),
-    "return": _("Returned"),
-    "withdraw": _("Withdrawn"),
+    "verify_identity": gettext_lazy("Identity verified"),
+    "choose_business_type": gettext_lazy("Business type chosen"),
+    "submit_for_review": gettext_lazy("Submitted for initial review"),
+    "approve": gettext_lazy("Approved and registered"),
+    "return": gettext_lazy("Returned"),
+    "withdraw": gettext_lazy("Withdrawn"),
 }
 # What the buttons say: the action, not the state it leads to (issue 13). Lazy: read per request.
 ACTION_BUTTONS = {

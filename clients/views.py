@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError, NotAllowed
 from advisory.forms import form_add_domain_error
+from advisory.views_actions import form_page, post_action
 
 from . import selectors, services
 from .forms import (
@@ -138,15 +139,15 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def client_create(request: HttpRequest) -> HttpResponse:
     _check(request, "clients.add_client")
     form = ClientForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            client = services.client_create(actor=request.user, data=form.changes())
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Client file %(file)s opened.") % {"file": client.file_number})
-            return redirect("clients:detail", pk=client.pk)
-    return render(request, "clients/form.html", {"form": form, "title": _("New client"), "multipart": False})
+    return form_page(
+        request,
+        form=form,
+        perform=lambda d: services.client_create(actor=request.user, data=form.changes()),
+        success=lambda client: _("Client file %(file)s opened.") % {"file": client.file_number},
+        then=lambda client: reverse("clients:detail", args=[client.pk]),
+        template="clients/form.html",
+        context={"title": _("New client"), "multipart": False},
+    )
 
 
 @login_required
@@ -158,18 +159,14 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
         client=client,
         initial=ClientForm.initial_for(client),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.client_update(client=client, actor=request.user, data=form.changes())
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Client file saved."))
-            return redirect("clients:detail", pk=client.pk)
-    return render(
+    return form_page(
         request,
-        "clients/form.html",
-        {"form": form, "title": _("Edit %(c)s") % {"c": client}, "client": client},
+        form=form,
+        perform=lambda d: services.client_update(client=client, actor=request.user, data=form.changes()),
+        success=_("Client file saved."),
+        then=reverse("clients:detail", args=[client.pk]),
+        template="clients/form.html",
+        context={"title": _("Edit %(c)s") % {"c": client}, "client": client},
     )
 
 
@@ -177,27 +174,19 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def client_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(user=request.user, pk=pk)
     _check(request, "clients.reassign_client", client)
-    form = ReassignForm(
-        request.POST if request.method == "POST" else None,
-        advisors=selectors.advisors().exclude(pk=client.advisor_id),
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.client_reassign(
-                client=client,
-                actor=request.user,
-                new_advisor=form.cleaned_data["advisor"],
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Client re-assigned."))
-            return redirect("clients:detail", pk=client.pk)
-    return render(
+    return form_page(
         request,
-        "clients/form.html",
-        {"form": form, "title": _("Re-assign %(c)s") % {"c": client}, "client": client},
+        form=ReassignForm(
+            request.POST if request.method == "POST" else None,
+            advisors=selectors.advisors().exclude(pk=client.advisor_id),
+        ),
+        perform=lambda d: services.client_reassign(
+            client=client, actor=request.user, new_advisor=d["advisor"], reason=d["reason"]
+        ),
+        success=_("Client re-assigned."),
+        then=reverse("clients:detail", args=[client.pk]),
+        template="clients/form.html",
+        context={"title": _("Re-assign %(c)s") % {"c": client}, "client": client},
     )
 
 
@@ -230,26 +219,16 @@ def client_backdate_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def client_end_relationship(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(user=request.user, pk=pk)
     _check(request, "clients.change_client", client)
-    form = EndRelationshipForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.client_end_relationship(
-                client=client,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                ended_on=form.cleaned_data["ended_on"],
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(
-                request, _("The relationship has ended; the file is kept for its retention period.")
-            )
-            return redirect("clients:detail", pk=client.pk)
-    return render(
+    return form_page(
         request,
-        "clients/form.html",
-        {"form": form, "title": _("End the relationship: %(c)s") % {"c": client}, "client": client},
+        form=EndRelationshipForm(request.POST if request.method == "POST" else None),
+        perform=lambda d: services.client_end_relationship(
+            client=client, actor=request.user, reason=d["reason"], ended_on=d["ended_on"]
+        ),
+        success=_("The relationship has ended; the file is kept for its retention period."),
+        then=reverse("clients:detail", args=[client.pk]),
+        template="clients/form.html",
+        context={"title": _("End the relationship: %(c)s") % {"c": client}, "client": client},
     )
 
 
@@ -298,21 +277,16 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _check(request, "clients.change_client", client)
     agreement = next(iter(client.agreements.all()), None)
     initial = {f: getattr(agreement, f) for f in AgreementForm.base_fields} if agreement else {}
-    form = AgreementForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agreement_save(
-                client=client, actor=request.user, data=form.cleaned_data, agreement=agreement
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Service agreement saved."))
-            return redirect("clients:detail", pk=client.pk)
-    return render(
+    return form_page(
         request,
-        "clients/form.html",
-        {"form": form, "title": _("Service agreement: %(c)s") % {"c": client}, "client": client},
+        form=AgreementForm(request.POST if request.method == "POST" else None, initial=initial),
+        perform=lambda d: services.agreement_save(
+            client=client, actor=request.user, data=d, agreement=agreement
+        ),
+        success=_("Service agreement saved."),
+        then=reverse("clients:detail", args=[client.pk]),
+        template="clients/form.html",
+        context={"title": _("Service agreement: %(c)s") % {"c": client}, "client": client},
     )
 
 
@@ -320,18 +294,15 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(user=request.user, pk=pk)
-    form = ConsentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.consent_record(client=client, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Consent recorded."))
-        except DomainError as exc:
-            if exc.status_code == 403:
-                raise PermissionDenied(exc.message)
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Choose the consent and how it was given."))
-    return redirect("clients:detail", pk=client.pk)
+    return post_action(
+        request,
+        form=ConsentForm(request.POST),
+        perform=lambda d: services.consent_record(client=client, actor=request.user, **d),
+        success=_("Consent recorded."),
+        invalid=_("Choose the consent and how it was given."),
+        back=reverse("clients:detail", args=[client.pk]),
+        refusal_403=True,
+    )
 
 
 @login_required
@@ -339,78 +310,64 @@ def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
 def related_party_end(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
     client = selectors.client_get(user=request.user, pk=pk)
     party = get_object_or_404(client.related_parties.all(), pk=party_pk)
-    try:
-        services.related_party_end(party=party, actor=request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, _("The relationship is marked as ended."))
-    except DomainError as exc:
-        if exc.status_code == 403:
-            raise PermissionDenied(exc.message)
-        messages.error(request, exc.message)
-    return redirect("clients:detail", pk=client.pk)
+    return post_action(
+        request,
+        perform=lambda d: services.related_party_end(
+            party=party, actor=request.user, reason=request.POST.get("reason", "")
+        ),
+        success=_("The relationship is marked as ended."),
+        back=reverse("clients:detail", args=[client.pk]),
+        refusal_403=True,
+    )
 
 
 @login_required
 @require_POST
 def related_party_add(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(user=request.user, pk=pk)
-    form = RelatedPartyForm(request.POST)
-    if form.is_valid():
+
+    def add(d: dict):
         related = None
-        number = form.cleaned_data["related_file_number"].strip().upper()
+        number = d["related_file_number"].strip().upper()
         if number:
             related = selectors.client_list(user=request.user).filter(file_number=number).first()
             if related is None:
-                messages.error(request, _("No client file %(n)s in your book.") % {"n": number})
-                return redirect("clients:detail", pk=client.pk)
-        try:
-            services.related_party_add(
-                client=client,
-                actor=request.user,
-                relationship=form.cleaned_data["relationship"],
-                name=form.cleaned_data["name"],
-                related_client=related,
-                notes=form.cleaned_data["notes"],
-            )
-            messages.success(request, _("Related party added."))
-        except DomainError as exc:
-            if exc.status_code == 403:
-                raise PermissionDenied(exc.message)
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Enter the relationship and name."))
-    return redirect("clients:detail", pk=client.pk)
+                raise DomainError(_("No client file %(n)s in your book.") % {"n": number})
+        return services.related_party_add(
+            client=client,
+            actor=request.user,
+            relationship=d["relationship"],
+            name=d["name"],
+            related_client=related,
+            notes=d["notes"],
+        )
+
+    return post_action(
+        request,
+        form=RelatedPartyForm(request.POST),
+        perform=add,
+        success=_("Related party added."),
+        invalid=_("Enter the relationship and name."),
+        back=reverse("clients:detail", args=[client.pk]),
+        refusal_403=True,
+    )
 
 
 @login_required
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(user=request.user, pk=pk)
     _check(request, "clients.upload_document", client)
-    form = DocumentForm(request.POST if request.method == "POST" else None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.document_upload(
-                client=client,
-                actor=request.user,
-                upload=form.cleaned_data["file"],
-                kind=form.cleaned_data["kind"],
-                title=form.cleaned_data["title"],
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Document uploaded."))
-            return redirect("clients:detail", pk=client.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return form_page(
         request,
-        "clients/form.html",
-        {
-            "form": form,
-            "title": _("Upload a document: %(c)s") % {"c": client},
-            "client": client,
-            "multipart": True,
-        },
-        status=status,
+        form=DocumentForm(request.POST if request.method == "POST" else None, request.FILES or None),
+        perform=lambda d: services.document_upload(
+            client=client, actor=request.user, upload=d["file"], kind=d["kind"], title=d["title"]
+        ),
+        success=_("Document uploaded."),
+        then=reverse("clients:detail", args=[client.pk]),
+        template="clients/form.html",
+        context={"title": _("Upload a document: %(c)s") % {"c": client}, "client": client, "multipart": True},
+        error_status=400,
     )
 
 
@@ -470,19 +427,14 @@ def onboarding_list(request: HttpRequest) -> HttpResponse:
 def onboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(user=request.user, pk=pk)
     _check(request, "clients.start_onboarding", client)
-    form = OnboardingStartForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.onboarding_start(client=client, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Onboarding case %(n)s opened.") % {"n": case.acceptance_number})
-            return redirect("clients:onboarding_detail", pk=case.pk)
-    return render(
+    return form_page(
         request,
-        "clients/form.html",
-        {"form": form, "title": _("Start onboarding: %(c)s") % {"c": client}, "client": client},
+        form=OnboardingStartForm(request.POST if request.method == "POST" else None),
+        perform=lambda d: services.onboarding_start(client=client, actor=request.user, **d),
+        success=lambda case: _("Onboarding case %(n)s opened.") % {"n": case.acceptance_number},
+        then=lambda case: reverse("clients:onboarding_detail", args=[case.pk]),
+        template="clients/form.html",
+        context={"title": _("Start onboarding: %(c)s") % {"c": client}, "client": client},
     )
 
 
@@ -607,12 +559,14 @@ def portal_consent(request: HttpRequest) -> HttpResponse:
     if client is None:
         raise Http404("No client file")
     kind = request.POST.get("kind", "")
-    try:
-        services.consent_record(client=client, actor=request.user, kind=kind, channel="portal")
-        messages.success(request, _("Thank you. Your confirmation was recorded."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("clients_portal:profile")
+    return post_action(
+        request,
+        perform=lambda d: services.consent_record(
+            client=client, actor=request.user, kind=kind, channel="portal"
+        ),
+        success=_("Thank you. Your confirmation was recorded."),
+        back="clients_portal:profile",
+    )
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from advisory.errors import DomainError, NotFound
 from advisory.forms import form_add_domain_error
 from advisory.models import User
 from advisory.rules import can
+from advisory.views_actions import form_page
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -215,16 +217,15 @@ def portal_survey_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def portal_survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _get(feedback_selectors.survey_get, user=request.user, pk=pk)
-    form = GeneralSurveyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            feedback.survey_answer_portal(survey=survey, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Thank you for your answers."))
-            return redirect("complaints_portal:survey_list")
-    return render(request, "complaints/survey_answer.html", {"survey": survey, "form": form, "portal": True})
+    return form_page(
+        request,
+        form=GeneralSurveyForm(request.POST or None),
+        perform=lambda d: feedback.survey_answer_portal(survey=survey, actor=request.user, **d),
+        success=_("Thank you for your answers."),
+        then="complaints_portal:survey_list",
+        template="complaints/survey_answer.html",
+        context={"survey": survey, "portal": True},
+    )
 
 
 @login_required
@@ -236,16 +237,14 @@ def portal_suggestion_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def portal_suggestion_create(request: HttpRequest) -> HttpResponse:
-    form = SuggestionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            suggestion = feedback.suggestion_submit(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Thank you. We will answer your suggestion here."))
-            return redirect("complaints_portal:suggestion_detail", pk=suggestion.pk)
-    return render(request, "complaints/portal_suggestion_form.html", {"form": form})
+    return form_page(
+        request,
+        form=SuggestionForm(request.POST or None),
+        perform=lambda d: feedback.suggestion_submit(actor=request.user, **d),
+        success=_("Thank you. We will answer your suggestion here."),
+        then=lambda suggestion: reverse("complaints_portal:suggestion_detail", args=[suggestion.pk]),
+        template="complaints/portal_suggestion_form.html",
+    )
 
 
 @login_required

@@ -4,20 +4,19 @@ linked, quarantined ones, and everything read from the mailboxes."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from advisory.errors import DomainError
 from advisory.files import file_response
-from advisory.forms import form_add_domain_error
 from advisory.rules import can
+from advisory.views_actions import form_page
 
 from . import mailbox, selectors
 from .models import InboundEmail, InboundStatus, Mailbox
@@ -97,18 +96,14 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def intake_link(request: HttpRequest, pk: int) -> HttpResponse:
     inbound = _inbound(request, pk)
     form = LinkForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            complaint = mailbox.inbound_link(inbound=inbound, client=form.client, actor=request.user)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Filed as complaint %(n)s.") % {"n": complaint.number})
-            return redirect("complaints:detail", pk=complaint.pk)
-    return render(
+    return form_page(
         request,
-        "complaints/intake_detail.html",
-        {"inbound": inbound, "link_form": form, "dismiss_form": DismissForm()},
+        form=form,
+        perform=lambda d: mailbox.inbound_link(inbound=inbound, client=form.client, actor=request.user),
+        success=lambda complaint: _("Filed as complaint %(n)s.") % {"n": complaint.number},
+        then=lambda complaint: reverse("complaints:detail", args=[complaint.pk]),
+        template="complaints/intake_detail.html",
+        context={"inbound": inbound, "link_form": form, "dismiss_form": DismissForm()},
     )
 
 
@@ -117,18 +112,14 @@ def intake_link(request: HttpRequest, pk: int) -> HttpResponse:
 def intake_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     inbound = _inbound(request, pk)
     form = DismissForm(request.POST)
-    if form.is_valid():
-        try:
-            mailbox.inbound_dismiss(inbound=inbound, actor=request.user, reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The message was set aside."))
-            return redirect("complaints:intake_list")
-    return render(
+    return form_page(
         request,
-        "complaints/intake_detail.html",
-        {"inbound": inbound, "link_form": LinkForm(), "dismiss_form": form},
+        form=form,
+        perform=lambda d: mailbox.inbound_dismiss(inbound=inbound, actor=request.user, reason=d["reason"]),
+        success=_("The message was set aside."),
+        then="complaints:intake_list",
+        template="complaints/intake_detail.html",
+        context={"inbound": inbound, "link_form": LinkForm(), "dismiss_form": form},
     )
 
 

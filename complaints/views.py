@@ -18,10 +18,10 @@ from advisory.clock import now, today
 from advisory.errors import DomainError, NotFound
 from advisory.files import file_response
 from advisory.formats import local_datetime
-from advisory.forms import form_add_domain_error
 from advisory.models import ArchivedDocument
 from advisory.roles import Role
 from advisory.rules import can
+from advisory.views_actions import form_page, post_action
 
 from . import selectors, services, violations
 from .forms import (
@@ -46,17 +46,6 @@ from .forms import (
 )
 from .models import OPEN_STATES, Channel, Priority, RectificationMeasure, State
 
-# The ticket's buttons name the action (issue 13), one per transition of services.TRANSITIONS.
-ACTION_BUTTONS = {
-    "acknowledge": gettext_lazy("Acknowledge"),
-    "investigate": gettext_lazy("Start investigating"),
-    "wait_on_client": gettext_lazy("Wait for the client"),
-    "resume": gettext_lazy("Resume investigating"),
-    "resolve": gettext_lazy("Resolve"),
-    "close": gettext_lazy("Close"),
-    "reopen": gettext_lazy("Reopen"),
-}
-
 PAGE_SIZE = 25
 COUNT_CAP = 5000
 
@@ -68,6 +57,18 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self.object_list[: COUNT_CAP + 1].count()
+
+
+# The buttons that move a ticket name the action, in the reader's language.
+ACTION_LABELS = {
+    "acknowledge": gettext_lazy("Acknowledge"),
+    "investigate": gettext_lazy("Start investigating"),
+    "wait_on_client": gettext_lazy("Wait for the client"),
+    "resume": gettext_lazy("Resume"),
+    "resolve": gettext_lazy("Resolve"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+}
 
 
 def _forbid(perm: str, request: HttpRequest, obj=None) -> None:
@@ -114,14 +115,6 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
 def portal_attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
     return _attachment_response(request, complaint, attachment_pk, include_internal=False)
-
-
-def _invalid(request: HttpRequest, form) -> None:
-    """A posted action form did not validate: say which field and why, change nothing."""
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _files(request: HttpRequest) -> list:
@@ -213,26 +206,24 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
         clients=clients,
         initial={"client": request.GET.get("client")},
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            complaint = services.complaint_file(
-                actor=request.user,
-                client=d["client"],
-                channel=d["channel"],
-                category=d["category"],
-                priority=d["priority"],
-                subject=d["subject"],
-                description=d["description"],
-                received_at=d.get("received_at"),
-                attachments=_files(request),
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Complaint %(n)s logged.") % {"n": complaint.number})
-            return redirect("complaints:detail", pk=complaint.pk)
-    return render(request, "complaints/create.html", {"form": form})
+    return form_page(
+        request,
+        form=form,
+        perform=lambda d: services.complaint_file(
+            actor=request.user,
+            client=d["client"],
+            channel=d["channel"],
+            category=d["category"],
+            priority=d["priority"],
+            subject=d["subject"],
+            description=d["description"],
+            received_at=d.get("received_at"),
+            attachments=_files(request),
+        ),
+        success=lambda complaint: _("Complaint %(n)s logged.") % {"n": complaint.number},
+        then=lambda complaint: reverse("complaints:detail", args=[complaint.pk]),
+        template="complaints/create.html",
+    )
 
 
 @login_required
@@ -249,7 +240,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "escalations": complaint.escalations.all(),
         "can_act": can_act,
         "actions": [
-            (a, ACTION_BUTTONS.get(a, a)) for a in services.allowed_actions(complaint) if a != "resolve"
+            (a, ACTION_LABELS.get(a, a)) for a in services.allowed_actions(complaint) if a != "resolve"
         ]
         if can_act
         else [],
@@ -284,111 +275,91 @@ def _staff_post(request: HttpRequest, pk: int):
 @require_POST
 def complaint_action(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _staff_post(request, pk)
-    form = TransitionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complaint_act(
-                complaint=complaint,
-                actor=request.user,
-                action=form.cleaned_data["action"],
-                note=form.cleaned_data["note"],
-                internal=form.cleaned_data["internal"],
-            )
-            messages.success(request, _("Done."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        _invalid(request, form)
-    return redirect("complaints:detail", pk=pk)
+    return post_action(
+        request,
+        form=TransitionForm(request.POST),
+        perform=lambda d: services.complaint_act(
+            complaint=complaint,
+            actor=request.user,
+            action=d["action"],
+            note=d["note"],
+            internal=d["internal"],
+        ),
+        success=_("Done."),
+        back=reverse("complaints:detail", args=[pk]),
+    )
 
 
 @login_required
 @require_POST
 def complaint_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _staff_post(request, pk)
-    form = ReplyForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.complaint_reply(
-                complaint=complaint,
-                actor=request.user,
-                body=form.cleaned_data["body"],
-                internal=form.cleaned_data["internal"],
-                attachments=_files(request),
-            )
-            messages.success(request, _("Saved."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Write a message."))
-    return redirect("complaints:detail", pk=pk)
+    return post_action(
+        request,
+        form=ReplyForm(request.POST, request.FILES),
+        perform=lambda d: services.complaint_reply(
+            complaint=complaint,
+            actor=request.user,
+            body=d["body"],
+            internal=d["internal"],
+            attachments=_files(request),
+        ),
+        success=_("Saved."),
+        invalid=_("Write a message."),
+        back=reverse("complaints:detail", args=[pk]),
+    )
 
 
 @login_required
 @require_POST
 def complaint_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _staff_post(request, pk)
-    form = ReassignForm(request.POST, staff=selectors.assignable_staff())
-    if form.is_valid():
-        try:
-            services.complaint_reassign(
-                complaint=complaint,
-                actor=request.user,
-                assignee=form.cleaned_data["assignee"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("Reassigned."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        _invalid(request, form)
-    return redirect("complaints:detail", pk=pk)
+    return post_action(
+        request,
+        form=ReassignForm(request.POST, staff=selectors.assignable_staff()),
+        perform=lambda d: services.complaint_reassign(
+            complaint=complaint, actor=request.user, assignee=d["assignee"], note=d["note"]
+        ),
+        success=_("Reassigned."),
+        back=reverse("complaints:detail", args=[pk]),
+    )
 
 
 @login_required
 @require_POST
 def complaint_priority_view(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _staff_post(request, pk)
-    form = PriorityForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complaint_change_sla(
-                complaint=complaint,
-                actor=request.user,
-                priority=form.cleaned_data["priority"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("Priority changed; deadlines recomputed."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        _invalid(request, form)
-    return redirect("complaints:detail", pk=pk)
+    return post_action(
+        request,
+        form=PriorityForm(request.POST),
+        perform=lambda d: services.complaint_change_sla(
+            complaint=complaint, actor=request.user, priority=d["priority"], note=d["note"]
+        ),
+        success=_("Priority changed; deadlines recomputed."),
+        back=reverse("complaints:detail", args=[pk]),
+    )
 
 
 @login_required
 @require_POST
 def complaint_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _staff_post(request, pk)
-    form = ResolutionForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.complaint_resolve(
-                complaint=complaint,
-                actor=request.user,
-                root_cause=d["root_cause"],
-                resolution_answer=d["resolution_answer"],
-                remedy_apology=d["remedy_apology"],
-                compensation_amount=d.get("compensation_amount"),
-                compensation_currency=d["compensation_currency"],
-            )
-            messages.success(request, _("Resolved; the answer was sent to the client."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Fill in the root cause and the answer to the client."))
-    return redirect("complaints:detail", pk=pk)
+    return post_action(
+        request,
+        form=ResolutionForm(request.POST),
+        perform=lambda d: services.complaint_resolve(
+            complaint=complaint,
+            actor=request.user,
+            root_cause=d["root_cause"],
+            resolution_answer=d["resolution_answer"],
+            remedy_apology=d["remedy_apology"],
+            compensation_amount=d.get("compensation_amount"),
+            compensation_currency=d["compensation_currency"],
+        ),
+        success=_("Resolved; the answer was sent to the client."),
+        invalid=_("Fill in the root cause and the answer to the client."),
+        back=reverse("complaints:detail", args=[pk]),
+    )
 
 
 # -- violation cases -----------------------------------------------------------------------
@@ -405,21 +376,16 @@ def violation_list(request: HttpRequest) -> HttpResponse:
 def violation_open_view(request: HttpRequest, pk: int) -> HttpResponse:
     _forbid("complaints.manage_violation", request)
     complaint = _staff_post(request, pk)
-    form = ViolationOpenForm(request.POST, staff=selectors.assignable_staff())
-    if form.is_valid():
-        try:
-            case = services.violation_open(
-                complaint=complaint,
-                actor=request.user,
-                staff_member=form.cleaned_data["staff_member"],
-                summary=form.cleaned_data["summary"],
-            )
-            return redirect("complaints:violation_detail", pk=case.pk)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Choose the staff member and describe the misconduct."))
-    return redirect("complaints:detail", pk=pk)
+    return post_action(
+        request,
+        form=ViolationOpenForm(request.POST, staff=selectors.assignable_staff()),
+        perform=lambda d: services.violation_open(
+            complaint=complaint, actor=request.user, staff_member=d["staff_member"], summary=d["summary"]
+        ),
+        invalid=_("Choose the staff member and describe the misconduct."),
+        back=reverse("complaints:detail", args=[pk]),
+        then=lambda case: reverse("complaints:violation_detail", args=[case.pk]),
+    )
 
 
 @login_required
@@ -543,26 +509,25 @@ def portal_create(request: HttpRequest) -> HttpResponse:
     form = PortalComplaintForm(request.POST or None, request.FILES or None)
     if client is None:
         messages.error(request, _("Your client file is not set up yet; please call your advisor."))
-    elif request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            complaint = services.complaint_file(
-                actor=request.user,
-                client=client,
-                channel="portal",
-                category=d["category"],
-                subject=d["subject"],
-                description=d["description"],
-                attachments=_files(request),
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(
-                request, _("Thank you. Your complaint %(n)s was received.") % {"n": complaint.number}
-            )
-            return redirect("complaints_portal:detail", pk=complaint.pk)
-    return render(request, "complaints/portal_create.html", {"form": form})
+        return render(request, "complaints/portal_create.html", {"form": form})
+    return form_page(
+        request,
+        form=form,
+        perform=lambda d: services.complaint_file(
+            actor=request.user,
+            client=client,
+            channel="portal",
+            category=d["category"],
+            subject=d["subject"],
+            description=d["description"],
+            attachments=_files(request),
+        ),
+        success=lambda complaint: (
+            _("Thank you. Your complaint %(n)s was received.") % {"n": complaint.number}
+        ),
+        then=lambda complaint: reverse("complaints_portal:detail", args=[complaint.pk]),
+        template="complaints/portal_create.html",
+    )
 
 
 @login_required
@@ -601,38 +566,33 @@ def portal_letter_download(request: HttpRequest, pk: int, document_id: int) -> H
 @require_POST
 def portal_reply(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
-    form = ClientReplyForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.complaint_reply(
-                complaint=complaint,
-                actor=request.user,
-                body=form.cleaned_data["body"],
-                attachments=_files(request),
-            )
-            messages.success(request, _("Your reply was sent."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Write a message."))
-    return redirect("complaints_portal:detail", pk=pk)
+    return post_action(
+        request,
+        form=ClientReplyForm(request.POST, request.FILES),
+        perform=lambda d: services.complaint_reply(
+            complaint=complaint, actor=request.user, body=d["body"], attachments=_files(request)
+        ),
+        success=_("Your reply was sent."),
+        invalid=_("Write a message."),
+        back=reverse("complaints_portal:detail", args=[pk]),
+    )
 
 
 @login_required
 @require_POST
 def portal_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
-    try:
-        services.complaint_transition(
+    return post_action(
+        request,
+        perform=lambda d: services.complaint_transition(
             complaint=complaint,
             actor=request.user,
             to_state=State.CLOSED,
             note=_("The client confirmed the resolution."),
-        )
-        messages.success(request, _("Thank you for confirming. Please tell us how we did."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("complaints_portal:detail", pk=pk)
+        ),
+        success=_("Thank you for confirming. Please tell us how we did."),
+        back=reverse("complaints_portal:detail", args=[pk]),
+    )
 
 
 @login_required
@@ -640,15 +600,14 @@ def portal_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def portal_survey(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _get_or_404(selectors.complaint_get_for_client, user=request.user, pk=pk)
     survey = getattr(complaint, "survey", None) if hasattr(complaint, "survey") else None
-    form = SurveyForm(request.POST)
     if survey is None:
         messages.error(request, _("There is no survey for this complaint yet."))
-    elif form.is_valid():
-        try:
-            services.survey_answer(survey=survey, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Thank you for your feedback."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Choose both scores."))
-    return redirect("complaints_portal:detail", pk=pk)
+        return redirect("complaints_portal:detail", pk=pk)
+    return post_action(
+        request,
+        form=SurveyForm(request.POST),
+        perform=lambda d: services.survey_answer(survey=survey, actor=request.user, **d),
+        success=_("Thank you for your feedback."),
+        invalid=_("Choose both scores."),
+        back=reverse("complaints_portal:detail", args=[pk]),
+    )

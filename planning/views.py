@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.models import DocumentStatus
 from advisory.rules import can
+from advisory.views_actions import form_page, post_action
 
 from . import selectors, services
 from .documents import REPORT_TITLES, proposal_context
@@ -45,13 +47,13 @@ def _require(request: HttpRequest, perm: str, obj=None) -> None:
 # --- proposals --------------------------------------------------------------------------------
 
 TAB_LABELS = {
-    "mine": _("My proposals"),
-    "returned": _("Returned to me"),
-    "awaiting_review": _("Awaiting my review"),
-    "awaiting_compliance": _("Awaiting compliance"),
-    "issued": _("Approved / issued"),
-    "closed": _("Closed"),
-    "all": _("All"),
+    "mine": gettext_lazy("My proposals"),
+    "returned": gettext_lazy("Returned to me"),
+    "awaiting_review": gettext_lazy("Awaiting my review"),
+    "awaiting_compliance": gettext_lazy("Awaiting compliance"),
+    "issued": gettext_lazy("Approved / issued"),
+    "closed": gettext_lazy("Closed"),
+    "all": gettext_lazy("All"),
 }
 
 
@@ -223,21 +225,19 @@ def proposal_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
 @require_POST
 def proposal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get(user=request.user, pk=pk)
-    try:
-        services.proposal_document_request(
+    return post_action(
+        request,
+        perform=lambda d: services.proposal_document_request(
             proposal=proposal,
             kind=request.POST.get("kind", ""),
             actor=request.user,
-            # a client-facing report: in the language chosen, by default the client's
             language=document_language(
                 request.POST.get("pdf_language"), default=proposal.client.preferred_language
             ),
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The report is being generated."))
-    return redirect("planning:proposal_detail", pk=proposal.pk)
+        ),
+        success=_("The report is being generated."),
+        back=reverse("planning:proposal_detail", args=[proposal.pk]),
+    )
 
 
 def document_status(request: HttpRequest, pk: int) -> HttpResponse:
@@ -290,19 +290,14 @@ def snapshot_create(request: HttpRequest, client_id: int) -> HttpResponse:
         if latest
         else {}
     )
-    form = SnapshotForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.snapshot_create(client=client, actor=request.user, data=form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Snapshot recorded."))
-            return redirect("planning:client_plan", client_id=client.pk)
-    return render(
+    return form_page(
         request,
-        "planning/simple_form.html",
-        {"form": form, "client": client, "title": _("New financial snapshot")},
+        form=SnapshotForm(request.POST if request.method == "POST" else None, initial=initial),
+        perform=lambda d: services.snapshot_create(client=client, actor=request.user, data=d),
+        success=_("Snapshot recorded."),
+        then=reverse("planning:client_plan", kwargs={"client_id": client.pk}),
+        template="planning/simple_form.html",
+        context={"client": client, "title": _("New financial snapshot")},
     )
 
 
@@ -314,19 +309,14 @@ def goal_edit(request: HttpRequest, client_id: int, pk: int | None = None) -> Ht
         goal = selectors.goal_list(client=client).filter(pk=pk).first()
         if goal is None:
             raise Http404
-    form = GoalForm(request.POST if request.method == "POST" else None, instance=goal)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_save(client=client, actor=request.user, data=form.cleaned_data, goal=goal)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect("planning:client_plan", client_id=client.pk)
-    return render(
+    return form_page(
         request,
-        "planning/simple_form.html",
-        {"form": form, "client": client, "title": _("Goal") if goal else _("New goal")},
+        form=GoalForm(request.POST if request.method == "POST" else None, instance=goal),
+        perform=lambda d: services.goal_save(client=client, actor=request.user, data=d, goal=goal),
+        success=_("Goal saved."),
+        then=reverse("planning:client_plan", kwargs={"client_id": client.pk}),
+        template="planning/simple_form.html",
+        context={"client": client, "title": _("Goal") if goal else _("New goal")},
     )
 
 
@@ -398,40 +388,36 @@ def portal_proposal_list(request: HttpRequest) -> HttpResponse:
 def portal_proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get(user=request.user, pk=pk)
     _require(request, "planning.view_proposal", proposal)
-    form = DecisionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action not in ("accept", "decline"):
-            raise Http404
-        if form.is_valid():
-            try:
-                services.proposal_transition(
-                    proposal=proposal,
-                    action=action,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    disclosure_acknowledged=form.cleaned_data["disclosure_acknowledged"],
-                )
-            except DomainError as exc:
-                if exc.status_code == 403:
-                    raise PermissionDenied(exc.message) from exc
-                form_add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Thank you: your decision is recorded."))
-                return redirect("planning_portal:proposal_detail", pk=proposal.pk)
-    context = proposal_context(proposal)
-    from .documents import RISK_DISCLOSURE
+    action = request.POST.get("action")
+    if request.method == "POST" and action not in ("accept", "decline"):
+        raise Http404
 
-    context.update(
-        {
-            "form": form,
+    def page() -> dict:
+        from .documents import RISK_DISCLOSURE
+
+        return proposal_context(proposal) | {
             "can_decide": can(request.user, "planning.decide_proposal", proposal),
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:10]),
             "document_kinds": REPORT_TITLES.items(),
             "risk_disclosure": RISK_DISCLOSURE,
         }
+
+    return form_page(
+        request,
+        form=DecisionForm(request.POST if request.method == "POST" else None),
+        perform=lambda d: services.proposal_transition(
+            proposal=proposal,
+            action=action,
+            actor=request.user,
+            reason=d["reason"],
+            disclosure_acknowledged=d["disclosure_acknowledged"],
+        ),
+        success=_("Thank you: your decision is recorded."),
+        then=reverse("planning_portal:proposal_detail", args=[proposal.pk]),
+        template="planning/portal/proposal_detail.html",
+        context=page,
+        refusal_403=True,
     )
-    return render(request, "planning/portal/proposal_detail.html", context)
 
 
 @require_POST
@@ -439,22 +425,19 @@ def portal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
     """A client asks for a report of one of their own issued or decided proposals; the page then
     shows its progress until the download is ready."""
     proposal = selectors.proposal_get(user=request.user, pk=pk)
-    try:
-        services.proposal_document_request(
+    return post_action(
+        request,
+        perform=lambda d: services.proposal_document_request(
             proposal=proposal,
             kind=request.POST.get("kind", ""),
             actor=request.user,
             language=document_language(
                 request.POST.get("pdf_language"), default=proposal.client.preferred_language
             ),
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("Your report is being prepared; it will be ready to download in a moment.")
-        )
-    return redirect("planning_portal:proposal_detail", pk=proposal.pk)
+        ),
+        success=_("Your report is being prepared; it will be ready to download in a moment."),
+        back=reverse("planning_portal:proposal_detail", args=[proposal.pk]),
+    )
 
 
 def portal_documents(request: HttpRequest) -> HttpResponse:

@@ -348,6 +348,10 @@ class RiskAssessment(TimeStampedModel):
         return level_category(self.effective_level) if self.effective_level else ""
 
     @property
+    def category_label(self) -> str:
+        return RiskCategory(self.category).label if self.category else ""
+
+    @property
     def unresolved_contradictions(self) -> bool:
         return bool(self.contradictions) and not self.advisor_note.strip()
 

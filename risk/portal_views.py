@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from advisory.errors import DomainError
+from advisory.views_actions import post_action
 
 from . import selectors, services
 from .forms import AnswersForm
@@ -53,13 +55,12 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_get(user=request.user, pk=pk)
     if request.method == "POST":
-        try:
-            services.assessment_confirm(assessment=assessment, actor=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Thank you: your risk profile is confirmed."))
-        return redirect("risk_portal:result", pk=pk)
+        return post_action(
+            request,
+            perform=lambda d: services.assessment_confirm(assessment=assessment, actor=request.user),
+            success=_("Thank you: your risk profile is confirmed."),
+            back=reverse("risk_portal:result", args=[pk]),
+        )
     return render(request, "risk/portal_result.html", {"assessment": assessment})
 
 
@@ -69,14 +70,15 @@ def exception_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not request.POST.get("understood"):
             messages.error(request, _("Tick the box to confirm you have read and understood the warning."))
-        else:
-            try:
-                services.suitability_exception_client_confirm(exception=exc, actor=request.user)
-            except DomainError as err:
-                messages.error(request, err.message)
-            else:
-                messages.success(request, _("Your confirmation has been recorded."))
-        return redirect("risk_portal:exception_confirm", pk=pk)
+            return redirect("risk_portal:exception_confirm", pk=pk)
+        return post_action(
+            request,
+            perform=lambda d: services.suitability_exception_client_confirm(
+                exception=exc, actor=request.user
+            ),
+            success=_("Your confirmation has been recorded."),
+            back=reverse("risk_portal:exception_confirm", args=[pk]),
+        )
     return render(
         request,
         "risk/portal_exception.html",

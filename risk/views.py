@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from advisory.errors import DomainError
 from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.rules import can
+from advisory.views_actions import form_page, post_action
 
 from . import conf, selectors, services
 from .forms import (
@@ -93,17 +95,14 @@ def question_edit(request: HttpRequest, pk: int, code: str | None = None) -> Htt
             "text_zh": question.text_zh,
             "options": "\n".join(f"{o.code} | {o.score} | {o.text} | {o.text_zh}" for o in question.options.all()),
         }  # fmt: skip
-    form = QuestionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.question_save(version=version, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Question saved."))
-            return redirect("risk:questionnaire_detail", pk=version.pk)
-    return render(
-        request, "risk/question_form.html", {"version": version, "question": question, "form": form}
+    return form_page(
+        request,
+        form=QuestionForm(request.POST or None, initial=initial),
+        perform=lambda d: services.question_save(version=version, actor=request.user, **d),
+        success=_("Question saved."),
+        then=reverse("risk:questionnaire_detail", args=[version.pk]),
+        template="risk/question_form.html",
+        context={"version": version, "question": question},
     )
 
 
@@ -115,12 +114,12 @@ def question_remove(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     question = next((q for q in version.questions.all() if q.code == code), None)
     if question is None:
         raise Http404
-    try:
-        services.question_delete(question=question, actor=request.user)
-        messages.success(request, _("Question removed."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("risk:questionnaire_detail", pk=version.pk)
+    return post_action(
+        request,
+        perform=lambda d: services.question_delete(question=question, actor=request.user),
+        success=_("Question removed."),
+        back=reverse("risk:questionnaire_detail", args=[version.pk]),
+    )
 
 
 @login_required
@@ -128,15 +127,15 @@ def question_remove(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def questionnaire_new_version(request: HttpRequest, pk: int) -> HttpResponse:
     _check(request, "risk.manage_questionnaires")
     version = selectors.version_with_questions(pk=pk)
-    try:
-        new = services.questionnaire_new_version(version=version, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("risk:questionnaire_detail", pk=pk)
-    messages.success(
-        request, _("Draft version %(n)s created; edit its questions, then publish.") % {"n": new.number}
+    return post_action(
+        request,
+        perform=lambda d: services.questionnaire_new_version(version=version, actor=request.user),
+        success=lambda new: (
+            _("Draft version %(n)s created; edit its questions, then publish.") % {"n": new.number}
+        ),
+        back=reverse("risk:questionnaire_detail", args=[pk]),
+        then=lambda new: reverse("risk:questionnaire_detail", args=[new.pk]),
     )
-    return redirect("risk:questionnaire_detail", pk=new.pk)
 
 
 @login_required
@@ -144,12 +143,12 @@ def questionnaire_new_version(request: HttpRequest, pk: int) -> HttpResponse:
 def questionnaire_publish(request: HttpRequest, pk: int) -> HttpResponse:
     _check(request, "risk.manage_questionnaires")
     version = selectors.version_with_questions(pk=pk)
-    try:
-        services.questionnaire_version_publish(version=version, actor=request.user)
-        messages.success(request, _("Version published; it is now frozen."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("risk:questionnaire_detail", pk=pk)
+    return post_action(
+        request,
+        perform=lambda d: services.questionnaire_version_publish(version=version, actor=request.user),
+        success=_("Version published; it is now frozen."),
+        back=reverse("risk:questionnaire_detail", args=[pk]),
+    )
 
 
 # --- Assessments ------------------------------------------------------------------------------------
@@ -181,20 +180,20 @@ def assessment_new(request: HttpRequest, client_pk: int) -> HttpResponse:
         return redirect("risk:assessment_list")
     version = selectors.version_with_questions(pk=version.pk)
     form = AdvisorAnswersForm(request.POST or None, version=version)
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.assessment_submit(
-                client=client,
-                actor=request.user,
-                answers=form.answers(),
-                version=version,
-                advisor_note=form.cleaned_data.get("advisor_note", ""),
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            return redirect("risk:assessment_detail", pk=assessment.pk)
-    return render(request, "risk/assessment_form.html", {"form": form, "client": client, "version": version})
+    return form_page(
+        request,
+        form=form,
+        perform=lambda d: services.assessment_submit(
+            client=client,
+            actor=request.user,
+            answers=form.answers(),
+            version=version,
+            advisor_note=d.get("advisor_note", ""),
+        ),
+        then=lambda assessment: reverse("risk:assessment_detail", args=[assessment.pk]),
+        template="risk/assessment_form.html",
+        context={"client": client, "version": version},
+    )
 
 
 @login_required
@@ -275,26 +274,25 @@ def exception_list(request: HttpRequest) -> HttpResponse:
 def exception_new(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = get_object_or_404(selectors.visible_clients(user=request.user), pk=client_pk)
     _check(request, "risk.request_exception", client)
-    form = ExceptionRequestForm(request.POST or None, initial={"product": request.GET.get("product")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            exc = services.suitability_exception_request(
-                client=client,
-                product=form.cleaned_data["product"],
-                actor=request.user,
-                client_reason=form.cleaned_data["client_reason"],
-                warning_text=form.cleaned_data["warning_text"],
-                scope=form.cleaned_data["scope"],
-                max_amount=form.cleaned_data["max_amount"],
-                proposal_number=form.cleaned_data["proposal_number"],
-                expires_on=form.cleaned_data["expires_on"],
-            )
-        except DomainError as err:
-            form_add_domain_error(form, err)
-        else:
-            messages.success(request, _("Exception requested; the client must now confirm the warning."))
-            return redirect("risk:exception_detail", pk=exc.pk)
-    return render(request, "risk/exception_form.html", {"form": form, "client": client})
+    return form_page(
+        request,
+        form=ExceptionRequestForm(request.POST or None, initial={"product": request.GET.get("product")}),
+        perform=lambda d: services.suitability_exception_request(
+            client=client,
+            product=d["product"],
+            actor=request.user,
+            client_reason=d["client_reason"],
+            warning_text=d["warning_text"],
+            scope=d["scope"],
+            max_amount=d["max_amount"],
+            proposal_number=d["proposal_number"],
+            expires_on=d["expires_on"],
+        ),
+        success=_("Exception requested; the client must now confirm the warning."),
+        then=lambda exc: reverse("risk:exception_detail", args=[exc.pk]),
+        template="risk/exception_form.html",
+        context={"client": client},
+    )
 
 
 @login_required
@@ -345,23 +343,22 @@ def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def professional_new(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = get_object_or_404(selectors.visible_clients(user=request.user), pk=client_pk)
     _check(request, "risk.record_professional", client)
-    form = ProfessionalForm(request.POST or None, request.FILES or None, initial={"valid_from": today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.professional_classification_record(
-                client=client,
-                actor=request.user,
-                evidence=form.cleaned_data["evidence"],
-                valid_from=form.cleaned_data["valid_from"],
-                valid_until=form.cleaned_data["valid_until"],
-                document=form.cleaned_data["evidence_document"],
-            )
-        except DomainError as err:
-            form_add_domain_error(form, err)
-        else:
-            messages.success(request, _("Professional investor classification recorded."))
-            return redirect("risk:assessment_list")
-    return render(request, "risk/professional_form.html", {"form": form, "client": client})
+    return form_page(
+        request,
+        form=ProfessionalForm(request.POST or None, request.FILES or None, initial={"valid_from": today()}),
+        perform=lambda d: services.professional_classification_record(
+            client=client,
+            actor=request.user,
+            evidence=d["evidence"],
+            valid_from=d["valid_from"],
+            valid_until=d["valid_until"],
+            document=d["evidence_document"],
+        ),
+        success=_("Professional investor classification recorded."),
+        then="risk:assessment_list",
+        template="risk/professional_form.html",
+        context={"client": client},
+    )
 
 
 @login_required
@@ -414,7 +411,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "heat_map": chart,
             "level_counts": level_counts,
             "today": today(),
-            "matrix": services.risk_matrix(),
+            "matrix": [(upper, RiskGrade(level).label) for upper, level in services.risk_matrix()],
             "grades": RiskGrade,
             "can_change": can(request.user, "risk.change_register"),
             "review_form": RiskReviewForm(),
@@ -427,22 +424,16 @@ def register(request: HttpRequest) -> HttpResponse:
 def register_review(request: HttpRequest, pk: int) -> HttpResponse:
     _check(request, "risk.change_register")
     risk = get_object_or_404(selectors.risk_register_list(), pk=pk)
-    form = RiskReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose the date of the next review."))
-        return redirect("risk:register_detail", pk=pk)
-    try:
-        services.risk_reviewed(
-            risk=risk,
-            actor=request.user,
-            next_review=form.cleaned_data["next_review"],
-            note=form.cleaned_data["note"],
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Review recorded."))
-    return redirect("risk:register_detail", pk=pk)
+    return post_action(
+        request,
+        form=RiskReviewForm(request.POST),
+        perform=lambda d: services.risk_reviewed(
+            risk=risk, actor=request.user, next_review=d["next_review"], note=d["note"]
+        ),
+        success=_("Review recorded."),
+        invalid=_("Choose the date of the next review."),
+        back=reverse("risk:register_detail", args=[pk]),
+    )
 
 
 @login_required
@@ -471,18 +462,18 @@ def register_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if risk
         else {"owner": request.user.pk}
     )
-    form = RiskForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if risk:
-                risk = services.risk_update(risk=risk, actor=request.user, **form.cleaned_data)
-            else:
-                risk = services.risk_create(actor=request.user, **form.cleaned_data)
-        except DomainError as err:
-            form_add_domain_error(form, err)
-        else:
-            return redirect("risk:register_detail", pk=risk.pk)
-    return render(request, "risk/register_form.html", {"form": form, "risk": risk})
+    return form_page(
+        request,
+        form=RiskForm(request.POST or None, initial=initial),
+        perform=lambda d: (
+            services.risk_update(risk=risk, actor=request.user, **d)
+            if risk
+            else services.risk_create(actor=request.user, **d)
+        ),
+        then=lambda saved: reverse("risk:register_detail", args=[saved.pk]),
+        template="risk/register_form.html",
+        context={"risk": risk},
+    )
 
 
 # --- Life events (issue 14) ---------------------------------------------------------------------------
@@ -548,19 +539,15 @@ def rating_list(request: HttpRequest) -> HttpResponse:
 def rating_new(request: HttpRequest, product_pk: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=product_pk)
     _check(request, "risk.assess_product", product)
-    form = RatingAssessmentForm(request.POST or None, initial={"proposed_rating": product.risk_rating})
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.product_rating_submit(
-                product=product, actor=request.user, **form.cleaned_data
-            )
-        except DomainError as err:
-            form_add_domain_error(form, err)
-        else:
-            messages.success(request, _("Assessment recorded; a second person must approve it."))
-            return redirect("risk:rating_detail", pk=assessment.pk)
-    history = selectors.rating_assessment_list(product=product)[:20]
-    return render(request, "risk/rating_form.html", {"form": form, "product": product, "history": history})
+    return form_page(
+        request,
+        form=RatingAssessmentForm(request.POST or None, initial={"proposed_rating": product.risk_rating}),
+        perform=lambda d: services.product_rating_submit(product=product, actor=request.user, **d),
+        success=_("Assessment recorded; a second person must approve it."),
+        then=lambda assessment: reverse("risk:rating_detail", args=[assessment.pk]),
+        template="risk/rating_form.html",
+        context={"product": product, "history": selectors.rating_assessment_list(product=product)[:20]},
+    )
 
 
 @login_required
@@ -572,25 +559,16 @@ def rating_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and assessment.status == RatingAssessmentStatus.PENDING
         and assessment.assessor_id != request.user.pk
     )
-    form = DecisionForm(request.POST or None)
-    if request.method == "POST":
-        if not can(request.user, "risk.approve_rating", assessment):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                if form.cleaned_data["decision"] == "approve":
-                    services.product_rating_approve(
-                        assessment=assessment, actor=request.user, note=form.cleaned_data["note"]
-                    )
-                else:
-                    services.product_rating_reject(
-                        assessment=assessment, actor=request.user, note=form.cleaned_data["note"]
-                    )
-            except DomainError as err:
-                form_add_domain_error(form, err)
-            else:
-                messages.success(request, _("Decision recorded."))
-                return redirect("risk:rating_detail", pk=assessment.pk)
-    return render(
-        request, "risk/rating_detail.html", {"a": assessment, "form": form, "can_decide": can_decide}
+    if request.method == "POST" and not can(request.user, "risk.approve_rating", assessment):
+        raise PermissionDenied
+    return form_page(
+        request,
+        form=DecisionForm(request.POST or None),
+        perform=lambda d: (
+            services.product_rating_approve if d["decision"] == "approve" else services.product_rating_reject
+        )(assessment=assessment, actor=request.user, note=d["note"]),
+        success=_("Decision recorded."),
+        then=reverse("risk:rating_detail", args=[assessment.pk]),
+        template="risk/rating_detail.html",
+        context={"a": assessment, "can_decide": can_decide},
     )

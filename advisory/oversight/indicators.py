@@ -489,7 +489,7 @@ class CSAT(_SurveyIndicator):
     decimals = 2
     default_target = Decimal("4.2")
     default_amber = Decimal("0.3")
-    formula = _("sum of satisfaction scores ÷ answered surveys (1–5)")
+    formula = _("sum of satisfaction scores (1–5) ÷ answered surveys")
     explanation = _("How satisfied clients say they are with our service, on average, on a scale of 1 to 5.")
 
     def aggregates(self):
@@ -507,7 +507,7 @@ class NPS(_SurveyIndicator):
     percent = True
     default_target = Decimal("30")
     default_amber = Decimal("10")
-    formula = _("(promoters 9–10 − detractors 0–6) ÷ NPS answers × 100")
+    formula = _("(promoters, 9–10 − detractors, 0–6) ÷ recommendation answers × 100")
     explanation = _(
         "How many more clients would recommend us than would advise against us, from −100 to +100."
     )
@@ -526,7 +526,7 @@ class ComplainantCSAT(CSAT):
     label = _("Customer satisfaction (CSAT), complainants")
     complainants_only = True
     default_target = Decimal("4.0")
-    formula = _("sum of satisfaction scores ÷ answered complaint surveys (1–5)")
+    formula = _("sum of satisfaction scores (1–5) ÷ answered complaint surveys")
     explanation = _(
         "How satisfied clients who complained are with how we handled it, on average, on a scale of 1 to 5."
     )
@@ -539,7 +539,7 @@ class ComplainantNPS(NPS):
     label = _("Net promoter score (NPS), complainants")
     complainants_only = True
     default_target = Decimal("0")
-    formula = _("(promoters − detractors) ÷ NPS answers of complaint surveys × 100")
+    formula = _("(promoters − detractors) ÷ recommendation answers of complaint surveys × 100")
     explanation = _("Whether clients who complained would still recommend us, from −100 to +100.")
 
 
@@ -579,7 +579,7 @@ class FirstResponse(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("24")
     default_amber = Decimal("8")
-    formula = _("sum of (first response − received) ÷ complaints first answered, in hours")
+    formula = _("sum of (first response − received) ÷ complaints answered, in hours")
     explanation = _("How long, on average, a client waits for our first answer to a complaint.")
 
     def source(self):
@@ -739,7 +739,7 @@ class ResolutionRate(_ComplaintIndicator):
     needs = ("resolved_at",)
     default_target = Decimal("90")
     default_amber = Decimal("10")
-    formula = _("complaints resolved ÷ complaints received × 100")
+    formula = _("received complaints resolved ÷ received complaints × 100")
     explanation = _("The share of complaints received in the period that have been resolved.")
 
     def aggregates(self):
@@ -761,7 +761,7 @@ class SlaBreachRate(_ComplaintIndicator):
     direction = Direction.LOWER
     default_target = Decimal("5")
     default_amber = Decimal("5")
-    formula = _("complaints with a missed deadline ÷ complaints received × 100")
+    formula = _("received complaints past a handling deadline ÷ received complaints × 100")
     explanation = _(
         "The share of complaints where we missed a promised deadline (acknowledgement or resolution)."
     )

@@ -33,6 +33,7 @@ from advisory.models import (
 from advisory.roles import WORKSPACE_ROLES, Role
 from advisory.rules import can
 from advisory.staff import selectors as staff_selectors
+from advisory.views_actions import form_page
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -275,17 +276,14 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def qualification_add(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "oversight.manage_staff")
     member = _staff_member(pk)
-    form = QualificationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.qualification_create(actor=request.user, user=member, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Qualification recorded."))
-            return redirect("oversight:staff_detail", pk=member.pk)
-    return render(
-        request, "oversight/form.html", {"form": form, "title": _("Add qualification"), "member": member}
+    return form_page(
+        request,
+        form=QualificationForm(request.POST or None),
+        perform=lambda d: services.qualification_create(actor=request.user, user=member, **d),
+        success=_("Qualification recorded."),
+        then=reverse("oversight:staff_detail", args=[member.pk]),
+        template="oversight/form.html",
+        context={"title": _("Add qualification"), "member": member},
     )
 
 
@@ -302,24 +300,21 @@ def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = QualificationForm(request.POST or None, initial=initial)
     form.fields["kind"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.qualification_update(
-                actor=request.user,
-                qualification=q,
-                number=data["number"],
-                issued_on=data["issued_on"],
-                expires_on=data["expires_on"],
-                qualifies_for_advice=data["qualifies_for_advice"],
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Qualification updated."))
-            return redirect("oversight:staff_detail", pk=q.user_id)
-    return render(
-        request, "oversight/form.html", {"form": form, "title": _("Edit qualification"), "member": q.user}
+    return form_page(
+        request,
+        form=form,
+        perform=lambda d: services.qualification_update(
+            actor=request.user,
+            qualification=q,
+            number=d["number"],
+            issued_on=d["issued_on"],
+            expires_on=d["expires_on"],
+            qualifies_for_advice=d["qualifies_for_advice"],
+        ),
+        success=_("Qualification updated."),
+        then=reverse("oversight:staff_detail", args=[q.user_id]),
+        template="oversight/form.html",
+        context={"title": _("Edit qualification"), "member": q.user},
     )
 
 
@@ -327,17 +322,14 @@ def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def training_add(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "oversight.manage_staff")
     member = _staff_member(pk)
-    form = TrainingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.training_create(actor=request.user, user=member, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Training recorded."))
-            return redirect("oversight:staff_detail", pk=member.pk)
-    return render(
-        request, "oversight/form.html", {"form": form, "title": _("Add training"), "member": member}
+    return form_page(
+        request,
+        form=TrainingForm(request.POST or None),
+        perform=lambda d: services.training_create(actor=request.user, user=member, **d),
+        success=_("Training recorded."),
+        then=reverse("oversight:staff_detail", args=[member.pk]),
+        template="oversight/form.html",
+        context={"title": _("Add training"), "member": member},
     )
 
 
@@ -349,17 +341,14 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
         k: getattr(record, k)
         for k in ("title", "provider", "topic", "hours", "required", "due_on", "completed_on")
     }
-    form = TrainingForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.training_update(actor=request.user, record=record, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Training updated."))
-            return redirect("oversight:staff_detail", pk=record.user_id)
-    return render(
-        request, "oversight/form.html", {"form": form, "title": _("Edit training"), "member": record.user}
+    return form_page(
+        request,
+        form=TrainingForm(request.POST or None, initial=initial),
+        perform=lambda d: services.training_update(actor=request.user, record=record, **d),
+        success=_("Training updated."),
+        then=reverse("oversight:staff_detail", args=[record.user_id]),
+        template="oversight/form.html",
+        context={"title": _("Edit training"), "member": record.user},
     )
 
 
@@ -394,16 +383,15 @@ def action_list(request: HttpRequest) -> HttpResponse:
 def action_add(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.add_action")
     initial = {k: request.GET[k] for k in ("link_type", "link_ref") if request.GET.get(k)}
-    form = ActionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            action = services.action_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Improvement action planned."))
-            return redirect("oversight:action_detail", pk=action.pk)
-    return render(request, "oversight/form.html", {"form": form, "title": _("New improvement action")})
+    return form_page(
+        request,
+        form=ActionForm(request.POST or None, initial=initial),
+        perform=lambda d: services.action_create(actor=request.user, **d),
+        success=_("Improvement action planned."),
+        then=lambda action: reverse("oversight:action_detail", args=[action.pk]),
+        template="oversight/form.html",
+        context={"title": _("New improvement action")},
+    )
 
 
 def _action(request: HttpRequest, pk: int) -> ImprovementAction:
@@ -480,16 +468,15 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "owner": action.owner,
         "due_on": action.due_on,
     }
-    form = ActionEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_update(actor=request.user, action=action, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Action saved."))
-            return redirect("oversight:action_detail", pk=action.pk)
-    return render(request, "oversight/form.html", {"form": form, "title": _("Edit improvement action")})
+    return form_page(
+        request,
+        form=ActionEditForm(request.POST or None, initial=initial),
+        perform=lambda d: services.action_update(actor=request.user, action=action, **d),
+        success=_("Action saved."),
+        then=reverse("oversight:action_detail", args=[action.pk]),
+        template="oversight/form.html",
+        context={"title": _("Edit improvement action")},
+    )
 
 
 # --- monthly quality report -------------------------------------------------------------------

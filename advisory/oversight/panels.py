@@ -5,6 +5,7 @@ Apps' selectors feed them."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from advisory.models import Notification, User
 
@@ -12,9 +13,9 @@ from advisory.models import Notification, User
 def _notifications_panel(user: User) -> dict:
     rows = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by("-created_at")[:5]
     return {
-        "title": "Unread notifications",
+        "title": _("Unread notifications"),
         "items": [{"label": n.subject, "url": n.url, "meta": n.created_at} for n in rows],
-        "empty": "Nothing new.",
+        "empty": _("Nothing new."),
         "link_url": reverse("notifications"),
     }
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "complaints",
     "advisory.oversight",
     "advisory.staff",
+    "imports",
 ]
 
 AUTH_USER_MODEL = "advisory.User"
@@ -257,6 +258,12 @@ BUSINESS_HOURS_END = env.str("BUSINESS_HOURS_END", default="17:00")
 
 # Uploaded documents
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Imports from the legacy system (docs/imports.md)
+IMPORTS_MAX_BYTES = env.int("IMPORTS_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORTS_MAX_ROWS = env.int("IMPORTS_MAX_ROWS", default=200_000)
+IMPORTS_INLINE_MAX_BYTES = env.int("IMPORTS_INLINE_MAX_BYTES", default=512 * 1024)
+IMPORTS_CHUNK_ROWS = env.int("IMPORTS_CHUNK_ROWS", default=2000)
+IMPORTS_MAX_STORED_ERROR_ROWS = env.int("IMPORTS_MAX_STORED_ERROR_ROWS", default=5000)
 UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 
 # Complaints by email: larger messages are quarantined without being downloaded.
@@ -316,6 +323,8 @@ SPECTACULAR_SETTINGS = {
     # One schema name per shared choice set, whatever field uses it.
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "risk.models.RiskLevel",
+        "ImportKindEnum": "imports.models.ImportKind",
+        "ImportStateEnum": "imports.models.ImportState",
         "ProductRiskRatingEnum": "risk.models.ProductRiskRating",
         "AssetClassEnum": "risk.models.AssetClass",
         "CurrencyEnum": "advisory.money.Currency",

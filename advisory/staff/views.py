@@ -16,11 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from advisory.clock import today
-from advisory.errors import DomainError
-from advisory.forms import form_add_domain_error
 from advisory.models import User
 from advisory.roles import WORKSPACE_ROLES, Role
 from advisory.rules import can
+from advisory.views_actions import form_submit
 
 from . import selectors, services
 from .forms import (
@@ -71,17 +70,15 @@ def form_action(
     call: Callable[[dict], object],
     success: str,
 ) -> bool:
-    """The shape of every action view: a bound, valid form → one service call; a refused action
-    becomes a form error. True when the action succeeded (the caller redirects)."""
-    if request.method != "POST" or not form.is_valid():
+    """The shape of every action view (advisory.views_actions): a bound, valid form → one service
+    call; a refused action becomes a form error. True when the action succeeded (the caller
+    redirects)."""
+    if request.method != "POST":
         return False
-    try:
-        call(form.cleaned_data)
-    except DomainError as exc:
-        form_add_domain_error(form, exc)
-        return False
-    messages.success(request, success)
-    return True
+    ok, _result = form_submit(form, call)
+    if ok:
+        messages.success(request, success)
+    return ok
 
 
 def _form_page(

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from advisory.money import format_money
 from advisory.rules import can as _can
@@ -88,11 +89,30 @@ def pct(value: float | Decimal | None, digits: int = 1) -> str:
     return f"{float(value) * 100:.{digits}f}%"
 
 
+# Words for the codes templates show without a label of their own (check results, flags): a
+# code never reaches the screen as such.
+STATUS_LABELS = {
+    "pass": _("pass"),
+    "fail": _("fail"),
+    "warn": _("warning"),
+    "warning": _("warning"),
+    "ok": _("OK"),
+    "overdue": _("overdue"),
+    "failed": _("failed"),
+    "due": _("due"),
+    "exception": _("exception"),
+}
+
+
 @register.simple_tag
 def status_badge(value: str, label: str | None = None) -> str:
     key = str(value or "").lower()
     tone = next((t for t, words in TONES.items() if key in words), "grey")
-    return format_html('<span class="badge badge-{}">{}</span>', tone, label or key.replace("_", " "))
+    return format_html(
+        '<span class="badge badge-{}">{}</span>',
+        tone,
+        label or STATUS_LABELS.get(key) or key.replace("_", " "),
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -2,13 +2,34 @@
 on a record page (SPEC §5)."""
 
 from django import template
+from django.apps import apps
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from advisory.formats import local_datetime
 from audit.selectors import retention_status
 
 register = template.Library()
+
+
+@register.filter
+def record_type_label(record_type: str) -> str:
+    """`staff.auditfinding` → the model's name in the reader's language (never the code)."""
+    try:
+        model = apps.get_model(record_type)
+    except (LookupError, ValueError):
+        return record_type
+    return capfirst(model._meta.verbose_name)
+
+
+@register.filter
+def actor_label_display(label: str) -> str:
+    """A client actor is recorded as `client-user:<id>` (the label is hashed and never holds
+    their name); shown as words in the reader's language."""
+    if label and label.startswith("client-user:"):
+        return _("Client (user no. %(id)s)") % {"id": label.split(":", 1)[1]}
+    return label
 
 
 @register.simple_tag

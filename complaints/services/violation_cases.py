@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
@@ -42,11 +43,23 @@ VIOLATION_FLOW = [
 
 # What must be written before leaving a stage.
 VIOLATION_REQUIRED = {
-    ViolationStage.VERIFICATION: ("verification_notes", _("Record the verification before investigating.")),
-    ViolationStage.INVESTIGATION: ("investigation_notes", _("Record the investigation before the finding.")),
-    ViolationStage.FINDING: ("finding", _("Record the finding before deciding an action.")),
-    ViolationStage.ACCOUNTABILITY: ("accountability_action", _("Choose the accountability action.")),
-    ViolationStage.EVALUATION: ("evaluation_notes", _("Record the evaluation of the measures' effect.")),
+    ViolationStage.VERIFICATION: (
+        "verification_notes",
+        gettext_lazy("Record the verification before investigating."),
+    ),
+    ViolationStage.INVESTIGATION: (
+        "investigation_notes",
+        gettext_lazy("Record the investigation before the finding."),
+    ),
+    ViolationStage.FINDING: ("finding", gettext_lazy("Record the finding before deciding an action.")),
+    ViolationStage.ACCOUNTABILITY: (
+        "accountability_action",
+        gettext_lazy("Choose the accountability action."),
+    ),
+    ViolationStage.EVALUATION: (
+        "evaluation_notes",
+        gettext_lazy("Record the evaluation of the measures' effect."),
+    ),
 }
 
 

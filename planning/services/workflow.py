@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
@@ -63,16 +65,16 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.DRAFT}),
             S.SUBMITTED,
             _is_owner,
-            "the proposal's advisor",
-            "Submit for review",
+            gettext_lazy("the proposal's advisor"),
+            gettext_lazy("Submit for review"),
         ),
         Transition(
             "risk_approve",
             frozenset({S.SUBMITTED}),
             S.RISK_APPROVED,
             lambda p, u: u.role == Role.RISK_REVIEWER,
-            "a risk reviewer",
-            "Approve (risk)",
+            gettext_lazy("a risk reviewer"),
+            gettext_lazy("Approve (risk)"),
             four_eyes=True,
         ),
         Transition(
@@ -80,8 +82,8 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.RISK_APPROVED}),
             S.COMPLIANCE_APPROVED,
             lambda p, u: u.role == Role.COMPLIANCE,
-            "a compliance officer",
-            "Approve (compliance)",
+            gettext_lazy("a compliance officer"),
+            gettext_lazy("Approve (compliance)"),
             four_eyes=True,
         ),
         Transition(
@@ -89,23 +91,43 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.COMPLIANCE_APPROVED}),
             S.ISSUED,
             lambda p, u: _is_owner(p, u) or u.role == Role.COMPLIANCE,
-            "the proposal's advisor or compliance",
-            "Issue to client",
+            gettext_lazy("the proposal's advisor or compliance"),
+            gettext_lazy("Issue to client"),
         ),
-        Transition("accept", frozenset({S.ISSUED}), S.ACCEPTED, _is_client, "the client", "Accept"),
-        Transition("decline", frozenset({S.ISSUED}), S.DECLINED, _is_client, "the client", "Decline"),
+        Transition(
+            "accept",
+            frozenset({S.ISSUED}),
+            S.ACCEPTED,
+            _is_client,
+            gettext_lazy("the client"),
+            gettext_lazy("Accept"),
+        ),
+        Transition(
+            "decline",
+            frozenset({S.ISSUED}),
+            S.DECLINED,
+            _is_client,
+            gettext_lazy("the client"),
+            gettext_lazy("Decline"),
+        ),
         Transition(
             "reject",
             frozenset({S.SUBMITTED, S.RISK_APPROVED, S.COMPLIANCE_APPROVED}),
             S.DRAFT,
             _reject_allowed,
-            "the reviewer of the current step",
-            "Return to advisor",
+            gettext_lazy("the reviewer of the current step"),
+            gettext_lazy("Return to advisor"),
             needs_reason=True,
             four_eyes=True,
         ),
         Transition(
-            "withdraw", OPEN, S.WITHDRAWN, _is_owner, "the proposal's advisor", "Withdraw", needs_reason=True
+            "withdraw",
+            OPEN,
+            S.WITHDRAWN,
+            _is_owner,
+            gettext_lazy("the proposal's advisor"),
+            gettext_lazy("Withdraw"),
+            needs_reason=True,
         ),
     ]
 }
@@ -268,8 +290,10 @@ def proposal_transition(
         elif action == "withdraw":
             proposal.closed_at = stamp
         proposal.status = transition.target
-        why = reason or transition.label
-        audited_save(proposal, actor=actor, reason=f"{transition.label}: {why}")
+        with translation.override("en"):  # the audit trail keeps the words it always kept
+            label = str(transition.label)
+        why = reason or label
+        audited_save(proposal, actor=actor, reason=f"{label}: {why}")
         audit_log(
             actor=actor,
             action=AuditAction.TRANSITION,

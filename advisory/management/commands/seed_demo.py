@@ -21,6 +21,7 @@ DEMO_MODULES = [
     "audit.demo",
     "advisory.oversight.demo",
     "advisory.staff.demo",
+    "imports.demo",
 ]
 
 

@@ -1,0 +1,134 @@
+"""Every page of every role's navigation, and the first record of each list, in English,
+Simplified and Traditional Chinese, in headless Chromium over the demo data (seed_demo):
+
+- no page (nor any request it makes) answers 5xx;
+- in Chinese, no English word outside tests/browser/allowed_words.txt (what people typed and the
+  firm stores as data — names, file numbers, descriptions — is cut out first, see crawl.py);
+- 0 axe-core violations rated serious or critical (WCAG 2.1 A and AA rules);
+- a screenshot of each page (first screen; CRAWL_FULL_PAGE=1 for whole pages) under
+  test-artifacts/crawl/.
+
+axe-core comes from npm (package.json at the repository root; `make install` and .ci/run run
+`npm ci`). Without it the test fails, unless CRAWL_SKIP_AXE=1 says to leave axe out (then it only
+checks words and status). docs/i18n.md explains how to read and fix a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from advisory.demo import DEMO_PASSWORD, DEMO_USERS
+from tests.browser import crawl
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# One person per role from the demo cast (the second advisor sees the same pages as the first).
+CAST = {}
+for _email, _name, _role, _team in DEMO_USERS:
+    CAST.setdefault(str(_role), _email)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does)")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+            ],
+        )
+        yield instance
+        instance.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _axe_wanted() -> bool:
+    if os.environ.get("CRAWL_SKIP_AXE") == "1":
+        return False
+    assert crawl.AXE_JS.exists(), (
+        f"axe-core is missing ({crawl.AXE_JS}): run `npm ci` at the repository root "
+        "(make install does), or set CRAWL_SKIP_AXE=1 to check without it"
+    )
+    return True
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", crawl.LANGUAGES)
+def test_every_page_of_each_roles_navigation(browser, live_server, language):
+    # given the demo firm, and the words allowed in Chinese pages
+    axe = _axe_wanted()
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115, PTH123
+    allowed = crawl.load_allow_list()
+    allowed[0].update(crawl.WORD.findall(settings.FIRM_NAME))
+    excused = crawl.excused_stored_fields()
+
+    def stored() -> list[str]:
+        """Stored data, read again as each role signs in (signing in writes to the audit trail)."""
+        if language == "en":
+            return []
+        return crawl.stored_texts(system_fields=crawl.SYSTEM_TEXT_FIELDS, excused_fields=excused)
+
+    started = time.monotonic()
+
+    # when each role walks its navigation
+    results: list[crawl.PageResult] = []
+    counts = {}
+    axe_seen: dict = {}  # axe runs once per kind of page and language (crawl.SIGNATURE_JS)
+    signed_out = crawl.crawl_role(
+        browser,
+        live_server.url,
+        role="signed-out",
+        email="",
+        password="",
+        language=language,
+        allowed=allowed,
+        stored=stored,
+        axe=axe,
+        axe_seen=axe_seen,
+        extra_paths=("/account/login/", "/account/password/reset/"),
+    )
+    counts["signed-out"] = len(signed_out)
+    results += signed_out
+    for role, email in CAST.items():
+        pages = crawl.crawl_role(
+            browser,
+            live_server.url,
+            role=role,
+            email=email,
+            password=DEMO_PASSWORD,
+            language=language,
+            allowed=allowed,
+            stored=stored,
+            axe=axe,
+            axe_seen=axe_seen,
+        )
+        counts[role] = len(pages)
+        results += pages
+    print(
+        f"\ncrawl [{language}]: {counts} pages, axe on {len(axe_seen)} kinds of page,"
+        f" {time.monotonic() - started:.0f} s"
+    )
+
+    # then every role saw its pages, none failed, none spoke English in Chinese, none has a
+    # serious or critical accessibility violation
+    assert all(n >= 3 for role, n in counts.items() if role != "signed-out"), counts
+    problems = crawl.report(results)
+    assert not problems, f"\n{problems}"
