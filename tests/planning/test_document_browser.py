@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from advisory.documents import document_render
+from advisory.models import ArchivedDocument
 from advisory.roles import Role
 from planning import services
 from tests.factories import UserFactory
@@ -44,7 +45,17 @@ def test_hash_and_download_appear_when_the_report_is_ready(browser, live_server,
     client = ClientFactory(advisor=advisor, name="Hash Client")
     make_profile(client=client)
     proposal = make_ready_proposal(client=client, advisor=advisor)
-    doc = services.proposal_document_request(proposal=proposal, kind=services.DOC_PROPOSAL, actor=advisor)
+    # (queued without the outbox, so that no eager worker renders it before the page is open)
+    doc = ArchivedDocument.objects.create(
+        kind=services.DOC_PROPOSAL,
+        title="Investment proposal",
+        subject_type="planning.proposal",
+        subject_id=str(proposal.pk),
+        client_id=client.pk,
+        version=1,
+        language="en",
+        requested_by=advisor,
+    )
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     try:
         page.goto(f"{live_server.url}/account/login/")
