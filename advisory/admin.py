@@ -3,7 +3,15 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, ArchivedDocument, Notification, NumberSequence, StaffQualification, User
+from .models import (
+    ApiToken,
+    ArchivedDocument,
+    ExportJob,
+    Notification,
+    NumberSequence,
+    StaffQualification,
+    User,
+)
 
 
 @admin.register(User)
@@ -44,6 +52,29 @@ class ArchivedDocumentAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "version", "status", "sha256", "created_at"]
     list_filter = ["kind", "status"]
     readonly_fields = [f.name for f in ArchivedDocument._meta.fields]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Read-only: who exported which list, with which filters, and how many rows."""
+
+    list_display = [
+        "created_at",
+        "requested_by",
+        "list_name",
+        "format",
+        "status",
+        "row_count",
+        "is_background",
+    ]
+    list_filter = ["list_name", "format", "status", "is_background"]
+    readonly_fields = [f.name for f in ExportJob._meta.fields]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -421,3 +421,67 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk}"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", _("CSV")
+    XLSX = "xlsx", _("Excel (.xlsx)")
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the queue")
+    RUNNING = "running", _("Writing")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def _export_path(instance: ExportJob, filename: str) -> str:
+    from .files import random_name
+
+    return random_name("exports", filename)
+
+
+class ExportJob(models.Model):
+    """One export of a staff list (issue 19, advisory.exports): who, which list, with which
+    filters, in which format and language, how many rows. A small export is streamed at once and
+    recorded here as done without a file; a large one is written by a Celery task, which keeps
+    `progress` up to date, and downloaded later by the person who asked for it."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="export_jobs",
+        verbose_name=_("requested by"),
+    )
+    list_name = models.CharField(_("list"), max_length=60)
+    format = models.CharField(_("format"), max_length=8, choices=ExportFormat.choices)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    is_background = models.BooleanField(_("run in the background"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
+    total_rows = models.PositiveIntegerField(_("rows expected"), default=0)
+    row_count = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to=_export_path, blank=True)
+    size_bytes = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("last downloaded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="export_job_user_idx")]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self) -> str:
+        return f"{self.list_name}.{self.format} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)

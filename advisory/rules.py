@@ -48,3 +48,14 @@ def is_token_owner(user, token) -> bool:
 
 # Personal API tokens: the owner, or an administrator, revokes one (docs/security.md).
 rules.add_perm("advisory.revoke_token", is_token_owner | is_administrator)
+
+
+@rules.predicate
+def is_export_owner(user, job) -> bool:
+    return job is not None and getattr(job, "requested_by_id", None) == user.pk
+
+
+# Exports of staff lists (advisory.exports): each list also asks its own list permission.
+# A background export's status and file belong to the person who asked for it.
+rules.add_perm("advisory.view_export", is_workspace_user & is_export_owner)
+rules.add_perm("advisory.download_export", is_workspace_user & is_export_owner)

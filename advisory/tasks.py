@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .celery import TRANSIENT_ERRORS
 from .documents import document_render
+from .exports.tasks import export_job_run_task  # noqa: F401  (registered with the worker)
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,18 @@ def outbox_dispatch_task() -> dict[str, int]:
     recovered = document_recover_stalled()
     counts = outbox_dispatch_pending()
     purged = outbox_purge_dispatched()
-    logger.info("outbox_dispatch_task %s recovered=%s purged=%d", counts, recovered, purged)
-    return {**counts, **recovered, "purged": purged}
+    from .exports.services import export_purge_files, export_recover_stalled
+
+    export_files = export_purge_files()
+    recovered = {**recovered, "exports_requeued": export_recover_stalled()}
+    logger.info(
+        "outbox_dispatch_task %s recovered=%s purged=%d export files=%d",
+        counts,
+        recovered,
+        purged,
+        export_files,
+    )
+    return {**counts, **recovered, "purged": purged, "export_files_purged": export_files}
 
 
 @shared_task(

@@ -28,6 +28,7 @@ api_v1 = [
     path("audit/", include("audit.api_urls")),
     path("oversight/", include("advisory.oversight.api_urls")),
     path("staff/", include("advisory.staff.api_urls")),
+    path("exports/", include("advisory.exports.api_urls")),
     path("imports/", include("imports.api_urls")),
 ]
 
@@ -73,6 +74,7 @@ urlpatterns = [
     path("app/complaints/", include("complaints.urls")),
     path("app/audit/", include("audit.urls")),
     path("app/staff/", include("advisory.staff.urls")),
+    path("app/exports/", include("advisory.exports.urls")),
     path("app/imports/", include("imports.urls")),
     path("portal/", include("advisory.oversight.portal_urls")),
     path("portal/profile/", include("clients.portal_urls")),

@@ -3,7 +3,6 @@ compliance officers and administrators only (403 for every other role)."""
 
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -15,7 +14,6 @@ from rest_framework.response import Response
 from advisory.api import IsWorkspaceUser
 from advisory.documents import document_language, document_languages
 from advisory.errors import DomainError, NotFound
-from advisory.exports import csv_lines
 from advisory.openapi import results_of
 from advisory.rules import can
 
@@ -315,11 +313,13 @@ class ExportViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=False, methods=["get"])
     def csv(self, request):
-        filters = filters_from_params(request.query_params)
-        export, rows = services.audit_export_csv(actor=request.user, filters=filters)
-        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="audit-export-{export.pk}.csv"'
-        return response
+        """The filtered trail as CSV through the shared export mechanism (advisory.exports, list
+        "audit.trail"; also GET /api/v1/exports/lists/audit.trail/): audited, and run in the
+        background above EXPORT_BACKGROUND_THRESHOLD rows (202 with the job)."""
+        from advisory.exports.api import export_start_response
+
+        filters_from_params(request.query_params)  # bad filters: 400 with the field errors
+        return export_start_response(request, "audit.trail", "csv", request.query_params)
 
 
 class HoldSerializer(serializers.ModelSerializer):

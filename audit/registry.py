@@ -197,6 +197,9 @@ EXEMPT: dict[str, str] = {
     "advisory.numbersequence": _CONFIG,
     "advisory.outboxmessage": "work queue of after-commit tasks (ids only, no personal data); "
     "dispatched rows are purged after 7 days",
+    "advisory.exportjob": "a staff member's export of a list (list, filters, format, row count); the "
+    "audit trail holds the export and download events; a background export's file is deleted after "
+    "EXPORT_FILE_DAYS days (outbox_dispatch_task)",
     "oversight.qualitytarget": _CONFIG,
     "oversight.qualityreport": "firm-level aggregate report, no personal data of clients",
     "oversight.indicatorsnapshot": "firm-level aggregate figures, no personal data of clients",

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from advisory import request_context
 from advisory.clock import now
 
-from .fields import canonical_json
+from .fields import CanonicalJSONField, canonical_json
 from .models import AuditAction, AuditChainHead, AuditEntry, allow_redaction
 from .registry import lookup
 from .verification import GENESIS, VerifyResult  # noqa: F401  (public names)
@@ -301,9 +301,46 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
         if len(entries) == 1:
             entries[0].save(force_insert=True, using=using)
         else:
-            AuditEntry.objects.using(using).bulk_create(entries, batch_size=1000)
+            audit_entries_insert(entries, using=using)
         AuditChainHead.objects.using(using).filter(id=1).update(sequence=sequence, last_hash=last)
     return entries
+
+
+def audit_entries_insert(entries: Sequence[AuditEntry], *, using: str = "default") -> None:
+    """Insert prepared entries (sequence and hashes already set) and give them their ids.
+
+    On PostgreSQL one `INSERT … VALUES … RETURNING id` per 1,000 entries with the values taken
+    straight from the instances: `bulk_create` spent most of a sweep's audit time preparing each
+    of the ~20 values of every row. The values need no preparation: `changes` is written as the
+    canonical JSON text the hash covers (as CanonicalJSONField does) and the rest are plain values
+    psycopg2 adapts itself. Other databases use `bulk_create`."""
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        AuditEntry.objects.using(using).bulk_create(list(entries), batch_size=1000)
+        return
+    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    json_at = {i for i, f in enumerate(fields) if isinstance(f, CanonicalJSONField)}
+    attnames = [f.attname for f in fields]
+    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    table = conn.ops.quote_name(AuditEntry._meta.db_table)
+    with conn.cursor() as cur:
+        for start in range(0, len(entries), 1000):
+            chunk = entries[start : start + 1000]
+            params: list[Any] = []
+            for entry in chunk:
+                values = [getattr(entry, a) for a in attnames]
+                for i in json_at:
+                    values[i] = None if values[i] is None else canonical_json(values[i])
+                params.extend(values)
+            cur.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} RETURNING id",  # noqa: S608
+                params,
+            )
+            for entry, (pk,) in zip(chunk, cur.fetchall(), strict=True):
+                entry.pk = pk
+                entry._state.adding = False
+                entry._state.db = using
 
 
 def _encrypted_fields(model: type[models.Model]) -> set[str]:
@@ -532,57 +569,6 @@ def _export_record(*, actor: Any, fmt: str, filters: Any) -> Any:
         changes={"format": fmt, "filters": filters.as_params()},
     )
     return export
-
-
-CSV_HEADER = [
-    "sequence",
-    "occurred_at",
-    "actor",
-    "action",
-    "record_type",
-    "record_id",
-    "record",
-    "client_id",
-    "reason",
-    "changes",
-    "ip_address",
-    "user_agent",
-    "hash",
-]
-
-
-def audit_export_csv(*, actor: Any, filters: Any) -> tuple[Any, Iterable[list]]:
-    """SPEC §5 export for an inspection: records the export (itself an audit event) and returns
-    the rows to stream (oldest first, read in chunks so memory stays flat)."""
-    from .selectors import audit_entry_list
-
-    qs = audit_entry_list(user=actor, filters=filters).order_by("sequence")
-    with transaction.atomic():
-        export = _export_record(actor=actor, fmt="csv", filters=filters)
-
-    def rows() -> Iterable[list]:
-        yield CSV_HEADER
-        for e in qs.values_list(
-            "sequence",
-            "occurred_at",
-            "actor_label",
-            "action",
-            "record_type",
-            "record_id",
-            "record_label",
-            "client_id",
-            "reason",
-            "changes",
-            "ip_address",
-            "user_agent",
-            "hash",
-        ).iterator(chunk_size=2000):
-            row = list(e)
-            row[1] = _utc_iso(row[1])
-            row[9] = json.dumps(row[9], ensure_ascii=False, default=str, sort_keys=True)
-            yield row
-
-    return export, rows()
 
 
 def audit_export_pdf(*, actor: Any, filters: Any, language: str | None = None) -> Any:

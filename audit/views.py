@@ -8,7 +8,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from advisory.documents import document_language
 from advisory.errors import DomainError, NotFound
-from advisory.exports import csv_lines
 from advisory.files import file_response
 from advisory.models import ArchivedDocument
 from advisory.rules import can
@@ -163,11 +162,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         messages.error(request, _("Check the filters before exporting."))
         return redirect(reverse("audit:browser"))
-    filters = form.to_filters() if form.is_bound else selectors.EntryFilters()
-    export, rows = services.audit_export_csv(actor=request.user, filters=filters)
-    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-export-{export.pk}.csv"'
-    return response
+    from advisory.exports.views import run_export
+
+    return run_export(request, "audit.trail", "csv")  # the shared, audited export (docs/exports.md)
 
 
 @compliance_required

@@ -32,7 +32,6 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
-from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -53,6 +52,10 @@ def name_keys(name: str, *, orders: bool = False) -> list[str]:
     keys: list[str] = []
     if han:
         keys.append(han)
+        # imported here: its phrase dictionary takes a third of a second to load, which every
+        # process (web, worker, the escalation sweep) would otherwise pay at start-up
+        from pypinyin import Style, lazy_pinyin
+
         syllables = lazy_pinyin(han, style=Style.NORMAL, v_to_u=True)
         keys.append(PINYIN + "".join(_ascii_tokens(" ".join(syllables))))
     latin = _HAN.sub(" ", name)

@@ -52,19 +52,25 @@ def _get(fn, **kwargs):
 
 
 # -- activities --------------------------------------------------------------------------------
+def activity_rows(*, user, params, form: ActivityFilterForm | None = None):
+    """The service record as its query string filters and sorts it (the page and its export)."""
+    form = form or ActivityFilterForm(params or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    return service_selectors.activity_list(
+        user=user,
+        kind=data.get("kind") or None,
+        status=data.get("status") or None,
+        search=(data.get("q") or "").strip() or None,
+        sort=params.get("sort"),
+    )
+
+
 @login_required
 def activity_list(request: HttpRequest) -> HttpResponse:
     if not request.user.is_workspace_user:
         raise PermissionDenied
     form = ActivityFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    qs = service_selectors.activity_list(
-        user=request.user,
-        kind=data.get("kind") or None,
-        status=data.get("status") or None,
-        search=(data.get("q") or "").strip() or None,
-        sort=request.GET.get("sort"),
-    )
+    qs = activity_rows(user=request.user, params=request.GET, form=form)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "clients/activity_list.html", {"form": form, "page": page})
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -67,19 +68,25 @@ def _with_labels(clients: list) -> list:
 
 
 # -- clients --------------------------------------------------------------------------------------
-@login_required
-def client_list(request: HttpRequest) -> HttpResponse:
-    _check(request, "clients.list_clients")
-    g = request.GET
-    qs = selectors.client_list(
-        user=request.user,
+def client_rows(*, user, params) -> QuerySet:
+    """The client list as filtered and sorted by its query string (the page and its export)."""
+    g = params
+    return selectors.client_list(
+        user=user,
         search=g.get("q"),
         status=g.get("status"),
         kind=g.get("kind"),
         tier=g.get("tier"),
-        advisor_id=g.get("advisor") if g.get("advisor", "").isdigit() else None,
+        advisor_id=g.get("advisor") if (g.get("advisor") or "").isdigit() else None,
         sort=g.get("sort"),
     )
+
+
+@login_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    _check(request, "clients.list_clients")
+    g = request.GET
+    qs = client_rows(user=request.user, params=g)
     page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
     clients = _with_labels(list(page.object_list))
     return render(
@@ -393,16 +400,23 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 # -- onboarding -----------------------------------------------------------------------------------
+def onboarding_rows(*, user, params) -> QuerySet:
+    """The onboarding queue as filtered by its query string (the page and its export)."""
+    step = params.get("step") if params.get("step") in OnboardingStep.values else None
+    qs = selectors.onboarding_case_list(
+        user=user, step=step, overdue=params.get("overdue") == "1", open_only=not step, search=params.get("q")
+    )
+    if not step:
+        qs = qs.order_by("review_deadline", "-created_at", "-id")
+    return qs
+
+
 @login_required
 def onboarding_list(request: HttpRequest) -> HttpResponse:
     _check(request, "clients.list_clients")
     g = request.GET
     step = g.get("step") if g.get("step") in OnboardingStep.values else None
-    qs = selectors.onboarding_case_list(
-        user=request.user, step=step, overdue=g.get("overdue") == "1", open_only=not step, search=g.get("q")
-    )
-    if not step:
-        qs = qs.order_by("review_deadline", "-created_at", "-id")
+    qs = onboarding_rows(user=request.user, params=g)
     page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
     step_labels = {k: str(v) for k, v in OnboardingStep.choices}
     case_url = reverse("clients:onboarding_detail", args=[999999999]).replace("999999999", "{}")

@@ -14,6 +14,7 @@ from .models import (
     ConductDigest,
     InboundEmail,
     Mailbox,
+    OutboundSMS,
     RectificationMeasure,
     SatisfactionSurvey,
     SLAPolicy,
@@ -185,6 +186,28 @@ class InboundEmailAdmin(SimpleHistoryAdmin):
     list_filter = ("status", "mailbox")
     search_fields = ("ticket_number",)
     exclude = ("from_address", "from_name", "subject", "body")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutboundSMS)
+class OutboundSMSAdmin(SimpleHistoryAdmin):
+    """Read-only: acknowledgements by SMS, their status, attempts and the gateway's answer. The
+    number and the text are encrypted and shown on the complaint page, not here."""
+
+    list_display = ("created_at", "complaint", "kind", "status", "attempts", "segments", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("complaint__number",)
+    exclude = ("to_number", "text")
+    readonly_fields = ("complaint", "kind", "language", "segments", "status", "attempts", "error",
+                       "provider_id", "created_at", "sent_at")  # fmt: skip
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -19,6 +19,7 @@ class ComplaintsConfig(AppConfig):
             InboundEmail,
             Mailbox,
             OutboundEmail,
+            OutboundSMS,
             RectificationMeasure,
             SatisfactionSurvey,
             SLAPolicy,
@@ -81,6 +82,13 @@ class ComplaintsConfig(AppConfig):
             retention="complaint",
             retention_trigger="complaint.closed_at",
             personal_fields=("to_address",),
+        )
+        register(
+            OutboundSMS,
+            client_field="complaint.client_id",
+            retention="complaint",
+            retention_trigger="complaint.closed_at",
+            personal_fields=("to_number", "text"),
         )
         register(ConductDigest, retention="service_record", retention_trigger="published_at")
         register_renderer(LETTER_KIND, render_outcome_letter)

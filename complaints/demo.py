@@ -278,7 +278,43 @@ def seed(ctx: dict) -> None:
         )
         _seed_conduct(ctx, made, supervisor=supervisor, compliance=compliance, today=today)
     _seed_email_intake(demo_client)
+    _seed_sms_acknowledgements(made)
     ctx["complaints"] = made
+
+
+def _seed_sms_acknowledgements(made: list) -> None:
+    """Phone complaints show an acknowledgement by SMS on their page, as with SMS configured
+    (the demo runs with SMS_BACKEND=none, so nothing is sent): the first two sent, the third failed
+    after its attempts (docs/complaints.md)."""
+    from advisory.sms import segments
+
+    from .models import OutboundSMS, SmsStatus
+    from .sms import sms_acknowledgement_text
+
+    phone = [c for c in made if c.channel == Channel.PHONE][:3]
+    for i, c in enumerate(phone):
+        if c.sent_sms.exists():
+            continue
+        language = c.client.preferred_language or "zh-hans"
+        text = sms_acknowledgement_text(complaint=c, language=language)
+        failed = i == 2
+        audited_save(
+            OutboundSMS(
+                complaint=c,
+                to_number=f"+86138{c.pk:08d}"[:14],
+                text=text,
+                language=language,
+                segments=segments(text),
+                status=SmsStatus.FAILED if failed else SmsStatus.SENT,
+                attempts=3 if failed else 1,
+                error="gateway answered 503: busy" if failed else "",
+                provider_id="" if failed else f"demo-{c.pk}",
+                created_at=c.received_at,
+                sent_at=None if failed else c.received_at + datetime.timedelta(seconds=20),
+            ),
+            actor=None,
+            reason="demo: acknowledgement SMS",
+        )
 
 
 DEMO_EMAILS = [

@@ -51,17 +51,23 @@ def _forbid(request: HttpRequest, perm: str, obj=None) -> None:
 
 
 # -- return visits (staff) -----------------------------------------------------------------------
-@login_required
-def return_visit_list(request: HttpRequest) -> HttpResponse:
-    _forbid(request, "complaints.list_return_visits")
-    form = ReturnVisitFilterForm(request.GET or None)
+def return_visit_rows(*, user, params, form: ReturnVisitFilterForm | None = None):
+    """The return visits as the list's query string filters them (the page and its export)."""
+    form = form or ReturnVisitFilterForm(params or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = feedback_selectors.return_visit_list(
-        user=request.user,
+    return feedback_selectors.return_visit_list(
+        user=user,
         status=data.get("status") or None,
         trigger=data.get("trigger") or None,
         search=(data.get("q") or "").strip() or None,
     )
+
+
+@login_required
+def return_visit_list(request: HttpRequest) -> HttpResponse:
+    _forbid(request, "complaints.list_return_visits")
+    form = ReturnVisitFilterForm(request.GET or None)
+    qs = return_visit_rows(user=request.user, params=request.GET, form=form)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/return_visit_list.html", {"form": form, "page": page})
 
@@ -160,14 +166,20 @@ def survey_results(request: HttpRequest) -> HttpResponse:
 
 
 # -- suggestions (staff) -------------------------------------------------------------------------
+def suggestion_rows(*, user, params, form: SuggestionFilterForm | None = None):
+    """The suggestions as the list's query string filters them (the page and its export)."""
+    form = form or SuggestionFilterForm(params or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    return feedback_selectors.suggestion_list(
+        user=user, status=data.get("status") or None, search=(data.get("q") or "").strip() or None
+    )
+
+
 @login_required
 def suggestion_list(request: HttpRequest) -> HttpResponse:
     _forbid(request, "complaints.list_suggestions")
     form = SuggestionFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    qs = feedback_selectors.suggestion_list(
-        user=request.user, status=data.get("status") or None, search=(data.get("q") or "").strip() or None
-    )
+    qs = suggestion_rows(user=request.user, params=request.GET, form=form)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/suggestion_list.html", {"form": form, "page": page})
 

@@ -32,6 +32,7 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     LETTER = "letter", _("Letter")
     APP_SOCIAL = "app_social", _("App / social media")
+    SMS = "sms", _("Text message (SMS)")
 
 
 class Category(models.TextChoices):
@@ -730,6 +731,42 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {local_datetime(self.sent_at)}"
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboundSMS(models.Model):
+    """A text message we send about a ticket: the automatic acknowledgement of a complaint that
+    came in by phone or SMS (docs/complaints.md). Written queued in the transaction that files the
+    complaint, sent by a Celery task through the outbox with the configured SMS backend."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="sent_sms")
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=OutboundKind.choices, default=OutboundKind.ACKNOWLEDGEMENT
+    )
+    to_number = EncryptedCharField(_("to"), max_length=40)
+    text = EncryptedTextField(_("text"))
+    language = models.CharField(_("language"), max_length=10)
+    segments = models.PositiveSmallIntegerField(_("segments"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    provider_id = models.CharField(_("gateway reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["text", "to_number"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outbound SMS")
+        verbose_name_plural = _("outbound SMS")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {local_datetime(self.created_at)}"
 
 
 class ViolationSanction(models.Model):

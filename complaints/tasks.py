@@ -119,3 +119,21 @@ def survey_annual_task() -> dict:
     result = survey_annual_sweep()
     logger.info("survey_annual_task %s", result)
     return result
+
+
+@shared_task(
+    name="complaints.tasks.outbound_sms_send_task",
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def outbound_sms_send_task(sms_id: int) -> bool:
+    """Send one queued SMS (the acknowledgement of a phone or SMS complaint); gateway errors are
+    retried through the outbox by the service, with back-off."""
+    from .sms import outbound_sms_send
+
+    return outbound_sms_send(sms_id=sms_id)

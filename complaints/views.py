@@ -131,14 +131,14 @@ def _client_choices(user):
 
 
 # -- staff queue ---------------------------------------------------------------------------
-@login_required
-def complaint_list(request: HttpRequest) -> HttpResponse:
-    _forbid("complaints.view_queue", request)
-    form = QueueFilterForm(request.GET or None)
+def complaint_rows(*, user, params, form: QueueFilterForm | None = None):
+    """The complaint queue as its query string filters and sorts it: the page and its export read
+    the same rows."""
+    form = form or QueueFilterForm(params or None)
     data = form.cleaned_data if form.is_valid() else {}
     state = data.get("state") or ""
-    qs = selectors.complaint_queue(
-        user=request.user,
+    return selectors.complaint_queue(
+        user=user,
         state=state if state not in ("", "all") else None,
         open_only=state == "",
         priority=data.get("priority"),
@@ -147,8 +147,15 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         assignee=data.get("assignee"),
         overdue=bool(data.get("overdue")),
         search=data.get("q"),
-        sort=request.GET.get("sort") or ("due" if state in ("", *OPEN_STATES) else "-received"),
+        sort=params.get("sort") or ("due" if state in ("", *OPEN_STATES) else "-received"),
     )
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    _forbid("complaints.view_queue", request)
+    form = QueueFilterForm(request.GET or None)
+    qs = complaint_rows(user=request.user, params=request.GET, form=form)
     paginator = CappedPaginator(qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     ctx = {
@@ -238,6 +245,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": selectors.complaint_timeline(complaint=complaint, include_internal=True),
         "attachments": selectors.complaint_attachments(complaint=complaint, include_internal=True),
         "escalations": complaint.escalations.all(),
+        "sms_messages": list(complaint.sent_sms.order_by("created_at", "id")),
         "can_act": can_act,
         "actions": [
             (a, ACTION_LABELS.get(a, a)) for a in services.allowed_actions(complaint) if a != "resolve"
@@ -363,10 +371,15 @@ def complaint_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- violation cases -----------------------------------------------------------------------
+def violation_rows(*, user, params):
+    """The violation cases as the list's query string filters them (the page and its export)."""
+    return selectors.violation_cases(user=user, stage=params.get("stage") or None)
+
+
 @login_required
 def violation_list(request: HttpRequest) -> HttpResponse:
     _forbid("complaints.view_violation", request)
-    qs = selectors.violation_cases(user=request.user, stage=request.GET.get("stage") or None)
+    qs = violation_rows(user=request.user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/violation_list.html", {"page": page})
 

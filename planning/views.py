@@ -67,16 +67,22 @@ def _tabs_for(user) -> list[str]:
     return ["awaiting_review", "awaiting_compliance", "issued", "closed", "all"]
 
 
+def proposal_rows(*, user, params):
+    """The proposal list as its query string filters it (tab, search, status, sort): the page and
+    its export read the same rows."""
+    return selectors.proposal_list(
+        user=user,
+        tab=params.get("tab") or selectors.default_tab(user),
+        search=(params.get("q") or "").strip(),
+        sort=params.get("sort") or "",
+        status=params.get("status") or "",
+    )
+
+
 def proposal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     tab = request.GET.get("tab") or selectors.default_tab(user)
-    qs = selectors.proposal_list(
-        user=user,
-        tab=tab,
-        search=request.GET.get("q", "").strip(),
-        sort=request.GET.get("sort", ""),
-        status=request.GET.get("status", ""),
-    )
+    qs = proposal_rows(user=user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -330,13 +336,18 @@ def model_portfolio_list(request: HttpRequest) -> HttpResponse:
 # --- reviews ----------------------------------------------------------------------------------
 
 
-def review_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.review_list(
-        user=request.user,
-        status=request.GET.get("status", ""),
-        due=request.GET.get("due", ""),
-        search=request.GET.get("q", "").strip(),
+def review_rows(*, user, params):
+    """The periodic reviews as the list's query string filters them (the page and its export)."""
+    return selectors.review_list(
+        user=user,
+        status=params.get("status") or "",
+        due=params.get("due") or "",
+        search=(params.get("q") or "").strip(),
     )
+
+
+def review_list(request: HttpRequest) -> HttpResponse:
+    qs = review_rows(user=request.user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     from advisory.clock import today
 

@@ -244,17 +244,23 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Products ---------------------------------------------------------------------------------------
 
 
-@login_required
-def product_list(request: HttpRequest) -> HttpResponse:
-    _check(request, "risk.view_products")
-    form = ProductFilterForm(request.GET or None)
+def product_rows(*, user, params, form: ProductFilterForm | None = None):
+    """The product list as its query string filters it (the page and its export)."""
+    form = form or ProductFilterForm(params or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.product_list(
+    return selectors.product_list(
         search=data.get("q") or None,
         rating=data.get("rating") or None,
         asset_class=data.get("asset_class") or None,
         kind=data.get("kind") or None,
     )
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    _check(request, "risk.view_products")
+    form = ProductFilterForm(request.GET or None)
+    qs = product_rows(user=request.user, params=request.GET, form=form)
     return render(request, "risk/product_list.html", {"form": form, "page": _page(request, qs)})
 
 
@@ -383,18 +389,24 @@ def professional_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Risk register ----------------------------------------------------------------------------------
 
 
-@login_required
-def register(request: HttpRequest) -> HttpResponse:
-    _check(request, "risk.view_register")
-    form = RegisterFilterForm(request.GET or None)
+def register_rows(*, user, params, form: RegisterFilterForm | None = None):
+    """The risk register as its query string filters it (the page and its export)."""
+    form = form or RegisterFilterForm(params or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.risk_register_list(
+    return selectors.risk_register_list(
         category=data.get("category") or None,
         level=data.get("level") or None,
         status=data.get("status") or None,
         overdue=bool(data.get("overdue")),
         search=data.get("q") or None,
     )
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    _check(request, "risk.view_register")
+    form = RegisterFilterForm(request.GET or None)
+    qs = register_rows(user=request.user, params=request.GET, form=form)
     counts = selectors.register_heat_counts(qs)
     levels = services.risk_matrix_levels()
     chart = heat_map(counts, levels)

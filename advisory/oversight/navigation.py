@@ -55,6 +55,7 @@ WORKSPACE_NAV = [
     NavItem(_("Improvement actions"), "oversight:action_list", frozenset(STAFF)),
     NavItem(_("Audit trail"), "audit:browser", frozenset({C, ADM})),
     NavItem(_("Retention"), "audit:retention", frozenset({C, ADM})),
+    NavItem(_("My exports"), "exports:jobs", frozenset(STAFF)),
     NavItem(_("Imports"), "imports:list", frozenset({C, ADM})),
 ]
 

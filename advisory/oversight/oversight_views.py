@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from advisory.clock import today
 from advisory.documents import document_language
 from advisory.errors import DomainError
-from advisory.exports import csv_writer
 from advisory.files import file_response
 from advisory.formats import local_datetime
 from advisory.forms import form_add_domain_error
@@ -89,51 +88,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "oversight/dashboard.html", context)
 
 
+def dashboard_rows(*, user: User, params) -> list[dict]:
+    """The dashboard's indicator rows for the query string (month, span, advisor, team, live): the
+    page and its export (advisory.exports, list "oversight.dashboard") read the same figures."""
+    f = Filters.parse(params)
+    return selectors.dashboard(filters=f, chart=False, live=params.get("live") != "0")
+
+
 @login_required
 def dashboard_export(request: HttpRequest) -> HttpResponse:
-    """CSV of the dashboard with the current filters: one row per indicator with its value,
-    target, status and the 12 monthly values. Audited as an EXPORT."""
+    """The dashboard's CSV (kept at its old address): one row per indicator with its value,
+    target, status and the 12 monthly values, through the shared export mechanism (audited)."""
+    from advisory.exports.views import run_export
+
     _need(request, "oversight.view_dashboard")
-    f = Filters.parse(request.GET)
-    rows = selectors.dashboard(filters=f, chart=False, live=request.GET.get("live") != "0")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="quality-{f.end_month:%Y-%m}-{f.span}m.csv"'
-    writer = csv_writer(response)
-    writer.writerow(
-        [
-            "indicator",
-            "label",
-            "value",
-            "target",
-            "direction",
-            "amber_band",
-            "status",
-            "numerator",
-            "denominator",
-        ]
-        + [m.strftime("%Y-%m") for m in f.months]
-    )
-    for r in rows:
-        writer.writerow(
-            [
-                r["code"],
-                str(r["label"]),
-                "" if r["value"] is None else round(r["value"], 4),
-                r["target"],
-                r["direction"],
-                r["amber_band"],
-                r["status"] if r["available"] else "no data source",
-                round(r["numerator"], 4),
-                round(r["denominator"], 4),
-            ]
-            + ["" if v is None else round(v, 4) for v in r["trend"]]
-        )
-    services.dashboard_export_logged(
-        actor=request.user,
-        params={"month": f.end_month.isoformat(), "span": f.span, "advisor": f.advisor_id, "team": f.team},
-        rows=len(rows),
-    )
-    return response
+    return run_export(request, "oversight.dashboard", request.GET.get("as", "csv"))
 
 
 @login_required
@@ -200,21 +169,26 @@ def targets(request: HttpRequest) -> HttpResponse:
 # --- warnings ---------------------------------------------------------------------------------
 
 
+def warning_rows(*, user: User, params):
+    """The warnings list as its query string filters it (the page and its export)."""
+    try:
+        advisor_id = int(params["advisor"]) if params.get("advisor") else None
+    except ValueError:
+        advisor_id = None
+    return selectors.warning_list(
+        user=user,
+        kind=params.get("kind") or "",
+        severity=params.get("severity") or "",
+        state=params.get("state") or "open",
+        advisor_id=advisor_id,
+    )
+
+
 @login_required
 def warnings(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.list_warnings")
     state = request.GET.get("state", "open")
-    try:
-        advisor_id = int(request.GET["advisor"]) if request.GET.get("advisor") else None
-    except ValueError:
-        advisor_id = None
-    qs = selectors.warning_list(
-        user=request.user,
-        kind=request.GET.get("kind", ""),
-        severity=request.GET.get("severity", ""),
-        state=state,
-        advisor_id=advisor_id,
-    )
+    qs = warning_rows(user=request.user, params=request.GET)
     return render(
         request,
         "oversight/warnings.html",
@@ -233,14 +207,17 @@ def warnings(request: HttpRequest) -> HttpResponse:
 # --- staff ------------------------------------------------------------------------------------
 
 
+def staff_rows(*, user: User, params):
+    """The staff list as its query string filters it (the page and its export)."""
+    return selectors.staff_list(
+        search=(params.get("q") or "").strip(), role=params.get("role") or "", team=params.get("team") or ""
+    )
+
+
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.view_staff")
-    qs = selectors.staff_list(
-        search=request.GET.get("q", "").strip(),
-        role=request.GET.get("role", ""),
-        team=request.GET.get("team", ""),
-    )
+    qs = staff_rows(user=request.user, params=request.GET)
     return render(
         request,
         "oversight/staff_list.html",
@@ -355,15 +332,20 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- improvement actions ----------------------------------------------------------------------
 
 
+def action_rows(*, user: User, params):
+    """The improvement actions as the list's query string filters them (the page and its export)."""
+    return selectors.action_list(
+        user=user,
+        status=params.get("status") or "",
+        link_type=params.get("link_type") or "",
+        open_only=params.get("open") == "1",
+    )
+
+
 @login_required
 def action_list(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.list_actions")
-    qs = selectors.action_list(
-        user=request.user,
-        status=request.GET.get("status", ""),
-        link_type=request.GET.get("link_type", ""),
-        open_only=request.GET.get("open") == "1",
-    )
+    qs = action_rows(user=request.user, params=request.GET)
     page = _page(request, qs)
     for a in page:
         a.link_label = selectors.action_link_label(a)

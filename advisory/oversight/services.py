@@ -529,15 +529,3 @@ def quality_report_request(
             render_now=render_now,
         )
     return doc
-
-
-def dashboard_export_logged(*, actor: User, params: dict, rows: int) -> None:
-    """Record the CSV export of the dashboard (SPEC §5: exports are audited)."""
-    audit_log(
-        actor=actor,
-        action=AuditAction.EXPORT,
-        record_type="oversight.dashboard",
-        record_label="Quality dashboard CSV",
-        reason="quality dashboard exported",
-        changes={"filters": params, "rows": rows},
-    )

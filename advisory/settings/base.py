@@ -266,6 +266,22 @@ IMPORTS_CHUNK_ROWS = env.int("IMPORTS_CHUNK_ROWS", default=2000)
 IMPORTS_MAX_STORED_ERROR_ROWS = env.int("IMPORTS_MAX_STORED_ERROR_ROWS", default=5000)
 UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 
+# Spreadsheets out (docs/exports.md): lists with more rows than this are exported by a Celery
+# job with a progress page; the files of such jobs are deleted after EXPORT_FILE_DAYS days.
+EXPORT_BACKGROUND_THRESHOLD = env.int("EXPORT_BACKGROUND_THRESHOLD", default=5000)
+EXPORT_FILE_DAYS = env.int("EXPORT_FILE_DAYS", default=7)
+
+# SMS (docs/complaints.md, acknowledgement by SMS): "none" sends nothing; "console" prints;
+# "locmem" keeps messages in memory (tests); "http" posts JSON to SMS_GATEWAY_URL with
+# SMS_GATEWAY_TOKEN as a bearer token.
+SMS_BACKEND = env.str("SMS_BACKEND", default="none")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="")
+# How a client follows a complaint when acknowledged by SMS (besides the portal link).
+COMPLAINTS_PHONE = env.str("COMPLAINTS_PHONE", default="400-000-0000")
+
 # Complaints by email: larger messages are quarantined without being downloaded.
 MAILBOX_MAX_MESSAGE_BYTES = env.int("MAILBOX_MAX_MESSAGE_BYTES", default=20 * 1024 * 1024)
 # Service record: return visits and surveys (docs/service-record.md)

@@ -133,3 +133,34 @@ def can_filter(user, perm: str) -> bool:
     """`{% if user|can:"risk.manage_questionnaires" %}`: templates ask the same rules function as
     views and services (never Django's `perms`, which lets a superuser through everything)."""
     return _can(user, perm)
+
+
+@register.simple_tag(takes_context=True)
+def export_buttons(context, name: str) -> str:
+    """ "Export CSV" / "Export Excel" for the list `name` (advisory.exports), carrying the page's
+    query string (filters, sort; not the page number); nothing if the user may not export it."""
+    from django.urls import reverse
+
+    from advisory.exports import registry
+
+    request = context["request"]
+    spec = registry.get(name)
+    if spec is None:
+        raise ValueError(f"export_buttons: no export list {name!r}")  # fail loudly (a typo)
+    user = request.user
+    if not (_can(user, "advisory.use_workspace") and _can(user, spec.perm)):
+        return ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("before", None)
+    qs = f"?{query.urlencode()}" if query else ""
+    return format_html(
+        '<span class="export-buttons"><a class="btn" href="{}{}" rel="nofollow">{}</a> '
+        '<a class="btn" href="{}{}" rel="nofollow">{}</a></span>',
+        reverse("exports:download", args=[name, "csv"]),
+        qs,
+        _("Export CSV"),
+        reverse("exports:download", args=[name, "xlsx"]),
+        qs,
+        _("Export Excel"),
+    )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from advisory.clock import now
 from advisory.formats import local_datetime
@@ -19,27 +22,28 @@ from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import EntrySpec, audit_log_many
 
-from .. import sla
 from ..models import CLOCK_RUNNING_STATES, OPEN_STATES, Complaint, ComplaintEscalation, EscalationLevel
 from .common import _url
 
 # Log under the name the package always used, so logging configuration is unchanged.
 logger = logging.getLogger("complaints.services")
 
+# An escalation notification stays open while the ticket does (done once resolved or closed).
+_ESCALATION_OPEN_STATES = [str(s) for s in OPEN_STATES]
+
 
 def _escalation_recipients(
-    complaint: Complaint, level: int, people: dict[int, User], supervisors: list[User], compliance: list[User]
-) -> list[User]:
-    assignee = people.get(complaint.assignee_id) if complaint.assignee_id else None
+    assignee: tuple | None, level: int, supervisors: list[tuple], compliance: list[tuple]
+) -> list[tuple]:
+    """Who is told, as (pk, email): the assignee at the warning, their active supervisor at the
+    breach, every compliance officer 50% past it; any supervisor where that person is missing.
+    `assignee` is (pk, email, supervisor_id, supervisor_email, supervisor_is_active)."""
     if level == EscalationLevel.WARNING:
-        return [assignee] if assignee else supervisors[:1]
+        return [assignee[:2]] if assignee else supervisors[:1]
     if level == EscalationLevel.SUPERVISOR:
-        sup = (
-            assignee.supervisor
-            if assignee and assignee.supervisor_id and assignee.supervisor.is_active
-            else None
-        )
-        return [sup] if sup else supervisors[:1]
+        if assignee and assignee[2] is not None and assignee[4]:
+            return [(assignee[2], assignee[3])]
+        return supervisors[:1]
     return compliance or supervisors[:1]
 
 
@@ -49,12 +53,13 @@ NEXT_THRESHOLD_FIELD = {
     EscalationLevel.SUPERVISOR: "compliance_at",
 }
 
-
 LEVEL_TEXT = {
     EscalationLevel.WARNING: "75% of the resolution time used",
     EscalationLevel.SUPERVISOR: "resolution deadline breached",
     EscalationLevel.COMPLIANCE: "50% past the resolution deadline",
 }
+
+HISTORY_REASON = "SLA escalation sweep"
 
 
 def complaint_escalation_sweep(
@@ -70,22 +75,39 @@ def complaint_escalation_sweep(
     the last line: a duplicate insert aborts the batch instead of escalating twice. The state
     lives in the table, so a ticket whose threshold passed while the broker was down is
     escalated by the first sweep after it returns.
+
+    Each batch is one transaction with a fixed number of statements: on PostgreSQL one INSERT each
+    for escalations, notifications and audit entries, and one UPDATE … RETURNING that feeds the
+    history rows (`_write_postgresql`); rows are read as tuples, never as model instances.
     """
     at = at or now()
     totals = {"tickets": 0, "escalations": 0, "notifications": 0}
-    supervisors = list(User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("pk")[:5])
-    compliance = list(User.objects.filter(role=Role.COMPLIANCE, is_active=True).order_by("pk")[:5])
+    supervisors = list(
+        User.objects.filter(role=Role.SUPERVISOR, is_active=True)
+        .order_by("pk")
+        .values_list("pk", "email")[:5]
+    )
+    compliance = list(
+        User.objects.filter(role=Role.COMPLIANCE, is_active=True)
+        .order_by("pk")
+        .values_list("pk", "email")[:5]
+    )
+    url_parts: tuple[str, str] | None = None
     while True:
         with transaction.atomic():
             batch = list(
                 Complaint.objects.filter(state__in=list(CLOCK_RUNNING_STATES), next_escalation_at__lte=at)
                 .select_for_update(skip_locked=True)
-                .only(*SWEEP_FIELDS)
-                .order_by("pk")[:batch_size]
+                .order_by("pk")
+                .values_list(*SWEEP_FIELDS)[:batch_size]
             )
             if not batch:
                 break
-            done = _escalate_batch(batch, at=at, supervisors=supervisors, compliance=compliance)
+            if url_parts is None:
+                url_parts = _detail_url_parts()
+            done = _escalate_batch(
+                batch, at=at, supervisors=supervisors, compliance=compliance, url_parts=url_parts
+            )
             for key in totals:
                 totals[key] += done[key]
         if len(batch) < batch_size:
@@ -94,94 +116,133 @@ def complaint_escalation_sweep(
     return totals
 
 
-# The sweep loads only what it needs (a Client row carries encrypted fields: not loaded here).
+# The sweep reads only what it needs, as tuples (a Client row carries encrypted fields: not read).
 SWEEP_FIELDS = (
-    "id", "number", "subject", "client_id", "assignee_id", "state", "escalation_level",
+    "id", "number", "subject", "client_id", "assignee_id", "escalation_level",
     "warn_at", "resolve_due_at", "compliance_at",
 )  # fmt: skip
 
 
+def _detail_url_parts() -> tuple[str, str]:
+    """The staff link of a ticket around its id, reversed once per sweep, not once per ticket."""
+    marker = 987654321
+    head, _, tail = _url(Complaint(pk=marker)).partition(str(marker))
+    return head, tail
+
+
+class _Plan:
+    """What one batch writes, as plain values (built by `_escalate_batch`)."""
+
+    def __init__(self) -> None:
+        self.escalations: list[tuple] = []  # (complaint_id, level, threshold_at, recipients, notified)
+        self.notifications: list[tuple] = []  # (recipient_id, subject, body, url, complaint id)
+        self.audits: list[EntrySpec] = []
+        self.by_level: dict[int, list[int]] = {}  # level reached -> ticket ids
+
+
 def _escalate_batch(
-    batch: list[Complaint], *, at: datetime.datetime, supervisors: list[User], compliance: list[User]
+    batch: list[tuple],
+    *,
+    at: datetime.datetime,
+    supervisors: list[tuple],
+    compliance: list[tuple],
+    url_parts: tuple[str, str],
 ) -> dict[str, int]:
-    escalations: list[ComplaintEscalation] = []
-    notifications: list[Notification] = []
-    audits: list[EntrySpec] = []
-    by_level: dict[int, list[int]] = {}
+    plan = _Plan()
     people = {
-        u.pk: u
-        for u in User.objects.filter(pk__in={c.assignee_id for c in batch if c.assignee_id})
-        .select_related("supervisor")
-        .only("id", "email", "full_name", "supervisor__id", "supervisor__email", "supervisor__full_name",
-              "supervisor__is_active")
-    }  # fmt: skip
-    url_template = _url(Complaint(pk=987654321))
+        row[0]: row
+        for row in User.objects.filter(pk__in={r[4] for r in batch if r[4]}).values_list(
+            "pk", "email", "supervisor_id", "supervisor__email", "supervisor__is_active"
+        )
+    }
+    url_head, url_tail = url_parts
     label = Complaint._meta.label_lower
-    for c in batch:
+    top_level = EscalationLevel.COMPLIANCE
+    for pk, number, subject, client_id, assignee_id, reached, warn_at, resolve_due_at, compliance_at in batch:
+        thresholds = (None, warn_at, resolve_due_at, compliance_at)  # by level
         due_levels = []
-        level = c.escalation_level + 1
-        while level <= EscalationLevel.COMPLIANCE:
-            threshold = sla.threshold_for(c, level)
+        level = reached + 1
+        while level <= top_level:
+            threshold = thresholds[level]
             if threshold is None or threshold > at:
                 break
             due_levels.append((level, threshold))
             level += 1
         if not due_levels:  # stale pointer: just move it to the next threshold
-            by_level.setdefault(c.escalation_level, []).append(c.pk)
+            plan.by_level.setdefault(reached, []).append(pk)
             continue
         top = due_levels[-1][0]
-        url = url_template.replace("987654321", str(c.pk))
-        recipients = _escalation_recipients(c, top, people, supervisors, compliance)
-        names = ", ".join(r.email for r in recipients)[:500]
+        recipients = _escalation_recipients(people.get(assignee_id), top, supervisors, compliance)
+        names = ", ".join(r[1] for r in recipients)[:500]
+        record_id = str(pk)
+        record_label = f"{number} {subject}"[:200]
         for lvl, threshold in due_levels:
             notified = lvl == top
-            escalations.append(
-                ComplaintEscalation(
-                    complaint_id=c.pk,
-                    level=lvl,
-                    threshold_at=threshold,
-                    escalated_at=at,
-                    recipients=names if notified else "",
-                    notified=notified,
-                )
-            )
-            text = LEVEL_TEXT[lvl]
-            audits.append(
+            plan.escalations.append((pk, lvl, threshold, names if notified else "", notified))
+            plan.audits.append(
                 EntrySpec(
                     action=AuditAction.ESCALATION,
                     record_type=label,
-                    record_id=str(c.pk),
-                    record_label=f"{c.number} {c.subject}"[:200],
-                    client_id=c.client_id,
-                    reason=f"{text} (level {lvl})" + (f"; notified {names}" if notified else ""),
+                    record_id=record_id,
+                    record_label=record_label,
+                    client_id=client_id,
+                    reason=f"{LEVEL_TEXT[lvl]} (level {lvl})" + (f"; notified {names}" if notified else ""),
                     changes={"escalation_level": [lvl - 1, lvl], "threshold_at": threshold.isoformat()},
                 )
             )
-        subject = f"[{c.number}] {LEVEL_TEXT[top]}"[:200]
-        body = f"{c.subject}\nDeadline: {local_datetime(c.resolve_due_at)}"
-        for r in recipients:
-            notifications.append(
-                Notification(
-                    recipient_id=r.pk,
-                    kind="complaint.escalation",
-                    subject=subject,
-                    body=body,
-                    url=url,
-                    # open while the ticket is: done once it is resolved or closed
-                    about_type=label,
-                    about_id=str(c.pk),
-                    open_states=[str(s) for s in OPEN_STATES],
-                )
+        note_subject = f"[{number}] {LEVEL_TEXT[top]}"[:200]
+        body = f"{subject}\nDeadline: {local_datetime(resolve_due_at)}"
+        url = f"{url_head}{pk}{url_tail}"
+        for recipient_id, _email in recipients:
+            plan.notifications.append((recipient_id, note_subject, body, url, str(pk)))
+        plan.by_level.setdefault(top, []).append(pk)
+    if connection.vendor == "postgresql":
+        notification_ids = _write_postgresql(plan, at=at)
+    else:
+        notification_ids = _write_portable(plan, at=at)
+    # ESCALATION audit entries say who was told and why; the first one of each ticket carries
+    # the history row written for it (its digest is sealed in the chain).
+    audit_log_many(plan.audits)  # one lock of the chain head for the whole batch
+    # Emails go out from a worker after commit, so the sweep never waits on the mail server; the
+    # outbox keeps them through a broker outage.
+    if notification_ids:
+        outbox_enqueue(task="complaints.tasks.complaint_notification_emails_task", args=[notification_ids])
+    return {
+        "tickets": len(batch),
+        "escalations": len(plan.escalations),
+        "notifications": len(plan.notifications),
+    }
+
+
+def _write_portable(plan: _Plan, *, at: datetime.datetime) -> list[int]:
+    """Any database: the ORM's bulk writes, one UPDATE per level reached, and the history
+    library's bulk helper (whose rows the audit entries then claim, audit.history_link)."""
+    ComplaintEscalation.objects.bulk_create(  # unique (complaint, level): raises on a race
+        [
+            ComplaintEscalation(
+                complaint_id=c, level=lvl, threshold_at=t, escalated_at=at, recipients=r, notified=n
             )
-        by_level.setdefault(top, []).append(c.pk)
-    _insert_escalations(escalations)  # unique (complaint, level): raises on a race
-    Notification.objects.bulk_create(notifications)
-    # The scheduling fields are written set-based, one UPDATE per level reached (at most 3), and
-    # the history library's bulk helper then writes one history row per changed ticket, so the
-    # record's history (and its point-in-time view) shows every escalation. The ESCALATION audit
-    # entries above say who was told and why.
-    with allow_bulk_writes():
-        for level, ids in by_level.items():
+            for c, lvl, t, r, n in plan.escalations
+        ]
+    )
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=r,
+                kind="complaint.escalation",
+                subject=s,
+                body=b,
+                url=u,
+                # open while the ticket is: marked done once it is resolved or closed
+                about_type=Complaint._meta.label_lower,
+                about_id=a,
+                open_states=_ESCALATION_OPEN_STATES,
+            )
+            for r, s, b, u, a in plan.notifications
+        ]
+    )
+    with allow_bulk_writes():  # the history rows and audit entries are written right below
+        for level, ids in plan.by_level.items():
             fields: dict[str, Any] = {"escalation_level": level}
             if level >= EscalationLevel.SUPERVISOR:
                 fields["resolution_breached"] = True
@@ -189,44 +250,140 @@ def _escalate_batch(
             fields["next_escalation_at"] = F(nxt) if nxt else None
             fields["next_escalation_level"] = level + 1 if nxt else EscalationLevel.NONE
             Complaint.objects.filter(pk__in=ids).update(**fields)
-    changed_ids = [pk for ids in by_level.values() for pk in ids]
+    changed_ids = [pk for ids in plan.by_level.values() for pk in ids]
     if changed_ids:
         Complaint.history.bulk_history_create(
             list(Complaint.objects.filter(pk__in=changed_ids).order_by("pk")),
             update=True,
-            default_change_reason="SLA escalation sweep",
+            default_change_reason=HISTORY_REASON,
             default_date=at,
         )
-    audit_log_many(audits)  # one lock of the chain head for the whole batch
-    # Emails go out from a worker after commit, so the sweep never waits on the mail server; the
-    # outbox keeps them through a broker outage.
-    ids = [n.pk for n in notifications if n.pk]
-    if ids:
-        outbox_enqueue(task="complaints.tasks.complaint_notification_emails_task", args=[ids])
-    return {"tickets": len(batch), "escalations": len(escalations), "notifications": len(notifications)}
+    return [n.pk for n in notifications if n.pk]
 
 
-def _insert_escalations(rows: list[ComplaintEscalation]) -> None:
-    """bulk_create, or on PostgreSQL one multi-row INSERT without building statements per field
-    (a third of the sweep's Python time went into bulk_create's per-value preparation)."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        ComplaintEscalation.objects.bulk_create(rows)
-        return
-    from psycopg2.extras import execute_values
+def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
+    """PostgreSQL: three statements, values passed as arrays (no per-field preparation).
 
-    table = ComplaintEscalation._meta.db_table
+    1. the escalation rows (unique (complaint, level): a racing duplicate aborts the batch);
+    2. the notifications, returning their ids for the email task;
+    3. the tickets' scheduling fields in one UPDATE whose RETURNING rows become the history rows
+       (`_history_sql`), so the history is written from the updated rows without reading them
+       back into Python; it returns each new history row, which the ticket's first audit entry
+       then carries (as audit.history_link would have matched it)."""
+    sql = _postgresql_statements()
     with connection.cursor() as cur:
-        execute_values(
-            cur.cursor,
-            f'INSERT INTO "{table}" (complaint_id, level, threshold_at, escalated_at, recipients, notified) VALUES %s',  # noqa: S608 - table name from the model
-            [
-                (r.complaint_id, r.level, r.threshold_at, r.escalated_at, r.recipients, r.notified)
-                for r in rows
-            ],
-            page_size=1000,
-        )
+        if plan.escalations:
+            c, lvl, t, r, n = (list(col) for col in zip(*plan.escalations, strict=True))
+            cur.execute(sql["escalations"], [at, c, lvl, t, r, n])
+        ids: list[int] = []
+        if plan.notifications:
+            rcp, s, b, u, a = (list(col) for col in zip(*plan.notifications, strict=True))
+            cur.execute(
+                sql["notifications"],
+                [
+                    timezone.now(),
+                    Complaint._meta.label_lower,
+                    json.dumps(_ESCALATION_OPEN_STATES),
+                    rcp,
+                    s,
+                    b,
+                    u,
+                    a,
+                ],
+            )
+            ids = [row[0] for row in cur.fetchall()]
+        pairs = [(pk, level) for level, pks in plan.by_level.items() for pk in pks]
+        if pairs:
+            cur.execute(sql["history"], [[p[0] for p in pairs], [p[1] for p in pairs], at, HISTORY_REASON])
+            history = {complaint_id: history_id for history_id, complaint_id in cur.fetchall()}
+            table = Complaint.history.model._meta.db_table
+            for spec in plan.audits:
+                history_id = history.pop(int(spec.record_id), None)
+                if history_id is not None:
+                    spec.history_id, spec.history_table = history_id, table
+    return ids
+
+
+_STATEMENTS: dict[str, str] = {}
+
+
+def _postgresql_statements() -> dict[str, str]:
+    """The sweep's SQL, built once from the models (a field the statements do not know about
+    raises here, rather than being left out of the history silently)."""
+    if _STATEMENTS:
+        return _STATEMENTS
+    qn = connection.ops.quote_name
+
+    def col(model: type, name: str) -> str:
+        return qn(model._meta.get_field(name).column)
+
+    esc = ComplaintEscalation
+    _STATEMENTS["escalations"] = (
+        f"INSERT INTO {qn(esc._meta.db_table)} ({col(esc, 'complaint')}, {col(esc, 'level')}, "  # noqa: S608
+        f"{col(esc, 'threshold_at')}, {col(esc, 'escalated_at')}, {col(esc, 'recipients')}, {col(esc, 'notified')}) "
+        "SELECT c, l, t, %s, r, n FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[], %s::text[], %s::bool[])"
+        " AS x(c, l, t, r, n)"
+    )
+    note = Notification
+    expected = {
+        *("id", "recipient", "kind", "subject", "body", "url", "created_at", "read_at", "emailed_at"),
+        *("about_type", "about_id", "open_states", "done_at"),
+    }
+    actual = {f.name for f in note._meta.concrete_fields}
+    if actual != expected:
+        raise ImproperlyConfigured(f"The escalation sweep writes notifications with {expected}, not {actual}")
+    _STATEMENTS["notifications"] = (
+        f"INSERT INTO {qn(note._meta.db_table)} ({col(note, 'recipient')}, {col(note, 'kind')}, "  # noqa: S608
+        f"{col(note, 'subject')}, {col(note, 'body')}, {col(note, 'url')}, {col(note, 'created_at')}, "
+        f"{col(note, 'read_at')}, {col(note, 'emailed_at')}, {col(note, 'about_type')}, "
+        f"{col(note, 'about_id')}, {col(note, 'open_states')}, {col(note, 'done_at')}) "
+        "SELECT r, 'complaint.escalation', s, b, u, %s, NULL, NULL, %s, a, %s::jsonb, NULL"
+        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS x(r, s, b, u, a)"
+        " RETURNING id"
+    )
+    _STATEMENTS["history"] = _history_sql()
+    return _STATEMENTS
+
+
+def _history_sql() -> str:
+    qn = connection.ops.quote_name
+    c = {f.name: qn(f.column) for f in Complaint._meta.concrete_fields}
+    next_at = " ".join(
+        f"WHEN {level} THEN t.{c[field]}" for level, field in sorted(NEXT_THRESHOLD_FIELD.items())
+    )
+    last = max(NEXT_THRESHOLD_FIELD) + 1  # the level after which nothing is next
+    tracked = {f.attname: f.column for f in Complaint._meta.concrete_fields}
+    history_model = Complaint.history.model
+    special = {
+        "history_date": "%s",
+        "history_type": "'~'",
+        "history_change_reason": "%s",
+        "history_user_id": "NULL",
+    }
+    columns, values = [], []
+    for f in history_model._meta.concrete_fields:
+        if f.attname == "history_id":
+            continue
+        if f.attname in special:
+            values.append(special[f.attname])
+        elif f.attname in tracked:
+            values.append(f"u.{qn(tracked[f.attname])}")
+        else:
+            raise ImproperlyConfigured(f"The escalation sweep does not know the history field {f.attname}")
+        columns.append(qn(f.column))
+    pk = c["id"]
+    return (
+        "WITH v(id, lvl) AS (SELECT * FROM unnest(%s::bigint[], %s::int[])), "  # noqa: S608
+        f"u AS (UPDATE {qn(Complaint._meta.db_table)} AS t SET "
+        f"{c['escalation_level']} = v.lvl, "
+        f"{c['resolution_breached']} = (t.{c['resolution_breached']} OR v.lvl >= {int(EscalationLevel.SUPERVISOR)}), "
+        f"{c['next_escalation_at']} = CASE v.lvl {next_at} END, "
+        f"{c['next_escalation_level']} = CASE WHEN v.lvl < {last} THEN v.lvl + 1 ELSE {int(EscalationLevel.NONE)} END "
+        f"FROM v WHERE t.{pk} = v.id RETURNING t.*) "
+        f"INSERT INTO {qn(history_model._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM u ORDER BY u.{pk} "
+        f"RETURNING {qn('history_id')}, {qn(history_model._meta.get_field('id').column)}"
+    )
 
 
 def notification_emails_send(*, notification_ids: list[int]) -> int:

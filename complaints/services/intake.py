@@ -73,6 +73,10 @@ def complaint_file(
     )
     if complaint.channel == Channel.PORTAL:
         transaction.on_commit(lambda: complaint_acknowledge_in_portal(complaint=complaint))
+    else:  # by phone or SMS: a text message where SMS is configured (complaints/sms.py)
+        from ..sms import complaint_acknowledge_by_sms
+
+        complaint_acknowledge_by_sms(complaint=complaint)
     return complaint
 
 

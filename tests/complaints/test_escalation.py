@@ -113,6 +113,32 @@ def test_escalation_leaves_history_on_the_ticket(ticket):
     assert ticket.history.as_of(at(2026, 3, 11, 10, 2)).escalation_level == EscalationLevel.SUPERVISOR
 
 
+def test_escalation_entries_seal_the_history_rows_and_the_chain_verifies(
+    ticket, supervisor, compliance_officer
+):
+    # given every threshold passed (three levels in one sweep)
+    from audit.services import audit_verify
+
+    # when the sweep escalates the ticket
+    with time_machine.travel(at(2026, 3, 16, 9, 30), tick=False):
+        services.complaint_escalation_sweep()
+    # then the first ESCALATION entry carries the history row the sweep wrote, with its digest
+    history = ticket.history.filter(history_change_reason="SLA escalation sweep").get()
+    entries = list(
+        AuditEntry.objects.filter(action=AuditAction.ESCALATION, record_id=str(ticket.pk)).order_by(
+            "sequence"
+        )
+    )
+    assert [e.changes["escalation_level"] for e in entries] == [[0, 1], [1, 2], [2, 3]]
+    assert entries[0].history_id == history.history_id
+    assert entries[0].history_hash or connection.vendor != "postgresql"
+    assert [e.history_id for e in entries[1:]] == [None, None]
+    assert history.escalation_level == EscalationLevel.COMPLIANCE and history.next_escalation_at is None
+    # and the whole trail, history rows included, still verifies
+    result = audit_verify()
+    assert result.intact, result
+
+
 def test_paused_ticket_is_not_escalated(ticket, advisor):
     with time_machine.travel(at(2026, 3, 9, 11), tick=False):
         t = services.complaint_act(complaint=ticket, actor=advisor, action="acknowledge")

@@ -49,3 +49,44 @@ def csv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
     writer = csv_writer(_Echo())
     for row in rows:
         yield writer.writerow(row)
+
+
+def xlsx_cell(value: Any) -> Any:
+    """A value for an .xlsx cell: text that would be read as a formula is prefixed like in CSV
+    and stays a string (openpyxl would store a text starting with `=` as a formula)."""
+    if isinstance(value, str):
+        return safe_cell(value)
+    return value
+
+
+def xlsx_write(fileobj: Any, rows: Iterable[Iterable[Any]], *, title: str = "Export") -> int:
+    """Write the rows (header first) into a one-sheet workbook, streaming (write-only mode, so
+    memory stays flat); every text cell is written as text, never as a formula. Returns the number
+    of rows written after the header."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(title))
+    bold = Font(bold=True)
+    written = -1
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=xlsx_cell(value))
+            if isinstance(value, str):
+                cell.data_type = "s"
+            if written < 0:
+                cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+        written += 1
+    workbook.save(fileobj)
+    return max(written, 0)
+
+
+def _sheet_title(title: str) -> str:
+    """Sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title)).strip()
+    return (cleaned or "Export")[:31]

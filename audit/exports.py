@@ -1,0 +1,60 @@
+"""Export of the audit trail browser (advisory.exports): the entries the screen lists, with every
+field an inspection needs (sequence, hash), times in the firm's time zone."""
+
+from __future__ import annotations
+
+import json
+
+from django.utils.translation import gettext_lazy as _
+
+from advisory.exports.registry import Column, ExportList, Filter, register
+
+from .models import AuditAction
+
+
+def _trail_rows(*, user, params):
+    from . import selectors
+    from .forms import filters_from_params
+
+    return selectors.audit_entry_list(user=user, filters=filters_from_params(params))
+
+
+def _changes(entry) -> str:
+    return json.dumps(entry.changes, ensure_ascii=False, default=str, sort_keys=True)
+
+
+register(
+    ExportList(
+        name="audit.trail",
+        title=_("Audit trail"),
+        perm="audit.use_archive",
+        list_url="audit:browser",
+        rows=_trail_rows,
+        columns=[
+            Column(_("Sequence"), "sequence"),
+            Column(_("Time"), "occurred_at"),
+            Column(_("Actor"), "actor_label"),
+            Column(_("Action"), "action", choices=AuditAction.choices),
+            Column(_("Record type"), "record_type"),
+            Column(_("Record id"), "record_id"),
+            Column(_("Record"), "record_label"),
+            Column(_("Client id"), "client_id"),
+            Column(_("Reason"), "reason"),
+            Column(_("Changes"), _changes),
+            Column(_("IP address"), "ip_address"),
+            Column(_("User agent"), "user_agent"),
+            Column(_("Hash"), "hash"),
+        ],
+        filters=[
+            Filter("client", _("Client (name or file number)")),
+            Filter("client_id", _("Client id")),
+            Filter("actor_id", _("User id")),
+            Filter("record_type", _("Record type")),
+            Filter("record_id", _("Record id")),
+            Filter("action", _("Action"), AuditAction.choices),
+            Filter("date_from", _("From")),
+            Filter("date_to", _("To")),
+        ],
+        extra_params=(),
+    )
+)
