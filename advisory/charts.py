@@ -60,8 +60,15 @@ def line_chart(
     height: int = 220,
     target: float | None = None,
     title: str = "",
+    y_label: str = "",
+    target_label: str = "",
 ) -> SafeString:
-    pad_l, pad_b, pad_t, pad_r = 44, 30, 14, 10
+    """A line chart as inline SVG. Axis texts are 12 units high (readable when the chart is
+    scaled down into a card); with more than six x labels they are slanted so they never overlap.
+    `y_label` names the unit of the values and `target_label` the dashed target line (pass them
+    translated)."""
+    slant = len(labels) > 6
+    pad_l, pad_b, pad_t, pad_r = 52 if y_label else 44, 46 if slant else 30, 18 if target_label else 14, 10
     values = [v for s in series.values() for v in s if v is not None] + (
         [target] if target is not None else []
     )
@@ -84,20 +91,37 @@ def line_chart(
             f'<line x1="{pad_l}" y1="{_num(y)}" x2="{width - pad_r}" y2="{_num(y)}" stroke="#e5e7eb"/>'
         )
         parts.append(
-            f'<text x="{pad_l - 6}" y="{_num(y + 4)}" font-size="10" text-anchor="end" fill="#6b7280">{v:,.1f}</text>'
+            f'<text x="{pad_l - 6}" y="{_num(y + 4)}" font-size="12" text-anchor="end" fill="#4b5563">{v:,.1f}</text>'
+        )
+    if y_label:
+        mid = pad_t + plot_h / 2
+        parts.append(
+            f'<text x="12" y="{_num(mid)}" font-size="12" text-anchor="middle" fill="#4b5563" '
+            f'transform="rotate(-90 12 {_num(mid)})">{escape(str(y_label))}</text>'
         )
     step = max(1, len(labels) // 12)
+    base = pad_t + plot_h
     for i, label in enumerate(labels):
         if i % step == 0:
             x, _ = xy(i, lo)
-            parts.append(
-                f'<text x="{_num(x)}" y="{height - 10}" font-size="10" text-anchor="middle" fill="#374151">{escape(str(label))}</text>'
-            )
+            if slant:
+                parts.append(
+                    f'<text x="{_num(x)}" y="{_num(base + 14)}" font-size="12" text-anchor="end" fill="#374151" '
+                    f'transform="rotate(-40 {_num(x)} {_num(base + 14)})">{escape(str(label))}</text>'
+                )
+            else:
+                parts.append(
+                    f'<text x="{_num(x)}" y="{height - 10}" font-size="12" text-anchor="middle" fill="#374151">{escape(str(label))}</text>'
+                )
     if target is not None:
         _, y = xy(0, target)
         parts.append(
             f'<line x1="{pad_l}" y1="{_num(y)}" x2="{width - pad_r}" y2="{_num(y)}" stroke="#c8553d" stroke-dasharray="4 3"/>'
         )
+        if target_label:
+            parts.append(
+                f'<text x="{width - pad_r}" y="{_num(max(y - 4, 12))}" font-size="12" text-anchor="end" fill="#c8553d">{escape(str(target_label))}</text>'
+            )
     for k, (name, points) in enumerate(series.items()):
         color = PALETTE[k % len(PALETTE)]
         coords = [xy(i, v) for i, v in enumerate(points) if v is not None]

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max, Q
+from django.utils import translation
 
 from .clock import now
 from .models import ArchivedDocument, DocumentStatus, OutboxMessage, User
@@ -31,6 +32,22 @@ logger = logging.getLogger(__name__)
 
 Renderer = Callable[[ArchivedDocument], tuple[str, dict[str, Any]]]
 _RENDERERS: dict[str, Renderer] = {}
+
+
+def document_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def document_language(choice: str | None, *, default: str | None = None) -> str:
+    """The language a document is rendered in: the one chosen for it if it is one we translate,
+    else `default` (client-facing documents: the client's preferred language; internal ones: the
+    requester's, which views pass as `request.LANGUAGE_CODE`), else the site's. Never the thread's
+    active language: a task or command has none of its own, and a stale one would leak in."""
+    known = document_languages()
+    for candidate in (choice, default, settings.LANGUAGE_CODE):
+        if candidate and candidate.lower() in known:
+            return candidate.lower()
+    return known[0]
 
 
 def register_renderer(kind: str, renderer: Renderer) -> None:
@@ -45,16 +62,23 @@ def document_request(
     *,
     kind: str,
     subject: models.Model,
-    title: str,
+    title: str | Callable[[], str],
     actor: User | None,
     client_id: int | None = None,
-    language: str = "en",
+    language: str | None = None,
     params: dict | None = None,
     render_now: bool = False,
 ) -> ArchivedDocument:
-    """Queue a new version of a document. SPEC §3: regenerating keeps the earlier versions."""
+    """Queue a new version of a document. SPEC §3: regenerating keeps the earlier versions.
+
+    The document is stored with its language and rendered in it; a `title` given as a callable
+    (e.g. `lambda: _("Quality report %(m)s") % {...}`) is worded in that language too."""
     if kind not in _RENDERERS:
         raise ValueError(f"No renderer registered for {kind!r}")
+    language = document_language(language)
+    if callable(title):
+        with translation.override(language):
+            title = str(title())
     subject_type, subject_id = subject_key(subject)
     for _attempt in range(3):
         try:
@@ -115,8 +139,6 @@ def document_render(*, document_id: int) -> bool:
         return False
     doc = ArchivedDocument.objects.get(pk=document_id)
     try:
-        from django.utils import translation
-
         with translation.override(doc.language):
             template, context = _RENDERERS[doc.kind](doc)
             # Heartbeat: progress, and a fresh lease for the slow part.

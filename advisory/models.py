@@ -188,10 +188,23 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    # What the notification is about, and the states in which it still asks for something: once
+    # the record leaves them (approved, withdrawn, closed…) the notification is marked done.
+    about_type = models.CharField(_("about (record type)"), max_length=100, blank=True)
+    about_id = models.CharField(_("about (record id)"), max_length=64, blank=True)
+    open_states = models.JSONField(_("open in states"), default=list, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(
+                fields=["about_type", "about_id"],
+                name="notification_open_about",
+                condition=models.Q(done_at__isnull=True) & ~models.Q(about_id=""),
+            ),
+        ]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import models
 
 from .clock import now
 from .models import Notification, User
@@ -21,15 +22,43 @@ def _parts(value: Text | str) -> tuple[str, dict, str]:
     return "", {}, str(value or "")
 
 
+def _state_of(obj: models.Model) -> str | None:
+    """A record's workflow state: its `status`, or `state` where the model names it so."""
+    for name in ("status", "state"):
+        value = getattr(obj, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def notify(
-    *, recipients: Iterable[User], kind: str, subject: Text, body: Text | str = "", url: str = ""
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    subject: Text,
+    body: Text | str = "",
+    url: str = "",
+    about: models.Model | None = None,
+    open_states: Iterable[str] | None = None,
 ) -> list[Notification]:
     """Create in-app notifications now; their emails go through the outbox, so a broker or mail
     outage delays them and never loses them. The subject (and a system-written body) is a
-    `Text`: each reader sees it in their language, each email goes out in the recipient's."""
+    `Text`: each reader sees it in their language, each email goes out in the recipient's.
+
+    `about` is the record the notification asks someone to act on; it stays open while the record
+    is in one of `open_states` (default: the state it is in now, its `status` or `state`) and is
+    marked done by `notifications_resolve` once the record moves on."""
     people = [r for r in recipients if r is not None]
     subject_code, subject_params, subject_text = _parts(subject)
     body_code, body_params, body_text = _parts(body)
+    about_type = about_id = ""
+    states: list[str] = []
+    if about is not None:
+        about_type, about_id = about._meta.label_lower, str(about.pk)
+        if open_states is None:
+            current = _state_of(about)
+            open_states = [current] if current else []
+        states = [str(s) for s in open_states]
     rows = Notification.objects.bulk_create(
         [
             Notification(
@@ -42,6 +71,9 @@ def notify(
                 body_params=body_params,
                 body=body_text,
                 url=url,
+                about_type=about_type,
+                about_id=about_id,
+                open_states=states,
             )
             for r in people
         ]
@@ -80,3 +112,22 @@ def notification_mark_read(*, user: User, notification_id: int | None = None) ->
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=now())
+
+
+def notifications_resolve(*, about: models.Model, state: str | None = None) -> int:
+    """Mark done the open notifications about `about` that no longer apply: those whose open
+    states do not include the record's state now (`state`, default its `status` or `state`). Call
+    it from the one function that changes the record's state, in its transaction. A notification
+    that asked nothing of a state (no open states) stays as it is. Unread ones count as read:
+    nothing is left to do. Two UPDATEs through a partial index. Returns how many were marked done."""
+    if state is None:
+        state = _state_of(about)
+    if state is None:
+        return 0
+    at = now()
+    open_rows = Notification.objects.filter(
+        about_type=about._meta.label_lower, about_id=str(about.pk), done_at__isnull=True
+    ).exclude(open_states=[])
+    moved_on = open_rows.exclude(open_states__contains=[str(state)])
+    done = moved_on.filter(read_at__isnull=True).update(done_at=at, read_at=at)
+    return done + moved_on.update(done_at=at)

@@ -3,6 +3,7 @@ compliance officers and administrators only (403 for every other role)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status, viewsets
@@ -11,6 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceUser
+from advisory.documents import document_language, document_languages
 from advisory.errors import DomainError, NotFound
 from advisory.openapi import results_of
 from advisory.rules import can
@@ -302,7 +304,13 @@ class ExportViewSet(viewsets.GenericViewSet):
         if fmt != "pdf":
             raise DomainError("POST creates PDF exports; stream CSV with GET /api/v1/audit/exports/csv/.")
         filters = filters_from_params(request.data.get("filters") or {})
-        export = services.audit_export_pdf(actor=request.user, filters=filters)
+        language = request.data.get("language") or request.LANGUAGE_CODE
+        if language not in document_languages():
+            raise DomainError(
+                _("Choose one of the languages: %(codes)s.") % {"codes": ", ".join(document_languages())},
+                field="language",
+            )
+        export = services.audit_export_pdf(actor=request.user, filters=filters, language=language)
         return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
@@ -503,7 +511,12 @@ class DisposalBatchViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         batch = selectors.disposal_batch_get(user=request.user, pk=pk)
-        services.disposal_approve(batch=batch, actor=request.user, note=request.data.get("note", ""))
+        services.disposal_approve(
+            batch=batch,
+            actor=request.user,
+            note=request.data.get("note", ""),
+            language=document_language(request.data.get("language"), default=request.LANGUAGE_CODE),
+        )
         return Response(DisposalBatchSerializer(selectors.disposal_batch_get(user=request.user, pk=pk)).data)
 
     @action(detail=True, methods=["post"])

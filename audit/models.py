@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from advisory.validators import validate_plain_text_name
@@ -18,7 +19,7 @@ from .managers import AuditedManager
 
 
 class AuditAction(models.TextChoices):
-    CREATE = "create", _("Created")
+    CREATE = "create", pgettext_lazy("audit action", "Created")
     UPDATE = "update", _("Changed")
     DELETE = "delete", _("Deleted")
     TRANSITION = "transition", _("State change")
@@ -303,6 +304,8 @@ class DisposalBatch(models.Model):
         verbose_name=_("destruction certificate"),
     )
     manifest_hash = models.CharField(_("manifest SHA-256"), max_length=64, blank=True)
+    # The destruction certificate is rendered in the approver's language (chosen when approving).
+    certificate_language = models.CharField(_("language of the certificate"), max_length=10, blank=True)
     history = HistoricalRecords()
     objects = AuditedManager()
 

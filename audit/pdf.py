@@ -178,6 +178,7 @@ def render_inspection_export(document: ArchivedDocument) -> tuple[str, dict[str,
     if last and last.get("at"):
         last = {**last, "at": local_datetime(datetime.datetime.fromisoformat(last["at"]))}
     return "audit/pdf/export.html", {
+        "running_title": _("Audit trail export #%(n)s") % {"n": export.pk},
         "export": export,
         "requested_at": local_datetime(export.created_at),
         "entries": entries,
@@ -196,4 +197,28 @@ def render_certificate(document: ArchivedDocument) -> tuple[str, dict[str, Any]]
 
     batch = DisposalBatch.objects.select_related("proposed_by", "reviewed_by").get(pk=document.subject_id)
     items = list(batch.items.select_related("rule").order_by("record_type", "pk"))
-    return "audit/pdf/certificate.html", {"batch": batch, "items": items}
+    models_by_type: dict[str, Any] = {}
+    methods = disposal_methods()
+    for i in items:
+        if i.record_type not in models_by_type:
+            models_by_type[i.record_type] = _model_for(i.record_type)
+        model = models_by_type[i.record_type]
+        kind = str(model._meta.verbose_name).capitalize() if model is not None else _("Record")
+        i.record_name = f"{kind} #{i.record_id}"  # its content is destroyed: the type and number remain
+        i.method_label = methods.get(i.method, i.method)
+    return "audit/pdf/certificate.html", {
+        "running_title": _("Certificate of destruction · disposal batch #%(n)s") % {"n": batch.pk},
+        "batch": batch,
+        "items": items,
+    }
+
+
+def disposal_methods() -> dict[str, str]:
+    """How a record was disposed of, in words (the stored codes of DisposalItem.method)."""
+    return {
+        "deleted": _("deleted"),
+        "anonymised": _("anonymised"),
+        "purged": _("personal data purged"),
+        "already gone": _("already deleted"),
+        "client file": _("with the client file"),
+    }

@@ -488,10 +488,15 @@ def manifest_hash(items: Sequence[DisposalItem]) -> str:
 CERTIFICATE_KIND = "audit.destruction_certificate"
 
 
-def disposal_approve(*, batch: DisposalBatch, actor: Any, note: str = "") -> DisposalBatch:
+def disposal_approve(
+    *, batch: DisposalBatch, actor: Any, note: str = "", language: str | None = None
+) -> DisposalBatch:
     """SPEC §5: approval by a compliance officer other than the proposer. The decision is recorded
     here; the disposal itself runs in the worker (`disposal_execute_task`), record by record, each
-    in its own transaction, and the batch screen shows its progress."""
+    in its own transaction, and the batch screen shows its progress. The destruction certificate
+    is written in `language` (default: the approver's, i.e. the active one)."""
+    from advisory.documents import document_language
+
     from .services import audit_log
     from .tasks import disposal_execute_task
 
@@ -501,6 +506,7 @@ def disposal_approve(*, batch: DisposalBatch, actor: Any, note: str = "") -> Dis
         batch.reviewed_by = actor
         batch.reviewed_at = now()
         batch.review_note = note
+        batch.certificate_language = document_language(language)
         audited_save(batch, actor=actor, reason=f"Disposal batch #{batch.pk} approved")
         audit_log(
             actor=actor,
@@ -586,8 +592,9 @@ def disposal_complete(*, batch_id: int) -> DisposalBatch | None:
         doc = document_request(
             kind=CERTIFICATE_KIND,
             subject=batch,
-            title=f"Destruction certificate — disposal batch #{batch.pk}",
+            title=lambda: _("Destruction certificate — disposal batch #%(n)s") % {"n": batch.pk},
             actor=actor,
+            language=batch.certificate_language or None,
         )
         batch.certificate = doc
         audited_save(batch, actor=actor, reason="Destruction certificate requested")

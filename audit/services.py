@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, models, transaction
+from django.utils.translation import gettext as _
 
 from advisory import request_context
 from advisory.clock import now
@@ -591,8 +592,9 @@ def _export_record(*, actor: Any, fmt: str, filters: Any) -> Any:
     return export
 
 
-def audit_export_pdf(*, actor: Any, filters: Any) -> Any:
-    """Queue a paginated PDF of the filtered trail (advisory.documents; progress on the row)."""
+def audit_export_pdf(*, actor: Any, filters: Any, language: str | None = None) -> Any:
+    """Queue a paginated PDF of the filtered trail (advisory.documents; progress on the row), in
+    `language` (default: the requester's, i.e. the active one)."""
     from advisory.documents import document_request
     from advisory.history import audited_save
 
@@ -604,9 +606,10 @@ def audit_export_pdf(*, actor: Any, filters: Any) -> Any:
         doc = document_request(
             kind="audit.inspection_export",
             subject=export,
-            title=f"Audit trail export #{export.pk}",
+            title=lambda: _("Audit trail export #%(n)s") % {"n": export.pk},
             actor=actor,
             client_id=filters.client_id,
+            language=language,
         )
         export.document = doc
         audited_save(export, actor=actor, reason="Export document queued")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from advisory.documents import document_language
 from advisory.errors import DomainError, NotFound
 from advisory.files import file_response
 from advisory.models import ArchivedDocument
@@ -173,7 +174,11 @@ def export_pdf(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Check the filters before exporting."))
         return redirect(reverse("audit:browser"))
-    export = services.audit_export_pdf(actor=request.user, filters=form.to_filters())
+    export = services.audit_export_pdf(
+        actor=request.user,
+        filters=form.to_filters(),
+        language=document_language(request.POST.get("pdf_language"), default=request.LANGUAGE_CODE),
+    )
     return redirect(reverse("audit:export_detail", args=[export.pk]))
 
 
@@ -283,7 +288,14 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["decision"] == "approve":
-                services.disposal_approve(batch=batch, actor=request.user, note=form.cleaned_data["note"])
+                services.disposal_approve(
+                    batch=batch,
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    language=document_language(
+                        request.POST.get("pdf_language"), default=request.LANGUAGE_CODE
+                    ),
+                )
                 messages.success(
                     request, _("Batch approved: the records are being disposed of; progress is shown below.")
                 )

@@ -22,7 +22,7 @@ from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
-from advisory.notifications import notify
+from advisory.notifications import notifications_resolve, notify
 from advisory.roles import Role
 from advisory.texts import text
 
@@ -111,6 +111,7 @@ def due_diligence_record(*, case: OnboardingCase, actor: User, data: dict[str, A
                 "",
             )
         audited_save(cdd, actor=actor, reason=f"due diligence recorded: {risk} risk")
+        notifications_resolve(about=cdd, state=cdd.edd_status)  # re-recorded below high risk
         if cdd.edd_status == EddStatus.PENDING:
             url = reverse("clients:onboarding_detail", args=[case.pk])
             recipients = list(
@@ -125,6 +126,8 @@ def due_diligence_record(*, case: OnboardingCase, actor: User, data: dict[str, A
                     subject=text("notify.clients_edd_pending", n=case.acceptance_number),
                     body="",
                     url=url,
+                    about=cdd,
+                    open_states=[EddStatus.PENDING],
                 )
     return cdd
 
@@ -148,4 +151,5 @@ def due_diligence_edd_review(*, cdd: DueDiligence, actor: User, decision: str, n
         cdd.edd_status = EddStatus.APPROVED if decision == "approve" else EddStatus.REJECTED
         cdd.edd_reviewer, cdd.edd_reviewed_at, cdd.edd_note = actor, now(), note.strip()
         audited_save(cdd, actor=actor, reason=f"enhanced due diligence {decision}d: {note.strip()}")
+        notifications_resolve(about=cdd, state=cdd.edd_status)  # the review request is done
     return cdd

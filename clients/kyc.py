@@ -28,7 +28,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
-from advisory.notifications import notify
+from advisory.notifications import notifications_resolve, notify
 from advisory.texts import text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
@@ -355,6 +355,7 @@ def kyc_refresh_submit(
                     subject=text("notify.clients_kyc_refresh_submitted", file=client.file_number),
                     body="",
                     url=url,
+                    about=refresh,
                 )
         else:
             _complete(refresh, actor=actor, reason="KYC refresh completed, nothing changed")
@@ -396,6 +397,7 @@ def kyc_refresh_review(*, refresh: KycRefresh, actor: User, action: str, note: s
         else:
             refresh.status = RefreshStatus.RETURNED
             audited_save(refresh, actor=actor, reason=f"KYC refresh returned: {note.strip()}")
+        notifications_resolve(about=refresh)  # the request to review it is done
     return refresh
 
 

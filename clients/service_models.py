@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -20,8 +20,8 @@ from audit.managers import AuditedManager
 class ActivityKind(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     CALL = "call", _("Phone call")
-    MESSAGE = "message", _("Message")
-    EMAIL = "email", _("Email")
+    MESSAGE = "message", pgettext_lazy("activity kind", "Message")
+    EMAIL = "email", pgettext_lazy("activity kind", "Email")
     VISIT = "visit", _("Visit")
     FOLLOW_UP = "follow_up", _("Follow-up")
 
@@ -31,7 +31,7 @@ class ActivityChannel(models.TextChoices):
     PHONE = "phone", _("Phone")
     VIDEO = "video", _("Video call")
     WECHAT = "wechat", _("WeChat")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("activity kind", "Email")
     SMS = "sms", _("SMS")
     PORTAL = "portal", _("Client portal")
 

@@ -684,6 +684,15 @@ ONBOARDING_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     ),
 }
 ACTION_LABELS = ONBOARDING_ACTION_LABELS
+# What the buttons say: the action, not the state it leads to (issue 13). Lazy: read per request.
+ACTION_BUTTONS = {
+    "verify_identity": gettext_lazy("Confirm identity verified"),
+    "choose_business_type": gettext_lazy("Confirm business type"),
+    "submit_for_review": gettext_lazy("Submit for initial review"),
+    "approve": gettext_lazy("Approve and register"),
+    "return": gettext_lazy("Return"),
+    "withdraw": gettext_lazy("Withdraw"),
+}
 
 
 def allowed_actions(*, case: OnboardingCase, user: User) -> list[str]:

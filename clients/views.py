@@ -473,7 +473,9 @@ def _render_case(request: HttpRequest, case, form: TransitionForm, status: int =
         {"value": s.value, "label": s.label, "done": i < current, "current": i == current}
         for i, s in enumerate(STEP_ORDER)
     ]
-    actions = [(a, services.ACTION_LABELS[a]) for a in services.allowed_actions(case=case, user=request.user)]
+    actions = [
+        (a, services.ACTION_BUTTONS[a]) for a in services.allowed_actions(case=case, user=request.user)
+    ]
     return render(
         request,
         "clients/onboarding_detail.html",

@@ -6,6 +6,7 @@ internal notes or internal attachments.
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -317,6 +318,11 @@ class RegulatorReportSerializer(serializers.Serializer):
 
 class OutcomeFeedbackSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=4000)
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="Language of the letter (default: the client's preferred language).",
+    )
 
 
 class ConductDigestSerializer(serializers.ModelSerializer):

@@ -40,7 +40,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed, NotFound
 from advisory.history import audited_save
 from advisory.models import User
-from advisory.notifications import notify
+from advisory.notifications import notifications_resolve, notify
 from advisory.roles import Role
 from advisory.rules import can
 from advisory.texts import Text, text
@@ -173,6 +173,7 @@ def return_visit_create(
             kind="return_visit.assigned",
             subject=text("notify.return_visit_assigned", client=client.name),
             url=reverse("complaints:return_visit_detail", args=[visit.pk]),
+            about=visit,
         )
     )
     return visit, True
@@ -225,6 +226,7 @@ def return_visit_record(
                 reason=locked.outcome[:200],
                 changes={"status": [old, locked.status]},
             )
+            notifications_resolve(about=locked)  # "return visit assigned" is done
         if locked.status == V.COMPLETED and locked.issues_found:
             people = list(User.objects.filter(is_active=True, role=Role.SUPERVISOR))
             notify(
@@ -280,6 +282,7 @@ def return_visit_cancel(*, visit: ReturnVisit, actor: User, reason: str) -> Retu
             reason=reason,
             changes={"status": [V.ASSIGNED, target]},
         )
+        notifications_resolve(about=locked)
     return locked
 
 

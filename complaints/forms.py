@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from advisory.money import Currency
@@ -211,4 +212,10 @@ class RegulatorReportForm(forms.Form):
 class FeedbackForm(forms.Form):
     message = forms.CharField(
         label=_("Outcome to send to the client"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the letter"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("By default the client's preferred language."),
     )

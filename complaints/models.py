@@ -29,7 +29,7 @@ from audit.managers import AuditedManager
 class Channel(models.TextChoices):
     PORTAL = "portal", _("Client portal")
     PHONE = "phone", _("Phone")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("activity kind", "Email")
     IN_PERSON = "in_person", _("In person")
     LETTER = "letter", _("Letter")
     APP_SOCIAL = "app_social", _("App / social media")

@@ -459,7 +459,9 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "regulator_form": RegulatorReportForm(
             initial={"reported_on": case.regulator_reported_on, "reference": case.regulator_reference}
         ),
-        "feedback_form": FeedbackForm(initial={"message": case.client_feedback_text}),
+        "feedback_form": FeedbackForm(
+            initial={"message": case.client_feedback_text, "language": case.client.preferred_language}
+        ),
         "letters": ArchivedDocument.objects.filter(
             kind=violations.LETTER_KIND, subject_type="complaints.violationcase", subject_id=str(case.pk)
         ).order_by("-version")[:5],

@@ -155,7 +155,9 @@ def regulator_report_record(
     return locked
 
 
-def violation_feedback_send(*, case: ViolationCase, actor: User, message: str) -> ViolationCase:
+def violation_feedback_send(
+    *, case: ViolationCase, actor: User, message: str, language: str | None = None
+) -> ViolationCase:
     """Feed the outcome back to the client (seed 001 §六): a portal notification and a letter PDF
     archived with the case, with the firm's apology where misconduct was found."""
     from advisory.documents import document_request
@@ -177,10 +179,10 @@ def violation_feedback_send(*, case: ViolationCase, actor: User, message: str) -
         doc = document_request(
             kind=LETTER_KIND,
             subject=locked,
-            title=_("Outcome of your complaint %(n)s") % {"n": locked.complaint.number},
+            title=lambda: _("Outcome of your complaint %(n)s") % {"n": locked.complaint.number},
             actor=actor,
             client_id=locked.client_id,
-            language=locked.client.preferred_language or "zh-hans",
+            language=language or locked.client.preferred_language or "zh-hans",
             params={"apology": bool(locked.substantiated) or locked.complaint.remedy_apology},
         )
         portal_user = getattr(locked.client, "user", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -461,6 +462,11 @@ class DocumentSerializer(serializers.ModelSerializer):
 class DocumentRequestSerializer(serializers.Serializer):
     proposal = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=list(services.DOCUMENT_KINDS))
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="Language of the PDF (default: the client's preferred language).",
+    )
 
 
 class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -483,7 +489,10 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         serializer.is_valid(raise_exception=True)
         proposal = selectors.proposal_get(user=request.user, pk=serializer.validated_data["proposal"])
         doc = services.proposal_document_request(
-            proposal=proposal, kind=serializer.validated_data["kind"], actor=request.user
+            proposal=proposal,
+            kind=serializer.validated_data["kind"],
+            actor=request.user,
+            language=serializer.validated_data.get("language") or proposal.client.preferred_language,
         )
         return Response(DocumentSerializer(doc).data, status=status.HTTP_202_ACCEPTED)
 

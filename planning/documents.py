@@ -13,7 +13,7 @@ from advisory.charts import donut_chart, fan_chart
 from advisory.models import ArchivedDocument
 
 from . import services
-from .models import Proposal
+from .models import ASSET_CLASS_CHOICES, Proposal
 
 RISK_DISCLOSURE = gettext_lazy(
     "Investing involves risk. The value of investments and the income from them can fall as well as "
@@ -24,6 +24,9 @@ RISK_DISCLOSURE = gettext_lazy(
     "read the product documents before you decide, and ask your advisor about anything unclear."
 )
 
+# The report titles in the reader's language (read while rendering, under the document's language).
+REPORT_TITLES = services.DOCUMENT_KINDS
+
 TEMPLATES = {
     services.DOC_FINANCIAL: "planning/pdf/financial_report.html",
     services.DOC_PROPOSAL: "planning/pdf/investment_proposal.html",
@@ -32,17 +35,25 @@ TEMPLATES = {
 }
 
 
+def _class_legend(row: dict) -> str:
+    """An asset class in the reader's language (the stored label was written in one language)."""
+    return str(dict(ASSET_CLASS_CHOICES).get(row.get("asset_class"), row.get("label", "")))
+
+
 def allocation_chart(checks: dict, *, size: int = 200):
     rows = [r for r in checks.get("classes", []) if Decimal(r["amount"]) > 0]
     return donut_chart(
-        [r["label"] for r in rows], [float(r["amount"]) for r in rows], size=size, title=_("Allocation")
+        [_class_legend(r) for r in rows], [float(r["amount"]) for r in rows], size=size, title=_("Allocation")
     )
 
 
 def target_chart(checks: dict, *, size: int = 200):
     rows = [r for r in checks.get("classes", []) if Decimal(r["target"]) > 0]
     return donut_chart(
-        [r["label"] for r in rows], [float(r["target"]) for r in rows], size=size, title=_("Model portfolio")
+        [_class_legend(r) for r in rows],
+        [float(r["target"]) for r in rows],
+        size=size,
+        title=_("Model portfolio"),
     )
 
 
@@ -88,7 +99,8 @@ def render(document: ArchivedDocument) -> tuple[str, dict[str, Any]]:
             "goals": list(client.goals.filter(is_active=True)),
             "profile": services._risk_profile(client),
             "risk_disclosure": RISK_DISCLOSURE,
-            "report_title": services.DOCUMENT_KINDS[document.kind],
+            "report_title": str(REPORT_TITLES[document.kind]),
+            "running_title": f"{REPORT_TITLES[document.kind]} {proposal.number} — {client.name}",
         }
     )
     return TEMPLATES[document.kind], context

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -179,7 +179,7 @@ class ModelPortfolioWeight(models.Model):
 
 class ProposalStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("proposal state", "Submitted")
     RISK_APPROVED = "risk_approved", _("Risk approved")
     COMPLIANCE_APPROVED = "compliance_approved", _("Compliance approved")
     ISSUED = "issued", _("Issued to client")

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from advisory.clock import today
+from advisory.formats import local_datetime
+from advisory.models import DocumentStatus
 from advisory.roles import Role
 
 from . import selectors
@@ -95,8 +97,21 @@ def portal_panels(user) -> list[dict]:
         },
         {
             "title": _("My reports"),
-            "items": [],
-            "empty": _("Your reports are under Reports."),
+            "items": [_report_item(doc) for doc in selectors.document_list(user=user)[:5]],
+            "empty": _("No reports yet. Open a proposal to ask for one."),
             "link_url": reverse("planning_portal:documents"),
         },
     ]
+
+
+def _report_item(doc) -> dict:
+    """One line of the client's "My reports" card: title, when (firm time zone), status, and the
+    download link once it is ready."""
+    ready = doc.status == DocumentStatus.READY
+    return {
+        "label": doc.title,
+        "url": reverse("planning_portal:document_download", args=[doc.pk]) if ready else "",
+        "meta": local_datetime(doc.created_at),
+        "badge": doc.get_status_display(),
+        "tone": "green" if ready else "amber",
+    }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from advisory.documents import document_language
 from advisory.errors import DomainError
 from advisory.files import file_response
 from advisory.forms import form_add_domain_error
@@ -21,7 +22,7 @@ from advisory.rules import can
 from advisory.views_actions import form_page, post_action
 
 from . import selectors, services
-from .documents import proposal_context
+from .documents import REPORT_TITLES, proposal_context
 from .forms import (
     DecisionForm,
     GoalForm,
@@ -184,7 +185,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "restriction_notices": services.restriction_notices(proposal=proposal, user=request.user),
             "timeline": selectors.proposal_timeline(proposal=proposal),
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:20]),
-            "document_kinds": services.DOCUMENT_KINDS.items(),
+            "document_kinds": REPORT_TITLES.items(),
             "can_edit": can(request.user, "planning.change_proposal", proposal),
             "recheck": [
                 (RECHECK_LABELS.get(kind, kind), [services.finding_text(f) for f in rows])
@@ -236,7 +237,9 @@ def proposal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
             proposal=proposal,
             kind=request.POST.get("kind", ""),
             actor=request.user,
-            language=request.LANGUAGE_CODE,
+            language=document_language(
+                request.POST.get("pdf_language"), default=proposal.client.preferred_language
+            ),
         ),
         success=_("The report is being generated."),
         back=reverse("planning:proposal_detail", args=[proposal.pk]),
@@ -247,7 +250,10 @@ def document_status(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx partial polled every second until the document is ready or failed."""
     document = selectors.document_get(user=request.user, pk=pk)
     portal = request.user.is_client
-    return render(request, "planning/_document_status.html", {"doc": document, "portal": portal})
+    # Polled by htmx: once ready, the hash cell of the row is swapped in too (out of band).
+    return render(
+        request, "planning/_document_status.html", {"doc": document, "portal": portal, "oob": request.htmx}
+    )
 
 
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
@@ -403,7 +409,7 @@ def portal_proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return proposal_context(proposal) | {
             "can_decide": can(request.user, "planning.decide_proposal", proposal),
             "documents": list(selectors.document_list(user=request.user, subject=proposal)[:10]),
-            "document_kinds": services.DOCUMENT_KINDS.items(),
+            "document_kinds": REPORT_TITLES.items(),
             "risk_disclosure": RISK_DISCLOSURE,
         }
 
@@ -436,7 +442,9 @@ def portal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
             proposal=proposal,
             kind=request.POST.get("kind", ""),
             actor=request.user,
-            language=request.LANGUAGE_CODE,
+            language=document_language(
+                request.POST.get("pdf_language"), default=proposal.client.preferred_language
+            ),
         ),
         success=_("Your report is being prepared; it will be ready to download in a moment."),
         back=reverse("planning_portal:proposal_detail", args=[proposal.pk]),

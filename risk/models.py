@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from advisory.models import TimeStampedModel
@@ -495,7 +496,7 @@ class RiskRegisterCategory(models.TextChoices):
     MARKET = "market", _("Market")
     CREDIT = "credit", _("Credit")
     OPERATIONAL = "operational", _("Operational")
-    LIQUIDITY = "liquidity", _("Liquidity")
+    LIQUIDITY = "liquidity", pgettext_lazy("risk category", "Liquidity")
     COMPLIANCE = "compliance", _("Compliance")
 
 

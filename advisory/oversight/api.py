@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -168,6 +169,11 @@ class QualityReportSerializer(serializers.ModelSerializer):
 
 class QualityReportRequestSerializer(serializers.Serializer):
     month = serializers.RegexField(r"^\d{4}-\d{2}$")
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="Language of the PDF (default: the requester's).",
+    )
 
 
 # --- viewsets ---------------------------------------------------------------------------------
@@ -447,5 +453,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             month = datetime.datetime.strptime(s.validated_data["month"], "%Y-%m").date()
         except ValueError:
             raise serializers.ValidationError({"month": ["Use YYYY-MM."]}) from None
-        doc = services.quality_report_request(actor=request.user, month=month)
+        doc = services.quality_report_request(
+            actor=request.user,
+            month=month,
+            language=s.validated_data.get("language") or request.LANGUAGE_CODE,
+        )
         return Response(QualityReportSerializer(doc).data, status=status.HTTP_201_CREATED)

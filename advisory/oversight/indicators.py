@@ -129,6 +129,14 @@ class Result:
     denominator: float = 0
 
 
+RAG_LABELS = {
+    "green": _("on target"),
+    "amber": _("close to target"),
+    "red": _("off target"),
+    "grey": _("no data"),
+}
+
+
 def rag_status(value: float | None, *, target: Decimal | float, direction: str, band: Decimal | float) -> str:
     """green: meets the target; amber: misses it by at most `band`; red: misses by more;
     grey: no value."""
@@ -214,7 +222,8 @@ class Indicator:
     default_target: Decimal = Decimal("0")
     direction: str = Direction.HIGHER
     default_amber: Decimal = Decimal("0")
-    formula = ""
+    formula = ""  # how the figure is computed (shown as a tooltip)
+    explanation = ""  # one sentence in plain words (shown under the indicator)
     # Indicators with the same `fuse` key read the same rows placed by the same date field: the
     # live dashboard computes them in ONE grouped query (`live_buckets`), each aggregate also
     # filtered by the indicator's own `condition()`.
@@ -481,6 +490,7 @@ class CSAT(_SurveyIndicator):
     default_target = Decimal("4.2")
     default_amber = Decimal("0.3")
     formula = _("sum of satisfaction scores (1–5) ÷ answered surveys")
+    explanation = _("How satisfied clients say they are with our service, on average, on a scale of 1 to 5.")
 
     def aggregates(self):
         return {"num": Sum("csat"), "den": Count("csat")}
@@ -498,6 +508,9 @@ class NPS(_SurveyIndicator):
     default_target = Decimal("30")
     default_amber = Decimal("10")
     formula = _("(promoters, 9–10 − detractors, 0–6) ÷ recommendation answers × 100")
+    explanation = _(
+        "How many more clients would recommend us than would advise against us, from −100 to +100."
+    )
 
     def aggregates(self):
         return {
@@ -514,6 +527,9 @@ class ComplainantCSAT(CSAT):
     complainants_only = True
     default_target = Decimal("4.0")
     formula = _("sum of satisfaction scores (1–5) ÷ answered complaint surveys")
+    explanation = _(
+        "How satisfied clients who complained are with how we handled it, on average, on a scale of 1 to 5."
+    )
 
 
 class ComplainantNPS(NPS):
@@ -524,6 +540,7 @@ class ComplainantNPS(NPS):
     complainants_only = True
     default_target = Decimal("0")
     formula = _("(promoters − detractors) ÷ recommendation answers of complaint surveys × 100")
+    explanation = _("Whether clients who complained would still recommend us, from −100 to +100.")
 
 
 class SurveyResponseRate(_SurveyIndicator):
@@ -537,6 +554,7 @@ class SurveyResponseRate(_SurveyIndicator):
     default_target = Decimal("40")
     default_amber = Decimal("10")
     formula = _("surveys sent and answered ÷ surveys sent × 100")
+    explanation = _("The share of satisfaction surveys that clients answered.")
     fuse = ""  # placed by the month sent: a query of its own
 
     def source(self):
@@ -562,6 +580,7 @@ class FirstResponse(_ComplaintIndicator):
     default_target = Decimal("24")
     default_amber = Decimal("8")
     formula = _("sum of (first response − received) ÷ complaints answered, in hours")
+    explanation = _("How long, on average, a client waits for our first answer to a complaint.")
 
     def source(self):
         src = super().source()
@@ -590,6 +609,7 @@ class HandlingTime(_ComplaintIndicator):
     default_target = Decimal("10")
     default_amber = Decimal("3")
     formula = _("sum of (resolved − received) ÷ resolved complaints, in days")
+    explanation = _("How long, on average, it takes to resolve a complaint.")
 
     def source(self):
         src = super().source()
@@ -620,6 +640,7 @@ class ComplaintRate(_ComplaintIndicator):
     default_target = Decimal("5")
     default_amber = Decimal("2")
     formula = _("complaints received ÷ active clients in the month × 100")
+    explanation = _("How many complaints we receive for every 100 active clients.")
 
     def aggregates(self):
         return {"num": Count("pk"), "den": Count("pk")}
@@ -719,6 +740,7 @@ class ResolutionRate(_ComplaintIndicator):
     default_target = Decimal("90")
     default_amber = Decimal("10")
     formula = _("received complaints resolved ÷ received complaints × 100")
+    explanation = _("The share of complaints received in the period that have been resolved.")
 
     def aggregates(self):
         return {"num": Count("pk", filter=Q(resolved_at__isnull=False)), "den": Count("pk")}
@@ -740,6 +762,9 @@ class SlaBreachRate(_ComplaintIndicator):
     default_target = Decimal("5")
     default_amber = Decimal("5")
     formula = _("received complaints past a handling deadline ÷ received complaints × 100")
+    explanation = _(
+        "The share of complaints where we missed a promised deadline (acknowledgement or resolution)."
+    )
 
     def aggregates(self):
         from advisory.clock import now
@@ -764,6 +789,7 @@ class Violations(Indicator):
     default_target = Decimal("0")
     default_amber = Decimal("1")
     formula = _("violation cases opened")
+    explanation = _("How many cases of staff misconduct were opened.")
 
     def source(self):
         model = violation_model()
@@ -792,6 +818,7 @@ class Warnings(Indicator):
     default_target = Decimal("10")
     default_amber = Decimal("5")
     formula = _("automatic risk warnings opened")
+    explanation = _("How many automatic risk warnings the system raised.")
 
     def source(self):
         from advisory.models import RiskWarning
@@ -820,6 +847,7 @@ class OnboardingTimeliness(Indicator):
     default_target = Decimal("95")
     default_amber = Decimal("5")
     formula = _("cases reviewed by their deadline ÷ cases due × 100")
+    explanation = _("The share of new clients whose initial review was done by its deadline.")
 
     def source(self):
         model = onboarding_model()
@@ -855,6 +883,7 @@ class TrainingCompletion(Indicator):
     default_target = Decimal("90")
     default_amber = Decimal("10")
     formula = _("required trainings completed by the due date ÷ required trainings due × 100")
+    explanation = _("The share of required staff trainings completed on time.")
 
     def source(self):
         from .models import TrainingRecord

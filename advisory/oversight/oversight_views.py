@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.clock import today
+from advisory.documents import document_language
 from advisory.errors import DomainError
 from advisory.files import file_response
 from advisory.formats import local_datetime
@@ -381,6 +382,21 @@ def _action(request: HttpRequest, pk: int) -> ImprovementAction:
     return action
 
 
+def _step_button(current: str, target: str) -> str:
+    """A button names the action that moves the plan on, not the stage it lands in (issue 13)."""
+    back = {ActionStatus.DO: _("Back to doing"), ActionStatus.PLAN: _("Back to planning")}
+    forward = {
+        ActionStatus.DO: _("Start doing"),
+        ActionStatus.CHECK: _("Send for checking"),
+        ActionStatus.ACT: _("Act on the result"),
+        ActionStatus.CLOSED: _("Close the action"),
+    }
+    order = list(ActionStatus.values)
+    if order.index(target) < order.index(current):
+        return back.get(target, ActionStatus(target).label)
+    return forward.get(target, ActionStatus(target).label)
+
+
 @login_required
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = _action(request, pk)
@@ -404,7 +420,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("oversight:action_detail", pk=action.pk)
     next_steps = [
-        (s, ActionStatus(s).label)
+        (s, _step_button(action.status, s))
         for s in ActionStatus.values
         if s in ACTION_TRANSITIONS.get(action.status, set())
     ]
@@ -460,7 +476,11 @@ def report_generate(request: HttpRequest) -> HttpResponse:
     if month is None:
         month = add_months(month_start(today()), -1)
     try:
-        doc = services.quality_report_request(actor=request.user, month=month)
+        doc = services.quality_report_request(
+            actor=request.user,
+            month=month,
+            language=document_language(request.POST.get("pdf_language"), default=request.LANGUAGE_CODE),
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("oversight:dashboard")

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.charts import line_chart
 from advisory.clock import today
@@ -14,8 +16,17 @@ from advisory.models import RiskWarning, StaffQualification, User
 from advisory.roles import WORKSPACE_ROLES, Role
 from advisory.rules import can
 
-from .indicators import BY_CODE, INDICATORS, Filters, Indicator, live_buckets, rag_status
+from .indicators import BY_CODE, INDICATORS, RAG_LABELS, Filters, Indicator, live_buckets, rag_status
 from .models import ActionStatus, ImprovementAction, QualityTarget, TrainingRecord
+
+# The unit of an indicator's values, in words, for the chart's y axis.
+UNIT_WORDS = {
+    "%": "%",
+    "h": gettext_lazy("hours"),
+    "d": gettext_lazy("days"),
+    "/5": gettext_lazy("score (1–5)"),
+    "": gettext_lazy("number"),
+}
 
 
 def targets_by_code() -> dict[str, dict]:
@@ -72,7 +83,7 @@ def indicator_row(
     result = ind.compute(f, buckets)
     t = targets[ind.code]
     status = rag_status(result.value, target=t["target"], direction=t["direction"], band=t["amber_band"])
-    labels = [m.strftime("%y-%m") for m in f.months]
+    labels = [m.strftime("%Y-%m") for m in f.months]
     return {
         "indicator": ind,
         "code": ind.code,
@@ -87,6 +98,8 @@ def indicator_row(
         "direction": t["direction"],
         "amber_band": t["amber_band"],
         "status": status if result.available else "grey",
+        "status_label": RAG_LABELS[status if result.available else "grey"],
+        "explanation": ind.explanation,
         "trend": result.trend,
         "trend_rows": list(zip(labels, [format_value(ind, v) for v in result.trend], strict=True)),
         "chart": line_chart(
@@ -94,7 +107,9 @@ def indicator_row(
             {str(ind.label): result.trend},
             target=float(t["target"]),
             title=str(ind.label),
-            height=160,
+            height=190,
+            y_label=str(UNIT_WORDS.get(ind.unit, "")),
+            target_label=_("Target %(target)s") % {"target": t["target"]},
         )
         if chart and result.available
         else "",

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
@@ -511,8 +512,11 @@ def indicator_rollup_refresh(*, end_month: datetime.date | None = None) -> int:
 REPORT_KIND = "oversight.quality_report"
 
 
-def quality_report_request(*, actor: User | None, month: datetime.date, render_now: bool = False):
-    """Queue the monthly quality report PDF for `month` (a new archived version each time)."""
+def quality_report_request(
+    *, actor: User | None, month: datetime.date, render_now: bool = False, language: str | None = None
+):
+    """Queue the monthly quality report PDF for `month` (a new archived version each time), in
+    `language` (default: the requester's, i.e. the active one; the site's for the monthly task)."""
     from advisory.documents import document_request
 
     if actor is not None:
@@ -526,8 +530,9 @@ def quality_report_request(*, actor: User | None, month: datetime.date, render_n
         doc = document_request(
             kind=REPORT_KIND,
             subject=report,
-            title=f"Quality report {month:%Y-%m}",
+            title=lambda: _("Quality report %(month)s") % {"month": f"{month:%Y-%m}"},
             actor=actor,
+            language=language,
             params={"month": month.isoformat()},
             render_now=render_now,
         )

@@ -20,7 +20,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
-from advisory.notifications import notify
+from advisory.notifications import notifications_resolve, notify
 from advisory.roles import WORKSPACE_ROLES, Role
 from advisory.rules import can
 from advisory.texts import Joined, text
@@ -424,6 +424,7 @@ def declaration_submit(
             kind="staff.declaration_submitted",
             subject=text("notify.staff_declaration_submitted", name=str(actor)),
             url=reverse("staff:declaration_detail", args=[declaration.pk]),
+            about=declaration,
         )
     return declaration
 
@@ -449,6 +450,7 @@ def declaration_review(
         locked.status, locked.review_note = status, note
         locked.reviewed_by, locked.reviewed_at = actor, now()
         audited_save(locked, actor=actor, reason=f"declaration reviewed: {status}")
+        notifications_resolve(about=locked)  # the request to review it is done
         notify(
             recipients=[locked.staff_member],
             kind="staff.declaration_reviewed",

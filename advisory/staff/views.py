@@ -310,6 +310,18 @@ def audit_add(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, _("Plan an internal audit"), back="/app/staff/audits/")
 
 
+def _audit_step_button(current: str, target: str) -> str:
+    """A button names the action, not the stage it leads to (issue 13)."""
+    if current == AuditStatus.REPORTED and target == AuditStatus.FIELDWORK:
+        return _("Back to fieldwork")
+    buttons = {
+        AuditStatus.FIELDWORK: _("Start fieldwork"),
+        AuditStatus.REPORTED: _("Report the results"),
+        AuditStatus.CLOSED: _("Close the audit"),
+    }
+    return buttons.get(target, AuditStatus(target).label)
+
+
 @login_required
 def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit = get_object_or_404(InternalAudit.objects.select_related("auditor"), pk=pk)
@@ -345,7 +357,9 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "findings": findings,
             "finding_form": finding_form,
             "transition_form": transition_form,
-            "next_statuses": [(s, AuditStatus(s).label) for s in sorted(AUDIT_TRANSITIONS[audit.status])],
+            "next_statuses": [
+                (s, _audit_step_button(audit.status, s)) for s in sorted(AUDIT_TRANSITIONS[audit.status])
+            ],
             "can_work": can_work,
             "today": today(),
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from typing import Any
 
@@ -22,11 +23,14 @@ from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import EntrySpec, audit_log_many
 
-from ..models import CLOCK_RUNNING_STATES, Complaint, ComplaintEscalation, EscalationLevel
+from ..models import CLOCK_RUNNING_STATES, OPEN_STATES, Complaint, ComplaintEscalation, EscalationLevel
 from .common import _url
 
 # Log under the name the package always used, so logging configuration is unchanged.
 logger = logging.getLogger("complaints.services")
+
+# An escalation notification stays open while the ticket does (done once resolved or closed).
+_ESCALATION_OPEN_STATES = [str(s) for s in OPEN_STATES]
 
 
 def _escalation_recipients(
@@ -132,7 +136,7 @@ class _Plan:
 
     def __init__(self) -> None:
         self.escalations: list[tuple] = []  # (complaint_id, level, threshold_at, recipients, notified)
-        self.notifications: list[tuple] = []  # (recipient_id, subject, body, url)
+        self.notifications: list[tuple] = []  # (recipient_id, subject, body, url, complaint id)
         self.audits: list[EntrySpec] = []
         self.by_level: dict[int, list[int]] = {}  # level reached -> ticket ids
 
@@ -191,7 +195,7 @@ def _escalate_batch(
         body = f"{subject}\nDeadline: {local_datetime(resolve_due_at)}"
         url = f"{url_head}{pk}{url_tail}"
         for recipient_id, _email in recipients:
-            plan.notifications.append((recipient_id, note_subject, body, url))
+            plan.notifications.append((recipient_id, note_subject, body, url, str(pk)))
         plan.by_level.setdefault(top, []).append(pk)
     if connection.vendor == "postgresql":
         notification_ids = _write_postgresql(plan, at=at)
@@ -224,8 +228,18 @@ def _write_portable(plan: _Plan, *, at: datetime.datetime) -> list[int]:
     )
     notifications = Notification.objects.bulk_create(
         [
-            Notification(recipient_id=r, kind="complaint.escalation", subject=s, body=b, url=u)
-            for r, s, b, u in plan.notifications
+            Notification(
+                recipient_id=r,
+                kind="complaint.escalation",
+                subject=s,
+                body=b,
+                url=u,
+                # open while the ticket is: marked done once it is resolved or closed
+                about_type=Complaint._meta.label_lower,
+                about_id=a,
+                open_states=_ESCALATION_OPEN_STATES,
+            )
+            for r, s, b, u, a in plan.notifications
         ]
     )
     with allow_bulk_writes():  # the history rows and audit entries are written right below
@@ -264,8 +278,20 @@ def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
             cur.execute(sql["escalations"], [at, c, lvl, t, r, n])
         ids: list[int] = []
         if plan.notifications:
-            rcp, s, b, u = (list(col) for col in zip(*plan.notifications, strict=True))
-            cur.execute(sql["notifications"], [timezone.now(), rcp, s, b, u])
+            rcp, s, b, u, a = (list(col) for col in zip(*plan.notifications, strict=True))
+            cur.execute(
+                sql["notifications"],
+                [
+                    timezone.now(),
+                    Complaint._meta.label_lower,
+                    json.dumps(_ESCALATION_OPEN_STATES),
+                    rcp,
+                    s,
+                    b,
+                    u,
+                    a,
+                ],
+            )
             ids = [row[0] for row in cur.fetchall()]
         pairs = [(pk, level) for level, pks in plan.by_level.items() for pk in pks]
         if pairs:
@@ -300,16 +326,21 @@ def _postgresql_statements() -> dict[str, str]:
         " AS x(c, l, t, r, n)"
     )
     note = Notification
-    expected = {"id", "recipient", "kind", "subject", "body", "url", "created_at", "read_at", "emailed_at"}
+    expected = {
+        *("id", "recipient", "kind", "subject", "body", "url", "created_at", "read_at", "emailed_at"),
+        *("about_type", "about_id", "open_states", "done_at"),
+    }
     actual = {f.name for f in note._meta.concrete_fields}
     if actual != expected:
         raise ImproperlyConfigured(f"The escalation sweep writes notifications with {expected}, not {actual}")
     _STATEMENTS["notifications"] = (
         f"INSERT INTO {qn(note._meta.db_table)} ({col(note, 'recipient')}, {col(note, 'kind')}, "  # noqa: S608
         f"{col(note, 'subject')}, {col(note, 'body')}, {col(note, 'url')}, {col(note, 'created_at')}, "
-        f"{col(note, 'read_at')}, {col(note, 'emailed_at')}) "
-        "SELECT r, 'complaint.escalation', s, b, u, %s, NULL, NULL"
-        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS x(r, s, b, u) RETURNING id"
+        f"{col(note, 'read_at')}, {col(note, 'emailed_at')}, {col(note, 'about_type')}, "
+        f"{col(note, 'about_id')}, {col(note, 'open_states')}, {col(note, 'done_at')}) "
+        "SELECT r, 'complaint.escalation', s, b, u, %s, NULL, NULL, %s, a, %s::jsonb, NULL"
+        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS x(r, s, b, u, a)"
+        " RETURNING id"
     )
     _STATEMENTS["history"] = _history_sql()
     return _STATEMENTS

@@ -11,7 +11,7 @@ from advisory.clock import now
 from advisory.errors import Conflict, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
-from advisory.notifications import notify
+from advisory.notifications import notifications_resolve, notify
 from advisory.texts import text
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -108,6 +108,7 @@ def complaint_transition(
         else:
             sla.refresh_next_escalation(locked)
         audited_save(locked, actor=actor, reason=f"{action}: {note}"[:250])
+        notifications_resolve(about=locked)  # e.g. escalations once the ticket is resolved or closed
         _event(
             locked,
             kind=EventKind.TRANSITION,

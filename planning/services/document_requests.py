@@ -25,7 +25,7 @@ DOC_ALLOCATION = "planning.allocation_plan"
 DOC_RISK = "planning.risk_assessment_report"
 
 
-DOCUMENT_KINDS = {
+DOCUMENT_KINDS = {  # lazy: each reads in the language it is shown or rendered in
     DOC_FINANCIAL: gettext_lazy("Financial report"),
     DOC_PROPOSAL: gettext_lazy("Investment proposal"),
     DOC_ALLOCATION: gettext_lazy("Asset-allocation plan"),
@@ -41,21 +41,21 @@ def proposal_document_request(
     render_now: bool = False,
     language: str | None = None,
 ):
-    """Queue one of the four reports (SPEC §3 deliverables) for a proposal; rendered by Celery."""
-    from advisory.documents import document_request
+    """Queue one of the four reports (SPEC §3 deliverables) for a proposal; rendered by Celery in
+    `language` (a report for the client: by default the client's preferred language)."""
+    from advisory.documents import document_language, document_request
 
     if kind not in DOCUMENT_KINDS:
         raise DomainError(_("Unknown report kind."), field="kind")
     if actor is not None and not can(actor, "planning.view_proposal", proposal):
         raise NotAllowed(_("You may not request reports for this proposal."))
-    title = f"{DOCUMENT_KINDS[kind]} {proposal.number} — {proposal.client.name}"
     return document_request(
         kind=kind,
         subject=proposal,
-        title=title,
+        title=lambda: f"{DOCUMENT_KINDS[kind]} {proposal.number} — {proposal.client.name}",
         actor=actor,
         client_id=proposal.client_id,
-        language=language or "en",
+        language=document_language(language, default=proposal.client.preferred_language),
         render_now=render_now,
     )
 

@@ -15,7 +15,7 @@ from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
-from advisory.notifications import notify
+from advisory.notifications import notifications_resolve, notify
 from advisory.roles import Role
 from advisory.texts import check_text, text
 from audit.models import AuditAction
@@ -307,6 +307,7 @@ def proposal_transition(
                 else {}
             ),
         )
+        notifications_resolve(about=proposal)  # e.g. "awaits risk review" once it is approved
         _notify_transition(proposal, action, actor, reason)
     return proposal
 
@@ -331,4 +332,13 @@ def _notify_transition(proposal: Proposal, action: str, actor: User, reason: str
     else:
         people = [proposal.advisor] if proposal.advisor_id != actor.pk else []
         subject = text("notify.proposal_status", p=label, s=ProposalStatus(proposal.status).label)
-    notify(recipients=list(people), kind=f"planning.proposal.{action}", subject=subject, body=reason, url=url)
+    # Notifications that ask someone to act stay open while the proposal waits for that act.
+    asks = action in ("submit", "risk_approve", "issue", "reject")
+    notify(
+        recipients=list(people),
+        kind=f"planning.proposal.{action}",
+        subject=subject,
+        body=reason,
+        url=url,
+        about=proposal if asks else None,
+    )

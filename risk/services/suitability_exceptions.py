@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError
 from advisory.history import audited_save
-from advisory.notifications import notify
+from advisory.notifications import notifications_resolve, notify
 from advisory.texts import Joined, text
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -48,6 +48,7 @@ def _exception_transition(exc: SuitabilityException, *, to: str, actor, reason: 
         )
     exc.status = to
     audited_save(exc, actor=actor, reason=reason)
+    notifications_resolve(about=exc)  # "please confirm", "awaiting sign-off" once that is done
     audit_log(
         actor=actor, action=AuditAction.TRANSITION, obj=exc, reason=reason, changes={"status": [old, to]}
     )
@@ -149,6 +150,7 @@ def suitability_exception_request(
                 subject=text("notify.risk_exception_warning"),
                 body=exc.warning_text,
                 url=_url("risk_portal:exception_confirm", exc.pk),
+                about=exc,
             )
     return exc
 
@@ -177,6 +179,7 @@ def suitability_exception_client_confirm(*, exception: SuitabilityException, act
             subject=text("notify.risk_exception_pending"),
             body=str(exc),
             url=_url("risk:exception_detail", exc.pk),
+            about=exc,
         )
     return exc
 

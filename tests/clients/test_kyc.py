@@ -242,6 +242,9 @@ def test_refresh_with_changes_goes_to_a_supervisor(own_client, advisor, supervis
         kyc.kyc_refresh_review(refresh=refresh, actor=supervisor, action="return", note="")
     refresh = kyc.kyc_refresh_review(refresh=refresh, actor=supervisor, action="approve", note="ok")
     assert refresh.status == RefreshStatus.COMPLETED and refresh.reviewed_by == supervisor
+    # and the supervisor's "to review" notification is marked done (issue 13)
+    asked = supervisor.notifications.get(kind="clients.kyc_refresh_submitted")
+    assert asked.done_at is not None and asked.read_at is not None
     own_client.kyc_profile.refresh_from_db()
     assert own_client.kyc_profile.aml_risk == "medium"
     assert refresh.history.count() >= 3

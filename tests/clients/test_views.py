@@ -172,6 +172,11 @@ def test_onboarding_wizard_through_the_ui(web_as, advisor, supervisor, own_clien
     case = own_client.onboarding_cases.get()
     assert response.status_code == 302
     url = reverse("clients:onboarding_transition", args=[case.pk])
+    page = http.get(reverse("clients:onboarding_detail", args=[case.pk])).text
+    assert (
+        ">Confirm identity verified</button>" in page and ">Withdraw</button>" in page
+    )  # actions, not states
+    assert ">Withdrawn</button>" not in page
     http.post(url, {"action": "verify_identity"})
     bad = http.post(url, {"action": "choose_business_type"})
     assert bad.status_code == 400 and "Choose the business type" in bad.text

@@ -225,3 +225,28 @@ def test_sweep_uses_the_partial_index(advisor):
         cur.execute("SET enable_seqscan = off")
     plan = qs.explain()
     assert "complaint_escalation_due" in plan
+
+
+def test_escalation_notification_is_done_once_the_ticket_is_resolved(ticket, advisor):
+    from complaints.models import State
+
+    # given an escalation warning to the assignee
+    with time_machine.travel(at(2026, 3, 10, 14, 1), tick=False):
+        services.complaint_escalation_sweep()
+    warning = Notification.objects.get(kind="complaint.escalation", recipient=advisor)
+    assert warning.about_id == str(ticket.pk) and warning.done_at is None
+    # when the ticket moves on but stays open, the warning still applies
+    for state in (State.ACKNOWLEDGED, State.INVESTIGATING):
+        services.complaint_transition(complaint=ticket, actor=advisor, to_state=state)
+    warning.refresh_from_db()
+    assert warning.done_at is None
+    # when it is resolved
+    from advisory.history import audited_save
+
+    ticket.refresh_from_db()
+    ticket.resolution_answer = "Refunded the double charge."
+    audited_save(ticket, actor=advisor, reason="answer recorded")
+    services.complaint_transition(complaint=ticket, actor=advisor, to_state=State.RESOLVED)
+    # then the warning is marked done (and no longer counts as unread)
+    warning.refresh_from_db()
+    assert warning.done_at is not None and warning.read_at is not None

@@ -463,3 +463,22 @@ def test_supervisor_reassigns_on_the_screen_risk_reviewer_only_reads(
     )
     visit.refresh_from_db()
     assert visit.assignee == other
+
+
+def test_assigned_notification_is_done_once_the_visit_is_made(
+    frozen, own, advisor, caller, supervisor, django_capture_on_commit_callbacks
+):
+    from advisory.models import Notification
+
+    # given a return visit whose caller was notified
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = _visit(own, advisor)
+    assigned = Notification.objects.get(kind="return_visit.assigned", recipient=visit.assignee)
+    assert assigned.done_at is None
+    # when the caller records the visit
+    feedback.return_visit_record(
+        visit=visit, actor=visit.assignee, reached=True, answers=["是"] * len(visit.questions), outcome="好"
+    )
+    # then the notification is marked done
+    assigned.refresh_from_db()
+    assert assigned.done_at is not None

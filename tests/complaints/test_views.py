@@ -252,3 +252,13 @@ def test_detail_pages_render_a_finished_ticket(web_as, client_file, advisor, cli
         web_as(compliance_officer).get(reverse("complaints:violation_detail", args=[case.pk])).status_code
         == 200
     )
+
+
+def test_ticket_buttons_name_actions_not_states(web_as, ticket, advisor):
+    # given a ticket just received; when its handler opens it
+    page = web_as(advisor).get(reverse("complaints:detail", args=[ticket.pk])).content.decode()
+    # then the button says what it does, in words (not the raw action code)
+    assert ">Acknowledge</button>" in page
+    services.complaint_transition(complaint=ticket, actor=advisor, to_state=State.ACKNOWLEDGED)
+    page = web_as(advisor).get(reverse("complaints:detail", args=[ticket.pk])).content.decode()
+    assert ">Start investigating</button>" in page and "Investigate</button>" not in page

@@ -319,3 +319,37 @@ def test_monthly_report_task_adds_a_version(db, django_capture_on_commit_callbac
 def test_advisor_cannot_generate_report(web_as, advisor):
     assert web_as(advisor).post(reverse("oversight:report_generate"), {"month": "2026-05"}).status_code == 403
     assert not ArchivedDocument.objects.exists()
+
+
+def test_action_step_buttons_name_actions(web_as, supervisor, advisor):
+    # given an improvement action in its "check" stage
+    http = web_as(supervisor)
+    http.post(
+        reverse("oversight:action_add"),
+        {
+            "title": "Buttons",
+            "link_type": "indicator",
+            "link_ref": "csat",
+            "owner": advisor.pk,
+            "due_on": "2026-07-31",
+        },
+    )
+    action = ImprovementAction.objects.get(title="Buttons")
+    for to in ("do", "check"):
+        http.post(reverse("oversight:action_detail", args=[action.pk]), {"to": to})
+    # when it is opened
+    page = http.get(reverse("oversight:action_detail", args=[action.pk])).content.decode()
+    # then the buttons name the two ways on (forward and back), not the stages
+    assert ">Act on the result</button>" in page and ">Back to doing</button>" in page
+    assert ">Act</button>" not in page and ">Do</button>" not in page
+
+
+def test_report_status_shows_the_hash_once_ready(web_as, supervisor):
+    import datetime
+
+    # given a report that finished rendering while its status was being polled
+    doc = services.quality_report_request(actor=None, month=datetime.date(2026, 5, 1), render_now=True)
+    # when the page polls its status
+    status = web_as(supervisor).get(reverse("oversight:report_status", args=[doc.pk])).content.decode()
+    # then the download link and the SHA-256 are there, without reloading the page
+    assert "Download PDF" in status and f"SHA-256 {doc.sha256}" in status and "hx-get" not in status

@@ -227,3 +227,30 @@ def test_home_pages_greet_people_by_their_full_name(web_as, client_user):
     client_user.full_name = "李 小龙"
     client_user.save()
     assert "Welcome, 李 小龙" in web_as(client_user).get("/portal/").text
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "formula", "axis"),
+    [
+        (
+            "en",
+            "How many complaints we receive for every 100 active clients.",
+            "How it is computed",
+            "Target ",
+        ),
+        ("zh-hans", "每 100 名存续客户中我们收到的投诉数量。", "计算方法", "目标 "),
+    ],
+)
+def test_dashboard_explains_each_indicator_in_words(web_as, supervisor, language, sentence, formula, axis):
+    # given a supervisor reading the dashboard in their language
+    http = web_as(supervisor)
+    http.cookies["django_language"] = language
+    # when they open it
+    html = http.get(reverse("oversight:dashboard")).content.decode()
+    # then every indicator has a sentence in words, and the formula sits in a tooltip
+    assert sentence in html
+    assert html.count('class="indicator-explanation"') >= 13
+    assert f'<abbr class="formula" title="{formula}: ' in html
+    # and the charts' axes are readable: 12-unit labels, slanted month labels, a named target line
+    assert 'font-size="12"' in html and "rotate(-40" in html and axis in html
+    assert 'font-size="10"' not in html

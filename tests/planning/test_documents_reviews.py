@@ -34,7 +34,9 @@ def test_proposal_pdf_contains_client_and_allocation(advisor, client_user, name,
     make_profile(client=client)
     proposal = make_ready_proposal(client=client, advisor=advisor)
     # when the Celery task body runs
-    doc = services.proposal_document_request(proposal=proposal, kind=services.DOC_PROPOSAL, actor=advisor)
+    doc = services.proposal_document_request(
+        proposal=proposal, kind=services.DOC_PROPOSAL, actor=advisor, language="en"
+    )
     assert doc.status == "pending"
     assert document_render(document_id=doc.pk) is True
     # then
@@ -274,3 +276,42 @@ def test_client_requests_a_report_in_the_portal_and_sees_its_progress(
     refused = http.post(url, {"kind": "nonsense"}, follow=True)
     assert "Unknown report kind" in refused.content.decode()
     assert ArchivedDocument.objects.filter(subject_id=str(proposal.pk)).count() == 1
+
+
+def test_portal_my_reports_card_lists_the_clients_reports(
+    web_as, advisor, client_user, outsider_user, risk_reviewer, compliance_officer, settings
+):
+    settings.PLANNING_MC_PATHS = 200
+    # given a client with no report yet: the card says so
+    client = ClientFactory(advisor=advisor, user=client_user, name="Card Client")
+    make_profile(client=client)
+    proposal = make_ready_proposal(client=client, advisor=advisor)
+    assert portal_panels(client_user)[1]["items"] == []
+    assert "No reports yet" in web_as(client_user).get("/portal/").content.decode()
+    for action, actor in [
+        ("submit", advisor),
+        ("risk_approve", risk_reviewer),
+        ("compliance_approve", compliance_officer),
+        ("issue", advisor),
+    ]:
+        proposal = services.proposal_transition(proposal=proposal, action=action, actor=actor)
+    # when one report is ready and another still waits for the worker
+    at = datetime.datetime(2026, 11, 30, 3, 52, tzinfo=datetime.UTC)
+    with time_machine.travel(at, tick=False):
+        ready = services.proposal_document_request(
+            proposal=proposal, kind=services.DOC_PROPOSAL, actor=advisor, render_now=True
+        )
+        waiting = services.proposal_document_request(
+            proposal=proposal, kind=services.DOC_FINANCIAL, actor=advisor
+        )
+    # then the card lists both with their time in the firm's time zone, status, and a download link
+    items = portal_panels(client_user)[1]["items"]
+    assert {i["label"] for i in items} == {waiting.title, ready.title}
+    by_title = {i["label"]: i for i in items}
+    assert by_title[ready.title]["url"] == reverse("planning_portal:document_download", args=[ready.pk])
+    assert by_title[waiting.title]["url"] == ""
+    assert by_title[ready.title]["meta"] == "2026-11-30 11:52"
+    page = web_as(client_user).get("/portal/").content.decode()
+    assert reverse("planning_portal:document_download", args=[ready.pk]) in page and "11:52" in page
+    # and another client sees none of them
+    assert portal_panels(outsider_user) == [] or portal_panels(outsider_user)[1]["items"] == []

@@ -74,6 +74,30 @@ def test_full_happy_path_with_audit_and_notifications(
     assert risk_reviewer.notifications.filter(kind="planning.proposal.submit").exists()
     assert compliance_officer.notifications.filter(kind="planning.proposal.risk_approve").exists()
     assert client_user.notifications.filter(kind="planning.proposal.issue").exists()
+    # each "awaits your …" notification was marked done once the proposal moved on (issue 13)
+    for person, kind in [
+        (risk_reviewer, "planning.proposal.submit"),
+        (compliance_officer, "planning.proposal.risk_approve"),
+        (client_user, "planning.proposal.issue"),
+    ]:
+        note = person.notifications.get(kind=kind)
+        assert note.done_at is not None and note.read_at is not None, kind
+
+
+def test_awaiting_review_notification_is_done_when_the_proposal_is_withdrawn(
+    proposal, advisor, risk_reviewer
+):
+    # given a proposal awaiting risk review
+    proposal = services.proposal_transition(proposal=proposal, action="submit", actor=advisor)
+    asked = risk_reviewer.notifications.get(kind="planning.proposal.submit")
+    assert asked.done_at is None and asked.open_states == ["submitted"]
+    # when the advisor withdraws it
+    services.proposal_transition(
+        proposal=proposal, action="withdraw", actor=advisor, reason="Client changed mind"
+    )
+    # then the reviewer's notification is done: there is nothing left to review
+    asked.refresh_from_db()
+    assert asked.done_at is not None
 
 
 def test_accept_requires_the_disclosure_acknowledgement(

@@ -151,6 +151,9 @@ def test_exception_flow_client_confirms_then_compliance_approves(
     assert (
         AuditEntry.objects.filter(record_type="risk.suitabilityexception", action="transition").count() == 2
     )
+    # the client's "please confirm" and compliance's "awaiting sign-off" are done (issue 13)
+    assert client_user.notifications.get(kind="risk.exception_warning").done_at is not None
+    assert compliance_officer.notifications.get(kind="risk.exception_pending").done_at is not None
 
 
 @pytest.mark.parametrize("role", ["advisor", "risk_reviewer", "supervisor", "administrator", "client_user"])

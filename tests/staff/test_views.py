@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from advisory.oversight.models import TrainingRecord
@@ -250,3 +251,10 @@ def test_declaration_and_digest_lists_query_count(
     with django_assert_max_num_queries(15):
         response = http.get("/app/complaints/digests/")
     assert response.status_code == 200 and response.content.decode().count("/app/complaints/digests/") >= 12
+
+
+def test_internal_audit_buttons_name_actions(web_as, audit, compliance_officer):
+    # given an audit in fieldwork; when compliance opens it
+    page = web_as(compliance_officer).get(reverse("staff:audit_detail", args=[audit.pk])).content.decode()
+    # then the button says what happens next, not the name of the next stage
+    assert ">Report the results</button>" in page and ">Reported</button>" not in page

@@ -260,3 +260,28 @@ def test_client_downloads_the_outcome_letter_and_outsider_cannot(
     response = web_as(client_user).get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content)[:4] == b"%PDF"
     assert web_as(outsider_user).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("language", ["zh-hant", "en"])
+def test_outcome_letter_in_the_chosen_language(case, compliance_officer, supervisor, language):
+    import subprocess
+
+    from django.utils import translation
+
+    # given a case in evaluation for a client who prefers Simplified Chinese
+    case = _to_evaluation(case, compliance_officer, supervisor)
+    # when compliance sends the outcome choosing the letter's language
+    violations.violation_feedback_send(
+        case=case, actor=compliance_officer, message="Justified.", language=language
+    )
+    # then the letter is stored in that language, titled and written in it
+    doc = ArchivedDocument.objects.get(kind=violations.LETTER_KIND, subject_id=str(case.pk))
+    assert doc.language == language
+    document_render(document_id=doc.pk)
+    doc.refresh_from_db()
+    text = subprocess.run(["pdftotext", doc.file.path, "-"], capture_output=True, check=True).stdout.decode()
+    with translation.override(language):
+        heading = translation.gettext("What we have changed")
+        title = translation.gettext("Outcome of your complaint %(n)s") % {"n": case.complaint.number}
+    assert heading in text and doc.title == title and title in text  # the running header
+    assert "complaints." not in text and "{%" not in text
