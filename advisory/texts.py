@@ -103,6 +103,8 @@ REGISTRY: dict[str, Any] = {
         "you can follow it and reply under My complaints."
     ),
     "notify.complaint_update": _("Your complaint %(n)s is now: %(s)s"),
+    "notify.complaint_escalation": _("[%(number)s] %(level)s"),
+    "notify.complaint_escalation_body": _("%(subject)s\nDeadline: %(due)s"),
     "notify.complaint_survey": _("How did we handle complaint %(n)s?"),
     "notify.complaint_survey_body": _("Please rate our handling of your complaint in the portal."),
     "notify.complaint_reply": _("New reply on your complaint %(n)s"),

@@ -12,13 +12,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now
 from advisory.formats import local_datetime
 from advisory.models import Notification, User
 from advisory.outbox import outbox_enqueue
 from advisory.roles import Role
-from advisory.texts import recipient_language
+from advisory.texts import recipient_language, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import EntrySpec, audit_log_many
@@ -59,6 +60,14 @@ LEVEL_TEXT = {
     EscalationLevel.SUPERVISOR: "resolution deadline breached",
     EscalationLevel.COMPLIANCE: "50% past the resolution deadline",
 }
+
+# The same, in the reader's language: notifications store a text code with parameters.
+LEVEL_LABEL = {
+    EscalationLevel.WARNING: gettext_lazy("75% of the resolution time used"),
+    EscalationLevel.SUPERVISOR: gettext_lazy("resolution deadline breached"),
+    EscalationLevel.COMPLIANCE: gettext_lazy("50% past the resolution deadline"),
+}
+NOTE_SUBJECT, NOTE_BODY = "notify.complaint_escalation", "notify.complaint_escalation_body"
 
 HISTORY_REASON = "SLA escalation sweep"
 
@@ -136,7 +145,9 @@ class _Plan:
 
     def __init__(self) -> None:
         self.escalations: list[tuple] = []  # (complaint_id, level, threshold_at, recipients, notified)
-        self.notifications: list[tuple] = []  # (recipient_id, subject, body, url, complaint id)
+        # (recipient_id, subject, body, url, complaint id, subject params, body params): the texts
+        # are stored as codes NOTE_SUBJECT / NOTE_BODY with JSON parameters, English as fallback
+        self.notifications: list[tuple] = []
         self.audits: list[EntrySpec] = []
         self.by_level: dict[int, list[int]] = {}  # level reached -> ticket ids
 
@@ -194,8 +205,12 @@ def _escalate_batch(
         note_subject = f"[{number}] {LEVEL_TEXT[top]}"[:200]
         body = f"{subject}\nDeadline: {local_datetime(resolve_due_at)}"
         url = f"{url_head}{pk}{url_tail}"
+        subject_params = json.dumps(text(NOTE_SUBJECT, number=number, level=LEVEL_LABEL[top]).params)
+        body_params = json.dumps(text(NOTE_BODY, subject=subject, due=resolve_due_at).params)
         for recipient_id, _email in recipients:
-            plan.notifications.append((recipient_id, note_subject, body, url, str(pk)))
+            plan.notifications.append(
+                (recipient_id, note_subject, body, url, str(pk), subject_params, body_params)
+            )
         plan.by_level.setdefault(top, []).append(pk)
     if connection.vendor == "postgresql":
         notification_ids = _write_postgresql(plan, at=at)
@@ -233,13 +248,17 @@ def _write_portable(plan: _Plan, *, at: datetime.datetime) -> list[int]:
                 kind="complaint.escalation",
                 subject=s,
                 body=b,
+                subject_code=NOTE_SUBJECT,
+                subject_params=json.loads(sp),
+                body_code=NOTE_BODY,
+                body_params=json.loads(bp),
                 url=u,
                 # open while the ticket is: marked done once it is resolved or closed
                 about_type=Complaint._meta.label_lower,
                 about_id=a,
                 open_states=_ESCALATION_OPEN_STATES,
             )
-            for r, s, b, u, a in plan.notifications
+            for r, s, b, u, a, sp, bp in plan.notifications
         ]
     )
     with allow_bulk_writes():  # the history rows and audit entries are written right below
@@ -278,7 +297,7 @@ def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
             cur.execute(sql["escalations"], [at, c, lvl, t, r, n])
         ids: list[int] = []
         if plan.notifications:
-            rcp, s, b, u, a = (list(col) for col in zip(*plan.notifications, strict=True))
+            rcp, s, b, u, a, sp, bp = (list(col) for col in zip(*plan.notifications, strict=True))
             cur.execute(
                 sql["notifications"],
                 [
@@ -290,6 +309,8 @@ def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
                     b,
                     u,
                     a,
+                    sp,
+                    bp,
                 ],
             )
             ids = [row[0] for row in cur.fetchall()]
@@ -329,6 +350,7 @@ def _postgresql_statements() -> dict[str, str]:
     expected = {
         *("id", "recipient", "kind", "subject", "body", "url", "created_at", "read_at", "emailed_at"),
         *("about_type", "about_id", "open_states", "done_at"),
+        *("subject_code", "subject_params", "body_code", "body_params"),
     }
     actual = {f.name for f in note._meta.concrete_fields}
     if actual != expected:
@@ -337,9 +359,13 @@ def _postgresql_statements() -> dict[str, str]:
         f"INSERT INTO {qn(note._meta.db_table)} ({col(note, 'recipient')}, {col(note, 'kind')}, "  # noqa: S608
         f"{col(note, 'subject')}, {col(note, 'body')}, {col(note, 'url')}, {col(note, 'created_at')}, "
         f"{col(note, 'read_at')}, {col(note, 'emailed_at')}, {col(note, 'about_type')}, "
-        f"{col(note, 'about_id')}, {col(note, 'open_states')}, {col(note, 'done_at')}) "
-        "SELECT r, 'complaint.escalation', s, b, u, %s, NULL, NULL, %s, a, %s::jsonb, NULL"
-        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS x(r, s, b, u, a)"
+        f"{col(note, 'about_id')}, {col(note, 'open_states')}, {col(note, 'done_at')}, "
+        f"{col(note, 'subject_code')}, {col(note, 'subject_params')}, {col(note, 'body_code')}, "
+        f"{col(note, 'body_params')}) "
+        f"SELECT r, 'complaint.escalation', s, b, u, %s, NULL, NULL, %s, a, %s::jsonb, NULL, "
+        f"'{NOTE_SUBJECT}', sp::jsonb, '{NOTE_BODY}', bp::jsonb"
+        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
+        " AS x(r, s, b, u, a, sp, bp)"
         " RETURNING id"
     )
     _STATEMENTS["history"] = _history_sql()
