@@ -70,5 +70,3 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     code = exc.default_code if isinstance(exc, exceptions.APIException) else "error"
     response.data = {"error": {"code": code, "message": str(detail), "fields": {}}}
     return response
-
-

@@ -156,7 +156,8 @@ def fan_chart(
     values = [v for k in keys for v in bands.get(k, [])] + ([target] if target is not None else [])
     lo, hi = (0.0, max(values)) if values else (0.0, 1.0)
     hi = hi or 1.0
-    pad_l, pad_b, pad_t, pad_r = 64, 28, 12, 10
+    # The right pad leaves room for half of the last year label (centred on the last point).
+    pad_l, pad_b, pad_t, pad_r = 64, 28, 12, 24
     n = max(len(labels), 2)
     plot_w, plot_h = width - pad_l - pad_r, height - pad_b - pad_t
 

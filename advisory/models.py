@@ -375,6 +375,8 @@ class ApiToken(models.Model):
 
     def is_active_at(self, moment: datetime.datetime) -> bool:
         return self.revoked_at is None and self.expires_at > moment
+
+
 class OutboxMessage(models.Model):
     """A Celery task to send, written in the same transaction as the change that needs it.
 

@@ -223,5 +223,7 @@ class ScreeningHitAdmin(ReadOnlyAdmin):
     list_filter = ["status", "subject_kind", "matched_on"]
     search_fields = ["subject_name", "client__file_number", "entry__name"]
     list_select_related = ["client", "entry", "reviewed_by"]
+
+
 # The service record (clients/service_admin.py).
 from . import service_admin  # noqa: E402, F401

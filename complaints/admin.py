@@ -139,7 +139,17 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = ("name", "host", "port", "security", "username", "password", "folder", "reply_address", "is_active")
+        fields = (
+            "name",
+            "host",
+            "port",
+            "security",
+            "username",
+            "password",
+            "folder",
+            "reply_address",
+            "is_active",
+        )
 
     def clean_password(self) -> str:
         value = self.cleaned_data.get("password") or ""
@@ -151,7 +161,16 @@ class MailboxForm(forms.ModelForm):
 @admin.register(Mailbox)
 class MailboxAdmin(SimpleHistoryAdmin):
     form = MailboxForm
-    list_display = ("name", "username", "host", "port", "security", "is_active", "last_polled_at", "last_error")
+    list_display = (
+        "name",
+        "username",
+        "host",
+        "port",
+        "security",
+        "is_active",
+        "last_polled_at",
+        "last_error",
+    )
     readonly_fields = ("uid_validity", "last_uid", "last_polled_at", "last_error")
 
     def save_model(self, request, obj, form, change) -> None:
@@ -175,9 +194,13 @@ class InboundEmailAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
 @admin.register(ConductDigest)
 class ConductDigestAdmin(SimpleHistoryAdmin):
     list_display = ("period_start", "period_end", "published_at")
     readonly_fields = ("period_start", "period_end", "published_at", "cases")
+
+
 # Return visits, scripts and suggestions (complaints/feedback_admin.py).
 from . import feedback_admin  # noqa: E402, F401

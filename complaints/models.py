@@ -94,14 +94,19 @@ class SLAPolicy(models.Model):
         ),
     )
     ack_time_basis = models.CharField(
-        _("acknowledgement target counts"), max_length=10, choices=TimeBasis.choices, default=TimeBasis.BUSINESS
+        _("acknowledgement target counts"),
+        max_length=10,
+        choices=TimeBasis.choices,
+        default=TimeBasis.BUSINESS,
     )
     resolution_time_basis = models.CharField(
         _("resolution targets count"),
         max_length=10,
         choices=TimeBasis.choices,
         default=TimeBasis.BUSINESS,
-        help_text=_("In clock time a day is 24 hours and a pause counts every hour the client kept us waiting."),
+        help_text=_(
+            "In clock time a day is 24 hours and a pause counts every hour the client kept us waiting."
+        ),
     )
     urgent_days = models.PositiveIntegerField(_("resolve urgent within (business days)"), default=2)
     high_days = models.PositiveIntegerField(_("resolve high within (business days)"), default=5)
@@ -660,10 +665,20 @@ class InboundEmail(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     ticket_number = models.CharField(_("ticket number"), max_length=20, blank=True)
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
+        "clients.Client",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("client"),
     )
     complaint = models.ForeignKey(
-        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="emails", verbose_name=_("ticket")
+        Complaint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="emails",
+        verbose_name=_("ticket"),
     )
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -778,6 +793,8 @@ class DigestReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.digest} {self.reader_id}"
+
+
 # Return visits and suggestions live in their own module; importing it registers the models.
 from .feedback_models import (  # noqa: E402, F401
     ReturnVisit,

@@ -47,6 +47,14 @@ class QualityTargetSerializer(serializers.ModelSerializer):
 
 class RiskWarningSerializer(serializers.ModelSerializer):
     advisor_name = serializers.CharField(source="advisor.full_name", default=None, read_only=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, obj) -> str:
+        """The link only for callers who may open the page it points to, else ""."""
+        request = self.context.get("request")
+        if request is None:
+            return ""
+        return selectors.warning_url(user=request.user, url=obj.url)
 
     class Meta:
         model = RiskWarning

@@ -214,11 +214,15 @@ def warnings(request: HttpRequest) -> HttpResponse:
         state=state,
         advisor_id=advisor_id,
     )
+    page = _page(request, qs)
+    for w in page:
+        # Shown, never saved: the link only for readers who may open the page it points to.
+        w.url = selectors.warning_url(user=request.user, url=w.url)
     return render(
         request,
         "oversight/warnings.html",
         {
-            "page": _page(request, qs),
+            "page": page,
             "kinds": WarningKind.choices,
             "severities": WarningSeverity.choices,
             "state": state,

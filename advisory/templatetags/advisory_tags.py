@@ -83,6 +83,24 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
 
 
 @register.filter
+def local_dt(value) -> str:
+    """A stored time (a datetime or an ISO 8601 string, as check results keep it) in the firm's
+    time zone, e.g. `{{ checks.computed_at|local_dt }}`; never the UTC text as stored."""
+    import datetime
+
+    from advisory.formats import local_datetime
+
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime.datetime):
+        return "—" if value in (None, "") else str(value)
+    return local_datetime(value)
+
+
+@register.filter
 def pct(value: float | Decimal | None, digits: int = 1) -> str:
     if value is None:
         return "—"

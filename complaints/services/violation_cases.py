@@ -43,11 +43,23 @@ VIOLATION_FLOW = [
 
 # What must be written before leaving a stage.
 VIOLATION_REQUIRED = {
-    ViolationStage.VERIFICATION: ("verification_notes", gettext_lazy("Record the verification before investigating.")),
-    ViolationStage.INVESTIGATION: ("investigation_notes", gettext_lazy("Record the investigation before the finding.")),
+    ViolationStage.VERIFICATION: (
+        "verification_notes",
+        gettext_lazy("Record the verification before investigating."),
+    ),
+    ViolationStage.INVESTIGATION: (
+        "investigation_notes",
+        gettext_lazy("Record the investigation before the finding."),
+    ),
     ViolationStage.FINDING: ("finding", gettext_lazy("Record the finding before deciding an action.")),
-    ViolationStage.ACCOUNTABILITY: ("accountability_action", gettext_lazy("Choose the accountability action.")),
-    ViolationStage.EVALUATION: ("evaluation_notes", gettext_lazy("Record the evaluation of the measures' effect.")),
+    ViolationStage.ACCOUNTABILITY: (
+        "accountability_action",
+        gettext_lazy("Choose the accountability action."),
+    ),
+    ViolationStage.EVALUATION: (
+        "evaluation_notes",
+        gettext_lazy("Record the evaluation of the measures' effect."),
+    ),
 }
 
 

@@ -41,7 +41,11 @@ def s3_endpoint():
 def bucket(s3_endpoint, settings, monkeypatch, tmp_path):
     """A fresh bucket with Object Lock, and STORAGES switched to it by the environment variables."""
     s3 = boto3.client(
-        "s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="k",
+        aws_secret_access_key="s",
     )
     name = f"{BUCKET}-{tmp_path.name.lower().replace('_', '-')[-20:]}"
     s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
@@ -137,8 +141,14 @@ def test_a_missing_object_is_a_404_not_a_500(bucket, web_as, advisor):
     [
         ({"FILE_STORAGE": "ftp"}, "must be 'local' or 's3'"),
         ({"FILE_STORAGE": "s3"}, "needs S3_BUCKET"),
-        ({"FILE_STORAGE": "s3", "S3_BUCKET": "b", "S3_OBJECT_LOCK_MODE": "forever"}, "GOVERNANCE or COMPLIANCE"),
-        ({"FILE_STORAGE": "s3", "S3_BUCKET": "b", "S3_OBJECT_LOCK_MODE": "GOVERNANCE"}, "S3_OBJECT_LOCK_DAYS"),
+        (
+            {"FILE_STORAGE": "s3", "S3_BUCKET": "b", "S3_OBJECT_LOCK_MODE": "forever"},
+            "GOVERNANCE or COMPLIANCE",
+        ),
+        (
+            {"FILE_STORAGE": "s3", "S3_BUCKET": "b", "S3_OBJECT_LOCK_MODE": "GOVERNANCE"},
+            "S3_OBJECT_LOCK_DAYS",
+        ),
     ],
 )
 def test_misconfiguration_is_refused_with_a_reason(monkeypatch, variables, message):

@@ -39,8 +39,12 @@ def test_metrics_need_the_token_or_an_administrator(client, metrics_token, advis
 def test_metrics_show_requests_tasks_and_business_clocks(client, metrics_token, advisor):
     # given a ticket past its resolution deadline, a task that ran, and some page views
     ticket = make_complaint(client=make_client(advisor=advisor))
-    observability.record_task_run(name="complaints.tasks.complaint_escalation_sweep_task", seconds=0.25, failed=False)
-    observability.record_task_run(name="complaints.tasks.complaint_escalation_sweep_task", seconds=0.5, failed=True)
+    observability.record_task_run(
+        name="complaints.tasks.complaint_escalation_sweep_task", seconds=0.25, failed=False
+    )
+    observability.record_task_run(
+        name="complaints.tasks.complaint_escalation_sweep_task", seconds=0.5, failed=True
+    )
     client.get(reverse("login"))
     # when the scraper reads the metrics after the deadline
     with time_machine.travel(ticket.resolve_due_at + datetime.timedelta(hours=1), tick=False):
@@ -50,7 +54,10 @@ def test_metrics_show_requests_tasks_and_business_clocks(client, metrics_token, 
     assert "advisory_documents_pending 0.0" in body
     assert 'advisory_task_runs_total{task="complaints.tasks.complaint_escalation_sweep_task"} 2.0' in body
     assert 'advisory_task_failures_total{task="complaints.tasks.complaint_escalation_sweep_task"} 1.0' in body
-    assert 'advisory_task_duration_seconds_total{task="complaints.tasks.complaint_escalation_sweep_task"} 0.75' in body
+    assert (
+        'advisory_task_duration_seconds_total{task="complaints.tasks.complaint_escalation_sweep_task"} 0.75'
+        in body
+    )
     assert "advisory_task_last_success_timestamp_seconds" in body
     assert "advisory_celery_queue_length" in body
     assert "django_http_requests_latency_seconds_by_view_method" in body
@@ -141,7 +148,9 @@ def test_task_counters_work_on_the_file_cache_of_make_run(settings, tmp_path):
     from django.core.cache import caches
 
     # (pytest-django's settings fixture rebuilds the cache handlers when CACHES changes)
-    settings.CACHES = {"default": {"BACKEND": "advisory.cache.MeteredFileBasedCache", "LOCATION": str(tmp_path)}}
+    settings.CACHES = {
+        "default": {"BACKEND": "advisory.cache.MeteredFileBasedCache", "LOCATION": str(tmp_path)}
+    }
     assert type(caches["default"]).__name__ == "MeteredFileBasedCache"
     for seconds, failed in ((0.1, False), (0.2, True)):
         observability.record_task_run(name="t.file", seconds=seconds, failed=failed)
