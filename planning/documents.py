@@ -32,17 +32,27 @@ TEMPLATES = {
 }
 
 
+def _class_label(row: dict) -> str:
+    """The asset class in the reader's language (the stored label is the English one)."""
+    from .templatetags.planning_tags import asset_class_label
+
+    return str(asset_class_label(row.get("asset_class", ""))) if row.get("asset_class") else row["label"]
+
+
 def allocation_chart(checks: dict, *, size: int = 200):
     rows = [r for r in checks.get("classes", []) if Decimal(r["amount"]) > 0]
     return donut_chart(
-        [r["label"] for r in rows], [float(r["amount"]) for r in rows], size=size, title=_("Allocation")
+        [_class_label(r) for r in rows], [float(r["amount"]) for r in rows], size=size, title=_("Allocation")
     )
 
 
 def target_chart(checks: dict, *, size: int = 200):
     rows = [r for r in checks.get("classes", []) if Decimal(r["target"]) > 0]
     return donut_chart(
-        [r["label"] for r in rows], [float(r["target"]) for r in rows], size=size, title=_("Model portfolio")
+        [_class_label(r) for r in rows],
+        [float(r["target"]) for r in rows],
+        size=size,
+        title=_("Model portfolio"),
     )
 
 

@@ -124,7 +124,11 @@ def proposal_create(request: HttpRequest, client_id: int) -> HttpResponse:
     blocked = None
     if profile is not None and profile.needs_reassessment:
         blocked = {
-            "reason": profile.reassessment_reason or _("significant change"),
+            "message": _(
+                "The client's risk profile needs re-assessment (%(r)s): new proposals are blocked until "
+                "the client is re-assessed."
+            )
+            % {"r": profile.reassessment_reason or _("significant change")},
             "can_reassess": can(request.user, "risk.administer_assessment", client),
         }
     return render(

@@ -119,6 +119,8 @@ STATUS_LABELS = {
     "failed": _("failed"),
     "due": _("due"),
     "exception": _("exception"),
+    "info": _("for information"),
+    "na": _("not applicable"),
 }
 
 
