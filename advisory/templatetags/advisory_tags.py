@@ -82,6 +82,17 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
     return format_money(amount, currency)
 
 
+# A label that already ends in a punctuation mark gets no colon after it ("发生了什么？", not
+# "发生了什么？："). Django knows only the ASCII marks.
+LABEL_END_MARKS = ":?.!：？。！"
+
+
+@register.simple_tag
+def form_label(field) -> str:
+    label = str(field.label or "").rstrip()
+    return field.label_tag(label_suffix="" if label[-1:] in LABEL_END_MARKS else None)
+
+
 @register.filter
 def local_dt(value) -> str:
     """A stored time (a datetime or an ISO 8601 string, as check results keep it) in the firm's

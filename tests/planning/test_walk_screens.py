@@ -95,3 +95,22 @@ def test_audit_trail_shows_last_verification_in_firm_time(web_as, compliance_off
         cache.delete("audit:last_verify")
     assert "2026-06-15 20:00" in html and NOW.isoformat() not in html
     assert timezone.get_default_timezone_name() == "Asia/Shanghai"
+
+
+def test_form_labels_ending_in_a_question_mark_get_no_extra_colon(web_as, client_user, client_file):
+    http = web_as(client_user)
+    http.cookies["django_language"] = "zh-hans"
+    html = http.get("/portal/complaints/new/").content.decode()
+    assert "涉及什么事项？</label>" in html and "？：" not in html
+
+
+def test_single_checkbox_label_has_no_colon(web_as, client_user, client_file, advisor, risk_reviewer):
+    from tests.planning.test_views import _advance
+
+    proposal = make_ready_proposal(client=client_file, advisor=advisor)
+    from tests.factories import UserFactory
+
+    compliance = UserFactory(role="compliance", email="c2@example.test")
+    _advance(proposal, advisor, risk_reviewer, compliance)
+    html = web_as(client_user).get(reverse("planning_portal:proposal_detail", args=[proposal.pk])).content
+    assert "I have read and understood the risk disclosure.</label>" in html.decode()
