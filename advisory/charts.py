@@ -61,7 +61,8 @@ def line_chart(
     target: float | None = None,
     title: str = "",
 ) -> SafeString:
-    pad_l, pad_b, pad_t, pad_r = 44, 30, 14, 10
+    # The right pad leaves room for half of the last label (centred on the last point).
+    pad_l, pad_b, pad_t, pad_r = 44, 30, 14, 22
     values = [v for s in series.values() for v in s if v is not None] + (
         [target] if target is not None else []
     )
