@@ -114,3 +114,18 @@ def test_single_checkbox_label_has_no_colon(web_as, client_user, client_file, ad
     _advance(proposal, advisor, risk_reviewer, compliance)
     html = web_as(client_user).get(reverse("planning_portal:proposal_detail", args=[proposal.pk])).content
     assert "I have read and understood the risk disclosure.</label>" in html.decode()
+
+
+def test_draft_with_a_failing_check_says_it_cannot_be_submitted_yet(web_as, advisor, client_file):
+    from decimal import Decimal
+
+    from tests.planning.factories import ProductFactory
+
+    ok = make_ready_proposal(client=client_file, advisor=advisor)
+    html = web_as(advisor).get(reverse("planning:proposal_detail", args=[ok.pk])).content.decode()
+    assert "cannot be submitted until every check passes" not in html
+    product = ProductFactory(risk_rating="R2")
+    failing = make_ready_proposal(client=client_file, advisor=advisor, lines=[(product, Decimal("100000"))])
+    assert failing.checks["failures"]
+    html = web_as(advisor).get(reverse("planning:proposal_detail", args=[failing.pk])).content.decode()
+    assert "cannot be submitted until every check passes" in html
