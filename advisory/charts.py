@@ -68,7 +68,8 @@ def line_chart(
     `y_label` names the unit of the values and `target_label` the dashed target line (pass them
     translated)."""
     slant = len(labels) > 6
-    pad_l, pad_b, pad_t, pad_r = 52 if y_label else 44, 46 if slant else 30, 18 if target_label else 14, 10
+    # The right pad leaves room for half of the last label (centred on the last point).
+    pad_l, pad_b, pad_t, pad_r = 52 if y_label else 44, 46 if slant else 30, 18 if target_label else 14, 22
     values = [v for s in series.values() for v in s if v is not None] + (
         [target] if target is not None else []
     )
@@ -180,7 +181,8 @@ def fan_chart(
     values = [v for k in keys for v in bands.get(k, [])] + ([target] if target is not None else [])
     lo, hi = (0.0, max(values)) if values else (0.0, 1.0)
     hi = hi or 1.0
-    pad_l, pad_b, pad_t, pad_r = 64, 28, 12, 10
+    # The right pad leaves room for half of the last year label (centred on the last point).
+    pad_l, pad_b, pad_t, pad_r = 64, 28, 12, 24
     n = max(len(labels), 2)
     plot_w, plot_h = width - pad_l - pad_r, height - pad_b - pad_t
 

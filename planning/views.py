@@ -126,10 +126,29 @@ def proposal_create(request: HttpRequest, client_id: int) -> HttpResponse:
             messages.success(request, _("Proposal %(n)s saved; checks ran.") % {"n": proposal.number})
             return redirect("planning:proposal_detail", pk=proposal.pk)
     rows = [(f, None) for f in formset.forms]
+    # Say up front when the client may not get a new proposal, instead of after the form is filled.
+    profile = services._risk_profile(client)
+    blocked = None
+    if profile is not None and profile.needs_reassessment:
+        blocked = {
+            "message": _(
+                "The client's risk profile needs re-assessment (%(r)s): new proposals are blocked until "
+                "the client is re-assessed."
+            )
+            % {"r": profile.reassessment_reason or _("significant change")},
+            "can_reassess": can(request.user, "risk.administer_assessment", client),
+        }
     return render(
         request,
         "planning/proposal_form.html",
-        {"form": form, "formset": formset, "client": client, "proposal": None, "rows": rows},
+        {
+            "form": form,
+            "formset": formset,
+            "client": client,
+            "proposal": None,
+            "rows": rows,
+            "blocked": blocked,
+        },
     )
 
 

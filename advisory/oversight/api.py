@@ -54,6 +54,14 @@ class RiskWarningSerializer(serializers.ModelSerializer):
     message = serializers.CharField(source="text", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     severity_label = serializers.CharField(source="get_severity_display", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, obj) -> str:
+        """The link only for callers who may open the page it points to, else ""."""
+        request = self.context.get("request")
+        if request is None:
+            return ""
+        return selectors.warning_url(user=request.user, url=obj.url)
 
     class Meta:
         model = RiskWarning

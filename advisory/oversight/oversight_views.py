@@ -189,11 +189,15 @@ def warnings(request: HttpRequest) -> HttpResponse:
     _need(request, "oversight.list_warnings")
     state = request.GET.get("state", "open")
     qs = warning_rows(user=request.user, params=request.GET)
+    page = _page(request, qs)
+    for w in page:
+        # Shown, never saved: the link only for readers who may open the page it points to.
+        w.url = selectors.warning_url(user=request.user, url=w.url)
     return render(
         request,
         "oversight/warnings.html",
         {
-            "page": _page(request, qs),
+            "page": page,
             "kinds": WarningKind.choices,
             "severities": WarningSeverity.choices,
             "state": state,

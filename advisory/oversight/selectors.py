@@ -181,6 +181,31 @@ def warning_list(
     return qs.order_by("-opened_at", "-id")
 
 
+# Pages a warning may link to that not everyone who sees the warning may open: the route name and
+# the permission it needs. A reader without it gets the warning without a link (no dead end on a
+# 403 page), e.g. a risk reviewer or the advisor holding an expiring qualification, who may not
+# open the staff page.
+RESTRICTED_WARNING_LINKS = {"oversight:staff_detail": "oversight.view_staff"}
+
+
+def warning_url(*, user: User, url: str) -> str:
+    """The warning's link if `user` may open the page it points to, else ""."""
+    from urllib.parse import urlsplit
+
+    from django.urls import Resolver404, resolve
+
+    if not url:
+        return ""
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return url
+    perm = RESTRICTED_WARNING_LINKS.get(match.view_name)
+    if perm and not can(user, perm):
+        return ""
+    return url
+
+
 def warning_counts(*, user: User) -> dict:
     """Open warnings by severity, for the dashboard and the home page (one query)."""
     qs = warning_list(user=user)

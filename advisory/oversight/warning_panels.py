@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from advisory.models import User
 
-from .selectors import warning_list
+from .selectors import warning_list, warning_url
 
 
 def workspace_panels(user: User) -> list[dict]:
@@ -26,7 +26,7 @@ def workspace_panels(user: User) -> list[dict]:
             "items": [
                 {
                     "label": w.text,
-                    "url": w.url,
+                    "url": warning_url(user=user, url=w.url),
                     "meta": w.get_kind_display(),
                     "badge": w.get_severity_display(),
                     "tone": "red" if w.severity == "critical" else "amber",

@@ -82,6 +82,35 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
     return format_money(amount, currency)
 
 
+# A label that already ends in a punctuation mark gets no colon after it ("发生了什么？", not
+# "发生了什么？："). Django knows only the ASCII marks.
+LABEL_END_MARKS = ":?.!：？。！"
+
+
+@register.simple_tag
+def form_label(field) -> str:
+    label = str(field.label or "").rstrip()
+    return field.label_tag(label_suffix="" if label[-1:] in LABEL_END_MARKS else None)
+
+
+@register.filter
+def local_dt(value) -> str:
+    """A stored time (a datetime or an ISO 8601 string, as check results keep it) in the firm's
+    time zone, e.g. `{{ checks.computed_at|local_dt }}`; never the UTC text as stored."""
+    import datetime
+
+    from advisory.formats import local_datetime
+
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime.datetime):
+        return "—" if value in (None, "") else str(value)
+    return local_datetime(value)
+
+
 @register.filter
 def pct(value: float | Decimal | None, digits: int = 1) -> str:
     if value is None:
@@ -101,6 +130,8 @@ STATUS_LABELS = {
     "failed": _("failed"),
     "due": _("due"),
     "exception": _("exception"),
+    "info": _("for information"),
+    "na": _("not applicable"),
 }
 
 

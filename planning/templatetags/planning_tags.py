@@ -22,6 +22,21 @@ def check_label(code: str) -> str:
     return CHECK_LABELS.get(code) or str(code).capitalize()
 
 
+# The default stress scenarios (planning/conf.py), by code: the stored name is the English one.
+STRESS_LABELS = {
+    "equities_-30": _("Equities −30%"),
+    "rates_+200bp": _("Rates +200 bp"),
+    "2008_like": _("2008-like crisis"),
+}
+
+
+@register.filter
+def stress_label(row: dict) -> str:
+    """A stress-test row's scenario name in the reader's language (a scenario the firm added
+    itself keeps the name it was given)."""
+    return STRESS_LABELS.get(row.get("code", "")) or row.get("name", "")
+
+
 @register.filter
 def asset_class_label(code: str) -> str:
     """`real_estate` → 不动产 (the label of risk.AssetClass in the reader's language)."""

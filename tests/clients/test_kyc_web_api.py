@@ -383,3 +383,12 @@ def test_client_page_query_count_with_kyc(web_as, advisor, own_client):
     with CaptureQueriesContext(connection) as four:
         assert http.get(url).status_code == 200
     assert len(four) == len(one) <= 30
+
+
+def test_identity_documents_table_wraps_between_dates_not_inside_the_type(web_as, advisor, own_client):
+    add_identity_document(own_client, advisor)
+    page = web_as(advisor).get(reverse("clients:detail", args=[own_client.pk])).text
+    # the table scrolls inside its half-width column; the type column keeps a minimum width, and
+    # the validity range may break between its two dates (never the whole range on one line)
+    assert '<div class="table-wrap"><table class="table kyc-documents">' in page
+    assert '<td><span class="nowrap">' in page and '</span> <span class="nowrap">' in page
