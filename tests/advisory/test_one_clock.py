@@ -1,7 +1,9 @@
 """One clock, one format: an instant reads the same on a page, in a PDF, a CSV export, a warning,
 a notification, an email and an audit record label — the firm's time zone, `YYYY-MM-DD HH:MM`."""
 
+import csv
 import datetime
+import io
 import subprocess
 
 import pytest
@@ -74,10 +76,11 @@ def test_one_instant_reads_the_same_in_every_output(
     outputs["email"] = mail.outbox[-1].body
     # a CSV export of the audit trail
     response = web_as(compliance_officer).get(reverse("audit:export_csv"))
-    csv_text = b"".join(response.streaming_content).decode()
-    header, *rows = csv_text.splitlines()
-    local_column = header.split(",").index("occurred_at_local")
-    outputs["csv"] = next(r for r in rows if ",reveal," in r).split(",")[local_column]
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    # the export (advisory.exports) shows the entry's time on the firm's clock in its "Time" column
+    time_column, type_column = header.index("Time"), header.index("Record type")
+    outputs["csv"] = next(r for r in rows if r[type_column] == "t.t")[time_column]
 
     # then: the same reading everywhere, and never the UTC one
     for where, shown in outputs.items():
