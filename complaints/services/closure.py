@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from advisory.clock import now
 from advisory.history import audited_delete, audited_save
+from audit.services import audit_redact
 
 from ..models import Complaint, ComplaintAttachment, ComplaintEvent, EventKind, SatisfactionSurvey, State
 from .workflow import complaint_transition
@@ -72,7 +73,14 @@ def complaint_purge_personal(complaint: Complaint) -> None:
             attachment.file.delete(save=False)
             pk = attachment.pk
             audited_delete(attachment, actor=None, reason="retention disposal")
-            # its history rows name the uploaded file: they go with it
+            # its history rows name the uploaded file: they go with it, once the entries that seal
+            # them are redacted (the history tables' trigger refuses it before; audit.protection)
+            audit_redact(
+                record_type=ComplaintAttachment._meta.label_lower,
+                record_ids=[str(pk)],
+                actor=None,
+                reason="retention disposal",
+            )
             ComplaintAttachment.history.filter(id=pk).delete()
         survey = SatisfactionSurvey.objects.filter(complaint=complaint).exclude(comment="").first()
         if survey is not None:
