@@ -758,8 +758,9 @@ class OutboundSMS(models.Model):
     kind = models.CharField(
         _("kind"), max_length=16, choices=OutboundKind.choices, default=OutboundKind.ACKNOWLEDGEMENT
     )
-    to_number = EncryptedCharField(_("to"), max_length=40)
-    text = EncryptedTextField(_("text"))
+    # nullable: a disposal blanks them, and an encrypted field stores a blank as NULL
+    to_number = EncryptedCharField(_("to"), max_length=40, null=True, blank=True)
+    text = EncryptedTextField(_("text"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=10)
     segments = models.PositiveSmallIntegerField(_("segments"), default=1)
     status = models.CharField(_("status"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
