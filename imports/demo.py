@@ -42,7 +42,7 @@ def seed(ctx: dict) -> None:
         or not User.objects.filter(email="advisor@demo.advisory", role=Role.ADVISOR).exists()
     ):
         return
-    batch = services.batch_upload(actor=compliance, kind="clients", name="legacy-crm-clients.csv", data=data)
+    batch = services.batch_upload(actor=compliance, kind="clients", name="旧系统客户导出.csv", data=data)
     if batch.state != ImportState.PREVIEWED or batch.has_errors:
         return  # e.g. these people were entered by hand already: nothing to show
     services.batch_confirm(batch=batch, actor=compliance)

@@ -454,7 +454,7 @@ def declaration_review(
         notify(
             recipients=[locked.staff_member],
             kind="staff.declaration_reviewed",
-            subject=text("notify.staff_declaration_reviewed", status=locked.get_status_display()),
+            subject=text("notify.staff_declaration_reviewed", status=DeclarationStatus(locked.status).label),
             body=note,
             url=reverse("staff:my_conduct"),
         )

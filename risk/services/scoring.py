@@ -43,8 +43,10 @@ def score_answers(*, version: QuestionnaireVersion, answers: dict[str, str]) -> 
             continue
         snapshot[q.code] = {
             "question": q.text,
+            "question_zh": q.text_zh,
             "option": option.code,
             "answer": option.text,
+            "answer_zh": option.text_zh,
             "score": option.score,
             "role": q.role,
             "meaning": option.meaning,
