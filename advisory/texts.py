@@ -304,6 +304,12 @@ def encode(value: Any) -> Any:
     """A parameter as JSON, keeping what the reader's language or clock changes."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if (
+        isinstance(value, dict)
+        and value
+        and all(str(k).startswith("$") for k in value if k not in ("sep", "digits", "currency"))
+    ):
+        return value  # already encoded (e.g. `value_label` of a registered value)
     if isinstance(value, Text):
         return {"$text": value.as_json()}
     if isinstance(value, Promise):  # gettext_lazy / a choice's label: keep the msgid

@@ -298,3 +298,17 @@ def test_switching_language_keeps_it_for_later_emails(web_as, advisor):
     web_as(advisor).post(reverse("set_language"), {"language": "zh-hant", "next": "/app/"})
     advisor.refresh_from_db()
     assert advisor.language == "zh-hant"
+
+
+def test_a_registered_value_label_is_stored_once_encoded_and_read_in_the_readers_language():
+    """`value_label` already returns the encoded label: encoding it again must keep it (it was
+    once stored as the text "{'$t': [...]}" and shown raw on Chinese pages)."""
+    from django.utils import translation
+
+    from advisory.texts import value_label
+
+    t = text("risk.capacity_income", stability=value_label("irregular"), limit=2)
+    assert t.params["stability"] == {"$t": ["Irregular"]}
+    with translation.override("zh-hans"):
+        shown = render(t.code, t.params)
+    assert "$t" not in shown and "Irregular" not in shown and "C2" in shown
