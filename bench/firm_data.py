@@ -36,6 +36,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, models  # noqa: E402
+from oversight_bench import insert_series  # noqa: E402 - the same generate_series loader (bench/)
 
 BENCH_PASSWORD = "bench-pass-2026"  # noqa: S105 - bench accounts only
 SCALES = {
@@ -49,41 +50,6 @@ ENGLISH = ["James Smith", "Emily Chen", "Michael Brown", "Olivia Wilson", "David
 
 def sql_literal_array(items: list[str]) -> str:
     return "ARRAY[" + ", ".join("'" + i.replace("'", "''") + "'" for i in items) + "]"
-
-
-def insert_series(model: type[models.Model], n: int, overrides: dict[str, str], *, source: str = "") -> int:
-    """INSERT INTO <table> SELECT … FROM generate_series(1, n) g — every NOT NULL column gets its
-    override expression, its Django default, '' for blank text, or now() for timestamps."""
-    cols, exprs, params = [], [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key and f.column not in overrides:
-            continue
-        col = f.column
-        if col in overrides:
-            cols.append(col)
-            exprs.append(overrides[col].replace("%", "%%"))
-        elif f.null:
-            continue
-        elif f.has_default():
-            cols.append(col)
-            exprs.append("%s")
-            params.append(f.get_db_prep_save(f.get_default(), connection))
-        elif isinstance(f, models.DateTimeField):
-            cols.append(col)
-            exprs.append("now()")
-        elif isinstance(f, (models.CharField, models.TextField)) and f.blank:
-            cols.append(col)
-            exprs.append("''")
-        else:
-            raise SystemExit(f"no value for {model._meta.label}.{col}")
-    quoted = ", ".join(f'"{c}"' for c in cols)
-    sql = (
-        f'INSERT INTO "{model._meta.db_table}" ({quoted}) '
-        f"SELECT {', '.join(exprs)} FROM {(source or f'generate_series(1, {n}) g').replace('%', '%%')}"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
 
 
 def history_of(model: type[models.Model], where: str, *, user_column: str | None = None) -> int:
