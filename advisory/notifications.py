@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import models
+from django.db import connections, models
 
 from .clock import now
 from .models import Notification, User
@@ -128,6 +128,14 @@ def notifications_resolve(*, about: models.Model, state: str | None = None) -> i
     open_rows = Notification.objects.filter(
         about_type=about._meta.label_lower, about_id=str(about.pk), done_at__isnull=True
     ).exclude(open_states=[])
-    moved_on = open_rows.exclude(open_states__contains=[str(state)])
+    if connections[open_rows.db].vendor == "postgresql":
+        moved_on = open_rows.exclude(open_states__contains=[str(state)])
+    else:  # SQLite has no JSON containment: the few open rows of one record, checked here
+        ids = [
+            pk
+            for pk, states in open_rows.values_list("pk", "open_states")
+            if str(state) not in (states or [])
+        ]
+        moved_on = Notification.objects.filter(pk__in=ids)
     done = moved_on.filter(read_at__isnull=True).update(done_at=at, read_at=at)
     return done + moved_on.update(done_at=at)

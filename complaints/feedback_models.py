@@ -34,7 +34,7 @@ class ReturnVisitScript(TimeStampedModel):
 
     trigger = models.CharField(_("occasion"), max_length=20, choices=ReturnVisitTrigger.choices, unique=True)
     title = models.CharField(_("title"), max_length=200)
-    introduction = models.TextField(_("introduction"), blank=True)
+    introduction = models.TextField(_("opening words"), blank=True)
     questions = models.TextField(_("questions"), help_text=_("One question per line."))
     objects = AuditedManager()
     history = HistoricalRecords()
@@ -73,7 +73,7 @@ class ReturnVisit(TimeStampedModel):
         _("status"), max_length=12, choices=ReturnVisitStatus.choices, default=ReturnVisitStatus.ASSIGNED
     )
     script_title = models.CharField(_("script"), max_length=200, blank=True)
-    introduction = models.TextField(_("introduction"), blank=True)
+    introduction = models.TextField(_("opening words"), blank=True)
     questions = models.JSONField(_("questions"), default=list, blank=True)
     answers = models.JSONField(_("answers"), default=list, blank=True)
     issues_found = models.BooleanField(_("issues raised by the client"), default=False)
@@ -122,7 +122,7 @@ class Suggestion(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
     )
-    answer = models.TextField(_("answer"), blank=True)
+    answer = models.TextField(_("our answer"), blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

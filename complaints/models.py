@@ -327,7 +327,12 @@ def _format_span(seconds: int) -> str:
     minutes = rest // 60
     if not (days or hours or minutes):
         return str(_("just overdue")) if late else str(_("due now"))
-    text = f"{days}d {hours}h" if days else (f"{hours}h {minutes}m" if hours else f"{minutes}m")
+    if days:
+        text = _("%(d)sd %(h)sh") % {"d": days, "h": hours}
+    elif hours:
+        text = _("%(h)sh %(m)sm") % {"h": hours, "m": minutes}
+    else:
+        text = _("%(m)sm") % {"m": minutes}
     return str(_("%(span)s overdue") % {"span": text}) if late else str(_("%(span)s left") % {"span": text})
 
 
@@ -721,7 +726,7 @@ class OutboundEmail(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=OutboundKind.choices)
     message_id = models.CharField(_("Message-ID"), max_length=300, unique=True)
-    to_address = EncryptedCharField(_("to"), max_length=254)
+    to_address = EncryptedCharField(_("recipient"), max_length=254)
     # As sent, in the recipient's `language`; staff read it through the text code.
     subject = models.CharField(_("subject"), max_length=300)
     subject_code = models.CharField(_("subject code"), max_length=80, blank=True)
@@ -759,7 +764,7 @@ class OutboundSMS(models.Model):
         _("kind"), max_length=16, choices=OutboundKind.choices, default=OutboundKind.ACKNOWLEDGEMENT
     )
     # nullable: a disposal blanks them, and an encrypted field stores a blank as NULL
-    to_number = EncryptedCharField(_("to"), max_length=40, null=True, blank=True)
+    to_number = EncryptedCharField(_("recipient number"), max_length=40, null=True, blank=True)
     text = EncryptedTextField(_("text"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=10)
     segments = models.PositiveSmallIntegerField(_("segments"), default=1)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from advisory.models import QualificationKind, User
@@ -52,7 +53,7 @@ class ActionForm(forms.Form):
     link_ref = forms.CharField(
         label=_("Indicator code or record number"),
         max_length=64,
-        help_text=_("For an indicator: " + ", ".join(i.code for i in INDICATORS)),
+        help_text=format_lazy(_("For an indicator: {codes}"), codes=", ".join(i.code for i in INDICATORS)),
     )
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
     due_on = forms.DateField(label=_("Due on"), widget=DATE)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from advisory.models import User
 from advisory.roles import WORKSPACE_ROLES, Role
@@ -83,7 +84,7 @@ class AuditTransitionForm(forms.Form):
 
 
 class FindingForm(forms.Form):
-    title = forms.CharField(label=_("Finding"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("audit finding", "Finding"), max_length=200)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from advisory.models import TimeStampedModel
@@ -23,7 +24,7 @@ from audit.managers import AuditedManager
 
 
 class TrainingTopic(models.TextChoices):
-    COMPLIANCE = "compliance", _("Compliance")
+    COMPLIANCE = "compliance", pgettext_lazy("training topic", "Compliance")
     ETHICS = "ethics", _("Professional ethics")
     AML = "aml", _("Anti-money laundering")
     PRODUCTS = "products", _("Product knowledge")
