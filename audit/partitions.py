@@ -266,7 +266,9 @@ def partitions_ensure(*, ahead: int | None = None, using: str = "default") -> li
         created = [(name, int(moved)) for name, moved in cur.fetchall()]
     for name, moved in created:
         if moved:
-            logger.warning("audit partitions: %s created, %s entries moved out of the DEFAULT partition", name, moved)
+            logger.warning(
+                "audit partitions: %s created, %s entries moved out of the DEFAULT partition", name, moved
+            )
         else:
             logger.info("audit partitions: %s created", name)
     return created

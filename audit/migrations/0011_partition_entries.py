@@ -186,7 +186,9 @@ def unpartition(apps, schema_editor):
             return
         snapshot = _snapshot(cur, TABLE)
         name = schema_editor._create_index_name(TABLE, ["sequence"], suffix="")
-        snapshot[0][:] = [sql for sql in snapshot[0] if f'INDEX "{name}"' not in sql and f"INDEX {name} " not in sql]
+        snapshot[0][:] = [
+            sql for sql in snapshot[0] if f'INDEX "{name}"' not in sql and f"INDEX {name} " not in sql
+        ]
         _swap_out(cur)
         cur.execute(
             f"CREATE TABLE {TABLE} (LIKE {OLD} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING STORAGE"
@@ -214,7 +216,9 @@ class Migration(migrations.Migration):
                 migrations.AlterField(
                     model_name="auditentry",
                     name="sequence",
-                    field=models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name="sequence"),
+                    field=models.BigIntegerField(
+                        blank=True, db_index=True, null=True, verbose_name="sequence"
+                    ),
                 ),
             ],
             # PostgreSQL: done by `partition` below; SQLite keeps its plain table (and its stricter
