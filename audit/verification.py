@@ -166,27 +166,20 @@ SELECT count(*),
      WHERE sequence > %(start)s AND sequence <= %(end)s
   ) checks
 """
-_PG_LINK_CHECK = """
-SELECT min(e.sequence)
-  FROM audit_auditentry e
-  LEFT JOIN audit_auditentry p ON p.sequence = e.sequence - 1
- WHERE e.sequence > %(start)s AND e.sequence <= %(end)s
-   AND (e.prev_hash <> coalesce(p.hash, CASE WHEN e.sequence = %(start)s + 1 THEN %(start_hash)s END)
-        OR (p.hash IS NULL AND e.sequence <> %(start)s + 1))
-"""
-_PG_FIRST_GAP = """
-SELECT min(e.sequence) + 1 FROM audit_auditentry e
- WHERE e.sequence >= %(start)s
-   AND e.sequence < (SELECT max(sequence) FROM audit_auditentry WHERE sequence <= %(end)s)
-   AND NOT EXISTS (SELECT 1 FROM audit_auditentry n WHERE n.sequence = e.sequence + 1)
-"""
-# The table is partitioned by month (audit.partitions), so nothing makes `sequence` unique but the
-# sequencer and the head's trigger: a number carried twice is looked for when the counts or the
-# links do not add up (a duplicate always shows there: n entries between two numbers, one missing).
-_PG_DUPLICATE = """
-SELECT sequence FROM audit_auditentry
- WHERE sequence > %(start)s AND sequence <= %(end)s
- GROUP BY sequence HAVING count(*) > 1 ORDER BY sequence LIMIT 1
+# The links, in one ordered pass: each entry against the one before it in sequence order (lag).
+# On PostgreSQL the trail is partitioned by month (audit.partitions) and nothing makes `sequence`
+# unique but the sequencer and the head's trigger, so the same pass looks for a number carried
+# twice and for a missing one. It reads each month's index on `sequence` in order (a merge of the
+# partitions, memory-constant) where a self-join would hash the whole trail.
+_PG_ORDER_CHECK = """
+SELECT min(ARRAY[prev_seq, sequence]) FILTER (WHERE prev_seq < sequence - 1),
+       min(sequence) FILTER (WHERE prev_seq = sequence),
+       min(sequence) FILTER (WHERE prev_hash IS DISTINCT FROM
+                             coalesce(prev_actual, CASE WHEN prev_seq IS NULL THEN %(start_hash)s END))
+  FROM (SELECT sequence, prev_hash, lag(hash) OVER w AS prev_actual, lag(sequence) OVER w AS prev_seq
+          FROM audit_auditentry
+         WHERE sequence > %(start)s AND sequence <= %(end)s
+        WINDOW w AS (ORDER BY sequence, id)) ordered
 """
 _NO_END = 2**63 - 1
 _PG_HEAD = """
@@ -264,29 +257,21 @@ def _history_checks(
 
 
 def _pg_segment(cur, *, start: int, start_hash: str, end: int) -> tuple[int, int]:
-    """The entries with start < sequence <= end: each recomputed (sha256() in C), linked to the one
-    before (the first to `start_hash`), no number missing or carried twice. Returns (entries
-    checked, highest sequence) or raises _Broken."""
+    """The entries with start < sequence <= end: each recomputed (sha256() in C, a parallel scan),
+    linked to the one before (the first to `start_hash`), no number missing or carried twice.
+    Returns (entries checked, highest sequence) or raises _Broken."""
     params = {"start": start, "start_hash": start_hash, "end": end}
     cur.execute(_PG_ENTRY_CHECKS, params)
     count, first_seq, max_seq, bad_content, bad_hash = cur.fetchone()
+    if not count:
+        return 0, start
+    cur.execute(_PG_ORDER_CHECK, params)
+    after_gap, duplicate, bad_link = cur.fetchone()
     gap = None
-    if count and (first_seq != start + 1 or max_seq - start != count):
-        if first_seq != start + 1:
-            gap = (start + 1, first_seq)
-        else:
-            cur.execute(_PG_FIRST_GAP, params)
-            missing = cur.fetchone()[0]
-            if missing is not None:
-                cur.execute("SELECT min(sequence) FROM audit_auditentry WHERE sequence > %s", [missing])
-                gap = (missing, cur.fetchone()[0])
-    cur.execute(_PG_LINK_CHECK, params)
-    bad_link = cur.fetchone()[0]
-    duplicate = None
-    if gap is not None or bad_link is not None or (count and max_seq - start != count):
-        cur.execute(_PG_DUPLICATE, params)
-        row = cur.fetchone()
-        duplicate = row[0] if row else None
+    if first_seq != start + 1:
+        gap = (start + 1, first_seq)
+    elif after_gap is not None:
+        gap = (after_gap[0] + 1, after_gap[1])
     if gap is not None and bad_link == gap[1]:
         bad_link = None  # the entry after a gap links to a missing one
     found = [
