@@ -9,6 +9,9 @@ table added by any later migration is covered too:
   unchained entry once (sets its sequence, previous hash and hash; nothing else); checkpoint and verification rows are
   append-only; the chain head only moves forward, by exactly the entries appended after it, onto the
   hash of the last one (so it cannot be rewound to hide a cut tail).
+* the trail's monthly partitions (PostgreSQL, audit.partitions): the row triggers are cloned from
+  the parent onto every partition, the TRUNCATE trigger is created on each; verification checks
+  them per partition too.
 * history tables (django-simple-history `Historical*`): TRUNCATE, UPDATE and DELETE refused, except
   for a history row whose chained audit entry is already redacted (disposal: `audit_redact` first,
   then blank or delete the history rows), or — for the table owner or a superuser only — inside a
