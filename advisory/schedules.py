@@ -57,6 +57,10 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "audit.tasks.audit_verify_full_task",
         "crontab": {"minute": "30", "hour": "4", "day_of_week": "0"},
     },
+    "Audit trail monthly partitions": {
+        "task": "audit.tasks.audit_partitions_task",
+        "crontab": {"minute": "45", "hour": "0"},
+    },
     "Audit chain signed checkpoint": {
         "task": "audit.tasks.audit_checkpoint_task",
         "crontab": {"minute": "5", "hour": "*"},

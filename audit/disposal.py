@@ -25,7 +25,7 @@ from django.db.models import Q
 from advisory.clock import today
 from advisory.history import audited_delete, audited_save
 
-from .models import AuditAction, AuditEntry, allow_redaction
+from .models import AuditAction, AuditEntry
 from .registry import AuditedModel, registered
 
 logger = logging.getLogger(__name__)
@@ -180,18 +180,18 @@ def client_file_blockers(client_id: int) -> list[str]:
 def _redact_where(q: Q, *, record_type: str, record_ids: list[str], actor: Any, reason: str) -> int:
     """Blank the content of the entries matching `q` (hashes stay) and record it in the chain."""
     from .sequencer import chain_batch
-    from .services import audit_log
+    from .services import audit_log, entries_blank
 
     chain_batch(wait=True, limit=10**9)  # entries not chained yet get their sequence first
-    sequences = list(
+    found = list(
         AuditEntry.objects.filter(q, redacted=False, sequence__isnull=False)
         .exclude(action=AuditAction.REDACTION)
-        .values_list("sequence", flat=True)
+        .values_list("id", "occurred_at", "sequence")
     )
-    if not sequences:
+    if not found:
         return 0
-    with allow_redaction():  # the database trigger allows exactly this blanking (audit.protection)
-        AuditEntry.objects.filter(sequence__in=sequences).update(record_label="", changes={}, redacted=True)
+    sequences = [seq for _pk, _at, seq in found]
+    entries_blank(found)  # month by month: each UPDATE touches one partition (audit.protection allows it)
     audit_log(
         actor=actor,
         action=AuditAction.REDACTION,

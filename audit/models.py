@@ -99,8 +99,12 @@ class AuditEntry(models.Model):
     """
 
     # Empty until the sequencer chains the entry after its transaction commits (audit.sequencer):
-    # the gap-free total order of the trail is this number, not the id.
-    sequence = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)
+    # the gap-free total order of the trail is this number, not the id. Not a UNIQUE constraint: on
+    # PostgreSQL the table is partitioned by month (audit.partitions) and a unique index there must
+    # contain the partition key. Each number is given once by the sequencer under the chain head's
+    # lock; the database lets an entry be chained once, and the head advance only over exactly as
+    # many entries as numbers (audit.protection); verification reports a duplicate or missing number.
+    sequence = models.BigIntegerField(_("sequence"), null=True, blank=True, db_index=True)
     occurred_at = models.DateTimeField(_("when"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -427,6 +431,7 @@ class AuditCheckpoint(models.Model):
 class VerificationKind(models.TextChoices):
     FULL = "full", _("Full (every entry)")
     INCREMENTAL = "incremental", _("Incremental (from the last good checkpoint)")
+    MONTH = "month", _("One month (its partition, linked to the entry before it)")
 
 
 class AuditVerification(models.Model):

@@ -9,6 +9,9 @@ table added by any later migration is covered too:
   unchained entry once (sets its sequence, previous hash and hash; nothing else); checkpoint and verification rows are
   append-only; the chain head only moves forward, by exactly the entries appended after it, onto the
   hash of the last one (so it cannot be rewound to hide a cut tail).
+* the trail's monthly partitions (PostgreSQL, audit.partitions): the row triggers are cloned from
+  the parent onto every partition, the TRUNCATE trigger is created on each; verification checks
+  them per partition too.
 * history tables (django-simple-history `Historical*`): TRUNCATE, UPDATE and DELETE refused, except
   for a history row whose chained audit entry is already redacted (disposal: `audit_redact` first,
   then blank or delete the history rows), or — for the table owner or a superuser only — inside a
@@ -145,8 +148,9 @@ BEGIN
                 coalesce(r.client_id::text, ''), r.reason, coalesce(host(r.ip_address), ''), r.user_agent,
                 coalesce(r.history_id::text, ''), r.content_hash)
                 || CASE WHEN r.history_hash = '' THEN '' ELSE chr(31) || r.history_hash END, 'UTF8')), 'hex');
+    -- occurred_at: the partition key, so the update goes to the entry's month only
     UPDATE audit_auditentry SET sequence = head_seq, prev_hash = head_hash, hash = digest
-     WHERE id = r.id AND sequence IS NULL;
+     WHERE id = r.id AND occurred_at = r.occurred_at AND sequence IS NULL;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'audit sequencer: entry % was already chained', r.id;
     END IF;
@@ -267,8 +271,10 @@ def audit_tables() -> list[str]:
     return sorted(m._meta.db_table for m in apps.get_app_config("audit").get_models() if m._meta.managed)
 
 
-def expected_triggers() -> list[tuple[str, str]]:
-    """(table, trigger name) of every protection trigger; verification checks they exist and are on."""
+def expected_triggers(partitions: list[str] | None = None) -> list[tuple[str, str]]:
+    """(table, trigger name) of every protection trigger; verification checks they exist and are on.
+    `partitions`: the monthly partitions of the trail (PostgreSQL, audit.partitions): each has the
+    row triggers cloned from the parent and a TRUNCATE trigger of its own."""
     out = [(t, "audit_protect_truncate") for t in audit_tables()]
     out += [
         (ENTRY_TABLE, "audit_protect_update"),
@@ -276,6 +282,12 @@ def expected_triggers() -> list[tuple[str, str]]:
         (HEAD_TABLE, "audit_protect_head"),
         (HEAD_TABLE, "audit_protect_delete"),
     ]
+    for table in partitions or []:
+        out += [
+            (table, "audit_protect_truncate"),
+            (table, "audit_protect_update"),
+            (table, "audit_protect_delete"),
+        ]
     for table in APPEND_ONLY_TABLES:
         out.append((table, "audit_protect_change"))
     for h in history_tables() + m2m_history_tables():
@@ -289,9 +301,12 @@ def _trigger(name: str, table: str, when: str, level: str, function: str) -> str
     )
 
 
-def protection_statements() -> list[str]:
-    stmts = [FUNCTIONS_SQL]
-    for table in audit_tables():
+def protection_statements(partitions: list[str] | None = None) -> list[str]:
+    from .partitions import FUNCTIONS_SQL as PARTITION_FUNCTIONS_SQL
+
+    stmts = [FUNCTIONS_SQL, PARTITION_FUNCTIONS_SQL]
+    # a partition of the trail: the row triggers are cloned from the parent, not TRUNCATE's
+    for table in [*audit_tables(), *(partitions or [])]:
         stmts.append(
             _trigger("audit_protect_truncate", table, "BEFORE TRUNCATE", "STATEMENT", "audit_refuse()")
         )
@@ -326,11 +341,13 @@ def install_protection(*, using: str = "default") -> int:
     conn = connections[using]
     if conn.vendor != "postgresql":
         return 0
-    stmts = protection_statements()
+    from .partitions import partition_tables
+
+    stmts = protection_statements(partition_tables(using=using))
     with conn.cursor() as cur:
         for sql in stmts:
             cur.execute(sql)
-    return len(stmts) - 1
+    return len(stmts) - 2
 
 
 def missing_triggers(*, using: str = "default") -> list[tuple[str, str]]:
@@ -345,7 +362,9 @@ def missing_triggers(*, using: str = "default") -> list[tuple[str, str]]:
             " AND c.relnamespace = 'public'::regnamespace"
         )
         present = set(cur.fetchall())
-    return [pair for pair in expected_triggers() if pair not in present]
+    from .partitions import partition_tables
+
+    return [pair for pair in expected_triggers(partition_tables(using=using)) if pair not in present]
 
 
 # --- least privilege ------------------------------------------------------------------------------
@@ -365,10 +384,13 @@ def app_role(using: str = "default") -> str:
     return ""
 
 
-def grant_statements(role: str) -> list[str]:
+def grant_statements(role: str, partitions: list[str] | None = None) -> list[str]:
     """The application role may read and write the business tables, but on the audit tables only
     SELECT and INSERT (plus the guarded head advance and redaction blanking), on the history tables
-    SELECT, INSERT and the trigger-guarded UPDATE/DELETE of disposal; never TRUNCATE, never owns."""
+    SELECT, INSERT and the trigger-guarded UPDATE/DELETE of disposal; never TRUNCATE, never owns.
+    The trail's monthly partitions: SELECT and INSERT only (the application writes through the
+    parent table); partitions created later by the upkeep function get no grant at all. It may run
+    the partition upkeep (`audit_partitions_ensure`, SECURITY DEFINER), nothing else of it."""
     r = f'"{role}"'
     stmts = [
         f"GRANT USAGE ON SCHEMA public TO {r}",
@@ -382,6 +404,10 @@ def grant_statements(role: str) -> list[str]:
     stmts.append(f'GRANT UPDATE (record_label, changes, redacted) ON "{ENTRY_TABLE}" TO {r}')
     stmts.append(f'GRANT UPDATE (sequence, prev_hash, hash) ON "{ENTRY_TABLE}" TO {r}')  # the sequencer
     stmts.append(f'GRANT UPDATE (sequence, last_hash) ON "{HEAD_TABLE}" TO {r}')
+    for table in partitions or []:
+        stmts.append(f'REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "{table}" FROM {r}')
+    if partitions:
+        stmts.append(f"GRANT EXECUTE ON FUNCTION audit_partitions_ensure(integer) TO {r}")
     return stmts
 
 
@@ -394,7 +420,9 @@ def grant_app_role(*, role: str, using: str = "default") -> None:
         if cur.fetchone() is None:
             logger.warning("database role %s does not exist; no grants made", role)
             return
-        for sql in grant_statements(role):
+        from .partitions import partition_tables
+
+        for sql in grant_statements(role, partition_tables(using=using)):
             cur.execute(sql)
 
 

@@ -99,6 +99,15 @@ def audit_entry_list(*, user: Any, filters: EntryFilters | None = None) -> Query
     return qs
 
 
+def default_date_from() -> datetime.date:
+    """The trail browser opens on this month and the last (firm calendar): on PostgreSQL the
+    listing then reads two or three monthly partitions, not the whole archive (audit.partitions).
+    The filter is shown; clearing it searches everything."""
+    from advisory.clock import today
+
+    return (today().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
 @dataclass
 class KeysetPage:
     rows: list

@@ -9,7 +9,9 @@ in a short transaction of its own:
    up when another sequencer holds it),
 2. reads the unchained entries that are visible — i.e. committed — in a deterministic order (id),
 3. gives each the next sequence number, the previous entry's hash and its own hash (one UPDATE; the
-   database trigger allows exactly this change, once, on a row that has no sequence yet),
+   database trigger allows exactly this change, once, on a row that has no sequence yet; on
+   PostgreSQL the UPDATE names the entry's `occurred_at` too, so it touches the entry's monthly
+   partition only — audit.partitions),
 4. moves the head onto the last one, and commits.
 
 So the trail's total order is the order of chaining (the sequence), which follows commit order: an

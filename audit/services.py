@@ -465,12 +465,15 @@ def audit_bulk_rows(
 # --- verification (audit.verification) -----------------------------------------------------------
 
 
-def audit_verify(*, using: str = "default", full: bool = True) -> VerifyResult:
-    """Verify the trail (SPEC §5, issue 12): full from the first entry, or incremental from the last
-    good signed checkpoint. See audit.verification for every check. Returns the first problem."""
+def audit_verify(
+    *, using: str = "default", full: bool = True, month: datetime.date | None = None
+) -> VerifyResult:
+    """Verify the trail (SPEC §5, issue 12): full from the first entry, incremental from the last
+    good signed checkpoint, or one month (its partition, linked to the entry before it). See
+    audit.verification for every check. Returns the first problem."""
     from .verification import verify
 
-    return verify(using=using, full=full)[0]
+    return verify(using=using, full=full, month=month)[0]
 
 
 # --- redaction (disposal) -----------------------------------------------------------------------
@@ -494,13 +497,11 @@ def audit_redact(*, record_type: str, record_ids: Sequence[str], actor: Any | No
         qs = AuditEntry.objects.filter(record_type=record_type, record_id__in=ids, redacted=False).exclude(
             action=AuditAction.REDACTION
         )
-        sequences = list(qs.values_list("sequence", flat=True))
-        if not sequences:
+        found = list(qs.values_list("id", "occurred_at", "sequence"))
+        if not found:
             return 0
-        with allow_redaction():  # the database trigger allows exactly this blanking
-            AuditEntry.objects.filter(sequence__in=sequences).update(
-                record_label="", changes={}, redacted=True
-            )
+        sequences = [seq for _pk, _at, seq in found]
+        entries_blank(found)
         audit_log(
             actor=actor,
             action=AuditAction.REDACTION,
@@ -510,6 +511,23 @@ def audit_redact(*, record_type: str, record_ids: Sequence[str], actor: Any | No
             changes={"record_ids": ids, "redacted_sequences": sequences},
         )
     return len(sequences)
+
+
+def entries_blank(found: Sequence[tuple[int, datetime.datetime, Any]]) -> int:
+    """Blank the personal content of these entries ((id, occurred_at, …) rows), one UPDATE per month
+    with the month's bounds: each touches the entry's partition only (audit.partitions), not every
+    month of the trail. Only disposal calls this (the database trigger allows exactly this change)."""
+    from .partitions import month_bounds, month_filter
+
+    changed = 0
+    with allow_redaction():
+        for month, ids in month_filter((row[0], row[1]) for row in found):
+            since, until = month_bounds(month)
+            for start in range(0, len(ids), 5000):
+                changed += AuditEntry.objects.filter(
+                    occurred_at__gte=since, occurred_at__lt=until, pk__in=ids[start : start + 5000]
+                ).update(record_label="", changes={}, redacted=True)
+    return changed
 
 
 # Retention, legal holds and disposal live in audit.retention; they are services too.
@@ -551,17 +569,25 @@ __all__ = [
 # --- verification record, exports -------------------------------------------------------------------
 
 
-def audit_verify_and_record(*, actor: Any | None, full: bool = True, using: str = "default") -> VerifyResult:
+def audit_verify_and_record(
+    *,
+    actor: Any | None,
+    full: bool = True,
+    month: datetime.date | None = None,
+    using: str = "default",
+) -> VerifyResult:
     """Run a verification, remember it (AuditVerification: the next incremental run starts from its
-    checkpoint) and cache the outcome for the compliance panel."""
+    checkpoint) and cache the outcome for the compliance panel (a month run only when it fails: an
+    intact month says nothing of the rest of the trail)."""
     from django.core.cache import cache
 
     from .selectors import VERIFY_CACHE_KEY
     from .verification import verification_record, verify
 
-    result, state = verify(using=using, full=full)
+    result, state = verify(using=using, full=full, month=month)
     verification_record(result=result, state=state, actor=actor, using=using)
-    cache.set(VERIFY_CACHE_KEY, {**result.as_dict(), "at": now().isoformat()}, None)
+    if month is None or not result.intact:
+        cache.set(VERIFY_CACHE_KEY, {**result.as_dict(), "at": now().isoformat()}, None)
     if not result.intact:
         logger.error("audit chain broken: %s", result)
     return result

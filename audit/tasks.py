@@ -112,3 +112,26 @@ def audit_chain_task() -> int:
     count = sequencer_run(wait=False, max_rounds=200)
     logger.info("audit_chain_task: %s entries chained", count)
     return count
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=600,
+    time_limit=900,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+)
+def audit_partitions_task() -> int:
+    """Daily (PostgreSQL): create the trail's partitions for this month and the next
+    AUDIT_PARTITION_MONTHS_AHEAD months, and move entries found in the DEFAULT partition into
+    partitions of their own months (audit.partitions; idempotent, safe to run concurrently: the
+    database function serialises runs on the table lock). A lock wait past 10 s fails and retries."""
+    from .partitions import partitions_ensure
+
+    created = partitions_ensure()
+    moved = sum(n for _name, n in created)
+    logger.info(
+        "audit_partitions_task: %s partitions created, %s entries moved from DEFAULT", len(created), moved
+    )
+    return len(created)

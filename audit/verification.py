@@ -35,6 +35,7 @@ GENESIS = "0" * 64
 # same codes (audit/templatetags/audit_tags.py: verification_problem).
 PROBLEMS: dict[str, str] = {
     "gap": "sequence gap: expected %(expected)s, found %(found)s",
+    "duplicate": "sequence %(sequence)s is carried by more than one entry",
     "order": "sequence out of order: expected %(expected)s, found %(found)s",
     "link": "previous-hash link does not match the preceding entry",
     "content": "content (record label or changes) does not match its hash",
@@ -87,6 +88,8 @@ class VerifyResult:
     history_checked: int = 0
     pending: int = 0  # entries written but not chained yet (younger than the allowed delay)
     seconds: float = 0.0
+    month: str = ""  # YYYY-MM of a month run
+    in_month: int = 0  # entries of that month (the stretch checked may hold a few of its neighbours')
 
     def as_dict(self) -> dict:
         return {
@@ -105,9 +108,19 @@ class VerifyResult:
             "history_checked": self.history_checked,
             "pending": self.pending,
             "seconds": round(self.seconds, 3),
+            "month": self.month,
+            "in_month": self.in_month,
         }
 
     def __str__(self) -> str:
+        if self.intact and self.kind == VerificationKind.MONTH:
+            if not self.checked:
+                return f"intact: no chained entries in {self.month}"
+            return (
+                f"intact: {self.month}, {self.in_month} entries (sequence {self.from_sequence + 1} to "
+                f"{self.last_sequence}, {self.checked} checked, linked to entry {self.from_sequence}); "
+                f"{self.checkpoints_checked} checkpoints, {self.history_checked} history rows"
+            )
         if self.intact:
             text = f"intact: {self.checked} entries, last sequence {self.last_sequence}"
             if self.kind == VerificationKind.INCREMENTAL:
@@ -150,22 +163,25 @@ SELECT count(*),
                || CASE WHEN history_hash = '' THEN '' ELSE chr(31) || history_hash END, 'UTF8')), 'hex')
              = hash AS hash_ok
       FROM audit_auditentry
-     WHERE sequence > %(start)s
+     WHERE sequence > %(start)s AND sequence <= %(end)s
   ) checks
 """
-_PG_LINK_CHECK = """
-SELECT min(e.sequence)
-  FROM audit_auditentry e
-  LEFT JOIN audit_auditentry p ON p.sequence = e.sequence - 1
- WHERE e.sequence > %(start)s
-   AND (e.prev_hash <> coalesce(p.hash, CASE WHEN e.sequence = %(start)s + 1 THEN %(start_hash)s END)
-        OR (p.hash IS NULL AND e.sequence <> %(start)s + 1))
+# The links, in one ordered pass: each entry against the one before it in sequence order (lag).
+# On PostgreSQL the trail is partitioned by month (audit.partitions) and nothing makes `sequence`
+# unique but the sequencer and the head's trigger, so the same pass looks for a number carried
+# twice and for a missing one. It reads each month's index on `sequence` in order (a merge of the
+# partitions, memory-constant) where a self-join would hash the whole trail.
+_PG_ORDER_CHECK = """
+SELECT min(ARRAY[prev_seq, sequence]) FILTER (WHERE prev_seq < sequence - 1),
+       min(sequence) FILTER (WHERE prev_seq = sequence),
+       min(sequence) FILTER (WHERE prev_hash IS DISTINCT FROM
+                             coalesce(prev_actual, CASE WHEN prev_seq IS NULL THEN %(start_hash)s END))
+  FROM (SELECT sequence, prev_hash, lag(hash) OVER w AS prev_actual, lag(sequence) OVER w AS prev_seq
+          FROM audit_auditentry
+         WHERE sequence > %(start)s AND sequence <= %(end)s
+        WINDOW w AS (ORDER BY sequence, id)) ordered
 """
-_PG_FIRST_GAP = """
-SELECT min(e.sequence) + 1 FROM audit_auditentry e
- WHERE e.sequence >= %(start)s AND e.sequence < (SELECT max(sequence) FROM audit_auditentry)
-   AND NOT EXISTS (SELECT 1 FROM audit_auditentry n WHERE n.sequence = e.sequence + 1)
-"""
+_NO_END = 2**63 - 1
 _PG_HEAD = """
 SELECT h.sequence, h.last_hash,
        (SELECT coalesce(max(sequence), 0) FROM audit_auditentry),
@@ -174,9 +190,11 @@ SELECT h.sequence, h.last_hash,
 """
 
 
-def _history_checks(cur, *, start: int, marks: dict[str, int]) -> tuple[int, dict[str, int]]:
-    """Every chained entry (after `start`) against its history row, and every history row (after
-    the table's mark) against the chain. Returns (rows checked, new marks)."""
+def _history_checks(
+    cur, *, start: int, marks: dict[str, int], end: int = _NO_END, orphans: bool = True
+) -> tuple[int, dict[str, int]]:
+    """Every chained entry (after `start`, up to `end`) against its history row, and (`orphans`)
+    every history row (after the table's mark) against the chain. Returns (rows checked, new marks)."""
     from .protection import history_digest_sql
 
     checked = 0
@@ -189,8 +207,8 @@ def _history_checks(cur, *, start: int, marks: dict[str, int]) -> tuple[int, dic
                           OR (e.history_hash <> '' AND {digest} <> e.history_hash))
                   FROM audit_auditentry e LEFT JOIN {t} h ON h.history_id = e.history_id
                  WHERE e.record_type = %s AND e.history_id IS NOT NULL AND NOT e.redacted
-                   AND e.sequence > %s""",  # noqa: S608
-            [h.label, start],
+                   AND e.sequence > %s AND e.sequence <= %s""",  # noqa: S608
+            [h.label, start, end],
         )
         count, bad = cur.fetchone()
         checked += count
@@ -210,6 +228,8 @@ def _history_checks(cur, *, start: int, marks: dict[str, int]) -> tuple[int, dic
                 record_id=rid,
                 date=_iso(hdate or occurred),
             )
+        if not orphans:
+            continue
         mark = marks.get(h.table, 0)
         cur.execute(
             f"""SELECT min(h.history_id), (SELECT max(history_id) FROM {t})
@@ -236,6 +256,45 @@ def _history_checks(cur, *, start: int, marks: dict[str, int]) -> tuple[int, dic
     return checked, new_marks
 
 
+def _pg_segment(cur, *, start: int, start_hash: str, end: int) -> tuple[int, int]:
+    """The entries with start < sequence <= end: each recomputed (sha256() in C, a parallel scan),
+    linked to the one before (the first to `start_hash`), no number missing or carried twice.
+    Returns (entries checked, highest sequence) or raises _Broken."""
+    params = {"start": start, "start_hash": start_hash, "end": end}
+    cur.execute(_PG_ENTRY_CHECKS, params)
+    count, first_seq, max_seq, bad_content, bad_hash = cur.fetchone()
+    if not count:
+        return 0, start
+    cur.execute(_PG_ORDER_CHECK, params)
+    after_gap, duplicate, bad_link = cur.fetchone()
+    gap = None
+    if first_seq != start + 1:
+        gap = (start + 1, first_seq)
+    elif after_gap is not None:
+        gap = (after_gap[0] + 1, after_gap[1])
+    if gap is not None and bad_link == gap[1]:
+        bad_link = None  # the entry after a gap links to a missing one
+    found = [
+        _Broken(duplicate, "duplicate", sequence=duplicate) if duplicate is not None else None,
+        _Broken(gap[0], "gap", expected=gap[0], found=gap[1]) if gap else None,
+        _Broken(bad_link, "link") if bad_link is not None else None,
+        _Broken(bad_content, "content") if bad_content is not None else None,
+        _Broken(bad_hash, "hash") if bad_hash is not None else None,
+    ]
+    found = [b for b in found if b is not None]
+    if found:
+        raise min(found, key=lambda b: b.seq)
+    return count, max_seq
+
+
+def _pg_session(cur, conn) -> None:
+    if len(conn.savepoint_ids) == 0:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    cur.execute("SET LOCAL TIME ZONE 'UTC'")
+    cur.execute("SET LOCAL IntervalStyle = 'postgres'")
+    cur.execute("SET LOCAL work_mem = '64MB'")
+
+
 def _pg_verify(
     using: str, *, start: int, start_hash: str, marks: dict[str, int]
 ) -> tuple[int, int, str, dict]:
@@ -244,36 +303,8 @@ def _pg_verify(
     last sequence, last hash, new history marks) or raises _Broken."""
     conn = connections[using]
     with transaction.atomic(using=using), conn.cursor() as cur:
-        if len(conn.savepoint_ids) == 0:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        cur.execute("SET LOCAL TIME ZONE 'UTC'")
-        cur.execute("SET LOCAL IntervalStyle = 'postgres'")
-        cur.execute("SET LOCAL work_mem = '64MB'")
-        params = {"start": start, "start_hash": start_hash}
-        cur.execute(_PG_ENTRY_CHECKS, params)
-        count, first_seq, max_seq, bad_content, bad_hash = cur.fetchone()
-        gap = None
-        if count and (first_seq != start + 1 or max_seq - start != count):
-            if first_seq != start + 1:
-                gap = (start + 1, first_seq)
-            else:
-                cur.execute(_PG_FIRST_GAP, params)
-                missing = cur.fetchone()[0]
-                cur.execute("SELECT min(sequence) FROM audit_auditentry WHERE sequence > %s", [missing])
-                gap = (missing, cur.fetchone()[0])
-        cur.execute(_PG_LINK_CHECK, params)
-        bad_link = cur.fetchone()[0]
-        if gap is not None and bad_link == gap[1]:
-            bad_link = None  # the entry after a gap links to a missing one
-        found = [
-            _Broken(gap[0], "gap", expected=gap[0], found=gap[1]) if gap else None,
-            _Broken(bad_link, "link") if bad_link is not None else None,
-            _Broken(bad_content, "content") if bad_content is not None else None,
-            _Broken(bad_hash, "hash") if bad_hash is not None else None,
-        ]
-        found = [b for b in found if b is not None]
-        if found:
-            raise min(found, key=lambda b: b.seq)
+        _pg_session(cur, conn)
+        count, _max_seq = _pg_segment(cur, start=start, start_hash=start_hash, end=_NO_END)
         _check_redactions_pg(cur)
         history_checked, new_marks = _history_checks(cur, start=start, marks=marks)
         cur.execute(_PG_HEAD)
@@ -283,12 +314,63 @@ def _pg_verify(
     return count, last_seq, last_hash or GENESIS, {"history_checked": history_checked, "marks": new_marks}
 
 
-def _check_redactions_pg(cur) -> None:
-    """Every redacted entry is blank and listed by a REDACTION entry (partial index on redacted)."""
-    cur.execute(
-        "SELECT sequence, record_label = '' AND changes = '{}' FROM audit_auditentry WHERE redacted"
-        " ORDER BY sequence NULLS LAST"
-    )
+def _pg_verify_month(using: str, *, month: datetime.date) -> tuple[int, int, int, dict]:
+    """One month's partition: the stretch of the chain from the month's first entry (by sequence)
+    to its last, linked to the entry before it (its hash is the starting previous hash), so the
+    month is checked without reading the rest of the trail. The stretch may include a few entries
+    of the neighbouring months (an entry written just before midnight UTC and chained just after);
+    they are checked too. Returns (entries checked, first sequence - 1, last sequence, extra)."""
+    from .partitions import month_bounds
+
+    conn = connections[using]
+    since, until = month_bounds(month)
+    with transaction.atomic(using=using), conn.cursor() as cur:
+        _pg_session(cur, conn)
+        # occurred_at bounds: the month's partition only
+        cur.execute(
+            "SELECT count(sequence), min(sequence), max(sequence) FROM audit_auditentry"
+            " WHERE occurred_at >= %s AND occurred_at < %s",
+            [since, until],
+        )
+        in_month, first, last = cur.fetchone()
+        if not in_month:
+            return 0, 0, 0, {"history_checked": 0, "in_month": 0}
+        start = first - 1
+        start_hash = GENESIS
+        if start:
+            cur.execute("SELECT hash FROM audit_auditentry WHERE sequence = %s", [start])
+            rows = cur.fetchall()
+            if not rows:
+                cur.execute("SELECT max(sequence) FROM audit_auditentry WHERE sequence < %s", [first])
+                before = cur.fetchone()[0] or 0
+                raise _Broken(before + 1, "gap", expected=before + 1, found=first)
+            if len(rows) > 1:
+                raise _Broken(start, "duplicate", sequence=start)
+            start_hash = rows[0][0]
+        count, _max_seq = _pg_segment(cur, start=start, start_hash=start_hash, end=last)
+        _check_redactions_pg(cur, start=start, end=last)
+        history_checked, _marks = _history_checks(cur, start=start, marks={}, end=last, orphans=False)
+        cur.execute("SELECT sequence FROM audit_auditchainhead WHERE id = 1")
+        head = cur.fetchone()
+    if head is None or head[0] < last:
+        raise _Broken(last, "head_mismatch")
+    return count, start, last, {"history_checked": history_checked, "in_month": in_month}
+
+
+def _check_redactions_pg(cur, *, start: int = 0, end: int = _NO_END) -> None:
+    """Every redacted entry (of start < sequence <= end: a month's stretch) is blank and listed by a
+    REDACTION entry (partial index on redacted)."""
+    if start or end != _NO_END:
+        cur.execute(
+            "SELECT sequence, record_label = '' AND changes = '{}' FROM audit_auditentry WHERE redacted"
+            " AND sequence > %s AND sequence <= %s ORDER BY sequence",
+            [start, end],
+        )
+    else:
+        cur.execute(
+            "SELECT sequence, record_label = '' AND changes = '{}' FROM audit_auditentry WHERE redacted"
+            " ORDER BY sequence NULLS LAST"
+        )
     redacted = cur.fetchall()
     if not redacted:
         return
@@ -345,8 +427,9 @@ _VERIFY_FIELDS = (
 
 
 def _py_verify(
-    using: str, *, start: int, start_hash: str, chunk_size: int = 10000
+    using: str, *, start: int, start_hash: str, chunk_size: int = 10000, end: int | None = None
 ) -> tuple[int, int, str, dict]:
+    """`end`: stop there (a month's stretch): no head check, and REDACTION entries after it count."""
     from .services import SEP, _chain_digest
 
     expected_seq = start + 1
@@ -356,13 +439,16 @@ def _py_verify(
     covered: set[int] = set()
     sha = hashlib.sha256
     dumps = json.dumps
-    rows = (
-        AuditEntry.objects.using(using)
-        .filter(sequence__gt=start)
-        .order_by("sequence")
-        .values_list(*_VERIFY_FIELDS)
-        .iterator(chunk_size=chunk_size)
-    )
+    entries = AuditEntry.objects.using(using).filter(sequence__gt=start)
+    if end is not None:
+        entries = entries.filter(sequence__lte=end)
+        later = (
+            AuditEntry.objects.using(using).filter(action=AuditAction.REDACTION).exclude(sequence__lte=end)
+        )
+        for changes in later.values_list("changes", flat=True):
+            if isinstance(changes, dict):
+                covered.update(int(s) for s in changes.get("redacted_sequences", []))
+    rows = entries.order_by("sequence").values_list(*_VERIFY_FIELDS).iterator(chunk_size=chunk_size)
     with transaction.atomic(using=using):
         for (
             seq,
@@ -436,8 +522,38 @@ def _py_verify(
             if seq not in covered:
                 raise _Broken(seq, "redaction_unlisted")
         head = AuditChainHead.objects.using(using).filter(id=1).values_list("sequence", "last_hash").first()
-    _check_head(head, expected_seq - 1, last_hash)
+    if end is None:
+        _check_head(head, expected_seq - 1, last_hash)
+    elif expected_seq - 1 != end:
+        raise _Broken(expected_seq, "gap", expected=expected_seq, found=None)
+    elif head is None or head[0] < end:
+        raise _Broken(end, "head_mismatch")
     return checked, expected_seq - 1, last_hash, {"history_checked": 0, "marks": {}}
+
+
+def _py_verify_month(using: str, *, month: datetime.date) -> tuple[int, int, int, dict]:
+    """SQLite (no partitions): the same stretch as `_pg_verify_month`, in Python."""
+    from django.db.models import Count, Max, Min
+
+    from .partitions import month_bounds
+
+    since, until = month_bounds(month)
+    found = (
+        AuditEntry.objects.using(using)
+        .filter(occurred_at__gte=since, occurred_at__lt=until, sequence__isnull=False)
+        .aggregate(n=Count("id"), first=Min("sequence"), last=Max("sequence"))
+    )
+    if not found["n"]:
+        return 0, 0, 0, {"history_checked": 0, "in_month": 0}
+    start, last = found["first"] - 1, found["last"]
+    start_hash = GENESIS
+    if start:
+        hashes = list(AuditEntry.objects.using(using).filter(sequence=start).values_list("hash", flat=True))
+        if not hashes:
+            raise _Broken(start, "gap", expected=start, found=found["first"])
+        start_hash = hashes[0]
+    checked, _last, _hash, extra = _py_verify(using, start=start, start_hash=start_hash, end=last)
+    return checked, start, last, {**extra, "in_month": found["n"]}
 
 
 # --- checkpoints ---------------------------------------------------------------------------------
@@ -517,8 +633,53 @@ def _incremental_basis(using: str, checkpoints: list[Checkpoint]) -> tuple[Check
     return None
 
 
-def verify(*, using: str = "default", full: bool = True) -> tuple[VerifyResult, dict]:
-    """Run a full or incremental verification. Returns the result and the state to remember."""
+def verify_month(*, month: datetime.date, using: str = "default") -> tuple[VerifyResult, dict]:
+    """Verify one month (UTC; on PostgreSQL one partition, audit.partitions): its entries in
+    sequence order, linked to the last entry before the month (whose hash is the starting previous
+    hash), no number missing or carried twice, redactions listed, history rows sealed, the signed
+    checkpoints that fall in it, and the protection triggers. Not the rest of the trail: an intact
+    month run never serves as the start of an incremental run."""
+    started = time.perf_counter()
+    conn = connections[using]
+    label = f"{month:%Y-%m}"
+    result = VerifyResult(True, 0, 0, kind=VerificationKind.MONTH, month=label)
+    try:
+        if conn.vendor == "postgresql":
+            checked, start, last, extra = _pg_verify_month(using, month=month)
+        else:
+            checked, start, last, extra = _py_verify_month(using, month=month)
+        result.checked, result.from_sequence, result.last_sequence = checked, start, last
+        result.history_checked = extra["history_checked"]
+        result.in_month = extra["in_month"]
+        result.pending = _check_pending(using)
+        checkpoints = [cp for cp in checkpoint_load() if start < cp.sequence <= last]
+        _check_checkpoints(checkpoints, using=using, last_seq=last)
+        result.checkpoints_checked = len(checkpoints)
+        for table, trigger in missing_triggers(using=using):
+            raise _Broken(None, "protection_off", table=table, trigger=trigger)
+    except _Broken as broken:
+        _broken_result(result, broken, start=result.from_sequence)
+    result.seconds = time.perf_counter() - started
+    return result, {"marks": {}, "last_checkpoint": None}
+
+
+def _broken_result(result: VerifyResult, broken: _Broken, *, start: int) -> None:
+    result.intact = False
+    result.broken_sequence = broken.seq
+    result.code, result.params = broken.code, dict(broken.params)
+    result.problem = PROBLEMS[broken.code] % broken.params if broken.params else PROBLEMS[broken.code]
+    if broken.seq is not None and not result.last_sequence:
+        result.checked = max(broken.seq - 1 - start, 0)
+        result.last_sequence = max(broken.seq - 1, 0)
+
+
+def verify(
+    *, using: str = "default", full: bool = True, month: datetime.date | None = None
+) -> tuple[VerifyResult, dict]:
+    """Run a full or incremental verification, or one month's (`verify_month`). Returns the result
+    and the state to remember."""
+    if month is not None:
+        return verify_month(month=month, using=using)
     started = time.perf_counter()
     conn = connections[using]
     checkpoints = checkpoint_load()
@@ -558,13 +719,7 @@ def verify(*, using: str = "default", full: bool = True) -> tuple[VerifyResult, 
             result.last_checkpoint = newest.file_name
             state["last_checkpoint"] = newest
     except _Broken as broken:
-        result.intact = False
-        result.broken_sequence = broken.seq
-        result.code, result.params = broken.code, dict(broken.params)
-        result.problem = PROBLEMS[broken.code] % broken.params if broken.params else PROBLEMS[broken.code]
-        if broken.seq is not None and not result.last_sequence:
-            result.checked = max(broken.seq - 1 - start, 0)
-            result.last_sequence = max(broken.seq - 1, 0)
+        _broken_result(result, broken, start=start)
     result.seconds = time.perf_counter() - started
     return result, state
 

@@ -55,9 +55,10 @@ def _before(request: HttpRequest) -> int | None:
 
 @compliance_required
 def browser(request: HttpRequest) -> HttpResponse:
-    form = EntryFilterForm(request.GET or None)
+    # unfiltered, the trail opens on a recent window (partition pruning), shown in the form
+    form = EntryFilterForm(request.GET or None, initial={"date_from": selectors.default_date_from()})
     page = None
-    filters = selectors.EntryFilters()
+    filters = selectors.EntryFilters(date_from=form.initial["date_from"])
     if form.is_bound and form.is_valid():
         filters = form.to_filters()
     if not form.is_bound or form.is_valid():

@@ -151,6 +151,8 @@ AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "ch
 AUDIT_CHAIN_MODE = env.str("AUDIT_CHAIN_MODE", default="deferred")
 # Verification reports an entry still unchained after this long as a failure (sequencer down).
 AUDIT_CHAIN_MAX_PENDING_SECONDS = env.int("AUDIT_CHAIN_MAX_PENDING_SECONDS", default=300)
+# PostgreSQL: the trail's monthly partitions are kept this many months ahead (audit.partitions).
+AUDIT_PARTITION_MONTHS_AHEAD = env.int("AUDIT_PARTITION_MONTHS_AHEAD", default=3)
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -53,6 +53,7 @@ def _problem_texts() -> dict:
 
     return {
         "gap": gettext_lazy("Sequence gap: entry %(expected)s is missing (found %(found)s)."),
+        "duplicate": gettext_lazy("Sequence number %(sequence)s is carried by more than one entry."),
         "order": gettext_lazy("Sequence out of order: expected %(expected)s, found %(found)s."),
         "link": gettext_lazy("The previous-hash link does not match the preceding entry."),
         "content": gettext_lazy("The content (record label or changes) does not match its hash."),

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 HOST=${PGHOST:-127.0.0.1}
-DB=advisory_roles_check
+DB=${ROLES_CHECK_DB:-advisory_roles_check}
 OWNER=advisory_owner
 APP=advisory_app
 SUPER=${PGSUPERUSER:-postgres}
@@ -29,8 +29,22 @@ for i in range(3):
 "
 "$PY" manage.py audit_checkpoint
 "$PY" manage.py audit_verify --full
+# the monthly partitions (PostgreSQL): the application role runs the upkeep (a SECURITY DEFINER
+# function of the owner), verifies one month, and cannot touch a partition directly
+"$PY" manage.py audit_partitions --months 14 >/dev/null
+"$PY" manage.py audit_verify --month "$(date -u +%Y-%m)"
+PART=$(psql -h "$HOST" -U $APP -d $DB -Atc "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  WHERE i.inhparent = 'audit_auditentry'::regclass AND c.relname = 'audit_auditentry_y' || to_char(now() AT TIME ZONE 'UTC', 'YYYY\"m\"MM')")
+AHEAD=$(psql -h "$HOST" -U $APP -d $DB -Atc "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  WHERE i.inhparent = 'audit_auditentry'::regclass ORDER BY c.relname DESC LIMIT 1 OFFSET 1")
+[ -n "$PART" ] && [ -n "$AHEAD" ] || { echo "the trail is not partitioned by month" >&2; exit 1; }
 for sql in "TRUNCATE audit_auditentry" "ALTER TABLE audit_auditentry DISABLE TRIGGER ALL" \
-           "UPDATE audit_auditentry SET reason = 'x'" "DELETE FROM audit_auditentry"; do
+           "UPDATE audit_auditentry SET reason = 'x'" "DELETE FROM audit_auditentry" \
+           "TRUNCATE $PART" "TRUNCATE $AHEAD" "TRUNCATE audit_auditentry_default" \
+           "ALTER TABLE $PART DISABLE TRIGGER ALL" "UPDATE $PART SET reason = 'x'" "DELETE FROM $PART" \
+           "ALTER TABLE audit_auditentry DETACH PARTITION $PART" "DROP TABLE $AHEAD" \
+           "CREATE TABLE audit_auditentry_y2999m01 PARTITION OF audit_auditentry FOR VALUES FROM ('2999-01-01') TO ('2999-02-01')" \
+           "SELECT audit_partition_add('2999-01-01')"; do
   if psql -h "$HOST" -U $APP -d $DB -qc "$sql" >/dev/null 2>&1; then
     echo "the application role was allowed: $sql" >&2
     exit 1

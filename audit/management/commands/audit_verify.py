@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.partitions import parse_month
 from audit.services import audit_verify_and_record
 
 
@@ -20,10 +21,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--incremental", action="store_true", help="Force an incremental run (the default)."
         )
+        parser.add_argument(
+            "--month",
+            help="Verify one month only (YYYY-MM, UTC: one partition), linked to the entry before it.",
+        )
 
     def handle(self, *args, **options) -> None:
-        result = audit_verify_and_record(actor=None, full=options["full"], using=options["database"])
-        kind = "full" if result.kind == "full" else f"incremental from {result.start_checkpoint}"
+        month = None
+        if options["month"]:
+            try:
+                month = parse_month(options["month"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+        result = audit_verify_and_record(
+            actor=None, full=options["full"], month=month, using=options["database"]
+        )
+        if month is not None:
+            kind = f"month {result.month}"
+        elif result.kind == "full":
+            kind = "full"
+        else:
+            kind = f"incremental from {result.start_checkpoint}"
         if result.intact:
             self.stdout.write(self.style.SUCCESS(f"{result} [{kind}] ({result.seconds:.2f} s)"))
             return
