@@ -13,7 +13,8 @@ The script builds the peer's Django site under <peer-dir>/site from the peer kit
 (`startproject` + the kit's settings snippet and urls) and loads both data sets once into
 template databases:
 
-- ours (`bench_sweep_tpl`): 200,000 open tickets (state investigating), 1,000 clients over 20
+- ours (`bench_sweep_tpl`, or $BENCH_SWEEP_TPL; migrated again on reuse, so its database functions
+  and triggers are this code's): 200,000 open tickets (state investigating), 1,000 clients over 20
   advisors, 4 supervisors (5 advisors each), 2 compliance officers. 1,000 tickets are due, one
   threshold each, spread over the three levels: a third at 75 % of the budget (warning to the
   assignee), a third at the deadline (breach, to the assignee's supervisor; their warning is
@@ -63,7 +64,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
-OURS_TPL = "bench_sweep_tpl"
+OURS_TPL = os.environ.get("BENCH_SWEEP_TPL", "bench_sweep_tpl")  # another name keeps a second copy apart
 PEER_TPL = "peer_cmp_tpl"
 VAR_DIR = "/tmp/peer_compare_var"  # noqa: S108 - the file-system broker of the bench processes
 REASON = "SLA escalation sweep"
@@ -525,6 +526,14 @@ class Ours:
             )
             n, due, soon = (int(x) for x in row.split("|"))
             if n == self.n and due == self.d and soon == self.d:
+                # the database functions and triggers of this code (post_migrate re-creates them),
+                # not those of the code that loaded the template
+                subprocess.run(  # noqa: S603
+                    [self.python, "manage.py", "migrate", "-v", "0"],
+                    cwd=ROOT,
+                    env=ours_env(OURS_TPL),
+                    check=True,
+                )
                 return
             drop_db(OURS_TPL)
         psql(f'CREATE DATABASE "{OURS_TPL}"')
