@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from functools import lru_cache
 
-import holidays
 from django.conf import settings
 from django.utils import timezone
 
@@ -42,6 +41,10 @@ class BusinessCalendar:
         if self.closes <= self.opens:
             raise ValueError("Business hours must close after they open.")
         self.tz = tz or timezone.get_default_timezone()
+        # imported here: the library loads every country's calendar module (a tenth of a second),
+        # which processes that never compute a deadline need not pay at start-up
+        import holidays
+
         self._holidays = holidays.country_holidays(self.region)
 
     # -- days ---------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ still be sent twice in rare crashes, which is why every task it names is idempot
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -43,6 +45,15 @@ def _registered_task(name: str):
     imports them at start-up); a web process or a test that never imported one would otherwise
     send it by name and bypass eager mode, so discover them once before giving up."""
     task = current_app.tasks.get(name)
+    if task is None:
+        # The module the task's name points at first (tasks are named after it): the loader's
+        # import_default_modules imports every app's tasks and, through Celery's Django fixup,
+        # runs all system checks (the whole URLconf), which a sweep command pays on every run.
+        module, _, _ = name.rpartition(".")
+        if module:
+            with contextlib.suppress(ImportError):  # a task named otherwise: the loader finds it
+                importlib.import_module(module)
+            task = current_app.tasks.get(name)
     if task is None:
         current_app.loader.import_default_modules()
         task = current_app.tasks.get(name)

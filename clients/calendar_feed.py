@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from icalendar import Calendar, Event
 
 from advisory.clock import now
 
@@ -18,6 +17,10 @@ FUTURE_DAYS = 366
 
 
 def calendar_feed_ics(*, user, base_url: str = "") -> bytes:
+    # imported here: icalendar loads its time-zone tables (a third of a second), and every web
+    # process imports this module with the URLconf while only the feed needs it
+    from icalendar import Calendar, Event
+
     current = now()
     events = advisor_calendar(
         user=user,

@@ -31,9 +31,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 
-import numpy as np
-from rapidfuzz import fuzz, process
-
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NOT_LETTER = re.compile(r"[^a-z]+")
 PINYIN = "~"
@@ -113,6 +110,11 @@ def match_names(
                 if (kind, block) in choice_keys:
                     query_keys[(kind, block)].append(key.lstrip(PINYIN))
                     query_owner[(kind, block)].append(subject_id)
+    # imported here, like pypinyin below: numpy and rapidfuzz cost every process (web, worker, a
+    # one-off command) start-up time, and only screening runs need them
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
     found: dict[tuple[Hashable, Hashable], int] = {}
     for pool, queries in query_keys.items():
         choices, owners, q_owner = choice_keys[pool], choice_owner[pool], query_owner[pool]
@@ -136,6 +138,8 @@ def match_names(
 
 def score_pair(a: str, b: str) -> int:
     """The score two names get against each other, by the same rules (for display and tests)."""
+    from rapidfuzz import fuzz
+
     best = 0
     for x in name_keys(a):
         for y in name_keys(b, orders=True):

@@ -12,6 +12,7 @@ from advisory.clock import now
 from advisory.models import User
 from advisory.rules import can
 
+from ..links import complaint_staff_url
 from ..models import Complaint, ComplaintEvent, ComplaintSettings, SLAPolicy
 
 
@@ -20,7 +21,8 @@ def _can_act(actor: User, complaint: Complaint) -> bool:
 
 
 def _url(complaint: Complaint) -> str:
-    return reverse("complaints:detail", args=[complaint.pk])
+    # not reverse(): a worker or command would load the whole URLconf for this one link
+    return complaint_staff_url(complaint.pk)
 
 
 def _portal_url(complaint: Complaint) -> str:

@@ -24,8 +24,8 @@ from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import EntrySpec, audit_log_many
 
+from ..links import complaint_staff_url
 from ..models import CLOCK_RUNNING_STATES, OPEN_STATES, Complaint, ComplaintEscalation, EscalationLevel
-from .common import _url
 
 # Log under the name the package always used, so logging configuration is unchanged.
 logger = logging.getLogger("complaints.services")
@@ -134,9 +134,9 @@ SWEEP_FIELDS = (
 
 
 def _detail_url_parts() -> tuple[str, str]:
-    """The staff link of a ticket around its id, reversed once per sweep, not once per ticket."""
+    """The staff link of a ticket around its id, built once per sweep, not once per ticket."""
     marker = 987654321
-    head, _, tail = _url(Complaint(pk=marker)).partition(str(marker))
+    head, _, tail = complaint_staff_url(marker).partition(str(marker))
     return head, tail
 
 

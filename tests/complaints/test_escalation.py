@@ -2,13 +2,17 @@
 broker downtime, and with two sweeps racing on PostgreSQL."""
 
 import datetime
+import io
+import json
 import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 
 from advisory.models import Notification
 from audit.models import AuditAction, AuditEntry
@@ -250,3 +254,23 @@ def test_escalation_notification_is_done_once_the_ticket_is_resolved(ticket, adv
     # then the warning is marked done (and no longer counts as unread)
     warning.refresh_from_db()
     assert warning.done_at is not None and warning.read_at is not None
+
+
+def test_sweep_command_escalates_once_and_reports_the_counts(
+    ticket, advisor, django_capture_on_commit_callbacks
+):
+    # given the warning threshold has passed
+    out = io.StringIO()
+    with (
+        time_machine.travel(at(2026, 3, 10, 14, 1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        # when the command runs twice (cron overlapping a manual run)
+        call_command("complaint_escalation_sweep", stdout=out)
+        call_command("complaint_escalation_sweep", stdout=out)
+    # then the level is escalated once, with its notification and link to the ticket
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert first == {"tickets": 1, "escalations": 1, "notifications": 1}
+    assert second == {"tickets": 0, "escalations": 0, "notifications": 0}
+    note = Notification.objects.get(kind="complaint.escalation", recipient=advisor)
+    assert note.url == reverse("complaints:detail", args=[ticket.pk])
