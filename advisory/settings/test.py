@@ -40,3 +40,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
 }
 SMS_BACKEND = "locmem"
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # In memory, as Django does for SQLite by default, and said explicitly: with pytest-xdist,
+    # pytest-django gives each worker's test database a suffix unless it recognises the engine as
+    # SQLite, and it does not recognise django-prometheus's wrapper; it would name a file
+    # "test_/…/db.sqlite3_gw0" in a folder that does not exist. Each worker has its own memory.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405

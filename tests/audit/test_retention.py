@@ -14,7 +14,9 @@ from audit.services import hold_place, hold_release
 
 from .factories import AuditExportFactory
 
-pytestmark = pytest.mark.django_db
+# the default rules come from a data migration, which a transactional test run before on the
+# same worker has flushed away: put them back (tests/audit/conftest.py)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("retention_rules")]
 
 FROZEN = datetime.datetime(2026, 6, 30, 12, 0, tzinfo=datetime.UTC)
 

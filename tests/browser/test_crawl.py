@@ -10,7 +10,13 @@ Simplified and Traditional Chinese, in headless Chromium over the demo data (see
 
 axe-core comes from npm (package.json at the repository root; `make install` and .ci/run run
 `npm ci`). Without it the test fails, unless CRAWL_SKIP_AXE=1 says to leave axe out (then it only
-checks words and status). docs/i18n.md explains how to read and fix a failure."""
+checks words and status). docs/i18n.md explains how to read and fix a failure.
+
+The demo data is seeded once for the three languages (`demo_site`, module scope), served by one
+live server and walked by one browser; the module empties the database again when it is done,
+like any transactional test. `make test` distributes whole files (`--dist loadfile`), so the
+three run one after the other on one worker; under another distribution each worker that gets
+one seeds its own copy, and the module's data still never outlives the module."""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import time
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test.utils import override_settings
 
 from advisory.demo import DEMO_PASSWORD, DEMO_USERS
 from tests.browser import crawl
@@ -69,13 +76,55 @@ def _axe_wanted() -> bool:
     return True
 
 
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo firm (seed_demo), committed, and a live server over it: one for the module.
+
+    Media files, audit checkpoints and signing keys live in a folder of the module's own (the
+    per-test folders of tests/conftest.py would change under the seeded records). The crawl only
+    reads (GET); what it writes itself — sign-ins and reads recorded in the audit trail — the
+    next language sees, as a role already sees those of the roles before it. At the end the
+    database is flushed, as after a transactional test, so nothing reaches the next module."""
+    from pytest_django.live_server_helper import LiveServer
+
+    folder = tmp_path_factory.mktemp("crawl")
+    files = override_settings(
+        MEDIA_ROOT=str(folder / "media"),
+        AUDIT_CHECKPOINT_DIR=str(folder / "checkpoints"),
+        AUDIT_SIGNING_KEY_FILE=str(folder / "keys" / "signing.pem"),
+        AUDIT_PUBLIC_KEY_FILE=str(folder / "keys" / "signing.pub.pem"),
+    )
+    files.enable()
+    server = None
+    try:
+        with django_db_blocker.unblock():
+            call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115, PTH123
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()  # ALLOWED_HOSTS
+        yield server
+    finally:
+        if server is not None:
+            server._live_server_modified_settings.disable()
+            server.stop()
+        with django_db_blocker.unblock():
+            call_command("flush", verbosity=0, interactive=False)
+        files.disable()
+
+
+@pytest.fixture
+def _media_root():
+    """The module's records keep their files in demo_site's folder (see there)."""
+
+
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres  # seed_demo needs PostgreSQL (JSON `contains` lookups)
+@pytest.mark.django_db  # the test itself only reads; the demo data is demo_site's, committed
 @pytest.mark.parametrize("language", crawl.LANGUAGES)
-def test_every_page_of_each_roles_navigation(browser, live_server, language):
+def test_every_page_of_each_roles_navigation(demo_site, browser, language):
+    # (demo_site first: seeding and the final flush run outside Playwright's event loop)
     # given the demo firm, and the words allowed in Chinese pages
+    base_url = demo_site.url
     axe = _axe_wanted()
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115, PTH123
     allowed = crawl.load_allow_list()
     allowed[0].update(crawl.WORD.findall(settings.FIRM_NAME))
     excused = crawl.excused_stored_fields()
@@ -94,7 +143,7 @@ def test_every_page_of_each_roles_navigation(browser, live_server, language):
     axe_seen: dict = {}  # axe runs once per kind of page and language (crawl.SIGNATURE_JS)
     signed_out = crawl.crawl_role(
         browser,
-        live_server.url,
+        base_url,
         role="signed-out",
         email="",
         password="",
@@ -110,7 +159,7 @@ def test_every_page_of_each_roles_navigation(browser, live_server, language):
     for role, email in CAST.items():
         pages = crawl.crawl_role(
             browser,
-            live_server.url,
+            base_url,
             role=role,
             email=email,
             password=DEMO_PASSWORD,
