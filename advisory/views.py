@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,8 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from advisory.pagination import paginate
 
 from . import security
 from .clock import now
@@ -136,7 +137,7 @@ def otp_recovery(request: HttpRequest) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    page = paginate(request, qs, 25)
     return render(request, "account/notifications.html", {"page": page})
 
 
@@ -176,7 +177,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             form = ApiTokenForm()
         except DomainError as exc:
             form_add_domain_error(form, exc)
-    page = Paginator(security.api_token_list(user=request.user), 25).get_page(request.GET.get("page"))
+    page = paginate(request, security.api_token_list(user=request.user), 25)
     return render(
         request,
         "account/tokens.html",

@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from advisory.pagination import paginate
 from advisory.views_actions import form_page, form_submit, post_action
 
 from . import due_diligence, kyc, kyc_selectors, screening, selectors
@@ -200,7 +200,7 @@ def screening_queue(request: HttpRequest) -> HttpResponse:
         min_score=g.get("min_score"),
         sort=g.get("sort"),
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     hits = list(page.object_list)
     counts = kyc_selectors.screening_counts(user=request.user)
     labels = {
@@ -258,7 +258,7 @@ def watch_lists(request: HttpRequest) -> HttpResponse:
 
 
 def _render_lists(request: HttpRequest, form, status: int = 200) -> HttpResponse:
-    uploads = Paginator(kyc_selectors.watch_list_upload_list(), 20).get_page(request.GET.get("page"))
+    uploads = paginate(request, kyc_selectors.watch_list_upload_list(), 20)
     return render(
         request,
         "clients/watch_lists.html",

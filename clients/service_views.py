@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.errors import NotFound
+from advisory.pagination import paginate
 from advisory.views_actions import form_page, post_action
 
 from . import selectors, service_record, service_selectors
@@ -71,7 +71,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = ActivityFilterForm(request.GET or None)
     qs = activity_rows(user=request.user, params=request.GET, form=form)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(request, "clients/activity_list.html", {"form": form, "page": page})
 
 
@@ -158,7 +158,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
         search=(data.get("q") or "").strip() or None,
         sort=request.GET.get("sort"),
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     from advisory.clock import today
 
     return render(request, "clients/follow_up_list.html", {"form": form, "page": page, "today": today()})

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError, NotAllowed
 from advisory.forms import form_add_domain_error
+from advisory.pagination import paginate
 from advisory.views_actions import form_page, post_action
 
 from . import selectors, services
@@ -87,7 +87,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     _check(request, "clients.list_clients")
     g = request.GET
     qs = client_rows(user=request.user, params=g)
-    page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     clients = _with_labels(list(page.object_list))
     return render(
         request,
@@ -417,7 +417,7 @@ def onboarding_list(request: HttpRequest) -> HttpResponse:
     g = request.GET
     step = g.get("step") if g.get("step") in OnboardingStep.values else None
     qs = onboarding_rows(user=request.user, params=g)
-    page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     step_labels = {k: str(v) for k, v in OnboardingStep.choices}
     case_url = reverse("clients:onboarding_detail", args=[999999999]).replace("999999999", "{}")
     client_url = reverse("clients:detail", args=[999999999]).replace("999999999", "{}")

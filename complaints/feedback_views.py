@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from advisory.errors import DomainError, NotFound
 from advisory.forms import form_add_domain_error
 from advisory.models import User
+from advisory.pagination import paginate
 from advisory.rules import can
 from advisory.views_actions import form_page
 from audit.models import AuditAction
@@ -68,7 +68,7 @@ def return_visit_list(request: HttpRequest) -> HttpResponse:
     _forbid(request, "complaints.list_return_visits")
     form = ReturnVisitFilterForm(request.GET or None)
     qs = return_visit_rows(user=request.user, params=request.GET, form=form)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(request, "complaints/return_visit_list.html", {"form": form, "page": page})
 
 
@@ -161,7 +161,7 @@ def survey_results(request: HttpRequest) -> HttpResponse:
     qs = feedback_selectors.survey_list(
         user=request.user, trigger=data.get("trigger") or None, answered=data.get("answered") or None
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(request, "complaints/survey_results.html", {"form": form, "page": page})
 
 
@@ -180,7 +180,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
     _forbid(request, "complaints.list_suggestions")
     form = SuggestionFilterForm(request.GET or None)
     qs = suggestion_rows(user=request.user, params=request.GET, form=form)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(request, "complaints/suggestion_list.html", {"form": form, "page": page})
 
 
@@ -222,7 +222,7 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def portal_survey_list(request: HttpRequest) -> HttpResponse:
     qs = feedback_selectors.survey_list(user=request.user)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(request, "complaints/portal_survey_list.html", {"page": page})
 
 
@@ -243,7 +243,7 @@ def portal_survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def portal_suggestion_list(request: HttpRequest) -> HttpResponse:
     qs = feedback_selectors.suggestion_list(user=request.user)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(request, "complaints/portal_suggestion_list.html", {"page": page})
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from advisory.files import file_response
+from advisory.pagination import paginate
 from advisory.rules import can
 from advisory.views_actions import form_page
 
@@ -67,7 +67,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
     if status not in {key for key, _label in STATUS_TABS}:
         status = "open"
     qs = selectors.inbound_list(user=request.user, status=status, search=request.GET.get("q", ""))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "complaints/intake_list.html",

@@ -5,11 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,6 +17,7 @@ from advisory.errors import DomainError, NotFound
 from advisory.files import file_response
 from advisory.formats import local_datetime
 from advisory.models import ArchivedDocument
+from advisory.pagination import CappedPaginator, paginate
 from advisory.roles import Role
 from advisory.rules import can
 from advisory.views_actions import form_page, post_action
@@ -47,16 +46,6 @@ from .forms import (
 from .models import OPEN_STATES, Channel, Priority, RectificationMeasure, State
 
 PAGE_SIZE = 25
-COUNT_CAP = 5000
-
-
-class CappedPaginator(Paginator):
-    """Counts at most COUNT_CAP rows: an exact COUNT(*) over a 200,000-ticket queue costs more
-    than the page itself. Past the cap the queue says "5000+" and asks to filter."""
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: COUNT_CAP + 1].count()
 
 
 # The buttons that move a ticket name the action, in the reader's language.
@@ -162,8 +151,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": _queue_rows(page.object_list),
-        "capped": paginator.count > COUNT_CAP,
-        "cap": COUNT_CAP,
+        "capped": paginator.capped,
+        "cap": paginator.cap_label,
     }
     return render(request, "complaints/list.html", ctx)
 
@@ -380,7 +369,7 @@ def violation_rows(*, user, params):
 def violation_list(request: HttpRequest) -> HttpResponse:
     _forbid("complaints.view_violation", request)
     qs = violation_rows(user=request.user, params=request.GET)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(request, "complaints/violation_list.html", {"page": page})
 
 
@@ -482,7 +471,7 @@ CONDUCT_OPS = {
 @login_required
 def digest_list(request: HttpRequest) -> HttpResponse:
     _forbid("complaints.view_digest", request)
-    page = Paginator(violations.digest_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, violations.digest_list(user=request.user), PAGE_SIZE)
     return render(request, "complaints/digest_list.html", {"page": page})
 
 
@@ -508,9 +497,7 @@ def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def portal_list(request: HttpRequest) -> HttpResponse:
     _forbid("complaints.create_portal_complaint", request)
-    page = Paginator(selectors.complaint_list_for_client(user=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.complaint_list_for_client(user=request.user), PAGE_SIZE)
     rows = [(c, c.sla_status()) for c in page.object_list]
     return render(request, "complaints/portal_list.html", {"page": page, "rows": rows})
 

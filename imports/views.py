@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.errors import DomainError
 from advisory.forms import form_add_domain_error
+from advisory.pagination import paginate
 
 from . import selectors, services
 from .errors import describe
@@ -46,7 +46,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         state=data.get("state"),
         sort=request.GET.get("sort"),
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     filtered = any(data.get(k) for k in ("q", "kind", "state"))
     return render(
         request,
@@ -97,7 +97,7 @@ def template_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponse
 
 
 def _detail_context(request: HttpRequest, batch) -> dict:
-    rows = Paginator(batch.row_errors or [], ERROR_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = paginate(request, batch.row_errors or [], ERROR_PAGE_SIZE)
     described = [
         {"line": r["line"], "messages": [describe(e) for e in r["errors"]]} for r in rows.object_list
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from advisory.errors import DomainError
 from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.models import DocumentStatus
+from advisory.pagination import paginate
 from advisory.rules import can
 from advisory.views_actions import form_page, post_action
 
@@ -83,7 +83,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     tab = request.GET.get("tab") or selectors.default_tab(user)
     qs = proposal_rows(user=user, params=request.GET)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "planning/proposal_list.html",
@@ -367,7 +367,7 @@ def review_rows(*, user, params):
 
 def review_list(request: HttpRequest) -> HttpResponse:
     qs = review_rows(user=request.user, params=request.GET)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     from advisory.clock import today
 
     return render(request, "planning/review_list.html", {"page": page, "today": today()})
@@ -411,7 +411,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def portal_proposal_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.proposal_list(user=request.user, sort=request.GET.get("sort", ""))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(request, "planning/portal/proposal_list.html", {"page": page})
 
 
@@ -471,7 +471,7 @@ def portal_document_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def portal_documents(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.document_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.document_list(user=request.user), PAGE_SIZE)
     return render(request, "planning/portal/documents.html", {"page": page})
 
 
@@ -525,9 +525,7 @@ def plan_holdings(request: HttpRequest, pk: int) -> HttpResponse:
                         initial={"content": upload.cleaned_data["content"], "confirm": True}
                     )
                 upload = HoldingsImportForm()
-    page = Paginator(selectors.holding_list(user=request.user, plan=plan), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.holding_list(user=request.user, plan=plan), PAGE_SIZE)
     as_of, latest = services.plan_latest_holdings(plan=plan)
     allocation = services.plan_allocation(plan=plan)
     return render(

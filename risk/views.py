@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from advisory.clock import today
 from advisory.errors import DomainError
 from advisory.files import file_response
 from advisory.forms import form_add_domain_error
+from advisory.pagination import paginate
 from advisory.rules import can
 from advisory.views_actions import form_page, post_action
 
@@ -58,7 +58,7 @@ def _check(request: HttpRequest, perm: str, obj=None) -> None:
 
 
 def _page(request: HttpRequest, qs, per_page: int = 50):
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+    return paginate(request, qs, per_page)
 
 
 # --- Questionnaires ---------------------------------------------------------------------------------

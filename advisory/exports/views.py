@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from advisory.errors import DomainError, NotAllowed, NotFound
 from advisory.files import file_response
 from advisory.models import ExportFormat
+from advisory.pagination import paginate
 
 from . import registry, services
 
@@ -69,7 +69,7 @@ def download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
 def job_list(request: HttpRequest) -> HttpResponse:
     if not services.can(request.user, "advisory.use_workspace"):
         raise PermissionDenied(_("Exports are for staff."))
-    page = Paginator(services.export_job_list(user=request.user), 50).get_page(request.GET.get("page"))
+    page = paginate(request, services.export_job_list(user=request.user), 50)
     titles = {name: spec.title for name, spec in registry.registered().items()}
     for job in page.object_list:
         job.title = titles.get(job.list_name, job.list_name)

@@ -8,7 +8,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from advisory.models import (
     WarningKind,
     WarningSeverity,
 )
+from advisory.pagination import paginate
 from advisory.roles import WORKSPACE_ROLES, Role
 from advisory.rules import can
 from advisory.staff import selectors as staff_selectors
@@ -49,7 +49,7 @@ def _need(request: HttpRequest, perm: str, obj=None) -> None:
 
 
 def _page(request: HttpRequest, qs, per_page: int = 50):
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+    return paginate(request, qs, per_page)
 
 
 def _filter_context(request: HttpRequest, f: Filters) -> dict:

@@ -10,13 +10,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from advisory.clock import today
 from advisory.models import User
+from advisory.pagination import paginate
 from advisory.roles import WORKSPACE_ROLES, Role
 from advisory.rules import can
 from advisory.views_actions import form_submit
@@ -56,7 +56,7 @@ def _need(request: HttpRequest, perm: str, obj=None) -> None:
 
 
 def _page(request: HttpRequest, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return paginate(request, qs, PAGE_SIZE)
 
 
 def _year(request: HttpRequest) -> int:
