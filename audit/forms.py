@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from advisory.errors import DomainError
+from advisory.widgets import QuickSelect
 
 from .models import AuditAction, HoldScope, RetentionRule
 from .selectors import EntryFilters, client_matches, record_types
@@ -16,10 +17,13 @@ class EntryFilterForm(forms.Form):
     )  # fmt: skip
     client_id = forms.IntegerField(label=_("Client id"), required=False, min_value=1)
     actor_id = forms.IntegerField(label=_("User id"), required=False, min_value=1)
-    record_type = forms.ChoiceField(label=_("Record type"), required=False)
+    record_type = forms.ChoiceField(label=_("Record type"), required=False, widget=QuickSelect)
     record_id = forms.CharField(label=_("Record id"), required=False, max_length=64)
     action = forms.ChoiceField(
-        label=_("Action"), required=False, choices=[("", _("Any"))] + list(AuditAction.choices)
+        label=_("Action"),
+        required=False,
+        choices=[("", _("Any"))] + list(AuditAction.choices),
+        widget=QuickSelect,
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -39,7 +43,7 @@ class EntryFilterForm(forms.Form):
                 .values_list("pk", "full_name")
             )
             self.fields["actor_id"].label = _("User")
-            self.fields["actor_id"].widget = forms.Select(choices=[("", _("Anyone"))] + list(staff))
+            self.fields["actor_id"].widget = QuickSelect(choices=[("", _("Anyone"))] + list(staff))
 
     def clean(self):
         data = super().clean()

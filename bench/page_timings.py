@@ -3,8 +3,10 @@
 Each page is requested through Django's test client (the whole middleware stack) as the bench
 account the load test uses for it: one warm-up, then --runs requests; the median, min and max
 wall-clock time, the number of SQL queries and the slowest query are printed with the load
-average. Read-only: sessions are signed cookies and the sign-in signals are switched off, so
-nothing is written to the bench database.
+average. Read-only: sessions are signed cookies, the sign-in signals are switched off, and the
+whole run is one transaction that is rolled back — so indexes not built on the bench database
+yet can be tried with --sql (CREATE INDEX statements run inside that transaction first, e.g. the
+output of `manage.py sqlmigrate complaints 0014` without CONCURRENTLY).
 
     CONN_MAX_AGE=600 DJANGO_SETTINGS_MODULE=advisory.settings.dev \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_firm_1m .venv/bin/python bench/page_timings.py --runs 7
@@ -28,7 +30,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.signals import user_logged_in  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 PAGES = [
@@ -54,11 +56,33 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated substrings of page names")
     parser.add_argument("--queries", action="store_true", help="print the slowest queries")
     parser.add_argument("--profile", action="store_true", help="print a profile of one request")
+    parser.add_argument("--sql", default="", help="a file of statements to run first (rolled back)")
+    parser.add_argument(
+        "--no-kept",
+        action="store_true",
+        help="recompute every month on every request (the dashboard's worst case)",
+    )
     args = parser.parse_args()
+    with transaction.atomic():
+        if args.sql:
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                for statement in Path(args.sql).read_text().split(";"):
+                    statement = statement.strip().replace(" CONCURRENTLY", "")
+                    if statement and not statement.startswith("--"):
+                        cursor.execute(statement)
+            print(f"ran {args.sql} in {time.perf_counter() - t0:.1f} s (rolled back at the end)")
+        run(args)
+        transaction.set_rollback(True)
+
+
+def run(args) -> None:
 
     from advisory.models import User
 
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    if args.no_kept:
+        settings.OVERSIGHT_SETTLED_MONTHS_SECONDS = 0
     settings.DEBUG = True  # to count the queries
     user_logged_in.receivers = []
     accounts = {

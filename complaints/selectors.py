@@ -11,6 +11,7 @@ from advisory.errors import NotFound
 from advisory.models import User
 from advisory.roles import Role
 from advisory.rules import can
+from clients.models import Client
 
 from .models import (
     CLOCK_RUNNING_STATES,
@@ -38,7 +39,10 @@ SORTS = {
 def _staff_scope(user: User) -> Q | None:
     """None = everything (oversight roles); a Q for advisors; Q(pk=None)-like for others."""
     if user.role == Role.ADVISOR:
-        return Q(client__advisor=user) | Q(assignee=user)
+        # the advisor's clients as a subquery, not a join: "joined client's advisor = me OR
+        # assignee = me" can only be checked after joining every client (a scan of the whole
+        # client table), while "client in (my clients)" is one index lookup per ticket
+        return Q(client__in=Client.objects.filter(advisor=user).values("pk")) | Q(assignee=user)
     if user.is_oversight:
         return None
     return Q(pk__in=[])

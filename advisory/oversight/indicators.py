@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import dataclasses
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -65,6 +69,9 @@ class Filters:
     span: int = 3
     advisor_id: int | None = None
     team: str = ""
+    # read only the rows placed on or after this month (the live part of a window whose earlier
+    # months are kept, see `live_buckets`); the buckets stay those of the whole window
+    since: datetime.date | None = None
 
     @property
     def months(self) -> list[datetime.date]:
@@ -84,7 +91,7 @@ class Filters:
 
     @property
     def window_start(self) -> datetime.date:
-        return self.months[0]
+        return max(self.months[0], self.since) if self.since else self.months[0]
 
     @property
     def window_stop(self) -> datetime.date:
@@ -370,30 +377,74 @@ def _grouped(qs, date_field: str, f: Filters, aggregates: dict[str, dict]) -> di
     return out
 
 
+def settled_seconds() -> int:
+    """How long the figures of the months before the current one are kept (0 = never)."""
+    return int(getattr(settings, "OVERSIGHT_SETTLED_MONTHS_SECONDS", 0))
+
+
+def _cache_key(kind: str, f: Filters, current: datetime.date) -> str:
+    scope = hashlib.sha256(f"{f.advisor_id or ''}|{f.team}".encode()).hexdigest()[:16]
+    return f"oversight:v1:{kind}:{f.end_month:%Y-%m}:{current:%Y-%m}:{scope}"
+
+
+def _query_units(indicators: list[Indicator]) -> dict[str, list[Indicator]]:
+    """The queries of the live dashboard: a `fuse` group (one grouped query) or one indicator."""
+    units: dict[str, list[Indicator]] = {}
+    for ind in indicators:
+        if ind.available():
+            units.setdefault(ind.fuse or f"_{ind.code}", []).append(ind)
+    return units
+
+
+def _unit_buckets(members: list[Indicator], f: Filters) -> dict[str, dict]:
+    """{code: {month: (num, den)}} of one query unit, over `f`'s window (from `f.since`)."""
+    lead = members[0]
+    if not lead.fuse:
+        return {lead.code: lead.monthly(f)}
+    qs, date_field, advisor_path = lead.base_source()
+    qs = lead.scope_queryset(qs, date_field, advisor_path, f)
+    sets = {
+        ind.code: {k: _with_condition(v, ind.condition()) for k, v in ind.aggregates().items()}
+        for ind in members
+    }
+    return {
+        code: BY_CODE[code].finish(f, buckets) for code, buckets in _grouped(qs, date_field, f, sets).items()
+    }
+
+
 def live_buckets(f: Filters, indicators: list[Indicator] | None = None) -> dict[str, dict]:
     """{code: {month: (num, den)}} for every available indicator, computed live. Indicators that
-    share a `fuse` key are computed together in one grouped query; the others one query each."""
+    share a `fuse` key are computed together in one grouped query; the others one query each.
+
+    The months before the current one are settled: they move only through late events (a late
+    resolution, a survey answered weeks after it was sent, a deadline passing), so their buckets
+    are kept for `OVERSIGHT_SETTLED_MONTHS_SECONDS` (per query, window and advisor or team) and
+    only the rows of the current month are read on every request — a narrow range instead of the
+    twelve months of complaints. The first request after they expire reads the whole window."""
     indicators = INDICATORS if indicators is None else indicators
+    ttl = settled_seconds()
+    current = month_start(today())
+    settled = [m for m in f.months if m < current]
     out: dict[str, dict] = {}
-    groups: dict[str, list[Indicator]] = {}
-    for ind in indicators:
-        if not ind.available():
+    for unit, members in _query_units(indicators).items():
+        key = _cache_key(unit, f, current) if ttl and settled else ""
+        kept = cache.get(key) if key else None
+        if kept is None:
+            fresh = _unit_buckets(members, f)
+            if key:
+                cache.set(
+                    key, {c: {m: v for m, v in b.items() if m < current} for c, b in fresh.items()}, ttl
+                )
+            out.update(fresh)
             continue
-        if ind.fuse:
-            groups.setdefault(ind.fuse, []).append(ind)
-        else:
-            out[ind.code] = ind.monthly(f)
-    for members in groups.values():
-        lead = members[0]
-        qs, date_field, advisor_path = lead.base_source()
-        qs = lead.scope_queryset(qs, date_field, advisor_path, f)
-        sets = {
-            ind.code: {k: _with_condition(v, ind.condition()) for k, v in ind.aggregates().items()}
-            for ind in members
-        }
-        for code, buckets in _grouped(qs, date_field, f, sets).items():
-            ind = BY_CODE[code]
-            out[code] = ind.finish(f, buckets)
+        if len(settled) == len(f.months):  # a window wholly in the past
+            out.update(kept)
+            continue
+        live = _unit_buckets(members, dataclasses.replace(f, since=current))
+        for code, buckets in live.items():
+            merged = dict(kept.get(code, {}))
+            merged.update({m: v for m, v in buckets.items() if m >= current})
+            out[code] = merged
     return out
 
 
@@ -682,7 +733,20 @@ def _active_clients(f: Filters):
 
 
 def active_clients_by_month(f: Filters) -> dict[datetime.date, int]:
-    """One query: for each month of the window, the number of clients active in that month."""
+    """For each month of the window, the number of clients active in that month: one query over
+    every client, so the counts are kept like settled months (`settled_seconds()`) — clients
+    start and end far more rarely than the dashboard is opened."""
+    ttl = settled_seconds()
+    key = _cache_key("active_clients", f, month_start(today())) if ttl else ""
+    counts = cache.get(key) if key else None
+    if counts is None:
+        counts = _count_active_clients(f)
+        if key:
+            cache.set(key, counts, ttl)
+    return counts
+
+
+def _count_active_clients(f: Filters) -> dict[datetime.date, int]:
     qs, aggregates = _active_clients(f)
     if qs is None:
         return {}

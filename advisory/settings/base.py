@@ -260,6 +260,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service@advisory.exa
 # The firm
 FIRM_NAME = env.str("FIRM_NAME", default="Harbour Wealth Advisory")
 FIRM_CURRENCY = env.str("FIRM_CURRENCY", default="CNY")
+# The live quality dashboard keeps the figures of the months before the current one this long
+# (seconds; 0 = recompute every month on every request). docs/oversight.md, "Live figures".
+OVERSIGHT_SETTLED_MONTHS_SECONDS = env.int("OVERSIGHT_SETTLED_MONTHS_SECONDS", default=600)
 # Business calendar: region for public holidays (CN, HK or TW) and business hours.
 BUSINESS_CALENDAR_REGION = env.str("BUSINESS_CALENDAR_REGION", default="CN")
 BUSINESS_HOURS_START = env.str("BUSINESS_HOURS_START", default="09:00")

@@ -12,6 +12,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# the cache is shared by every test of a process: dashboard tests recompute every month unless
+# they test the kept months themselves (tests/oversight/test_settled_months.py)
+OVERSIGHT_SETTLED_MONTHS_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/advisory-test-media")  # noqa: S108

@@ -195,6 +195,8 @@ def export_buttons(context, name: str) -> str:
         qs,
         _("Export Excel"),
     )
+
+
 @register.filter
 def system_text(value: str) -> str:
     """A reason the system wrote (an audit or history change reason) in the reader's language;
@@ -274,3 +276,16 @@ def stored_item(value, family: str) -> str:
     from advisory.texts import render_stored
 
     return render_stored(value, family)
+
+
+@register.simple_tag
+def options(items, selected=None, value_attr: str = "", label_attr: str = ""):
+    """<option> elements written in Python (a template loop costs ~0.1 ms an option): `items` are
+    (value, label) pairs, or objects read through `value_attr` / `label_attr`."""
+    from advisory.widgets import options_html
+
+    if value_attr:
+        items = ((getattr(i, value_attr), getattr(i, label_attr) if label_attr else i) for i in items)
+    else:
+        items = ((i, i) if isinstance(i, str) else i for i in items)
+    return options_html(items, selected)

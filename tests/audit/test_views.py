@@ -372,3 +372,19 @@ def test_browser_finds_a_client_by_name_or_file_number(web_as, compliance_office
     assert "2 clients match" in str(ambiguous.context["form"].errors)
     unknown = http.get(reverse("audit:browser"), {"client": "Nobody"})
     assert "No client in the trail matches" in str(unknown.context["form"].errors)
+
+
+def test_browser_offers_every_staff_member_by_name_and_keeps_the_chosen_one(web_as, compliance_officer):
+    # given a staff member whose name needs escaping and an entry they wrote
+    from tests.factories import UserFactory
+
+    odd = UserFactory(role="advisor", full_name="<b>Ann & Co</b>")
+    audit_log(actor=odd, action=AuditAction.OTHER, record_type="t.t", record_id="1")
+
+    # when the trail is filtered by that person
+    body = web_as(compliance_officer).get(reverse("audit:browser"), {"actor_id": odd.pk}).content.decode()
+
+    # then the select lists staff by name, escaped, with that person selected
+    assert f'<option value="{odd.pk}" selected>&lt;b&gt;Ann &amp; Co&lt;/b&gt;</option>' in body
+    assert f'<option value="{compliance_officer.pk}">Compliance Cleo</option>' in body
+    assert 'name="actor_id"' in body and "<b>Ann" not in body

@@ -254,3 +254,26 @@ def test_dashboard_explains_each_indicator_in_words(web_as, supervisor, language
     # and the charts' axes are readable: 12-unit labels, slanted month labels, a named target line
     assert 'font-size="12"' in html and "rotate(-40" in html and axis in html
     assert 'font-size="10"' not in html
+
+
+def test_warning_advisor_filter_lists_advisors_and_keeps_the_chosen_one(
+    web_as, supervisor, advisor, colleague
+):
+    body = web_as(supervisor).get(reverse("oversight:warnings"), {"advisor": colleague.pk}).content.decode()
+
+    assert f'<option value="{colleague.pk}" selected>Colleague Carl</option>' in body
+    assert f'<option value="{advisor.pk}">Advisor Ann</option>' in body
+
+
+def test_dashboard_filters_keep_the_chosen_advisor_and_team(web_as, supervisor, advisor):
+    advisor.team = "Team A"
+    advisor.save()
+
+    body = (
+        web_as(supervisor)
+        .get(reverse("oversight:dashboard"), {"advisor": advisor.pk, "team": "Team A"})
+        .content.decode()
+    )
+
+    assert f'<option value="{advisor.pk}" selected>Advisor Ann</option>' in body
+    assert '<option value="Team A" selected>Team A</option>' in body

@@ -334,3 +334,40 @@ def test_reviewer_edits_draft_questions_on_a_staff_screen(web_as, risk_reviewer,
     # removing a question from the draft
     assert http.post(reverse("risk:question_remove", args=[draft.pk, "liquidity"])).status_code == 302
     assert not draft.questions.filter(code="liquidity").exists()
+
+
+def test_assessment_queue_past_the_count_cap_says_more_than_and_pages_on(
+    web_as, version, risk_reviewer, monkeypatch, django_assert_max_num_queries
+):
+    # given more assessments than the pagination counts (a cap of 60 with pages of 50)
+    monkeypatch.setattr("advisory.pagination.COUNT_CAP", 60)
+    client = ClientFactory()
+    for _ in range(120):
+        make_assessment(client=client)
+    http = web_as(risk_reviewer)
+
+    # when the reviewer opens the queue and pages past the counted rows
+    with django_assert_max_num_queries(12):
+        first = http.get(reverse("risk:assessment_list"), {"status": "confirmed"})
+    third = http.get(reverse("risk:assessment_list"), {"status": "confirmed", "page": 3})
+
+    # then the first page says "more than 60" and links on with the filter kept
+    body = first.content.decode()
+    assert "Page 1 of more than 60 results" in body
+    assert "?status=confirmed&amp;page=2" in body
+    # and the third page (beyond the counted pages) holds the last 20 and links back only
+    body = third.content.decode()
+    assert "Page 3 of more than 60 results" in body
+    assert "page=2" in body and "page=4" not in body
+    assert body.count('<tr><td><a href="/app/risk/assessments/') == 20
+
+
+def test_assessment_queue_below_the_cap_counts_exactly(web_as, version, risk_reviewer, monkeypatch):
+    monkeypatch.setattr("advisory.pagination.COUNT_CAP", 500)
+    client = ClientFactory()
+    for _ in range(60):
+        make_assessment(client=client)
+
+    body = web_as(risk_reviewer).get(reverse("risk:assessment_list")).content.decode()
+
+    assert "Page 1 of 2" in body
