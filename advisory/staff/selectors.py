@@ -44,17 +44,30 @@ def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
 
 
+def _training_annotations(year: int) -> dict:
+    """Per staff member: the training hours completed in `year` and, per mandatory topic, whether
+    one was completed (what `training_row` reads)."""
+    start, end = _year_bounds(year)
+    done = TrainingRecord.objects.filter(
+        user_id=OuterRef("pk"), completed_on__gte=start, completed_on__lte=end
+    )
+    hours = done.order_by().values("user_id").annotate(h=Sum("hours")).values("h")
+    return {
+        "hours_done": Coalesce(
+            Subquery(hours, output_field=DecimalField(max_digits=8, decimal_places=1)),
+            Value(Decimal("0")),
+            output_field=DecimalField(max_digits=8, decimal_places=1),
+        ),
+        **{f"topic_{t}": Exists(done.filter(topic=t)) for t in MANDATORY_TOPICS},
+    }
+
+
 def staff_conduct_list(
     *, year: int, search: str = "", role: str = "", on: datetime.date | None = None
 ) -> QuerySet[User]:
     """Active staff with their training figures for `year`, their active restrictions, their
     latest appraisal result and whether they declared this year — one query per page."""
     on = on or today()
-    start, end = _year_bounds(year)
-    done = TrainingRecord.objects.filter(
-        user_id=OuterRef("pk"), completed_on__gte=start, completed_on__lte=end
-    )
-    hours = done.order_by().values("user_id").annotate(h=Sum("hours")).values("h")
     latest = Appraisal.objects.filter(staff_member_id=OuterRef("pk")).order_by("-assessed_at", "-id")
     restrictions = PermissionRestriction.objects.filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=on),
@@ -63,16 +76,11 @@ def staff_conduct_list(
         starts_on__lte=on,
     )
     qs = User.objects.filter(role__in=WORKSPACE_ROLES, is_active=True).annotate(
-        hours_done=Coalesce(
-            Subquery(hours, output_field=DecimalField(max_digits=8, decimal_places=1)),
-            Value(Decimal("0")),
-            output_field=DecimalField(max_digits=8, decimal_places=1),
-        ),
+        **_training_annotations(year),
         restricted=Exists(restrictions),
         last_appraisal_passed=Subquery(latest.values("passed")[:1]),
         last_appraisal_score=Subquery(latest.values("total_score")[:1]),
         declared=Exists(ConflictDeclaration.objects.filter(staff_member_id=OuterRef("pk"), year=year)),
-        **{f"topic_{t}": Exists(done.filter(topic=t)) for t in MANDATORY_TOPICS},
     )
     if search:
         qs = qs.filter(Q(full_name__icontains=search) | Q(email__icontains=search))
@@ -249,7 +257,15 @@ def dashboard_figures(*, on: datetime.date | None = None) -> dict:
     appraisals = Appraisal.objects.filter(assessed_at__date__gte=start, assessed_at__date__lte=end).aggregate(
         total=Count("id"), failed=Count("id", filter=Q(passed=False))
     )
-    rows = training_progress(year=on.year, on=on)
+    # only what the training figures read: the conduct list's other columns (restrictions,
+    # appraisals, declarations) are one subquery per staff member each — thousands at a large firm
+    staff = (
+        User.objects.filter(role__in=WORKSPACE_ROLES, is_active=True)
+        .only("id", "role")
+        .annotate(**_training_annotations(on.year))
+        .order_by()
+    )
+    rows = training_progress(year=on.year, on=on, users=staff)
     planned = [r for r in rows if r.plan is not None]
     complete = [r for r in planned if r.hours_done >= r.plan.required_hours and not r.missing_topics]
     return {
