@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DecimalField,
@@ -243,6 +245,37 @@ def evaluation_list(*, user: User) -> QuerySet[ExternalEvaluation]:
     return ExternalEvaluation.objects.select_related("recorded_by")
 
 
+def _training_figures(*, on: datetime.date) -> dict:
+    """How many staff members have a training plan this year, completed it, are behind it. One row
+    per staff member is read (thousands at a large firm) and the figures move only as trainings are
+    recorded, so they are kept like the dashboard's settled months (OVERSIGHT_SETTLED_MONTHS_SECONDS,
+    docs/oversight.md)."""
+    ttl = int(getattr(settings, "OVERSIGHT_SETTLED_MONTHS_SECONDS", 0))
+    key = f"staff:v1:training_figures:{on.isoformat()}"
+    kept = cache.get(key) if ttl else None
+    if kept is not None:
+        return kept
+    # only what the training figures read: the conduct list's other columns (restrictions,
+    # appraisals, declarations) are one subquery per staff member each
+    staff = (
+        User.objects.filter(role__in=WORKSPACE_ROLES, is_active=True)
+        .only("id", "role")
+        .annotate(**_training_annotations(on.year))
+        .order_by()
+    )
+    rows = training_progress(year=on.year, on=on, users=staff)
+    planned = [r for r in rows if r.plan is not None]
+    complete = [r for r in planned if r.hours_done >= r.plan.required_hours and not r.missing_topics]
+    figures = {
+        "training_planned": len(planned),
+        "training_complete": len(complete),
+        "training_behind": sum(1 for r in planned if r.behind),
+    }
+    if ttl:
+        cache.set(key, figures, ttl)
+    return figures
+
+
 def dashboard_figures(*, on: datetime.date | None = None) -> dict:
     """Staff figures for the oversight dashboard, aggregated in the database: open audit
     findings (overdue, high or critical), training plan completion this year, appraisals this
@@ -257,24 +290,12 @@ def dashboard_figures(*, on: datetime.date | None = None) -> dict:
     appraisals = Appraisal.objects.filter(assessed_at__date__gte=start, assessed_at__date__lte=end).aggregate(
         total=Count("id"), failed=Count("id", filter=Q(passed=False))
     )
-    # only what the training figures read: the conduct list's other columns (restrictions,
-    # appraisals, declarations) are one subquery per staff member each — thousands at a large firm
-    staff = (
-        User.objects.filter(role__in=WORKSPACE_ROLES, is_active=True)
-        .only("id", "role")
-        .annotate(**_training_annotations(on.year))
-        .order_by()
-    )
-    rows = training_progress(year=on.year, on=on, users=staff)
-    planned = [r for r in rows if r.plan is not None]
-    complete = [r for r in planned if r.hours_done >= r.plan.required_hours and not r.missing_topics]
+    training = _training_figures(on=on)
     return {
         "findings_open": findings["open"],
         "findings_overdue": findings["overdue"],
         "findings_severe": findings["severe"],
-        "training_planned": len(planned),
-        "training_complete": len(complete),
-        "training_behind": sum(1 for r in planned if r.behind),
+        **training,
         "appraisals_total": appraisals["total"],
         "appraisals_failed": appraisals["failed"],
         "restrictions_active": restriction_list_all_active(on=on).count(),

@@ -104,3 +104,18 @@ def test_the_current_month_alone_is_queried_once_the_earlier_months_are_kept(dat
     warm_sql = {q["sql"] for q in warm if '"complaints_complaint"' in q["sql"]}
     assert len(warm_sql) == len(cold_sql) == 3
     assert not warm_sql & cold_sql
+
+
+def test_staff_training_figures_are_kept_with_the_settled_months(dataset, kept, settings):  # noqa: F811
+    from advisory.staff.selectors import dashboard_figures
+
+    with CaptureQueriesContext(connection) as cold:
+        first = dashboard_figures()
+    with CaptureQueriesContext(connection) as warm:
+        second = dashboard_figures()
+    settings.OVERSIGHT_SETTLED_MONTHS_SECONDS = 0
+    recomputed = dashboard_figures()
+
+    assert first == second == recomputed
+    assert len(warm) < len(cold)
+    assert not any('"oversight_trainingrecord"' in q["sql"] for q in warm)
