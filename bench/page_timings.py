@@ -6,7 +6,7 @@ wall-clock time, the number of SQL queries and the slowest query are printed wit
 average. Read-only: sessions are signed cookies, the sign-in signals are switched off, and the
 whole run is one transaction that is rolled back — so indexes not built on the bench database
 yet can be tried with --sql (CREATE INDEX statements run inside that transaction first, e.g. the
-output of `manage.py sqlmigrate complaints 0014` without CONCURRENTLY).
+output of `manage.py sqlmigrate complaints 0015` without CONCURRENTLY).
 
     CONN_MAX_AGE=600 DJANGO_SETTINGS_MODULE=advisory.settings.dev \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_firm_1m .venv/bin/python bench/page_timings.py --runs 7

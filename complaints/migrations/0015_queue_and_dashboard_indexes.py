@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("clients", "0013_merge_20261130_1435"),
-        ("complaints", "0013_outbound_sms_blank_on_disposal"),
+        ("complaints", "0014_field_labels_recipient_opening_words"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
