@@ -71,6 +71,7 @@ CLOCK_RUNNING_STATES = (State.RECEIVED, State.ACKNOWLEDGED, State.INVESTIGATING)
 
 class EscalationLevel(models.IntegerChoices):
     NONE = 0, _("None")
+    # xgettext:no-python-format
     WARNING = 1, _("Warning to the assignee (75% of the budget)")
     SUPERVISOR = 2, _("Breach: escalated to the supervisor")
     COMPLIANCE = 3, _("50% past breach: escalated to compliance")
@@ -115,9 +116,11 @@ class SLAPolicy(models.Model):
     normal_days = models.PositiveIntegerField(_("resolve normal within (business days)"), default=10)
     low_days = models.PositiveIntegerField(_("resolve low within (business days)"), default=15)
     warning_percent = models.PositiveIntegerField(
+        # xgettext:no-python-format
         _("warn the assignee at (% of budget)"), default=75, validators=[MaxValueValidator(100)]
     )
     compliance_percent = models.PositiveIntegerField(
+        # xgettext:no-python-format
         _("escalate to compliance at (% of budget)"), default=150, validators=[MinValueValidator(100)]
     )
     autoclose_days = models.PositiveIntegerField(

@@ -63,6 +63,7 @@ LEVEL_TEXT = {
 
 # The same, in the reader's language: notifications store a text code with parameters.
 LEVEL_LABEL = {
+    # xgettext:no-python-format
     EscalationLevel.WARNING: gettext_lazy("75% of the resolution time used"),
     EscalationLevel.SUPERVISOR: gettext_lazy("resolution deadline breached"),
     EscalationLevel.COMPLIANCE: gettext_lazy("50% past the resolution deadline"),

@@ -49,6 +49,7 @@ def snapshot_figures(*, snapshot: FinancialSnapshot) -> SnapshotFigures:
     if income > 0 and savings < 0:
         remarks.append(_("Expenses exceed income: the client is drawing down savings."))
     elif savings_rate is not None and savings_rate < Decimal("0.10"):
+        # xgettext:no-python-format
         remarks.append(_("Savings rate below 10% of income."))
     if debt_ratio is not None and debt_ratio > Decimal("0.50"):
         remarks.append(_("Debts exceed half of total assets."))

@@ -238,7 +238,7 @@ def test_home_pages_greet_people_by_their_full_name(web_as, client_user):
             "How it is computed",
             "Target ",
         ),
-        ("zh-hans", "每 100 名存续客户中我们收到的投诉数量。", "计算方法", "目标 "),
+        ("zh-hans", "每 100 名活跃客户中我们收到的投诉数量。", "计算方法", "目标 "),
     ],
 )
 def test_dashboard_explains_each_indicator_in_words(web_as, supervisor, language, sentence, formula, axis):
