@@ -279,7 +279,11 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
     with transaction.atomic(using=using):
         digests = _link_history(specs, using)
         when = now()
+        reasons: dict[int, str] = {}  # a bulk write gives every entry the same reason object
         for spec in specs:
+            reason = reasons.get(id(spec.reason))
+            if reason is None:
+                reason = reasons[id(spec.reason)] = stored_reason(spec.reason)
             actor_obj = spec.actor if (spec.actor is not None and getattr(spec.actor, "pk", None)) else None
             label = (spec.record_label or "")[:200]
             changes = _jsonable(spec.changes or {})
@@ -294,7 +298,7 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
                     record_id=str(spec.record_id)[:64],
                     record_label=label,
                     client_id=spec.client_id,
-                    reason=stored_reason(spec.reason),
+                    reason=reason,
                     changes=changes,
                     ip_address=ip,
                     user_agent=agent,
