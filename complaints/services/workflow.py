@@ -120,13 +120,17 @@ def complaint_transition(
             sla.apply_deadlines(locked)
         else:
             sla.refresh_next_escalation(locked)
-        if isinstance(note, str):
-            note = note[:250]
-        step = text("audit.complaint_action", action=ACTION_LABELS.get(action, action))
+        label = ACTION_LABELS.get(action, action)
+        step = text("audit.complaint_action", action=label)
         audited_save(
             locked,
             actor=actor,
-            reason=text("audit.complaint_action_note", action=ACTION_LABELS.get(action, action), note=note)
+            # the history keeps the first 250 characters of a long note; the timeline keeps it all
+            reason=text(
+                "audit.complaint_action_note",
+                action=label,
+                note=note[:250] if isinstance(note, str) else note,
+            )
             if note
             else step,
         )
