@@ -14,12 +14,17 @@ never breaks a page: the stored legacy text (or "—" for a missing parameter) i
 
 `recognise(sentence, family)` maps an English sentence written by an older release back to its
 code and parameters (used by the data migrations, and for immutable rows — audit entries and
-history change reasons — at display time).
+history change reasons written before the codes — at display time).
+
+Audit reasons and history change reasons live in a hashed text column, so they are stored as a
+compact canonical JSON object in that column (`stored_reason`) and shown with `render_reason`.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -251,6 +256,21 @@ REGISTRY: dict[str, Any] = {
         "%(product)s (%(rating)s) is above the client's level %(level)s and no suitability exception covers it."
     ),
     "finding.concentration": _("%(product)s is %(weight)s of the proposal, above the %(limit)s limit."),
+    # -- complaint timeline events written by the platform (complaints.ComplaintEvent.body_code) --
+    "event.reassigned": _("Reassigned from %(a)s to %(b)s."),
+    "event.reassigned_note": _("Reassigned from %(a)s to %(b)s. %(note)s"),
+    "event.priority_changed": _("priority %(old)s → %(new)s"),
+    "event.policy_changed": _("SLA policy %(old)s → %(new)s"),
+    "event.sla_changed": _("Changed: %(changes)s."),
+    "event.sla_changed_note": _("Changed: %(changes)s. %(note)s"),
+    "event.violation_case_opened": _("Violation case opened against %(person)s."),
+    "event.root_cause": _("Root cause: %(cause)s"),
+    "event.closed_automatically": _("Closed automatically after %(d)s days without a reply from the client."),
+    "event.client_replied": _("The client replied."),
+    "event.client_replied_by_email": _("The client replied by email."),
+    "event.client_confirmed_resolution": _("The client confirmed the resolution."),
+    "event.no_text": _("(no text)"),
+    "event.email_reply_refused": _("%(text)s\n\nAttachments not kept: %(list)s"),
 }
 
 REGISTRY.update(AUDIT_REASONS)
@@ -546,6 +566,71 @@ def stored_item_from_legacy(value: Any, families: tuple[str, ...]) -> Any:
         if found:
             return {"code": found.code, "params": {k: value_label(v) for k, v in found.params.items()}}
     return value
+
+
+# -- audit reasons and history change reasons ------------------------------------------------------
+#
+# Both columns are append-only text that the audit chain hashes as it is stored, so the code and
+# its parameters go into the column itself, as canonical JSON (keys sorted, no spaces, UTF-8):
+#     {"code":"audit.relationship_ended_reason","params":{"reason":"moved abroad"}}
+# Rows written before the codes hold an English sentence, recognised when shown.
+
+Reason = str | Text
+
+
+def _reason_json(code: str, params: dict) -> str:
+    return json.dumps(
+        {"code": code, "params": params}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def _reason_stored(value: str) -> dict | None:
+    """The `{"code", "params"}` of a reason stored in the JSON form, else None."""
+    if not value.startswith('{"code":'):
+        return None
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or set(found) != {"code", "params"} or not isinstance(found["code"], str):
+        return None
+    if not isinstance(found["params"], dict):
+        return None
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _reason_recognised(value: str) -> str:
+    """A sentence of a registered system reason as its JSON form; anything else unchanged. Cached
+    per distinct string: a sweep writes the same reason a thousand times."""
+    found = recognise(value, "audit")
+    if found is None:
+        return value
+    return _reason_json(found.code, {k: value_label(v) for k, v in found.params.items()})
+
+
+def stored_reason(value: Reason | None) -> str:
+    """What goes into `AuditEntry.reason` or `history_change_reason`: a `Text` as its JSON form;
+    a string that is a registered system reason (`audit.*`, English) as the JSON of its code and
+    parameters (stored choice values by their label); a reason a person typed unchanged. A value
+    already in the JSON form is kept as it is."""
+    if isinstance(value, Text):
+        return _reason_json(value.code, value.params)
+    value = str(value or "")
+    if not value or _reason_stored(value) is not None:
+        return value
+    return _reason_recognised(value)
+
+
+def render_reason(value: str | None, language: str | None = None) -> str:
+    """An audit or history change reason in the reader's language (or `language`): the JSON form
+    rendered (an unknown code shows the stored value), an English system sentence of an earlier
+    release translated, a reason a person typed as typed."""
+    value = str(value or "")
+    stored = _reason_stored(value) or _reason_stored(_reason_recognised(value))
+    if stored is None:
+        return value
+    return render_json(stored, fallback=value, language=language)
 
 
 def as_text(item: Any) -> Text | str:

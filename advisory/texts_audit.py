@@ -1,9 +1,13 @@
 """Reasons the system writes into audit entries and history change reasons (family "audit").
 
-Audit entries and history rows are append-only (hash chain, database triggers), so these reasons
-stay stored as the English sentence they were written in; the audit screens recognise the
-sentence (`advisory.texts.render_legacy`) and show it in the reader's language. A reason a
-person typed is not one of these and is shown as typed.
+Since the codes, a reason is stored as `{"code":"audit.…","params":{…}}` in the entry's (or the
+history row's) text column (`advisory.texts.stored_reason`): services pass `text("audit.…", …)`,
+and a plain string that matches one of these templates is stored as its code too. Rows written
+before hold the English sentence; it is recognised when shown (`advisory.texts.render_reason`).
+A reason a person typed is not one of these and is stored and shown as typed.
+
+Every English sentence a service writes as a reason must be registered here:
+tests/advisory/test_stored_reasons.py fails on a reason literal that is not.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -237,4 +241,100 @@ AUDIT_REASONS = {
     "audit.watch_list_screening": _("watch-list screening"),
     "audit.watch_list_uploaded": _("watch list uploaded"),
     "audit.withdrawn": _("Withdrawn"),
+    # -- written as codes (text("audit.…")) since reasons are stored as codes -------------------
+    "audit.activity_planned": _("activity planned"),
+    "audit.activity_logged": _("activity logged"),
+    "audit.appraisal_passed": _("appraisal passed"),
+    "audit.appraisal_failed": _("appraisal failed"),
+    "audit.backdated_end_approved_note": _("backdated end of relationship approved: %(note)s"),
+    "audit.backdated_end_rejected_note": _("backdated end of relationship rejected: %(note)s"),
+    "audit.client_confirmed_the_special_risk_warning": _("Client confirmed the special risk warning"),
+    "audit.client_confirmed_the_special_risk_warning_recorded": _(
+        "Client confirmed the special risk warning (recorded by the advisor)"
+    ),
+    "audit.client_not_reached": _("client not reached"),
+    "audit.return_visit_recorded": _("return visit recorded"),
+    "audit.complaint_action": _("complaint: %(action)s"),
+    "audit.complaint_action_note": _("complaint: %(action)s — %(note)s"),
+    "audit.confirmed_by_the_client": _("Confirmed by the client"),
+    "audit.confirmed_in_person": _("Confirmed (client confirmed in person)"),
+    "audit.edd_approved_note": _("enhanced due diligence approved: %(note)s"),
+    "audit.edd_rejected_note": _("enhanced due diligence rejected: %(note)s"),
+    "audit.escalation_level": _("%(level)s (level %(n)s)"),
+    "audit.escalation_level_notified": _("%(level)s (level %(n)s); notified %(names)s"),
+    "audit.exception_decided": _("Compliance decision: %(status)s"),
+    "audit.exception_decided_note": _("Compliance decision: %(status)s — %(note)s"),
+    "audit.finding_closed": _("finding closed"),
+    "audit.finding_reopened_note": _("finding reopened: %(note)s"),
+    "audit.flagged_special": _("flagged special"),
+    "audit.special_flag_removed": _("special flag removed"),
+    "audit.goal_created": _("Goal created"),
+    "audit.goal_changed": _("Goal changed"),
+    "audit.import_file_uploaded_for_a_dry_run": _("import file uploaded for a dry run"),
+    "audit.import_dry_run_rows_errors": _("dry run: %(rows)s rows, %(errors)s with errors"),
+    "audit.import_confirmed": _("import confirmed"),
+    "audit.import_confirmed_again": _("import confirmed; same file as %(number)s imported again: %(reason)s"),
+    "audit.import_cancelled": _("import cancelled"),
+    "audit.import_started": _("import started"),
+    "audit.import_stopped_changed_since_the_preview": _(
+        "import stopped: the records on file changed since the preview"
+    ),
+    "audit.import_completed_rows": _("import completed: %(rows)s rows"),
+    "audit.legacy_import_completed": _("legacy import %(number)s completed (%(kind)s, %(rows)s rows)"),
+    "audit.import_failed": _("import failed: %(failure)s"),
+    "audit.imported": _("imported"),
+    "audit.imported_from_the_legacy_system_in_batch": _(
+        "imported from the legacy system in batch %(number)s"
+    ),
+    "audit.imported_rating_awaits_approval": _("%(reason)s; legacy rating awaits a second person's approval"),
+    "audit.improvement_action_old_to": _("improvement action %(old)s → %(to)s"),
+    "audit.kyc_refresh_approved": _("KYC refresh approved"),
+    "audit.kyc_refresh_approved_note": _("KYC refresh approved: %(note)s"),
+    "audit.onboarding_step": _("onboarding: %(action)s"),
+    "audit.onboarding_step_note": _("onboarding: %(action)s — %(note)s"),
+    "audit.proposal_action": _("proposal: %(action)s"),
+    "audit.proposal_action_reason": _("proposal: %(action)s — %(reason)s"),
+    "audit.qualification_updated": _("qualification updated"),
+    "audit.rating_confirmed": _("Rating confirmed"),
+    "audit.rating_decided": _("Rating assessment: %(status)s"),
+    "audit.rating_decided_note": _("Rating assessment: %(status)s — %(note)s"),
+    "audit.rating_old_new_approved": _("Rating %(old)s → %(new)s approved"),
+    "audit.reassigned": _("reassigned"),
+    "audit.reassigned_note": _("reassigned: %(note)s"),
+    "audit.retention_disposal_personal_data_blanked": _("retention disposal: personal data blanked"),
+    "audit.revealed_field": _("revealed %(field)s"),
+    "audit.review_deadline_passed": _("review deadline passed"),
+    "audit.risk_reviewed": _("Reviewed."),
+    "audit.risk_reviewed_note": _("Reviewed. %(note)s"),
+    "audit.risk_updated": _("Risk updated"),
+    "audit.significant_change_in_the_client_s_situation": _("Significant change in the client's situation"),
+    "audit.sla_changed": _("SLA change: %(changes)s"),
+    "audit.sla_changed_note": _("SLA change: %(changes)s — %(note)s"),
+    "audit.sla_escalation_sweep": _("SLA escalation sweep"),
+    "audit.violation_stage_old_new": _("violation case %(old)s → %(new)s"),
+    "audit.violation_stage_old_new_note": _("violation case %(old)s → %(new)s: %(note)s"),
+    "audit.edited_in_admin": _("Edited in admin"),
+    "audit.password_reset_requested": _("password reset requested"),
+    "audit.password_reset_completed": _("password reset completed"),
+    "audit.password_reset_throttled": _("password reset throttled"),
+    "audit.password_reset_link_refused": _("password reset link refused"),
+    "audit.password_change_throttled": _("password change throttled"),
+    "audit.password_change_refused": _("password change refused"),
+    "audit.recovery_code_used": _("recovery code used"),
+    "audit.one_time_code_refused": _("one-time code refused"),
+    "audit.recovery_codes_generated": _("recovery codes generated"),
+    "audit.two_factor_device_added": _("two-factor device added"),
+    "audit.api_token_issued": _("API token issued"),
+    "audit.api_token_revoked": _("API token revoked"),
+    "audit.api_tokens_revoked": _("API tokens revoked"),
+    "audit.list_exported": _("List exported"),
+    "audit.list_exported_in_the_background": _("List exported in the background"),
+    "audit.export_file_downloaded": _("Export file downloaded"),
+    "audit.acknowledgement_sms_queued": _("acknowledgement SMS queued"),
+    "audit.acknowledgement_sms_sent": _("acknowledgement SMS sent"),
+    "audit.acknowledgement_sent_by_sms": _("acknowledgement sent by SMS"),
+    "audit.acknowledgement_sms_failed": _("acknowledgement SMS failed"),
+    "audit.sms_attempt_failed": _("SMS attempt failed"),
+    "audit.demo_acknowledgement_sms": _("demo: acknowledgement SMS"),
+    "audit.client_file_updated": _("client file updated"),
 }

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from advisory.errors import Conflict, DomainError
 
@@ -128,11 +129,24 @@ _guard_every_model_admin()
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["sequence", "occurred_at", "actor_label", "action", "record_type", "record_id", "reason"]
+    list_display = [
+        "sequence",
+        "occurred_at",
+        "actor_label",
+        "action",
+        "record_type",
+        "record_id",
+        "reason_display",
+    ]
     list_filter = ["action"]
     search_fields = ["=record_id", "=actor_label"]
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    readonly_fields = ["reason_display", *(f.name for f in AuditEntry._meta.fields)]
     show_full_result_count = False
+
+    @admin.display(description=_("why"))
+    def reason_display(self, obj: AuditEntry) -> str:
+        """The reason in the reader's language (`reason` is the stored, hashed value)."""
+        return obj.reason_text
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -16,6 +16,7 @@ from advisory.documents import document_language, document_languages
 from advisory.errors import DomainError, NotFound
 from advisory.openapi import results_of
 from advisory.rules import can
+from advisory.texts import render_reason
 
 from . import selectors, services
 from .forms import filters_from_params
@@ -37,6 +38,15 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     changes = serializers.JSONField(read_only=True)
     # false while the entry awaits the sequencer: no sequence, previous hash or hash yet
     chained = serializers.BooleanField(source="is_chained", read_only=True)
+    reason = serializers.CharField(
+        read_only=True,
+        help_text="The reason as stored and hashed by the chain: a system reason as compact JSON "
+        '`{"code":"audit.…","params":{…}}` (an English sentence in entries written before the '
+        "codes), a reason a person typed as typed.",
+    )
+    reason_text = serializers.CharField(
+        read_only=True, help_text="The reason in the language of the request (Accept-Language)."
+    )
 
     class Meta:
         model = AuditEntry
@@ -53,6 +63,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "record_label",
             "client_id",
             "reason",
+            "reason_text",
             "changes",
             "ip_address",
             "user_agent",
@@ -95,7 +106,8 @@ class AsOfSerializer(serializers.Serializer):
     note = serializers.CharField()
     history_date = serializers.DateTimeField(allow_null=True)
     history_user = serializers.CharField()
-    history_reason = serializers.CharField()
+    history_reason = serializers.CharField(help_text="The change reason as stored (see `reason`).")
+    history_reason_text = serializers.CharField(help_text="The change reason in the language of the request.")
     fields = serializers.DictField()
 
 
@@ -207,6 +219,7 @@ class AsOfView(generics.GenericAPIView):
                 "history_date": result.history_date,
                 "history_user": result.history_user,
                 "history_reason": result.history_reason,
+                "history_reason_text": render_reason(result.history_reason),
                 "fields": {f["name"]: f["value"] for f in result.fields},
                 "encrypted_fields": [f["name"] for f in result.fields if f["encrypted"]],
                 "can_reveal": result.can_reveal,

@@ -24,6 +24,7 @@ from django.db.models import Q
 
 from advisory.clock import today
 from advisory.history import audited_delete, audited_save
+from advisory.texts import Reason
 
 from .models import AuditAction, AuditEntry
 from .registry import AuditedModel, registered
@@ -85,7 +86,7 @@ def delete_history(model: type[models.Model], pk: Any) -> int:
     return rows.delete()[0]
 
 
-def dispose_record(reg: AuditedModel, obj: models.Model, *, actor: Any, reason: str) -> str:
+def dispose_record(reg: AuditedModel, obj: models.Model, *, actor: Any, reason: Reason) -> str:
     """Dispose of one record by its registered method; returns the method. Call in a transaction.
 
     The record's entries are redacted before its history rows are blanked or deleted: the history
@@ -177,7 +178,7 @@ def client_file_blockers(client_id: int) -> list[str]:
     return reasons
 
 
-def _redact_where(q: Q, *, record_type: str, record_ids: list[str], actor: Any, reason: str) -> int:
+def _redact_where(q: Q, *, record_type: str, record_ids: list[str], actor: Any, reason: Reason) -> int:
     """Blank the content of the entries matching `q` (hashes stay) and record it in the chain."""
     from .sequencer import chain_batch
     from .services import audit_log, entries_blank
@@ -203,7 +204,7 @@ def _redact_where(q: Q, *, record_type: str, record_ids: list[str], actor: Any, 
     return len(sequences)
 
 
-def redact_user_sign_ins(*, user_id: int, usernames: list[str], actor: Any, reason: str) -> int:
+def redact_user_sign_ins(*, user_id: int, usernames: list[str], actor: Any, reason: Reason) -> int:
     """Blank the trail's content about a portal login: its own entries and failed sign-ins that
     recorded the user name typed."""
     q = Q(record_type="advisory.user", record_id=str(user_id))
@@ -215,7 +216,7 @@ def redact_user_sign_ins(*, user_id: int, usernames: list[str], actor: Any, reas
     )
 
 
-def _core_artefacts(client: models.Model, names: list[str], actor: Any, reason: str) -> None:
+def _core_artefacts(client: models.Model, names: list[str], actor: Any, reason: Reason) -> None:
     """Notifications and warnings that name the client (generated documents are registered)."""
     from django.db.models import TextField
     from django.db.models.functions import Cast
@@ -241,7 +242,7 @@ def _core_artefacts(client: models.Model, names: list[str], actor: Any, reason: 
 
 
 def dispose_client_file(
-    reg: AuditedModel, client: models.Model, *, actor: Any, reason: str
+    reg: AuditedModel, client: models.Model, *, actor: Any, reason: Reason
 ) -> dict[str, int]:
     """Dispose of a client file and everything attached (SPEC §5). Call inside a transaction,
     after checking `client_file_blockers`. Returns counts per record type."""
@@ -256,7 +257,7 @@ def dispose_client_file(
 
 
 def _dispose_client_file(
-    reg: AuditedModel, client: models.Model, *, actor: Any, reason: str, audit_redact
+    reg: AuditedModel, client: models.Model, *, actor: Any, reason: Reason, audit_redact
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     names = [str(getattr(client, "name", "") or ""), str(getattr(client, "email", "") or "")]

@@ -19,6 +19,10 @@ def _trail_rows(*, user, params):
     return selectors.audit_entry_list(user=user, filters=filters_from_params(params))
 
 
+def _reason(entry) -> str:
+    return entry.reason_text  # in the reader's language; the stored value is the next column
+
+
 def _changes(entry) -> str:
     return json.dumps(entry.changes, ensure_ascii=False, default=str, sort_keys=True)
 
@@ -39,7 +43,8 @@ register(
             Column(_("Record id"), "record_id"),
             Column(_("Record"), "record_label"),
             Column(_("Client id"), "client_id"),
-            Column(_("Reason"), "reason"),
+            Column(_("Reason"), _reason),
+            Column(_("Reason as stored"), "reason"),  # what the chain hashes
             Column(_("Changes"), _changes),
             Column(_("IP address"), "ip_address"),
             Column(_("User agent"), "user_agent"),

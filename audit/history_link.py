@@ -6,6 +6,9 @@ knowing the history row. The wrapper below remembers the rows it created (per re
 rest of the current context; the next entry appended about that record claims the row, so the
 entry carries `history_id` and the row's digest and `audit_verify` can cross-check the row.
 A claim whose row no longer exists (rolled back) is dropped when the digest is read.
+
+The same wrapper stores the rows' reasons as codes with parameters (`advisory.texts.stored_reason`),
+as `audited_save` does for single rows.
 """
 
 from __future__ import annotations
@@ -51,9 +54,18 @@ def install() -> None:
         return
     from simple_history.manager import HistoryManager
 
+    from advisory.texts import stored_reason
+
     original = HistoryManager.bulk_history_create
 
     def bulk_history_create(self, objs, *args, **kwargs):
+        # history rows written in bulk store their reason as a code too (advisory.texts)
+        objs = list(objs)
+        if kwargs.get("default_change_reason"):
+            kwargs["default_change_reason"] = stored_reason(kwargs["default_change_reason"])
+        for obj in objs:
+            if getattr(obj, "_change_reason", None):
+                obj._change_reason = stored_reason(obj._change_reason)
         rows = original(self, objs, *args, **kwargs)
         if rows:
             remember([r for r in rows if r.pk is not None])

@@ -171,6 +171,15 @@ class AuditEntry(models.Model):
     def is_chained(self) -> bool:
         return self.sequence is not None
 
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language: a stored code with parameters rendered, an English
+        system sentence of an earlier release translated, a reason a person typed as typed
+        (`reason` keeps the stored value the chain hashes)."""
+        from advisory.texts import render_reason
+
+        return render_reason(self.reason)
+
 
 # --- retention, legal holds, disposal -----------------------------------------------------------
 

@@ -30,6 +30,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.rules import is_compliance_or_admin
+from advisory.texts import Reason, text
 
 from .models import (
     AuditAction,
@@ -231,7 +232,7 @@ def hold_place(
             placed_by=actor,
             placed_at=now(),
         )
-        audited_save(hold, actor=actor, reason=f"Legal hold placed: {reason}")
+        audited_save(hold, actor=actor, reason=text("audit.legal_hold_placed_reason", reason=reason))
         audit_log(
             actor=actor,
             action=AuditAction.HOLD,
@@ -258,7 +259,7 @@ def hold_release(*, hold: LegalHold, actor: Any, reason: str) -> LegalHold:
         hold.released_at = now()
         hold.released_by = actor
         hold.release_reason = reason
-        audited_save(hold, actor=actor, reason=f"Legal hold released: {reason}")
+        audited_save(hold, actor=actor, reason=text("audit.legal_hold_released_reason", reason=reason))
         audit_log(
             actor=actor,
             action=AuditAction.HOLD,
@@ -397,7 +398,11 @@ def disposal_propose(*, actor: Any | None = None) -> list[DisposalBatch]:
         for start in range(0, len(pending), MAX_ITEMS_PER_BATCH):
             chunk = pending[start : start + MAX_ITEMS_PER_BATCH]
             batch = DisposalBatch(proposed_at=now(), proposed_by=actor)
-            audited_save(batch, actor=actor, reason=f"Disposal proposed: {len(chunk)} records past retention")
+            audited_save(
+                batch,
+                actor=actor,
+                reason=text("audit.disposal_proposed_len_records_past_retention", len=len(chunk)),
+            )
             for item in chunk:
                 item.batch = batch
             try:
@@ -443,7 +448,7 @@ def archived_document_purge(document: models.Model) -> None:
     type(document)._base_manager.filter(pk=document.pk).update(file="", title=DISPOSED, params={}, error="")
 
 
-def _dispose_one(item: DisposalItem, actor: Any, reason: str) -> None:
+def _dispose_one(item: DisposalItem, actor: Any, reason: Reason) -> None:
     from .disposal import client_file_blockers, dispose_client_file, dispose_record
     from .services import audit_redact
 
@@ -507,12 +512,12 @@ def disposal_approve(
         batch.reviewed_at = now()
         batch.review_note = note
         batch.certificate_language = document_language(language)
-        audited_save(batch, actor=actor, reason=f"Disposal batch #{batch.pk} approved")
+        audited_save(batch, actor=actor, reason=text("audit.disposal_batch_pk_approved", pk=batch.pk))
         audit_log(
             actor=actor,
             action=AuditAction.DISPOSAL,
             obj=batch,
-            reason=note or f"Disposal batch #{batch.pk} approved",
+            reason=note or text("audit.disposal_batch_pk_approved", pk=batch.pk),
             changes={"status": ["pending", "disposing"]},
         )
         batch_id = batch.pk
@@ -542,7 +547,7 @@ def disposal_execute(*, batch_id: int, limit: int | None = None) -> int:
     if batch is None or batch.status != DisposalStatus.DISPOSING:
         return 0
     actor = batch.reviewed_by
-    reason = f"Disposal batch #{batch.pk} approved"
+    reason = text("audit.disposal_batch_pk_approved", pk=batch.pk)
     done = 0
     while limit is None or done < limit:
         with transaction.atomic():
@@ -583,7 +588,7 @@ def disposal_complete(*, batch_id: int) -> DisposalBatch | None:
         if batch.items.filter(state=ItemState.PROPOSED).exists():
             return batch
         actor = batch.reviewed_by
-        reason = f"Disposal batch #{batch.pk} approved"
+        reason = text("audit.disposal_batch_pk_approved", pk=batch.pk)
         items = list(batch.items.order_by("pk"))
         batch.status = DisposalStatus.APPROVED
         batch.manifest_hash = manifest_hash(items)
@@ -643,7 +648,7 @@ def disposal_reject(*, batch: DisposalBatch, actor: Any, note: str) -> DisposalB
         batch.reviewed_by = actor
         batch.reviewed_at = now()
         batch.review_note = note
-        audited_save(batch, actor=actor, reason=f"Disposal batch #{batch.pk} rejected")
+        audited_save(batch, actor=actor, reason=text("audit.disposal_batch_pk_rejected", pk=batch.pk))
         audit_log(
             actor=actor,
             action=AuditAction.DISPOSAL,

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from advisory.errors import DomainError, NotAllowed, NotFound
+from advisory.texts import text
 
 from .models import AuditAction
 from .registry import lookup
@@ -36,7 +37,9 @@ def as_of_reveal(*, user: Any, record_type: str, record_id: str, at: datetime.da
         record_type=record_type,
         record_id=str(record_id),
         client_id=reg.client_of(obj),
-        reason=f"revealed {field} as of {at.isoformat()}",
+        reason=text(
+            "audit.revealed_field_as_of_at", field=reg.model._meta.get_field(field).verbose_name, at=at
+        ),
         changes={"field": field, "as_of": at.isoformat()},
     )
     return getattr(row, field) or ""

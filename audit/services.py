@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from advisory import request_context
 from advisory.clock import now
+from advisory.texts import Reason, stored_reason
 
 from .fields import CanonicalJSONField, canonical_json
 from .models import AuditAction, AuditEntry, allow_redaction
@@ -140,7 +141,7 @@ class EntrySpec:
     record_id: str = ""
     record_label: str = ""
     client_id: int | None = None
-    reason: str = ""
+    reason: Reason = ""  # a `text("audit.…")`, or a string (a person's words, or a registered sentence)
     changes: dict = field(default_factory=dict)
     history_id: int | None = None
     history_table: str = ""
@@ -191,7 +192,7 @@ def _spec_for(
     record_id: str,
     record_label: str,
     client_id: int | None,
-    reason: str,
+    reason: Reason,
     changes: dict | None,
     history_id: int | None,
 ) -> EntrySpec:
@@ -226,12 +227,13 @@ def audit_log(
     record_id: str = "",
     record_label: str = "",
     client_id: int | None = None,
-    reason: str = "",
+    reason: Reason = "",
     changes: dict | None = None,
     history_id: int | None = None,
 ) -> AuditEntry:
     """Append one entry to the trail (chained after commit by audit.sequencer, see
-    `audit_log_many`). Values of encrypted fields of `obj`'s model in `changes` are masked."""
+    `audit_log_many`). Values of encrypted fields of `obj`'s model in `changes` are masked.
+    The reason is stored as a code with parameters (`advisory.texts.stored_reason`)."""
     spec = _spec_for(
         actor=actor,
         action=action,
@@ -277,7 +279,11 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
     with transaction.atomic(using=using):
         digests = _link_history(specs, using)
         when = now()
+        reasons: dict[int, str] = {}  # a bulk write gives every entry the same reason object
         for spec in specs:
+            reason = reasons.get(id(spec.reason))
+            if reason is None:
+                reason = reasons[id(spec.reason)] = stored_reason(spec.reason)
             actor_obj = spec.actor if (spec.actor is not None and getattr(spec.actor, "pk", None)) else None
             label = (spec.record_label or "")[:200]
             changes = _jsonable(spec.changes or {})
@@ -292,7 +298,7 @@ def audit_log_many(specs: Sequence[EntrySpec], *, using: str = "default") -> lis
                     record_id=str(spec.record_id)[:64],
                     record_label=label,
                     client_id=spec.client_id,
-                    reason=spec.reason or "",
+                    reason=reason,
                     changes=changes,
                     ip_address=ip,
                     user_agent=agent,
@@ -431,7 +437,7 @@ def audit_bulk_rows(
     objs: Iterable[models.Model],
     actor: Any | None,
     action: str,
-    reason: str,
+    reason: Reason,
     changes_for: dict[Any, dict] | None = None,
 ) -> list[AuditEntry]:
     """One entry per object of a bulk write (simple-history's bulk helpers send no signals)."""
@@ -479,7 +485,7 @@ def audit_verify(
 # --- redaction (disposal) -----------------------------------------------------------------------
 
 
-def audit_redact(*, record_type: str, record_ids: Sequence[str], actor: Any | None, reason: str) -> int:
+def audit_redact(*, record_type: str, record_ids: Sequence[str], actor: Any | None, reason: Reason) -> int:
     """Blank the personal content (record label, changes) of every entry about these records.
 
     SPEC §5 disposal: the chain keeps each entry's hashes and metadata; the entry is flagged

@@ -2,12 +2,21 @@
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
-from simple_history.signals import post_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from advisory.security import security_event
+from advisory.texts import stored_reason
 
 from .models import AuditAction
 from .services import audit_history_record, audit_log
+
+
+@receiver(pre_create_historical_record)
+def _reason_as_code(sender, history_instance, **kwargs) -> None:
+    """Every history row stores a system reason as a code with parameters, also when a reason
+    was set without `audited_save` (e.g. `obj._change_reason = "…"` in an admin)."""
+    if history_instance.history_change_reason:
+        history_instance.history_change_reason = stored_reason(history_instance.history_change_reason)
 
 
 @receiver(post_create_historical_record)

@@ -67,7 +67,8 @@ PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
 OURS_TPL = os.environ.get("BENCH_SWEEP_TPL", "bench_sweep_tpl")  # another name keeps a second copy apart
 PEER_TPL = "peer_cmp_tpl"
 VAR_DIR = "/tmp/peer_compare_var"  # noqa: S108 - the file-system broker of the bench processes
-REASON = "SLA escalation sweep"
+# the sweep's history reason as stored (complaints.services.escalation.HISTORY_REASON, a text code)
+REASON = '{"code":"audit.sla_escalation_sweep","params":{}}'
 
 
 def loadavg() -> str:

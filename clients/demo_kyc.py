@@ -177,7 +177,7 @@ def seed(ctx: dict) -> None:
             client=zhang,
             actor=zhang.advisor,
             data={"monthly_income": zhang.monthly_income + 4000},
-            reason="demo",
+            reason="demo data",
         )
         kyc.kyc_refresh_submit(
             refresh=refresh,

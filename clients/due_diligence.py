@@ -110,7 +110,9 @@ def due_diligence_record(*, case: OnboardingCase, actor: User, data: dict[str, A
                 None,
                 "",
             )
-        audited_save(cdd, actor=actor, reason=f"due diligence recorded: {risk} risk")
+        audited_save(
+            cdd, actor=actor, reason=text("audit.due_diligence_recorded_risk_risk", risk=AmlRisk(risk).label)
+        )
         notifications_resolve(about=cdd, state=cdd.edd_status)  # re-recorded below high risk
         if cdd.edd_status == EddStatus.PENDING:
             url = reverse("clients:onboarding_detail", args=[case.pk])
@@ -150,6 +152,13 @@ def due_diligence_edd_review(*, cdd: DueDiligence, actor: User, decision: str, n
             )
         cdd.edd_status = EddStatus.APPROVED if decision == "approve" else EddStatus.REJECTED
         cdd.edd_reviewer, cdd.edd_reviewed_at, cdd.edd_note = actor, now(), note.strip()
-        audited_save(cdd, actor=actor, reason=f"enhanced due diligence {decision}d: {note.strip()}")
+        audited_save(
+            cdd,
+            actor=actor,
+            reason=text(
+                "audit.edd_approved_note" if decision == "approve" else "audit.edd_rejected_note",
+                note=note.strip(),
+            ),
+        )
         notifications_resolve(about=cdd, state=cdd.edd_status)  # the review request is done
     return cdd

@@ -29,7 +29,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
 from advisory.notifications import notifications_resolve, notify
-from advisory.texts import text
+from advisory.texts import Reason, text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -168,7 +168,14 @@ def identity_document_add(
             verified_at=stamp,
             note=note.strip()[:300],
         )
-        audited_save(document, actor=actor, reason=f"identity document verified ({verification_method})")
+        audited_save(
+            document,
+            actor=actor,
+            reason=text(
+                "audit.identity_document_verified_verification_method",
+                verification_method=VerificationMethod(verification_method).label,
+            ),
+        )
     return document
 
 
@@ -196,7 +203,9 @@ def kyc_profile_rate(
     profile.aml_rated_at, profile.aml_rated_by = now(), actor
     profile.last_refreshed_on = refreshed_on
     profile.next_refresh_due = _add_years(refreshed_on, refresh_years(risk))
-    audited_save(profile, actor=actor, reason=f"money-laundering risk {risk}")
+    audited_save(
+        profile, actor=actor, reason=text("audit.money_laundering_risk_risk", risk=AmlRisk(risk).label)
+    )
     return profile
 
 
@@ -362,7 +371,7 @@ def kyc_refresh_submit(
     return refresh
 
 
-def _complete(refresh: KycRefresh, *, actor: User, reason: str) -> None:
+def _complete(refresh: KycRefresh, *, actor: User, reason: Reason) -> None:
     refresh.status = RefreshStatus.COMPLETED
     refresh.completed_at = now()
     audited_save(refresh, actor=actor, reason=reason)
@@ -393,10 +402,18 @@ def kyc_refresh_review(*, refresh: KycRefresh, actor: User, action: str, note: s
             raise NotAllowed(_("No one reviews a refresh they carried out."))
         refresh.reviewed_by, refresh.reviewed_at, refresh.review_note = actor, now(), note.strip()
         if action == "approve":
-            _complete(refresh, actor=actor, reason=f"KYC refresh approved: {note}".strip(": "))
+            _complete(
+                refresh,
+                actor=actor,
+                reason=text("audit.kyc_refresh_approved_note", note=note.strip())
+                if note.strip()
+                else text("audit.kyc_refresh_approved"),
+            )
         else:
             refresh.status = RefreshStatus.RETURNED
-            audited_save(refresh, actor=actor, reason=f"KYC refresh returned: {note.strip()}")
+            audited_save(
+                refresh, actor=actor, reason=text("audit.kyc_refresh_returned_note", note=note.strip())
+            )
         notifications_resolve(about=refresh)  # the request to review it is done
     return refresh
 

@@ -353,9 +353,13 @@ def watchlist_import(*, actor: User, token: str, original_name: str = "watchlist
             added += len(fresh)
             watch_list.entry_count = len(new_fps)
             watch_list.last_upload = upload
-            audited_save(watch_list, actor=actor, reason=f"updated by upload {upload.pk}")
+            audited_save(watch_list, actor=actor, reason=text("audit.updated_by_upload_pk", pk=upload.pk))
         upload.added, upload.removed = added, removed
-        audited_save(upload, actor=actor, reason=f"{added} entries added, {removed} removed")
+        audited_save(
+            upload,
+            actor=actor,
+            reason=text("audit.added_entries_added_removed_removed", added=added, removed=removed),
+        )
         upload_id = upload.pk
         transaction.on_commit(lambda: _queue_rescreen(upload_id))
     default_storage.delete(path)
@@ -527,7 +531,13 @@ def screening_hit_dispose(*, hit: ScreeningHit, actor: User, status: str, reason
             raise Conflict(_("This hit is already decided (%(s)s).") % {"s": HitStatus(hit.status).label})
         hit.status, hit.reason = status, reason.strip()
         hit.reviewed_by, hit.reviewed_at = actor, now()
-        audited_save(hit, actor=actor, reason=f"screening hit {status}: {reason.strip()}")
+        audited_save(
+            hit,
+            actor=actor,
+            reason=text(
+                "audit.screening_hit_status_reason", status=HitStatus(status).label, reason=reason.strip()
+            ),
+        )
         if status == HitStatus.CONFIRMED:
             client = hit.client
             recipients = [u for u in (client.advisor, getattr(client.advisor, "supervisor", None)) if u]

@@ -147,7 +147,11 @@ def activity_log(
             status=status,
             completed_at=None if planned else now(),
         )
-        audited_save(activity, actor=actor, reason="activity planned" if planned else "activity logged")
+        audited_save(
+            activity,
+            actor=actor,
+            reason=text("audit.activity_planned" if planned else "audit.activity_logged"),
+        )
         for upload in attachments:
             activity_attach(activity=activity, actor=actor, upload=upload)
         if follow_up_due_on:
@@ -205,12 +209,13 @@ def activity_transition(
             locked.cancel_reason = reason[:300]
         old = locked.status
         locked.status = target
-        audited_save(locked, actor=actor, reason=f"activity {action}")
+        moved = text("audit.activity_action", action=ActivityStatus(target).label)
+        audited_save(locked, actor=actor, reason=moved)
         audit_log(
             actor=actor,
             action=AuditAction.TRANSITION,
             obj=locked,
-            reason=reason or action,
+            reason=reason or moved,
             changes={"status": [old, target]},
         )
         if target == A.COMPLETED and follow_up_due_on:
@@ -289,12 +294,13 @@ def follow_up_transition(*, task: FollowUpTask, actor: User, action: str, note: 
         old = locked.status
         locked.status, locked.note = target, note[:300]
         locked.completed_at, locked.completed_by = now(), actor
-        audited_save(locked, actor=actor, reason=f"follow-up {action}")
+        moved = text("audit.follow_up_action", action=FollowUpStatus(target).label)
+        audited_save(locked, actor=actor, reason=moved)
         audit_log(
             actor=actor,
             action=AuditAction.TRANSITION,
             obj=locked,
-            reason=note or action,
+            reason=note or moved,
             changes={"status": [old, target]},
         )
     return locked

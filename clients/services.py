@@ -48,6 +48,7 @@ from .models import (
     ClientKind,
     ClientStatus,
     Consent,
+    ConsentChannel,
     ConsentKind,
     Household,
     InvestmentExperience,
@@ -325,7 +326,7 @@ def client_update(*, client: Client, actor: User, data: dict[str, Any], reason: 
                 client.financial_status_updated_at = now()
             if changed & CLASSIFICATION_INPUTS:
                 client_classify(client=client)
-            why = reason or "client file updated"
+            why = reason or text("audit.client_file_updated")
             audited_save(client, actor=actor, reason=why)
     except DuplicateIdentityElsewhere as exc:
         _duplicate_identity_report(actor=actor, existing=exc.existing, attempted_on=client)
@@ -347,12 +348,12 @@ def client_reassign(*, client: Client, actor: User, new_advisor: User, reason: s
         if old.pk == new_advisor.pk:
             raise DomainError(_("The client is already in this advisor's book."), field="advisor")
         client.advisor = new_advisor
-        audited_save(client, actor=actor, reason=f"re-assigned: {reason}")
+        audited_save(client, actor=actor, reason=text("audit.re_assigned_reason", reason=reason))
         audit_log(
             actor=actor,
             action=AuditAction.OTHER,
             obj=client,
-            reason=f"re-assigned to another advisor: {reason}",
+            reason=text("audit.re_assigned_to_another_advisor_reason", reason=reason),
             changes={"advisor": [old.email, new_advisor.email]},
         )
         notify(
@@ -393,13 +394,17 @@ def client_end_relationship(
             client.backdate_requested_on = ended_on
             client.backdate_reason = reason.strip()
             client.backdate_requested_by = actor
-        audited_save(client, actor=actor, reason=f"relationship ended: {reason.strip()}")
+        audited_save(
+            client, actor=actor, reason=text("audit.relationship_ended_reason", reason=reason.strip())
+        )
         if ended_on < recorded:
             audit_log(
                 actor=actor,
                 action=AuditAction.OTHER,
                 obj=client,
-                reason=f"backdating of the end of relationship asked for: {reason.strip()}",
+                reason=text(
+                    "audit.backdating_of_the_end_of_relationship_asked_for_reason", reason=reason.strip()
+                ),
                 changes={"backdate_requested_on": [None, ended_on.isoformat()]},
             )
     return client
@@ -430,13 +435,16 @@ def client_backdate_decide(*, client: Client, actor: User, approve: bool, note: 
         client.backdate_requested_on = None
         client.backdate_requested_by = None
         client.backdate_reason = ""
-        verb = "approved" if approve else "rejected"
-        audited_save(client, actor=actor, reason=f"backdated end of relationship {verb}: {note.strip()}")
+        decided = text(
+            "audit.backdated_end_approved_note" if approve else "audit.backdated_end_rejected_note",
+            note=note.strip(),
+        )
+        audited_save(client, actor=actor, reason=decided)
         audit_log(
             actor=actor,
             action=AuditAction.OTHER,
             obj=client,
-            reason=f"backdated end of relationship {verb}: {note.strip()}",
+            reason=decided,
             changes={
                 "relationship_ended_on": [
                     before.isoformat() if before else None,
@@ -465,7 +473,7 @@ def client_reveal(*, client: Client, actor: User, field: str, reason: str = "") 
         actor=actor,
         action=AuditAction.REVEAL,
         obj=client,
-        reason=reason or f"revealed {field}",
+        reason=reason or text("audit.revealed_field", field=Client._meta.get_field(field).verbose_name),
         changes={"field": field},
     )
     return getattr(client, field) or ""
@@ -508,7 +516,7 @@ def related_party_end(*, party: RelatedParty, actor: User, reason: str) -> Relat
     if not reason.strip():
         raise DomainError(_("Say why the relationship ended."), field="reason")
     party.ended_on = today()
-    audited_save(party, actor=actor, reason=f"related party ended: {reason.strip()}")
+    audited_save(party, actor=actor, reason=text("audit.related_party_ended_reason", reason=reason.strip()))
     return party
 
 
@@ -566,7 +574,12 @@ def consent_record(
         given_at=given_at or now(),
         recorded_by=actor,
     )
-    audited_save(consent, actor=actor, reason=f"{kind} given via {channel}")
+    given = text(
+        "audit.kind_given_via_channel",
+        kind=ConsentKind(kind).label,
+        channel=ConsentChannel(channel).label if channel in ConsentChannel.values else channel,
+    )
+    audited_save(consent, actor=actor, reason=given)
     return consent
 
 
@@ -744,7 +757,13 @@ def onboarding_start(
         _log_step(case, action="open", from_step="", to_step=case.step, actor=actor, note="")
         if client.status == ClientStatus.PROSPECT:
             client.status = ClientStatus.ONBOARDING
-            audited_save(client, actor=actor, reason=f"onboarding {case.acceptance_number} opened")
+            audited_save(
+                client,
+                actor=actor,
+                reason=text(
+                    "audit.onboarding_acceptance_number_opened", acceptance_number=case.acceptance_number
+                ),
+            )
     return case
 
 
@@ -757,8 +776,17 @@ def onboarding_flag_special(
     if is_special and not reason.strip():
         raise DomainError(_("Say why the case is special."), field="special_reason")
     case.is_special, case.special_reason = is_special, reason.strip() if is_special else ""
-    audited_save(case, actor=actor, reason="flagged special" if is_special else "special flag removed")
+    audited_save(
+        case,
+        actor=actor,
+        reason=text("audit.flagged_special" if is_special else "audit.special_flag_removed"),
+    )
     return case
+
+
+def _step_label(action: str) -> Any:
+    """An onboarding action by its label (for audit reasons, stored as a code)."""
+    return ONBOARDING_ACTION_LABELS.get(action) or (gettext_lazy("Opened") if action == "open" else action)
 
 
 def _log_step(
@@ -771,7 +799,7 @@ def _log_step(
         actor=actor,
         action=AuditAction.TRANSITION,
         obj=case,
-        reason=note or action,
+        reason=note or text("audit.onboarding_step", action=_step_label(action)),
         changes={"step": [from_step, to_step]},
     )
 
@@ -837,7 +865,13 @@ def onboarding_transition(
         case.step = target
         if action == "verify_identity":
             client.identity_verified_at = stamp
-            audited_save(client, actor=actor, reason=f"identity verified ({case.acceptance_number})")
+            audited_save(
+                client,
+                actor=actor,
+                reason=text(
+                    "audit.identity_verified_acceptance_number", acceptance_number=case.acceptance_number
+                ),
+            )
         elif action == "choose_business_type":
             case.business_type = business_type
         elif action == "submit_for_review":
@@ -854,13 +888,29 @@ def onboarding_transition(
             case.reviewed_at, case.reviewed_by, case.completed_at = stamp, actor, stamp
             client.status = ClientStatus.ACTIVE
             client.relationship_started_on = client.relationship_started_on or stamp.date()
-            audited_save(client, actor=actor, reason=f"registered ({case.acceptance_number})")
+            audited_save(
+                client,
+                actor=actor,
+                reason=text("audit.registered_acceptance_number", acceptance_number=case.acceptance_number),
+            )
         elif action == "withdraw":
             case.completed_at = stamp
             if client.status == ClientStatus.ONBOARDING:
                 client.status = ClientStatus.PROSPECT
-                audited_save(client, actor=actor, reason=f"onboarding {case.acceptance_number} withdrawn")
-        audited_save(case, actor=actor, reason=f"{action}: {note}".strip(": "))
+                audited_save(
+                    client,
+                    actor=actor,
+                    reason=text(
+                        "audit.onboarding_acceptance_number_withdrawn",
+                        acceptance_number=case.acceptance_number,
+                    ),
+                )
+        step = (
+            text("audit.onboarding_step_note", action=_step_label(action), note=note.strip())
+            if note.strip()
+            else text("audit.onboarding_step", action=_step_label(action))
+        )
+        audited_save(case, actor=actor, reason=step)
         _log_step(case, action=action, from_step=from_step, to_step=target, actor=actor, note=note.strip())
         onboarding_after(case=case, action=action, actor=actor)  # screening, AML rating
         if action in ("approve", "return"):
@@ -918,7 +968,7 @@ def onboarding_overdue_sweep(*, at: datetime.datetime | None = None) -> dict[str
             # Every claimed row gets the same values: one UPDATE instead of bulk_update's CASE
             # expression, then one history row and one chained audit entry per case, as
             # audit.bulk does.
-            reason = "review deadline passed"
+            reason = text("audit.review_deadline_passed")
             with allow_bulk_writes():
                 OnboardingCase.objects.filter(pk__in=[c.pk for c in claimed]).update(
                     is_overdue=True, overdue_since=at
@@ -971,7 +1021,7 @@ def client_purge_personal(client: Client) -> None:
     portal login and its sign-in traces, and blank a household left without members."""
     from audit.disposal import DISPOSED, blank_history, blank_value
 
-    reason = "retention disposal: personal data blanked"
+    reason = text("audit.retention_disposal_personal_data_blanked")
     user, household = client.user, client.household
     for name in CLIENT_PERSONAL_FIELDS:
         field = Client._meta.get_field(name)

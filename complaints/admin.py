@@ -49,10 +49,22 @@ class EventInline(admin.TabularInline):
     model = ComplaintEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("kind", "from_state", "to_state", "actor", "body", "is_internal", "created_at")
+    fields = readonly_fields = (
+        "kind",
+        "from_state",
+        "to_state",
+        "actor",
+        "note",
+        "is_internal",
+        "created_at",
+    )
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("note"))
+    def note(self, obj: ComplaintEvent) -> str:
+        return obj.body_text  # a system text in the reader's language, a person's words as written
 
 
 class EscalationInline(admin.TabularInline):

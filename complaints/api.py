@@ -41,10 +41,29 @@ from .models import (
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField()
+    body = serializers.CharField(
+        read_only=True,
+        help_text="What a person wrote (a reply, a note); empty for a text the platform wrote.",
+    )
+    body_text = serializers.CharField(
+        read_only=True,
+        help_text="The event's text in the language of the request: what the platform wrote (a "
+        "reassignment, a priority change, …) rendered from its code, else `body`.",
+    )
 
     class Meta:
         model = ComplaintEvent
-        fields = ["id", "kind", "from_state", "to_state", "actor", "body", "is_internal", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "from_state",
+            "to_state",
+            "actor",
+            "body",
+            "body_text",
+            "is_internal",
+            "created_at",
+        ]
 
 
 class ComplaintSerializer(serializers.ModelSerializer):

@@ -163,7 +163,11 @@ def return_visit_create(
     )
     try:
         with transaction.atomic():
-            audited_save(visit, actor=actor, reason=f"return visit created ({trigger})")
+            audited_save(
+                visit,
+                actor=actor,
+                reason=text("audit.return_visit_created_trigger", trigger=ReturnVisitTrigger(trigger).label),
+            )
     except IntegrityError:  # a concurrent sweep created it
         return ReturnVisit.objects.get(client=client, trigger=trigger, source_ref=source_ref), False
     assignee = visit.assignee
@@ -216,7 +220,11 @@ def return_visit_record(
             locked.outcome = (outcome or "").strip()
         if locked.status != old:
             locked.completed_at, locked.completed_by = now(), actor
-        audited_save(locked, actor=actor, reason="return visit recorded" if reached else "client not reached")
+        audited_save(
+            locked,
+            actor=actor,
+            reason=text("audit.return_visit_recorded" if reached else "audit.client_not_reached"),
+        )
         if locked.status != old:
             audit_log(
                 actor=actor,
@@ -445,7 +453,11 @@ def survey_send(*, client, trigger: str, source_ref: str, complaint=None) -> tup
     )
     try:
         with transaction.atomic():
-            audited_save(survey, actor=None, reason=f"survey sent ({trigger})")
+            audited_save(
+                survey,
+                actor=None,
+                reason=text("audit.survey_sent_trigger", trigger=SurveyTrigger(trigger).label),
+            )
     except IntegrityError:
         return SatisfactionSurvey.objects.get(client=client, trigger=trigger, source_ref=source_ref), False
     if client.user_id:
@@ -567,6 +579,10 @@ def suggestion_submit(*, actor: User, subject: str, body: str) -> Suggestion:
     return suggestion
 
 
+def _suggestion_reason(status: str) -> Text:
+    return text("audit.suggestion_action", action=SuggestionStatus(status).label)
+
+
 def suggestion_transition(*, suggestion: Suggestion, actor: User, action: str, text: str = "") -> Suggestion:
     """Answer (the answer is shown to the client) or close (with a note when unanswered)."""
     _require(
@@ -591,14 +607,15 @@ def suggestion_transition(*, suggestion: Suggestion, actor: User, action: str, t
                 raise DomainError(_("Say why the suggestion is closed without an answer."), field="note")
             locked.close_note, locked.closed_at, locked.closed_by = text[:300], now(), actor
         locked.status = target
-        audited_save(locked, actor=actor, reason=f"suggestion {action}")
+        moved = _suggestion_reason(target)
+        audited_save(locked, actor=actor, reason=moved)
         if old != target:
             audit_log(
                 actor=actor,
                 action=AuditAction.TRANSITION,
                 obj=locked,
                 client_id=locked.client_id,
-                reason=action,
+                reason=moved,
                 changes={"status": [old, target]},
             )
         if action == "answer" and locked.client.user_id:

@@ -327,15 +327,24 @@ def _take_reply(
     body = parsed.body or _("(no text)")
     if refused:
         body += "\n\n" + _("Attachments not kept: %(list)s") % {"list": "; ".join(refused)}
-    _event(ticket, kind=EventKind.CLIENT_REPLY, actor=None, body=body, at=inbound.received_at)
+    # on the timeline the client's words stay as written; what the platform adds reads per reader
+    said: str | Text = parsed.body or text("event.no_text")
+    if refused:
+        said = text("event.email_reply_refused", text=said, list="; ".join(refused))
+    _event(ticket, kind=EventKind.CLIENT_REPLY, actor=None, body=said, at=inbound.received_at)
     _store_attachments(ticket, attachments, actor=None, internal=False)
     if ticket.state == State.WAITING_ON_CLIENT:
         complaint_transition(
-            complaint=ticket, actor=None, to_state=State.INVESTIGATING, note=_("The client replied by email.")
+            complaint=ticket,
+            actor=None,
+            to_state=State.INVESTIGATING,
+            note=text("event.client_replied_by_email"),
         )
     notify_client_reply(complaint=ticket, body=body)
     inbound.status, inbound.complaint, inbound.client = InboundStatus.REPLY, ticket, ticket.client
-    audited_save(inbound, actor=None, reason=f"client reply by email on {ticket.number}")
+    audited_save(
+        inbound, actor=None, reason=text("audit.client_reply_by_email_on_number", number=ticket.number)
+    )
 
 
 def _file_from_email(inbound: InboundEmail, *, client, attachments, refused, actor) -> Complaint:
@@ -357,7 +366,9 @@ def _file_from_email(inbound: InboundEmail, *, client, attachments, refused, act
     )
     inbound.status, inbound.complaint, inbound.client = InboundStatus.FILED, complaint, client
     inbound.ticket_number = complaint.number
-    audited_save(inbound, actor=actor, reason=f"filed as complaint {complaint.number}")
+    audited_save(
+        inbound, actor=actor, reason=text("audit.filed_as_complaint_number", number=complaint.number)
+    )
     return complaint
 
 
@@ -387,7 +398,11 @@ def inbound_link(*, inbound: InboundEmail, client, actor) -> Complaint:
             locked, client=client, attachments=attachments, refused=refused, actor=actor
         )
         locked.handled_by, locked.handled_at = actor, now()
-        audited_save(locked, actor=actor, reason=f"linked to client and filed as {complaint.number}")
+        audited_save(
+            locked,
+            actor=actor,
+            reason=text("audit.linked_to_client_and_filed_as_number", number=complaint.number),
+        )
     return complaint
 
 
@@ -405,7 +420,7 @@ def inbound_dismiss(*, inbound: InboundEmail, actor, reason: str) -> InboundEmai
             )
         locked.status, locked.handled_by, locked.handled_at = InboundStatus.DISMISSED, actor, now()
         locked.reason = (locked.reason + "\n" if locked.reason else "") + reason.strip()
-        audited_save(locked, actor=actor, reason=f"email set aside: {reason.strip()}")
+        audited_save(locked, actor=actor, reason=text("audit.email_set_aside_reason", reason=reason.strip()))
     return locked
 
 

@@ -390,7 +390,12 @@ class EventKind(models.TextChoices):
 class ComplaintEvent(models.Model):
     """One line of the ticket's timeline: who, when, what, and a note. Internal events are
     never shown to the client (portal and API). Append-only: rows are never edited, and each
-    state change is also an audit entry (AuditAction.TRANSITION), so no separate history."""
+    state change is also an audit entry (AuditAction.TRANSITION), so no separate history.
+
+    What the platform writes (a reassignment, a priority change, a root cause recorded, a ticket
+    closed automatically) is stored as a text code with parameters (`body_code`/`body_params`,
+    advisory.texts "event.*") and read in the reader's language; what a person wrote (a reply,
+    a note) stays in `body`. Every display reads `body_text`."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
@@ -400,6 +405,8 @@ class ComplaintEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     body = models.TextField(_("note"), blank=True)
+    body_code = models.CharField(_("message code"), max_length=80, blank=True)
+    body_params = models.JSONField(_("message parameters"), default=dict, blank=True)
     is_internal = models.BooleanField(_("internal (hidden from the client)"), default=False)
     created_at = models.DateTimeField(_("when"))
 
@@ -411,6 +418,13 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {local_datetime(self.created_at)}"
+
+    @property
+    def body_text(self) -> str:
+        """The event's text in the reader's language (a system text), or as a person wrote it."""
+        if self.body_code:
+            return render(self.body_code, self.body_params, fallback=self.body)
+        return self.body
 
 
 def _attachment_path(instance: ComplaintAttachment, filename: str) -> str:

@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from advisory.clock import now, today
@@ -20,6 +19,7 @@ from advisory.models import ArchivedDocument
 from advisory.pagination import CappedPaginator, paginate
 from advisory.roles import Role
 from advisory.rules import can
+from advisory.texts import text
 from advisory.views_actions import form_page, post_action
 
 from . import selectors, services, violations
@@ -49,15 +49,7 @@ PAGE_SIZE = 25
 
 
 # The buttons that move a ticket name the action, in the reader's language.
-ACTION_LABELS = {
-    "acknowledge": gettext_lazy("Acknowledge"),
-    "investigate": gettext_lazy("Start investigating"),
-    "wait_on_client": gettext_lazy("Wait for the client"),
-    "resume": gettext_lazy("Resume"),
-    "resolve": gettext_lazy("Resolve"),
-    "close": gettext_lazy("Close"),
-    "reopen": gettext_lazy("Reopen"),
-}
+ACTION_LABELS = services.ACTION_LABELS
 
 
 def _forbid(perm: str, request: HttpRequest, obj=None) -> None:
@@ -588,7 +580,7 @@ def portal_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             complaint=complaint,
             actor=request.user,
             to_state=State.CLOSED,
-            note=_("The client confirmed the resolution."),
+            note=text("event.client_confirmed_resolution"),
         ),
         success=_("Thank you for confirming. Please tell us how we did."),
         back=reverse("complaints_portal:detail", args=[pk]),

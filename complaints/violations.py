@@ -102,7 +102,8 @@ def sanction_add(
             decided_by=actor,
             decided_at=now(),
         )
-        audited_save(sanction, actor=actor, reason=f"accountability action: {action}")
+        label = AccountabilityAction(action).label
+        audited_save(sanction, actor=actor, reason=text("audit.accountability_action_action", action=label))
         if not locked.accountability_action:
             locked.accountability_action = action
             audited_save(locked, actor=actor, reason="accountability action decided")
@@ -110,7 +111,7 @@ def sanction_add(
             actor=actor,
             action=AuditAction.OTHER,
             obj=locked,
-            reason=f"accountability action decided: {action}",
+            reason=text("audit.accountability_action_decided_action", action=label),
             changes={"sanction": action, "staff_member": locked.staff_member.email},
         )
     return sanction
@@ -129,7 +130,11 @@ def violation_set_severity(*, case: ViolationCase, actor: User, severity: str) -
         locked.regulator_report_due = severity == ViolationSeverity.MAJOR or bool(
             locked.regulator_reported_on
         )
-        audited_save(locked, actor=actor, reason=f"severity: {severity}")
+        audited_save(
+            locked,
+            actor=actor,
+            reason=text("audit.severity_severity", severity=ViolationSeverity(severity).label),
+        )
     return locked
 
 
@@ -150,8 +155,15 @@ def regulator_report_record(
         if reported_on < locked.opened_at.date():
             raise DomainError(_("The report cannot precede the case."), field="reported_on")
         locked.regulator_reported_on, locked.regulator_reference = reported_on, reference
-        audited_save(locked, actor=actor, reason=f"reported to the regulator: {reference}")
-        audit_log(actor=actor, action=AuditAction.OTHER, obj=locked, reason=f"regulator report {reference}")
+        audited_save(
+            locked, actor=actor, reason=text("audit.reported_to_the_regulator_reference", reference=reference)
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.OTHER,
+            obj=locked,
+            reason=text("audit.regulator_report_reference", reference=reference),
+        )
     return locked
 
 
@@ -341,6 +353,6 @@ def outcome_letter_download_log(*, document, actor: User) -> None:
         action=AuditAction.DOWNLOAD,
         obj=document,
         client_id=document.client_id,
-        reason=f"Downloaded {document.title} v{document.version}",
+        reason=text("audit.downloaded_title_vversion", title=document.title, version=document.version),
         changes={"sha256": document.sha256},
     )

@@ -21,6 +21,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from advisory.texts import Text
+from advisory.texts import text as stored_text  # `text` here reads a text cell
+
 from .errors import error
 
 LOOKUP_CHUNK = 5000
@@ -226,7 +229,7 @@ def _client_keys(rows: list[Row]) -> None:
 
 
 # -- audited bulk write ------------------------------------------------------------------------------
-def write_audited(objs: list, *, actor: Any, reason: str) -> list:
+def write_audited(objs: list, *, actor: Any, reason: Text) -> list:
     """Create the records with one history row and one chained audit entry each (audit.bulk), the
     entry listing only the fields the import filled (encrypted ones masked by the audit service)."""
     from simple_history.utils import bulk_create_with_history
@@ -467,8 +470,10 @@ def _write_clients(rows: list[Row], ctx: Context) -> dict[str, int]:
     return {"clients.client": len(objs)}
 
 
-def _reason(ctx: Context) -> str:
-    return f"imported from the legacy system in batch {ctx.batch.number}" if ctx.batch else "imported"
+def _reason(ctx: Context) -> Text:
+    if ctx.batch:
+        return stored_text("audit.imported_from_the_legacy_system_in_batch", number=ctx.batch.number)
+    return stored_text("audit.imported")
 
 
 # -- related parties -------------------------------------------------------------------------------
@@ -630,7 +635,9 @@ def _write_products(rows: list[Row], ctx: Context) -> dict[str, int]:
         for p, r in zip(products, rows, strict=True)
     ]
     write_audited(
-        assessments, actor=ctx.actor, reason=f"{reason}; legacy rating awaits a second person's approval"
+        assessments,
+        actor=ctx.actor,
+        reason=stored_text("audit.imported_rating_awaits_approval", reason=reason),
     )
     return {"risk.product": len(products), "risk.productratingassessment": len(assessments)}
 

@@ -31,6 +31,7 @@ from advisory.history import audited_save
 from advisory.numbering import next_number
 from advisory.outbox import outbox_enqueue
 from advisory.rules import can
+from advisory.texts import Reason, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -73,7 +74,7 @@ def _require(actor, perm: str, obj: Any = None) -> None:
         raise NotAllowed(_("Only compliance officers and administrators import from the legacy system."))
 
 
-def batch_transition(*, batch: ImportBatch, to: str, actor, reason: str, **fields: Any) -> ImportBatch:
+def batch_transition(*, batch: ImportBatch, to: str, actor, reason: Reason, **fields: Any) -> ImportBatch:
     """The one place a batch changes state (TRANSITIONS). Call with the batch row locked."""
     if to not in TRANSITIONS[batch.state]:
         raise Conflict(
@@ -139,7 +140,7 @@ def batch_upload(*, actor, kind: str, name: str, data: bytes) -> ImportBatch:
         )
         batch.file.save(f"upload.{file_format}", ContentFile(data), save=False)
         batch.duplicate_of = same_file_imported(batch)
-        audited_save(batch, actor=actor, reason="import file uploaded for a dry run")
+        audited_save(batch, actor=actor, reason=text("audit.import_file_uploaded_for_a_dry_run"))
         if len(data) > inline_max_bytes():
             outbox_enqueue(task="imports.tasks.import_batch_check_task", args=[batch.pk])
     if len(data) <= inline_max_bytes():
@@ -224,7 +225,7 @@ def batch_check(*, batch_id: int) -> ImportBatch:
             batch=batch,
             to=ImportState.PREVIEWED,
             actor=batch.uploaded_by,
-            reason=f"dry run: {len(rows)} rows, {error_rows} with errors",
+            reason=text("audit.import_dry_run_rows_errors", rows=len(rows), errors=error_rows),
             row_count=len(rows),
             error_row_count=error_rows,
             row_errors=stored,
@@ -281,11 +282,9 @@ def batch_confirm(*, batch: ImportBatch, actor, override: bool = False, reason: 
             batch=batch,
             to=ImportState.CONFIRMED,
             actor=actor,
-            reason=(
-                f"import confirmed; same file as {done[-1].number} imported again: {reason.strip()}"
-                if done
-                else "import confirmed"
-            ),
+            reason=text("audit.import_confirmed_again", number=done[-1].number, reason=reason.strip())
+            if done
+            else text("audit.import_confirmed"),
             confirmed_by=actor,
             confirmed_at=now(),
             duplicate_of=done[-1] if done else batch.duplicate_of,
@@ -299,7 +298,9 @@ def batch_cancel(*, batch: ImportBatch, actor) -> ImportBatch:
     _require(actor, "imports.confirm", batch)
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        return batch_transition(batch=batch, to=ImportState.CANCELLED, actor=actor, reason="import cancelled")
+        return batch_transition(
+            batch=batch, to=ImportState.CANCELLED, actor=actor, reason=text("audit.import_cancelled")
+        )
 
 
 # -- run -----------------------------------------------------------------------------------------------
@@ -318,7 +319,7 @@ def batch_run(*, batch_id: int) -> ImportBatch:
                 batch=batch,
                 to=ImportState.IMPORTING,
                 actor=batch.confirmed_by,
-                reason="import started",
+                reason=text("audit.import_started"),
                 rows_done=0,
             )
             _set_progress(batch.pk, done=0, total=batch.row_count)
@@ -340,7 +341,7 @@ def batch_run(*, batch_id: int) -> ImportBatch:
                 batch=batch,
                 to=ImportState.FAILED,
                 actor=actor,
-                reason="import stopped: the records on file changed since the preview",
+                reason=text("audit.import_stopped_changed_since_the_preview"),
                 failure="changed_since_preview",
                 error_row_count=error_rows,
                 row_errors=stored,
@@ -371,7 +372,7 @@ def batch_run(*, batch_id: int) -> ImportBatch:
             batch=batch,
             to=ImportState.COMPLETED,
             actor=actor,
-            reason=f"import completed: {len(rows)} rows",
+            reason=text("audit.import_completed_rows", rows=len(rows)),
             result=result,
             finished_at=now(),
         )
@@ -379,7 +380,12 @@ def batch_run(*, batch_id: int) -> ImportBatch:
             actor=actor,
             action=AuditAction.CREATE,
             obj=batch,
-            reason=f"legacy import {batch.number} completed ({batch.kind}, {len(rows)} rows)",
+            reason=text(
+                "audit.legacy_import_completed",
+                number=batch.number,
+                kind=ImportKind(batch.kind).label if batch.kind in ImportKind.values else batch.kind,
+                rows=len(rows),
+            ),
             changes={
                 "kind": batch.kind,
                 "rows": len(rows),
@@ -427,7 +433,7 @@ def batch_fail(*, batch_id: int, failure: str) -> None:
                 batch=batch,
                 to=ImportState.FAILED,
                 actor=batch.confirmed_by or batch.uploaded_by,
-                reason=f"import failed: {failure}"[:300],
+                reason=text("audit.import_failed", failure=failure[:300]),
                 failure=failure[:300],
                 finished_at=now(),
             )

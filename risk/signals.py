@@ -28,10 +28,14 @@ suitability_inputs_changed = Signal()
 
 
 def _on_significant_change(sender, *, client, reason: str = "", actor=None, **kwargs) -> None:
+    from advisory.texts import text
+
     from .services import reassessment_prompt
 
     reassessment_prompt(
-        client=client, reason=reason or "Significant change in the client's situation", actor=actor
+        client=client,
+        reason=reason or text("audit.significant_change_in_the_client_s_situation"),
+        actor=actor,
     )
 
 

@@ -164,7 +164,7 @@ def qualification_update(
         qualification.issued_on = issued_on
         qualification.expires_on = expires_on
         qualification.qualifies_for_advice = qualifies_for_advice
-        audited_save(qualification, actor=actor, reason=reason or "qualification updated")
+        audited_save(qualification, actor=actor, reason=reason or text("audit.qualification_updated"))
     return qualification
 
 
@@ -359,12 +359,15 @@ def action_transition(
         action.status = to
         if to == ActionStatus.CHECK:
             action.completed_on = today()
-        audited_save(action, actor=actor, reason=note or f"improvement action {old} → {to}")
+        moved = text(
+            "audit.improvement_action_old_to", old=ActionStatus(old).label, to=ActionStatus(to).label
+        )
+        audited_save(action, actor=actor, reason=note or moved)
         audit_log(
             actor=actor,
             action=AuditAction.TRANSITION,
             obj=action,
-            reason=note or "PDCA step",
+            reason=note or moved,
             changes={"status": [old, to]},
         )
     return action

@@ -5,6 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from advisory.history import audited_save
+from advisory.texts import text
 
 from .models import (
     Appraisal,
@@ -20,7 +21,11 @@ from .models import (
 
 class _Audited(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change) -> None:
-        audited_save(obj, actor=request.user, reason=f"{obj._meta.verbose_name} edited in admin")
+        audited_save(
+            obj,
+            actor=request.user,
+            reason=text("audit.verbose_name_edited_in_admin", verbose_name=obj._meta.verbose_name),
+        )
 
 
 @admin.register(TrainingPlan)

@@ -268,7 +268,7 @@ def appraisal_record(
             actor=actor,
             action=AuditAction.OTHER,
             obj=appraisal,
-            reason="appraisal passed" if appraisal.passed else "appraisal failed",
+            reason=text("audit.appraisal_passed" if appraisal.passed else "audit.appraisal_failed"),
             changes={"total_score": str(total), "pass_mark": str(mark)},
         )
         if appraisal.passed:
@@ -343,7 +343,7 @@ def suspension_impose(
         blocks_approval=True,
         blocks_clients=True,
     )
-    audited_save(restriction, actor=actor, reason=f"suspension under {case_ref}")
+    audited_save(restriction, actor=actor, reason=text("audit.suspension_under_case_ref", case_ref=case_ref))
     notify(
         recipients=[staff_member, staff_member.supervisor],
         kind="staff.suspended",
@@ -366,7 +366,12 @@ def restriction_lift(
         if locked.lifted_at is not None:
             raise Conflict(_("This restriction has been lifted already."))
         _lift(locked, actor=actor, reason=reason.strip())
-        audit_log(actor=actor, action=AuditAction.OTHER, obj=locked, reason=f"restriction lifted: {reason}")
+        audit_log(
+            actor=actor,
+            action=AuditAction.OTHER,
+            obj=locked,
+            reason=text("audit.restriction_lifted_reason", reason=reason),
+        )
     return locked
 
 
@@ -449,7 +454,11 @@ def declaration_review(
             raise Conflict(_("This declaration has been reviewed already."))
         locked.status, locked.review_note = status, note
         locked.reviewed_by, locked.reviewed_at = actor, now()
-        audited_save(locked, actor=actor, reason=f"declaration reviewed: {status}")
+        audited_save(
+            locked,
+            actor=actor,
+            reason=text("audit.declaration_reviewed_status", status=DeclarationStatus(status).label),
+        )
         notifications_resolve(about=locked)  # the request to review it is done
         notify(
             recipients=[locked.staff_member],
@@ -562,9 +571,14 @@ def internal_audit_transition(
                 )
             locked.closed_at = now()
         locked.status = to
-        audited_save(locked, actor=actor, reason=f"internal audit {old} → {to}")
+        moved = text("audit.internal_audit_old_to", old=AuditStatus(old).label, to=AuditStatus(to).label)
+        audited_save(locked, actor=actor, reason=moved)
         audit_log(
-            actor=actor, action=AuditAction.TRANSITION, obj=locked, reason=to, changes={"status": [old, to]}
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            obj=locked,
+            reason=moved,
+            changes={"status": [old, to]},
         )
     return locked
 
@@ -659,7 +673,11 @@ def finding_close(*, actor: User, finding: AuditFinding, accept: bool, note: str
                 raise DomainError(_("Say why the remediation is not enough."), field="note")
             locked.status = FindingStatus.OPEN
         audited_save(
-            locked, actor=actor, reason=("finding closed" if accept else f"finding reopened: {note}")[:250]
+            locked,
+            actor=actor,
+            reason=text("audit.finding_closed")
+            if accept
+            else text("audit.finding_reopened_note", note=note[:250]),
         )
     return locked
 

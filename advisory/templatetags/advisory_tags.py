@@ -199,11 +199,12 @@ def export_buttons(context, name: str) -> str:
 
 @register.filter
 def system_text(value: str) -> str:
-    """A reason the system wrote (an audit or history change reason) in the reader's language;
-    text a person typed is shown as typed (advisory.texts)."""
-    from advisory.texts import render_legacy
+    """A reason the system wrote (an audit or history change reason: a stored code, or an English
+    sentence of an earlier release) in the reader's language; text a person typed is shown as
+    typed (advisory.texts.render_reason)."""
+    from advisory.texts import render_reason
 
-    return render_legacy(value or "", "audit")
+    return render_reason(value)
 
 
 @register.filter

@@ -30,6 +30,7 @@ from .violation_cases import (
     violation_update,
 )
 from .workflow import (
+    ACTION_LABELS,
     ACTION_TARGET,
     CLIENT_ACTIONS,
     TRANSITIONS,
@@ -40,6 +41,7 @@ from .workflow import (
 from .workflow import _send_survey as _send_survey
 
 __all__ = [
+    "ACTION_LABELS",
     "ACTION_TARGET",
     "ALLOWED_UPLOAD_TYPES",
     "CLIENT_ACTIONS",

@@ -9,7 +9,7 @@ from advisory.errors import DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
-from advisory.texts import text
+from advisory.texts import Joined, Text, text
 
 from .. import sla
 from ..models import CLOCK_RUNNING_STATES, Complaint, EscalationLevel, EventKind, Priority, SLAPolicy, State
@@ -28,14 +28,21 @@ def complaint_reassign(*, complaint: Complaint, actor: User, assignee: User, not
         if old and old.pk == assignee.pk:
             return locked
         locked.assignee = assignee
-        audited_save(locked, actor=actor, reason=f"reassigned: {note}"[:250])
+        note = note.strip()
+        audited_save(
+            locked,
+            actor=actor,
+            reason=text("audit.reassigned_note", note=note[:250]) if note else text("audit.reassigned"),
+        )
+        names = {"a": str(old) if old else None, "b": str(assignee)}
         _event(
             locked,
             kind=EventKind.ASSIGNMENT,
             actor=actor,
             internal=True,
-            body=_("Reassigned from %(a)s to %(b)s. %(note)s")
-            % {"a": old or "—", "b": assignee, "note": note},
+            body=text("event.reassigned_note", **names, note=note)
+            if note
+            else text("event.reassigned", **names),
         )
         notify(
             recipients=[assignee],
@@ -63,28 +70,43 @@ def complaint_change_sla(
         raise DomainError(_("Choose a priority."), field="priority")
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().select_related("policy").get(pk=complaint.pk)
-        changes: dict[str, list] = {}
+        changes: list[Text] = []  # each in the reader's language: priorities by their label
         if priority and priority != locked.priority:
-            changes["priority"] = [locked.priority, priority]
+            changes.append(
+                text(
+                    "event.priority_changed",
+                    old=Priority(locked.priority).label,
+                    new=Priority(priority).label,
+                )
+            )
             locked.priority = priority
         if policy and policy.pk != locked.policy_id:
-            changes["policy"] = [locked.policy.name, policy.name]
+            changes.append(text("event.policy_changed", old=locked.policy.name, new=policy.name))
             locked.policy = policy
         if not changes:
             return locked
-        _recompute(locked, actor=actor, reason=f"SLA change {changes}: {note}"[:250])
+        note = note.strip()
+        what = Joined(changes)
+        _recompute(
+            locked,
+            actor=actor,
+            reason=text("audit.sla_changed_note", changes=what, note=note[:250])
+            if note
+            else text("audit.sla_changed", changes=what),
+        )
         _event(
             locked,
             kind=EventKind.PRIORITY,
             actor=actor,
             internal=True,
-            body=", ".join(f"{k}: {v[0]} → {v[1]}" for k, v in changes.items())
-            + (f". {note}" if note else ""),
+            body=text("event.sla_changed_note", changes=what, note=note)
+            if note
+            else text("event.sla_changed", changes=what),
         )
     return locked
 
 
-def _recompute(complaint: Complaint, *, actor: User | None, reason: str) -> None:
+def _recompute(complaint: Complaint, *, actor: User | None, reason: Text) -> None:
     sla.apply_deadlines(complaint)
     if complaint.state in CLOCK_RUNNING_STATES and complaint.escalation_level < EscalationLevel.SUPERVISOR:
         # A breach already escalated stays recorded; a new, later deadline is not a breach.
@@ -106,6 +128,6 @@ def sla_policy_apply(*, policy: SLAPolicy, actor: User | None) -> int:
     ):
         with transaction.atomic():
             locked = Complaint.objects.select_for_update().select_related("policy").get(pk=complaint.pk)
-            _recompute(locked, actor=actor, reason=f"SLA policy {policy.name} changed")
+            _recompute(locked, actor=actor, reason=text("audit.sla_policy_name_changed", name=policy.name))
         count += 1
     return count

@@ -6,10 +6,10 @@ import datetime
 import logging
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from advisory.clock import now
 from advisory.history import audited_delete, audited_save
+from advisory.texts import text
 from audit.services import audit_redact
 
 from ..models import Complaint, ComplaintAttachment, ComplaintEvent, EventKind, SatisfactionSurvey, State
@@ -49,8 +49,7 @@ def complaint_autoclose_sweep(*, at: datetime.datetime | None = None) -> dict[st
                 complaint=row,
                 actor=None,
                 to_state=State.CLOSED,
-                note=_("Closed automatically after %(d)d days without a reply from the client.")
-                % {"d": days},
+                note=text("event.closed_automatically", d=days),
             )
             closed += 1
     logger.info("complaint auto-close sweep: closed=%d", closed)
@@ -66,9 +65,11 @@ def complaint_purge_personal(complaint: Complaint) -> None:
         complaint.root_cause = ""
         complaint.resolution_answer = ""
         audited_save(complaint, actor=None, reason="retention disposal: personal content blanked")
-        for event in ComplaintEvent.objects.filter(complaint=complaint).exclude(body=""):
-            event.body = ""
-            event.save(update_fields=["body"])
+        # a system text's parameters name people and carry their notes: blanked with the rest
+        # (the text then reads with "—" in their place)
+        ComplaintEvent.objects.filter(complaint=complaint).exclude(body="", body_params={}).update(
+            body="", body_params={}
+        )
         for attachment in ComplaintAttachment.objects.filter(complaint=complaint):
             attachment.file.delete(save=False)
             pk = attachment.pk

@@ -11,6 +11,7 @@ from django.urls import reverse
 from advisory.clock import now
 from advisory.models import User
 from advisory.rules import can
+from advisory.texts import Text
 
 from ..links import complaint_staff_url
 from ..models import Complaint, ComplaintEvent, ComplaintSettings, SLAPolicy
@@ -34,17 +35,22 @@ def _event(
     *,
     kind: str,
     actor: User | None,
-    body: str = "",
+    body: str | Text = "",
     internal: bool = False,
     from_state: str = "",
     to_state: str = "",
     at: datetime.datetime | None = None,
 ) -> ComplaintEvent:
+    """A timeline line. A `Text` body (what the platform writes, "event.*") is stored as its code
+    and parameters and read in the reader's language; a string is what a person wrote."""
+    code, params = (body.code, body.params) if isinstance(body, Text) else ("", {})
     return ComplaintEvent.objects.create(
         complaint=complaint,
         kind=kind,
         actor=actor,
-        body=body,
+        body="" if code else body,
+        body_code=code,
+        body_params=params,
         is_internal=internal,
         from_state=from_state,
         to_state=to_state,

@@ -19,7 +19,7 @@ from advisory.formats import local_datetime
 from advisory.models import Notification, User
 from advisory.outbox import outbox_enqueue
 from advisory.roles import Role
-from advisory.texts import recipient_language, text
+from advisory.texts import recipient_language, stored_reason, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import EntrySpec, audit_log_many
@@ -70,7 +70,8 @@ LEVEL_LABEL = {
 }
 NOTE_SUBJECT, NOTE_BODY = "notify.complaint_escalation", "notify.complaint_escalation_body"
 
-HISTORY_REASON = "SLA escalation sweep"
+# The reason of the sweep's history rows, stored as a code (advisory.texts.stored_reason).
+HISTORY_REASON = stored_reason(text("audit.sla_escalation_sweep"))
 
 
 def complaint_escalation_sweep(
@@ -199,7 +200,9 @@ def _escalate_batch(
                     record_id=record_id,
                     record_label=record_label,
                     client_id=client_id,
-                    reason=f"{LEVEL_TEXT[lvl]} (level {lvl})" + (f"; notified {names}" if notified else ""),
+                    reason=text("audit.escalation_level_notified", level=LEVEL_LABEL[lvl], n=lvl, names=names)
+                    if notified
+                    else text("audit.escalation_level", level=LEVEL_LABEL[lvl], n=lvl),
                     changes={"escalation_level": [lvl - 1, lvl], "threshold_at": threshold.isoformat()},
                 )
             )

@@ -114,7 +114,14 @@ def complaint_create(
             received_at=received_at,
         )
         sla.apply_deadlines(complaint)
-        audited_save(complaint, actor=actor, reason=f"complaint filed via {channel}")
+        audited_save(
+            complaint,
+            actor=actor,
+            reason=text(
+                "audit.complaint_filed_via_channel",
+                channel=Channel(channel).label if channel in Channel.values else channel,
+            ),
+        )
         _event(
             complaint,
             kind=EventKind.CREATED,

@@ -45,7 +45,7 @@ def complaint_reply(
                     complaint=complaint,
                     actor=actor,
                     to_state=State.INVESTIGATING,
-                    note=_("The client replied."),
+                    note=text("event.client_replied"),
                 )
             notify_client_reply(complaint=complaint, body=body)
             return event

@@ -12,6 +12,7 @@ from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
+from advisory.texts import text
 
 from ..models import Complaint, EventKind, SatisfactionSurvey, State
 from .common import _can_act, _event
@@ -53,7 +54,7 @@ def complaint_resolve(
             kind=EventKind.RESOLUTION,
             actor=actor,
             internal=True,
-            body=_("Root cause: %s") % locked.root_cause,
+            body=text("event.root_cause", cause=locked.root_cause),
         )
         result = complaint_transition(
             complaint=locked, actor=actor, to_state=State.RESOLVED, note=locked.resolution_answer

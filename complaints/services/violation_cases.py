@@ -90,7 +90,7 @@ def violation_open(*, complaint: Complaint, actor: User, staff_member: User, sum
             kind=EventKind.NOTE,
             actor=actor,
             internal=True,
-            body=_("Violation case opened against %s.") % staff_member,
+            body=text("event.violation_case_opened", person=str(staff_member)),
         )
     return case
 
@@ -112,7 +112,11 @@ def violation_update(*, case: ViolationCase, actor: User, **fields: Any) -> Viol
         for key, value in fields.items():
             if key in allowed and value is not None:
                 setattr(locked, key, value)
-        audited_save(locked, actor=actor, reason=f"violation case updated at {locked.stage}")
+        audited_save(
+            locked,
+            actor=actor,
+            reason=text("audit.violation_case_updated_at_stage", stage=ViolationStage(locked.stage).label),
+        )
     return locked
 
 
@@ -153,12 +157,27 @@ def violation_advance(*, case: ViolationCase, actor: User, note: str = "") -> Vi
         locked.stage = nxt
         if nxt == ViolationStage.CLOSED:
             locked.closed_at = now()
-        audited_save(locked, actor=actor, reason=f"{old} → {nxt}: {note}"[:250])
+        note = note.strip()
+        moved = text(
+            "audit.violation_stage_old_new", old=ViolationStage(old).label, new=ViolationStage(nxt).label
+        )
+        audited_save(
+            locked,
+            actor=actor,
+            reason=text(
+                "audit.violation_stage_old_new_note",
+                old=ViolationStage(old).label,
+                new=ViolationStage(nxt).label,
+                note=note[:250],
+            )
+            if note
+            else moved,
+        )
         audit_log(
             actor=actor,
             action=AuditAction.TRANSITION,
             obj=locked,
-            reason=note or nxt,
+            reason=note or moved,
             changes={"stage": [old, nxt]},
         )
     return locked
@@ -197,5 +216,7 @@ def measure_set_status(*, measure: RectificationMeasure, actor: User, status: st
     measure.status = status
     measure.completed_on = now().date() if status == MeasureStatus.DONE else None
     with transaction.atomic():
-        audited_save(measure, actor=actor, reason=f"measure {status}")
+        audited_save(
+            measure, actor=actor, reason=text("audit.measure_status", status=MeasureStatus(status).label)
+        )
     return measure

@@ -6,13 +6,14 @@ import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now
 from advisory.errors import Conflict, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notifications_resolve, notify
-from advisory.texts import text
+from advisory.texts import Text, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -36,6 +37,17 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 
 ACTION_TARGET = {action: to for (_from, to), action in TRANSITIONS.items()}
 
+# The actions by name, in the reader's language (the buttons that move a ticket, audit reasons).
+ACTION_LABELS = {
+    "acknowledge": gettext_lazy("Acknowledge"),
+    "investigate": gettext_lazy("Start investigating"),
+    "wait_on_client": gettext_lazy("Wait for the client"),
+    "resume": gettext_lazy("Resume"),
+    "resolve": gettext_lazy("Resolve"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+}
+
 
 # What a client may do on their own ticket (confirm the resolution; a reply resumes the clock).
 CLIENT_ACTIONS = {"close", "resume"}
@@ -46,10 +58,11 @@ def allowed_actions(complaint: Complaint) -> list[str]:
 
 
 def complaint_transition(
-    *, complaint: Complaint, actor: User | None, to_state: str, note: str = "", internal: bool = False
+    *, complaint: Complaint, actor: User | None, to_state: str, note: str | Text = "", internal: bool = False
 ) -> Complaint:
     """Move a ticket along the state machine (SPEC §4). Records who, when and a note, keeps the
-    SLA clock (pause on waiting, resume with the paused span added back) and audits it."""
+    SLA clock (pause on waiting, resume with the paused span added back) and audits it. The note
+    is what a person wrote, or a `text("event.…")` the platform adds (e.g. "The client replied.")."""
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().select_related("policy").get(pk=complaint.pk)
         from_state = locked.state
@@ -107,7 +120,20 @@ def complaint_transition(
             sla.apply_deadlines(locked)
         else:
             sla.refresh_next_escalation(locked)
-        audited_save(locked, actor=actor, reason=f"{action}: {note}"[:250])
+        label = ACTION_LABELS.get(action, action)
+        step = text("audit.complaint_action", action=label)
+        audited_save(
+            locked,
+            actor=actor,
+            # the history keeps the first 250 characters of a long note; the timeline keeps it all
+            reason=text(
+                "audit.complaint_action_note",
+                action=label,
+                note=note[:250] if isinstance(note, str) else note,
+            )
+            if note
+            else step,
+        )
         notifications_resolve(about=locked)  # e.g. escalations once the ticket is resolved or closed
         _event(
             locked,
@@ -123,7 +149,7 @@ def complaint_transition(
             actor=actor,
             action=AuditAction.TRANSITION,
             obj=locked,
-            reason=note or action,
+            reason=note or step,
             changes={"state": [from_state, to_state]},
         )
         if action == "close":

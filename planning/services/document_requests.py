@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from advisory.errors import DomainError, NotAllowed
 from advisory.models import User
 from advisory.rules import can
+from advisory.texts import text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -69,6 +70,10 @@ def document_download_log(*, document, actor: User) -> None:
         client_id=document.client_id,
         # The title names the client: it goes in the content (blanked at disposal), not the reason,
         # which is part of the chained metadata and is kept forever.
-        reason=f"Downloaded {document.kind} v{document.version}",
+        reason=text(
+            "audit.downloaded_kind_vversion",
+            kind=DOCUMENT_KINDS.get(document.kind, document.kind),
+            version=document.version,
+        ),
         changes={"title": document.title, "sha256": document.sha256},
     )

@@ -12,6 +12,7 @@ from advisory.clock import today
 from advisory.errors import DomainError
 from advisory.history import audited_save
 from advisory.models import User
+from advisory.texts import text
 
 from ..models import Goal
 from .common import _require_plan_editor
@@ -49,5 +50,7 @@ def goal_save(*, client, actor: User, data: dict[str, Any], goal: Goal | None = 
     if goal.current_funding is not None and goal.current_funding < 0:
         raise DomainError(_("Current funding cannot be negative."), field="current_funding")
     with transaction.atomic():
-        audited_save(goal, actor=actor, reason="Goal created" if goal.pk is None else "Goal changed")
+        audited_save(
+            goal, actor=actor, reason=text("audit.goal_created" if goal.pk is None else "audit.goal_changed")
+        )
     return goal

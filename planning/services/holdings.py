@@ -19,6 +19,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.money import Currency, to_money
 from advisory.rules import can
+from advisory.texts import text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -190,7 +191,7 @@ def holdings_import(*, plan: Proposal, actor, content: str, dry_run: bool = True
             actor=actor,
             action=AuditAction.CREATE,
             obj=plan,
-            reason=f"Custodian holdings imported ({len(preview.rows)} rows)",
+            reason=text("audit.custodian_holdings_imported_rows_rows", rows=len(preview.rows)),
             changes={"sha256": preview.digest, "rows": len(preview.rows)},
         )
     return preview

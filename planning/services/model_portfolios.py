@@ -13,6 +13,7 @@ from advisory.clock import now
 from advisory.errors import Conflict, DomainError
 from advisory.history import audited_save
 from advisory.models import User
+from advisory.texts import text
 
 from .. import conf
 from ..models import ModelPortfolio, ModelPortfolioStatus, ModelPortfolioWeight
@@ -86,7 +87,9 @@ def model_portfolio_publish(*, portfolio: ModelPortfolio, actor: User | None) ->
             level=portfolio.level, status=ModelPortfolioStatus.PUBLISHED
         ):
             old.status = ModelPortfolioStatus.RETIRED
-            audited_save(old, actor=actor, reason=f"Retired by version {portfolio.version}")
+            audited_save(
+                old, actor=actor, reason=text("audit.retired_by_version_version", version=portfolio.version)
+            )
         portfolio.status = ModelPortfolioStatus.PUBLISHED
         portfolio.published_at = now()
         audited_save(portfolio, actor=actor, reason="Model portfolio published")

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -291,15 +290,19 @@ def proposal_transition(
         elif action == "withdraw":
             proposal.closed_at = stamp
         proposal.status = transition.target
-        with translation.override("en"):  # the audit trail keeps the words it always kept
-            label = str(transition.label)
-        why = reason or label
-        audited_save(proposal, actor=actor, reason=f"{label}: {why}")
+        step = text("audit.proposal_action", action=transition.label)
+        audited_save(
+            proposal,
+            actor=actor,
+            reason=text("audit.proposal_action_reason", action=transition.label, reason=reason)
+            if reason
+            else step,
+        )
         audit_log(
             actor=actor,
             action=AuditAction.TRANSITION,
             obj=proposal,
-            reason=why,
+            reason=reason or step,
             changes={"status": [old, proposal.status], "action": action}
             | (
                 {"disclosure_acknowledged_at": stamp.isoformat()}

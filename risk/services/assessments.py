@@ -16,7 +16,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.notifications import notify
 from advisory.rules import can
-from advisory.texts import Joined, as_text, text
+from advisory.texts import Joined, Text, as_text, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -156,7 +156,9 @@ def assessment_confirm(
         ):
             old = prev.status
             prev.status = AssessmentStatus.SUPERSEDED
-            audited_save(prev, actor=actor, reason=f"Superseded by assessment #{assessment.pk}")
+            audited_save(
+                prev, actor=actor, reason=text("audit.superseded_by_assessment_pk", pk=assessment.pk)
+            )
             audit_log(
                 actor=actor,
                 action=AuditAction.TRANSITION,
@@ -175,7 +177,7 @@ def assessment_confirm(
         audited_save(
             assessment,
             actor=actor,
-            reason="Confirmed by the client" if actor.is_client else "Confirmed (client confirmed in person)",
+            reason=text("audit.confirmed_by_the_client" if actor.is_client else "audit.confirmed_in_person"),
         )
         audit_log(
             actor=actor,
@@ -266,7 +268,7 @@ def assessment_expiry_sweep(*, on: datetime.date | None = None) -> dict[str, int
     return {"reminded": reminded, "expired": expired}
 
 
-def reassessment_prompt(*, client, reason: str, actor=None) -> RiskAssessment | None:
+def reassessment_prompt(*, client, reason: str | Text, actor=None) -> RiskAssessment | None:
     """SPEC §2: a significant change (income, horizon, life event) prompts a re-assessment. Flags
     the current profile and notifies the advisor (and the client if they use the portal).
     Returns the flagged assessment, or None when the client has no profile yet."""
@@ -276,8 +278,10 @@ def reassessment_prompt(*, client, reason: str, actor=None) -> RiskAssessment | 
         current = _current_assessment(client)
         if current is not None and not current.needs_reassessment:
             current.needs_reassessment = True
-            current.reassessment_reason = reason[:300]
-            audited_save(current, actor=actor, reason=f"Re-assessment prompted: {reason}")
+            current.reassessment_reason = str(reason)[:300]
+            audited_save(
+                current, actor=actor, reason=text("audit.re_assessment_prompted_reason", reason=reason)
+            )
         notify(
             recipients=[client.advisor],
             kind="risk.reassessment",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from advisory.clock import today
 from advisory.errors import DomainError
 from advisory.history import audited_save
+from advisory.texts import text
 
 from .. import conf
 from ..models import LifeEvent, LifeEventKind
@@ -56,7 +57,9 @@ def life_event_record(
         if significant:
             label = LifeEventKind(kind).label
             flagged = reassessment_prompt(
-                client=client, reason=f"Life event: {label} ({occurred_on:%Y-%m-%d})", actor=actor
+                client=client,
+                reason=text("audit.life_event_label_occurred_on", label=label, occurred_on=occurred_on),
+                actor=actor,
             )
             if flagged is not None:
                 _inputs_changed(client_ids=[client.pk], reason="life_event")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from advisory.clock import now
 from advisory.errors import Conflict, DomainError
 from advisory.history import audited_save
+from advisory.texts import text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -131,7 +132,9 @@ def questionnaire_new_version(*, version: QuestionnaireVersion, actor) -> Questi
             introduction_zh=version.introduction_zh,
             score_bands=list(version.score_bands),
         )
-        audited_save(new, actor=actor, reason=f"New draft from version {version.number}")
+        audited_save(
+            new, actor=actor, reason=text("audit.new_draft_from_version_number", number=version.number)
+        )
         for q in version.questions.prefetch_related("options").all():
             nq = Question(
                 version=new, order=q.order, code=q.code, role=q.role, text=q.text, text_zh=q.text_zh
@@ -179,7 +182,9 @@ def questionnaire_version_publish(*, version: QuestionnaireVersion, actor) -> Qu
             questionnaire_id=version.questionnaire_id, status=VersionStatus.PUBLISHED
         ):
             old.status = VersionStatus.RETIRED
-            audited_save(old, actor=actor, reason=f"Retired by version {version.number}")
+            audited_save(
+                old, actor=actor, reason=text("audit.retired_by_version_number", number=version.number)
+            )
         version.status = VersionStatus.PUBLISHED
         version.published_at = now()
         version.published_by = actor

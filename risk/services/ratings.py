@@ -105,12 +105,18 @@ def _rating_decide(
         if approve:
             months = int(conf.get("RATING_REVIEW_MONTHS"))
             assessment.review_due = today() + relativedelta(months=months)
-        audited_save(assessment, actor=actor, reason=f"Rating {assessment.status}: {note}".strip())
+        status = RatingAssessmentStatus(assessment.status).label
+        decided = (
+            text("audit.rating_decided_note", status=status, note=note.strip())
+            if note.strip()
+            else text("audit.rating_decided", status=status)
+        )
+        audited_save(assessment, actor=actor, reason=decided)
         audit_log(
             actor=actor,
             action=AuditAction.TRANSITION,
             obj=assessment,
-            reason=note.strip() or str(assessment.get_status_display()),
+            reason=note.strip() or text("audit.rating_decided", status=status),
             changes={"status": [old, assessment.status]},
         )
         if approve:
@@ -140,7 +146,9 @@ def _rating_apply(*, assessment: ProductRatingAssessment, actor) -> None:
         product=product, status=RatingAssessmentStatus.APPROVED
     ).exclude(pk=assessment.pk):
         older.status = RatingAssessmentStatus.SUPERSEDED
-        audited_save(older, actor=actor, reason=f"Superseded by rating assessment #{assessment.pk}")
+        audited_save(
+            older, actor=actor, reason=text("audit.superseded_by_rating_assessment_pk", pk=assessment.pk)
+        )
     old_rating = product.risk_rating
     rerated = old_rating != assessment.proposed_rating
     product.risk_rating = assessment.proposed_rating
@@ -149,7 +157,9 @@ def _rating_apply(*, assessment: ProductRatingAssessment, actor) -> None:
     audited_save(
         product,
         actor=actor,
-        reason=f"Rating {old_rating} → {product.risk_rating} approved" if rerated else "Rating confirmed",
+        reason=text("audit.rating_old_new_approved", old=old_rating, new=product.risk_rating)
+        if rerated
+        else text("audit.rating_confirmed"),
     )
     if rerated:
         suitability_exceptions_lapse(reason=LapseReason.RERATED, actor=actor, product_id=product.pk)

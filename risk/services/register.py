@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from advisory.clock import today
 from advisory.errors import DomainError
 from advisory.history import audited_save
+from advisory.texts import Reason, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -77,11 +78,11 @@ def risk_create(*, actor, **fields: Any) -> Risk:
     with transaction.atomic():
         risk = Risk(reference=_next_reference(), **fields)
         risk.level = risk_level_for(probability=int(risk.probability), impact=int(risk.impact))
-        audited_save(risk, actor=actor, reason="Risk registered")
+        audited_save(risk, actor=actor, reason=text("audit.risk_registered"))
     return risk
 
 
-def risk_update(*, risk: Risk, actor, reason: str = "Risk updated", **fields: Any) -> Risk:
+def risk_update(*, risk: Risk, actor, reason: Reason = "", **fields: Any) -> Risk:
     _require(actor, "risk.change_register")
     unknown = set(fields) - RISK_FIELDS
     if unknown:
@@ -92,7 +93,8 @@ def risk_update(*, risk: Risk, actor, reason: str = "Risk updated", **fields: An
         for key, value in fields.items():
             setattr(risk, key, value)
         risk.level = risk_level_for(probability=int(risk.probability), impact=int(risk.impact))
-        audited_save(risk, actor=actor, reason=reason or "Risk updated")
+        reason = reason or text("audit.risk_updated")
+        audited_save(risk, actor=actor, reason=reason)
         if old_status != risk.status:
             audit_log(
                 actor=actor,
@@ -108,4 +110,7 @@ def risk_reviewed(*, risk: Risk, actor, next_review: datetime.date, note: str = 
     """Record a review: moves the review date forward (clears the overdue flag)."""
     if next_review <= today():
         raise DomainError(_("The next review date must be in the future."), field="review_date")
-    return risk_update(risk=risk, actor=actor, reason=f"Reviewed. {note}".strip(), review_date=next_review)
+    reviewed = (
+        text("audit.risk_reviewed_note", note=note.strip()) if note.strip() else text("audit.risk_reviewed")
+    )
+    return risk_update(risk=risk, actor=actor, reason=reviewed, review_date=next_review)

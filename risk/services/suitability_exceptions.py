@@ -12,7 +12,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError
 from advisory.history import audited_save
 from advisory.notifications import notifications_resolve, notify
-from advisory.texts import Joined, text
+from advisory.texts import Joined, Reason, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -39,7 +39,7 @@ EXCEPTION_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def _exception_transition(exc: SuitabilityException, *, to: str, actor, reason: str) -> None:
+def _exception_transition(exc: SuitabilityException, *, to: str, actor, reason: Reason) -> None:
     old = exc.status
     if to not in EXCEPTION_TRANSITIONS[old]:
         raise Conflict(
@@ -167,8 +167,11 @@ def suitability_exception_client_confirm(*, exception: SuitabilityException, act
             exc,
             to=ExceptionStatus.CLIENT_CONFIRMED,
             actor=actor,
-            reason="Client confirmed the special risk warning"
-            + ("" if actor.is_client else " (recorded by the advisor)"),
+            reason=text(
+                "audit.client_confirmed_the_special_risk_warning"
+                if actor.is_client
+                else "audit.client_confirmed_the_special_risk_warning_recorded"
+            ),
         )
         from advisory.models import User
         from advisory.roles import Role
@@ -209,7 +212,12 @@ def _exception_decide(*, exception, actor, to: str, note: str) -> SuitabilityExc
         exc.decided_at = now()
         exc.decided_by = actor
         exc.decision_note = note.strip()
-        _exception_transition(exc, to=to, actor=actor, reason=f"Compliance {to}: {note}".strip())
+        decided = (
+            text("audit.exception_decided_note", status=ExceptionStatus(to).label, note=note.strip())
+            if note.strip()
+            else text("audit.exception_decided", status=ExceptionStatus(to).label)
+        )
+        _exception_transition(exc, to=to, actor=actor, reason=decided)
         notify(
             recipients=[exc.requested_by],
             kind="risk.exception_decided",
@@ -292,7 +300,10 @@ def suitability_exceptions_lapse(
         exc.lapsed_at = stamp
         exc.lapse_reason = reason
         _exception_transition(
-            exc, to=ExceptionStatus.LAPSED, actor=actor, reason=f"Lapsed: {LapseReason(reason).label}"
+            exc,
+            to=ExceptionStatus.LAPSED,
+            actor=actor,
+            reason=text("audit.lapsed_lapsereason_reason", lapsereason_reason=LapseReason(reason).label),
         )
         notify(
             recipients=[exc.client.advisor],

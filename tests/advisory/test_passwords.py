@@ -14,6 +14,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from advisory.security import api_token_issue
+from advisory.texts import stored_reason
 from audit.models import AuditAction, AuditEntry
 
 NEW = "Fresh!Password2026"
@@ -25,7 +26,7 @@ def _fresh_throttle_counters():
 
 
 def events(reason: str):
-    return AuditEntry.objects.filter(action=AuditAction.SECURITY, reason=reason)
+    return AuditEntry.objects.filter(action=AuditAction.SECURITY, reason=stored_reason(reason))
 
 
 def reset_link(http: HttpClient, email: str) -> str:

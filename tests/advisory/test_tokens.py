@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from advisory.models import ApiToken
 from advisory.security import api_token_issue
+from advisory.texts import stored_reason
 from audit.models import AuditAction, AuditEntry
 from tests.advisory.test_two_factor import code, make_device, signed_in, verified
 
@@ -75,7 +76,7 @@ def test_token_with_a_valid_code_expires_after_twelve_hours(advisor):
         traveller.shift(dt.timedelta(minutes=2))
         assert refused(api.get(API_CLIENTS))
     assert AuditEntry.objects.filter(
-        action=AuditAction.SECURITY, reason="API token issued", record_id=str(advisor.pk)
+        action=AuditAction.SECURITY, reason=stored_reason("API token issued"), record_id=str(advisor.pk)
     ).exists()
 
 
@@ -128,7 +129,9 @@ def test_owner_lists_and_revokes_tokens_in_the_api(advisor, colleague):
     assert refused(with_token(key).get(API_CLIENTS))
     other.refresh_from_db()
     assert other.revoked_at is None
-    assert AuditEntry.objects.filter(action=AuditAction.SECURITY, reason="API token revoked").exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.SECURITY, reason=stored_reason("API token revoked")
+    ).exists()
 
 
 def test_owner_issues_and_revokes_a_token_on_the_account_page(web_as, advisor):

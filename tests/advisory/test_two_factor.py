@@ -10,6 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from advisory.texts import stored_reason
 from audit.models import AuditAction, AuditEntry
 from clients.models import Client
 
@@ -40,7 +41,10 @@ def verified(user, device: TOTPDevice) -> HttpClient:
 
 def security_events(user, reason: str):
     return AuditEntry.objects.filter(
-        action=AuditAction.SECURITY, record_type="advisory.user", record_id=str(user.pk), reason=reason
+        action=AuditAction.SECURITY,
+        record_type="advisory.user",
+        record_id=str(user.pk),
+        reason=stored_reason(reason),
     )
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from advisory.models import Notification
+from advisory.texts import stored_reason
 from audit.models import AuditAction, AuditEntry
 from tests.clients.conftest import VALID_PRC_ID
 
@@ -26,7 +27,11 @@ def test_colleague_entering_an_existing_clients_number_learns_nothing_of_the_oth
     note = Notification.objects.get(recipient=compliance_officer, kind="clients.duplicate_identity")
     assert own_client.file_number in note.subject_text and "Colleague Carl" in note.body_text
     assert AuditEntry.objects.filter(
-        action=AuditAction.OTHER, record_id=str(own_client.pk), reason__contains="outside the book"
+        action=AuditAction.OTHER,
+        record_id=str(own_client.pk),
+        reason=stored_reason(
+            "identity number of this client entered by an advisor outside the book; refused"
+        ),
     ).exists()
 
 

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.models import RiskWarning, WarningKind
 from advisory.numbering import next_number
+from advisory.texts import stored_reason, text
 from audit.models import AuditAction, AuditEntry
 from clients import services
 from clients.models import Client, ClientStatus, OnboardingCase, OnboardingStep
@@ -154,7 +155,7 @@ def test_classification_is_recomputed_when_inputs_change(own_client, advisor):
     )
     client.refresh_from_db()
     assert client.wealth_tier == "high" and client.service_need == "comprehensive"
-    assert client.history.first().history_change_reason == "client file updated"
+    assert client.history.first().history_change_reason == stored_reason(text("audit.client_file_updated"))
 
 
 # -- reassignment and reveal ---------------------------------------------------------------------

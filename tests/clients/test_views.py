@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from advisory.texts import render_reason
 from audit.models import AuditAction, AuditEntry
 from clients import services
 from clients.models import Client, OnboardingStep
@@ -342,7 +343,10 @@ def test_advisor_ends_a_related_party_and_the_record_stays(web_as, advisor, coll
     # then the row stays, marked ended, with why in its history; ending twice is refused
     party.refresh_from_db()
     assert party.ended_on is not None
-    assert party.history.first().history_change_reason == "related party ended: divorced"
+    assert (
+        render_reason(party.history.first().history_change_reason, language="en")
+        == "related party ended: divorced"
+    )
     again = web_as(advisor).post(url, {"reason": "again"}, follow=True).content.decode()
     assert "already ended" in again
 

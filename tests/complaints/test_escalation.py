@@ -15,9 +15,11 @@ from django.db import connection
 from django.urls import reverse
 
 from advisory.models import Notification
+from advisory.texts import stored_reason, text
 from audit.models import AuditAction, AuditEntry
 from complaints import services
 from complaints.models import Complaint, ComplaintEscalation, EscalationLevel
+from complaints.services.escalation import HISTORY_REASON
 from complaints.tasks import complaint_escalation_sweep_task
 from tests.complaints.factories import make_client, make_complaint
 
@@ -112,7 +114,7 @@ def test_escalation_leaves_history_on_the_ticket(ticket):
     # then one history row records the new level, and the point-in-time view shows it
     latest = ticket.history.order_by("-history_id").first()
     assert ticket.history.count() == rows_before + 1
-    assert latest.history_change_reason == "SLA escalation sweep"
+    assert latest.history_change_reason == stored_reason(text("audit.sla_escalation_sweep"))
     assert latest.escalation_level == EscalationLevel.SUPERVISOR and latest.resolution_breached
     assert ticket.history.as_of(at(2026, 3, 11, 10, 2)).escalation_level == EscalationLevel.SUPERVISOR
 
@@ -127,7 +129,7 @@ def test_escalation_entries_seal_the_history_rows_and_the_chain_verifies(
     with time_machine.travel(at(2026, 3, 16, 9, 30), tick=False):
         services.complaint_escalation_sweep()
     # then the first ESCALATION entry carries the history row the sweep wrote, with its digest
-    history = ticket.history.filter(history_change_reason="SLA escalation sweep").get()
+    history = ticket.history.filter(history_change_reason=HISTORY_REASON).get()
     entries = list(
         AuditEntry.objects.filter(action=AuditAction.ESCALATION, record_id=str(ticket.pk)).order_by(
             "sequence"

@@ -14,6 +14,7 @@ from django.urls import reverse
 from advisory import sms as sms_module
 from advisory.formats import local_date
 from advisory.models import OutboxMessage
+from advisory.texts import stored_reason
 from audit.models import AuditEntry
 from complaints.models import Channel, OutboundSMS, SmsStatus
 from complaints.sms import (
@@ -91,7 +92,7 @@ def test_phone_complaint_is_acknowledged_at_once_by_sms_in_the_clients_language(
     assert "我们已收到您的投诉" in text and "400-000-0000" in text  # no portal login: the phone line
     assert sms.segments == sms_module.segments(text) and sms.segments >= 1
     assert AuditEntry.objects.filter(
-        record_id=str(complaint.pk), reason="acknowledgement sent by SMS"
+        record_id=str(complaint.pk), reason=stored_reason("acknowledgement sent by SMS")
     ).exists()
 
 
@@ -199,7 +200,7 @@ def test_gateway_errors_are_retried_with_back_off_then_failed(advisor, gateway, 
     sms.refresh_from_db()
     assert sms.status == SmsStatus.FAILED and sms.attempts == 2
     assert AuditEntry.objects.filter(
-        record_id=str(complaint.pk), reason="acknowledgement SMS failed"
+        record_id=str(complaint.pk), reason=stored_reason("acknowledgement SMS failed")
     ).exists()
 
 

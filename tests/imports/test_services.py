@@ -159,7 +159,7 @@ def test_confirm_writes_clients_with_history_audit_and_sha256(
         record_type="imports.importbatch",
         record_id=str(batch.pk),
         action="create",
-        reason__startswith="legacy import",
+        reason__startswith='{"code":"audit.legacy_import_completed"',
     )
     assert summary.actor_id == compliance_officer.pk
     assert summary.changes["sha256"] == batch.sha256 and summary.changes["rows"] == 5
