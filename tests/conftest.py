@@ -54,6 +54,43 @@ def _media_root(settings, tmp_path):
     settings.AUDIT_PUBLIC_KEY_FILE = str(tmp_path / "keys" / "signing.pub.pem")
 
 
+@pytest.fixture(autouse=True)
+def _process_state():
+    """State a test may leave behind in its worker process, reset before each test: the active
+    language (a view or `translation.override` elsewhere must not decide what the next test
+    reads) and Celery's "a task is running, joining would block" flag."""
+    from celery._state import _set_task_join_will_block
+    from django.utils import translation
+
+    _set_task_join_will_block(False)
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _retention_rules_present(request):
+    """The default retention rules come from a data migration. A transactional test (or the
+    browser crawl) empties every table when it ends, so a database test that runs after one on
+    the same worker would find no rules: put them back, exactly as the migration writes them."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        names & {"transactional_db", "live_server"}
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from audit.demo import DEFAULT_RULES
+    from audit.models import RetentionRule
+
+    if not RetentionRule.objects.exists():
+        for record_type, name, years, trigger in DEFAULT_RULES:
+            RetentionRule.objects.get_or_create(
+                record_type=record_type, defaults={"name": name, "years": years, "trigger": trigger}
+            )
+
+
 @pytest.fixture
 def supervisor(db):
     return UserFactory(role=Role.SUPERVISOR, full_name="Supervisor Sam", email="supervisor@example.test")
