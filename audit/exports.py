@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from advisory.exports.registry import Column, ExportList, Filter, register
 
@@ -57,8 +58,8 @@ register(
             Filter("record_type", _("Record type")),
             Filter("record_id", _("Record id")),
             Filter("action", _("Action"), AuditAction.choices),
-            Filter("date_from", _("From")),
-            Filter("date_to", _("To")),
+            Filter("date_from", pgettext_lazy("date range", "From")),
+            Filter("date_to", pgettext_lazy("date range", "To")),
         ],
         extra_params=(),
     )
