@@ -21,7 +21,13 @@ class Broker(HealthCheck):
 
 class HealthView(HealthCheckView):
     """`/health/`: 503 Service Unavailable when a dependency is down (the library answers 500,
-    which load balancers and monitors read as a bug in the app rather than an outage)."""
+    which load balancers and monitors read as a bug in the app rather than an outage).
+
+    The library is not an installed app: its package imports every check's dependencies (DNS,
+    Redis' asyncio client, SMTP), which every process would then pay at start-up — a one-off
+    command such as the escalation sweep included. The page is this project's template."""
+
+    template_name = "health.html"
 
     async def get(self, request, *args, **kwargs):
         response = await super().get(request, *args, **kwargs)

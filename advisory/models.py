@@ -173,6 +173,7 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("recipient"),
+        db_index=False,  # the (recipient, read_at) index leads with it
     )
     kind = models.CharField(_("kind"), max_length=60)
     # Subject and body are written by the system as codes with parameters (advisory.texts) and

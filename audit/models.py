@@ -112,6 +112,7 @@ class AuditEntry(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # audit_entry_actor_idx (actor, sequence) serves every lookup by actor
         related_name="+",
         verbose_name=_("who"),
     )

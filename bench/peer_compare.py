@@ -45,6 +45,11 @@ Each pass, alternating which side goes first, for ours and for the peer:
   (the page shell, no rows) and `helpdesk:datatables_ticket_list` (the JSON with the 25 rows it
   loads on opening, without order parameters as the page sends it) as the staff user; the test
   Client in-process, one warm-up request then --list-requests timed ones.
+- the audit chain runs as deployed on PostgreSQL (`AUDIT_CHAIN_MODE=deferred`; BENCH_CHAIN_MODE=inline
+  chains inside the sweep's transaction instead): the sweep inserts its entries unchained and
+  hands them to the worker; the warm process then runs the sequencer as the worker's
+  `audit_chain_task` does and times it separately ("chaining"), and the pass checks that every
+  entry got chained.
 - the rows written are counted (ours: escalations, notifications, audit entries, history rows;
   peer: follow-ups and ticket changes) and checked.
 `/proc/loadavg` is printed with every measurement. At the end: medians, ratios (peer / ours),
@@ -112,6 +117,9 @@ def ours_env(db: str) -> dict:
     env.update(
         DATABASE_URL=db_url(db),
         DJANGO_SETTINGS_MODULE="advisory.settings.test",
+        # the chain as deployed on PostgreSQL (the test settings chain inline): entries are
+        # chained after commit by the sequencer; the warm call times that separately (chain_s)
+        AUDIT_CHAIN_MODE=os.environ.get("BENCH_CHAIN_MODE", "deferred"),
         ADVISORY_VAR_DIR=VAR_DIR,
         PYTHONPATH=str(ROOT),
     )
@@ -339,6 +347,7 @@ def child_ours_warm() -> None:
 
     from advisory.models import User
     from advisory.roles import Role
+    from audit.sequencer import chain_batch
     from complaints.services import complaint_escalation_sweep
 
     def handle(cmd: dict) -> dict:
@@ -348,9 +357,19 @@ def child_ours_warm() -> None:
             c0, t0 = time.process_time(), time.perf_counter()
             result = complaint_escalation_sweep()
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        # what the worker then does with the handed-over entries (audit.tasks.audit_chain_task):
+        # chain them, in batches, until none is left; nothing to do with the chain inline
+        c0, t0 = time.process_time(), time.perf_counter()
+        chained = 0
+        while n := chain_batch(wait=True):
+            chained += n
+        chain_wall, chain_cpu = time.perf_counter() - t0, time.process_time() - c0
         out = {
             "sweep_s": round(wall, 4),
             "sweep_cpu_s": round(cpu, 4),
+            "chain_s": round(chain_wall, 4),
+            "chain_cpu_s": round(chain_cpu, 4),
+            "chained_after": chained,
             "statements": counter.n,
             "result": result,
         }
@@ -559,16 +578,18 @@ class Ours:
             " (SELECT count(*) FROM advisory_notification WHERE kind = 'complaint.escalation'),"
             " (SELECT count(*) FROM audit_auditentry WHERE action = 'escalation'),"
             f" (SELECT count(*) FROM complaints_historicalcomplaint WHERE history_change_reason = '{REASON}'),"
-            " (SELECT count(*) FROM audit_auditentry WHERE action = 'escalation' AND history_id IS NOT NULL)",
+            " (SELECT count(*) FROM audit_auditentry WHERE action = 'escalation' AND history_id IS NOT NULL),"
+            " (SELECT count(*) FROM audit_auditentry WHERE action = 'escalation' AND sequence IS NOT NULL)",
             db,
         )
-        e, n, a, h, linked = (int(x) for x in row.split("|"))
+        e, n, a, h, linked, chained = (int(x) for x in row.split("|"))
         return {
             "escalated": e,
             "notifications": n,
             "audit_entries": a,
             "history_rows": h,
             "audit_linked_to_history": linked,
+            "audit_chained": chained,  # the fresh process hands its entries to the worker (none runs)
             "ok": e == self.d and a == self.d and h == self.d and linked == self.d and n >= self.d,
         }
 
@@ -679,11 +700,18 @@ def main() -> None:
                     f"{rec['list_json']['queries']} q)"
                 )
                 ok = rec["fresh_counts"]["ok"] and rec["warm_counts"]["ok"]
+                if name == "ours":  # every entry of the warm call chained once the sequencer ran
+                    ok = ok and rec["warm_counts"]["audit_chained"] == args.due
                 print(
                     f"pass {p} {name:4s}: fresh process {rec['fresh_s']:.2f} s (CPU {rec['fresh_cpu_s']:.2f} s) "
                     f"[load {rec['load_fresh']}]; warm call {rec['sweep_s']:.3f} s (CPU {rec['sweep_cpu_s']:.3f} s), "
                     f"{rec['statements']} statements [load {rec['load_warm']}]; "
-                    f"{lst}; writes {'ok' if ok else 'WRONG'} {rec['warm_counts']}",
+                    + (
+                        f"then chained {rec['chained_after']} in {rec['chain_s']:.3f} s; "
+                        if "chain_s" in rec
+                        else ""
+                    )
+                    + f"{lst}; writes {'ok' if ok else 'WRONG'} {rec['warm_counts']}",
                     flush=True,
                 )
     finally:
@@ -703,6 +731,9 @@ def main() -> None:
             "statements": recs[-1]["statements"],
             "per_ticket": recs[-1]["statements"] / args.due,
         }
+        if name == "ours":
+            s["chain_s"] = med([r["chain_s"] for r in recs])
+            s["warm_plus_chain_s"] = med([r["sweep_s"] + r["chain_s"] for r in recs])
         if name == "ours":
             s["list_ms"] = med([r["list"]["median_ms"] for r in recs])
             s["list_q"] = recs[-1]["list"]["queries"]
@@ -728,6 +759,8 @@ def main() -> None:
     row("sweep, whole fresh process: its CPU time (user + sys)", "fresh_cpu_s", "%.2f", " s")
     row("sweep, warm call", "warm_s", "%.3f", " s")
     row("sweep, warm call: the calling process's CPU time", "warm_cpu_s", "%.3f", " s")
+    row("then: the sequencer chains the call's audit entries (worker)", "chain_s", "%.3f", " s")
+    row("warm call + chaining", "warm_plus_chain_s", "%.3f", " s")
     row("SQL statements per sweep", "statements", "%d", "")
     row("statements per escalated ticket", "per_ticket", "%.3f", "")
     row("staff ticket list (ours: page; peer: shell + JSON)", "list_ms", "%.1f", " ms")

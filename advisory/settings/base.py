@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
-    "health_check",
     "django_htmx",
     "csp",
     "django_prometheus",
