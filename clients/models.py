@@ -600,7 +600,9 @@ class OnboardingStepLog(models.Model):
     @property
     def action_label(self) -> str:
         """The action in the reader's language (the stored value is a code such as `verify_identity`)."""
-        return str(ONBOARDING_ACTION_LABELS.get(self.action, _("Opened") if self.action == "open" else self.action))
+        return str(
+            ONBOARDING_ACTION_LABELS.get(self.action, _("Opened") if self.action == "open" else self.action)
+        )
 
 
 # Know-your-client records (identity documents, refresh, due diligence, screening): a module of

@@ -117,11 +117,15 @@ class SLAPolicy(models.Model):
     low_days = models.PositiveIntegerField(_("resolve low within (business days)"), default=15)
     warning_percent = models.PositiveIntegerField(
         # xgettext:no-python-format
-        _("warn the assignee at (% of budget)"), default=75, validators=[MaxValueValidator(100)]
+        _("warn the assignee at (% of budget)"),
+        default=75,
+        validators=[MaxValueValidator(100)],
     )
     compliance_percent = models.PositiveIntegerField(
         # xgettext:no-python-format
-        _("escalate to compliance at (% of budget)"), default=150, validators=[MinValueValidator(100)]
+        _("escalate to compliance at (% of budget)"),
+        default=150,
+        validators=[MinValueValidator(100)],
     )
     autoclose_days = models.PositiveIntegerField(
         _("close resolved tickets after (calendar days of silence)"), default=7
