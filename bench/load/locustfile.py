@@ -18,13 +18,17 @@ import random
 import re
 from html.parser import HTMLParser
 
-from locust import HttpUser, between, task
+import gevent
+from locust import HttpUser, between, events, task
 
 PASSWORD = os.environ.get("BENCH_PASSWORD", "bench-pass-2026")
 N_ADVISORS = int(os.environ.get("BENCH_ADVISORS", "160"))
 N_REVIEWERS = int(os.environ.get("BENCH_REVIEWERS", "10"))
 N_COMPLIANCE = int(os.environ.get("BENCH_COMPLIANCE", "10"))
 N_PORTAL = int(os.environ.get("BENCH_PORTAL_CLIENTS", "200"))
+# Steady state: the figures are reset this many seconds after the last user has spawned, once
+# every user's sign-in (on start; ~0.5 s of PBKDF2 CPU each) is behind us. Unset: keep the ramp.
+STEADY_AFTER = os.environ.get("BENCH_STEADY_AFTER")
 SURNAMES = "王李张刘陈杨黄赵吴周"
 IDS = {
     "client": re.compile(r'href="/app/clients/(\d+)/"'),
@@ -272,3 +276,17 @@ class PortalClient(Person):
             self.post(
                 f"/portal/complaints/{pk}/reply/", {"body": "谢谢，请尽快处理。"}, "write: portal reply"
             )
+
+
+_ENV: dict = {}
+
+
+@events.init.add_listener
+def _keep_environment(environment, **kwargs) -> None:
+    _ENV["environment"] = environment
+
+
+@events.spawning_complete.add_listener
+def _measure_the_steady_state(user_count: int, **kwargs) -> None:
+    if STEADY_AFTER is not None:
+        gevent.spawn_later(float(STEADY_AFTER), _ENV["environment"].stats.reset_all)

@@ -222,7 +222,7 @@ def _escalate_batch(
         notification_ids = _write_portable(plan, at=at)
     # ESCALATION audit entries say who was told and why; the first one of each ticket carries
     # the history row written for it (its digest is sealed in the chain).
-    audit_log_many(plan.audits)  # one lock of the chain head for the whole batch
+    audit_log_many(plan.audits, returning=False)  # one statement; chained after commit
     # Emails go out from a worker after commit, so the sweep never waits on the mail server; the
     # outbox keeps them through a broker outage.
     if notification_ids:

@@ -329,3 +329,43 @@ def test_a_bulk_write_hands_its_chaining_to_the_worker_through_the_outbox(monkey
     assert OutboxMessage.objects.filter(task="audit.tasks.audit_chain_task").exists()
     assert audit_chain_task() == 250
     _assert_one_gap_free_chain(250)
+
+
+def test_entries_written_without_instances_store_what_the_model_path_stores_and_verify():
+    """`audit_log_many(returning=False)` (the escalation sweep) writes rows straight from the specs:
+    the same values as the path through model instances, chained by the sequencer, intact."""
+    from audit.services import EntrySpec, audit_log_many
+    from tests.factories import UserFactory
+
+    actor = UserFactory()
+    specs = [
+        EntrySpec(
+            action=AuditAction.ESCALATION,
+            actor=actor if i % 2 else None,
+            record_type="complaints.complaint",
+            record_id=str(i),
+            record_label=f"C-{i} 客户投诉",
+            client_id=i,
+            reason=f"reason {i % 3}",
+            changes={"b": [1, 2], "a": datetime.date(2026, 11, 30), "z": {"y": 1, "x": "二"}},
+        )
+        for i in range(6)
+    ]
+    # when: the same specs, once through instances and once straight as rows
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 9, tzinfo=datetime.UTC), tick=False):
+        with transaction.atomic():
+            returned = audit_log_many(specs)
+        with transaction.atomic():
+            assert audit_log_many(specs, returning=False) == []
+    # then: pairwise identical apart from id and chain position, and the whole trail verifies
+    columns = [
+        f.attname
+        for f in AuditEntry._meta.concrete_fields
+        if f.attname not in ("id", "sequence", "prev_hash", "hash")
+    ]
+    rows = list(AuditEntry.objects.filter(action=AuditAction.ESCALATION).order_by("id").values_list(*columns))
+    assert len(returned) == 6 and len(rows) == 12
+    assert rows[:6] == rows[6:]
+    assert rows[0][columns.index("changes")] == {"a": "2026-11-30", "b": [1, 2], "z": {"x": "二", "y": 1}}
+    assert rows[1][columns.index("actor_id")] == actor.pk
+    _assert_one_gap_free_chain(AuditEntry.objects.count())  # with the actor's own creation entries
