@@ -348,12 +348,14 @@ def _insert_spec_rows(
     using: str,
 ) -> None:
     """PostgreSQL: the entries of `specs` as `audit_log_many` would build them, inserted unchained
-    straight from their values (one `INSERT … VALUES` per 1,000). `changes` is serialised once:
+    straight from their values (one `INSERT … SELECT … FROM unnest(…)` per 5,000). `changes` is serialised once:
     the canonical JSON text is both what the content hash covers and what the column stores."""
+    from advisory.pgarrays import pg_array
+
     conn = connections[using]
     fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    arrays = ", ".join(f"%s::{f.db_type(conn)}[]" for f in fields)
     table = conn.ops.quote_name(AuditEntry._meta.db_table)
     reasons: dict[int, str] = {}
     values: list[dict[str, Any]] = []
@@ -395,11 +397,12 @@ def _insert_spec_rows(
     if missing:  # a new field on AuditEntry must be written here too
         raise RuntimeError(f"audit rows: no value for {sorted(missing)}")
     with conn.cursor() as cur:
-        for start in range(0, len(values), 1000):
-            chunk = values[start : start + 1000]
+        for start in range(0, len(values), 5000):
+            chunk = values[start : start + 5000]
+            # one array literal per column (advisory.pgarrays): no per-value SQL to parse
             cur.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))}",  # noqa: S608
-                [v[a] for v in chunk for a in attnames],
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608
+                [pg_array(v[a] for v in chunk) for a in attnames],
             )
 
 

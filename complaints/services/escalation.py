@@ -18,6 +18,7 @@ from advisory.clock import now
 from advisory.formats import local_datetime
 from advisory.models import Notification, User
 from advisory.outbox import outbox_enqueue
+from advisory.pgarrays import pg_array
 from advisory.roles import Role
 from advisory.texts import recipient_language, stored_reason, text
 from audit.managers import allow_bulk_writes
@@ -286,7 +287,7 @@ def _write_portable(plan: _Plan, *, at: datetime.datetime) -> list[int]:
 
 
 def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
-    """PostgreSQL: three statements, values passed as arrays (no per-field preparation).
+    """PostgreSQL: three statements, values passed as array literals (no per-field preparation).
 
     1. the escalation rows (unique (complaint, level): a racing duplicate aborts the batch);
     2. the notifications, returning their ids for the email task;
@@ -296,12 +297,13 @@ def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
        then carries (as audit.history_link would have matched it)."""
     sql = _postgresql_statements()
     with connection.cursor() as cur:
+        # every column goes as one array literal (advisory.pgarrays), not one SQL value per row
         if plan.escalations:
-            c, lvl, t, r, n = (list(col) for col in zip(*plan.escalations, strict=True))
+            c, lvl, t, r, n = (pg_array(col) for col in zip(*plan.escalations, strict=True))
             cur.execute(sql["escalations"], [at, c, lvl, t, r, n])
         ids: list[int] = []
         if plan.notifications:
-            rcp, s, b, u, a, sp, bp = (list(col) for col in zip(*plan.notifications, strict=True))
+            rcp, s, b, u, a, sp, bp = (pg_array(col) for col in zip(*plan.notifications, strict=True))
             cur.execute(
                 sql["notifications"],
                 [
@@ -320,7 +322,10 @@ def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
             ids = [row[0] for row in cur.fetchall()]
         pairs = [(pk, level) for level, pks in plan.by_level.items() for pk in pks]
         if pairs:
-            cur.execute(sql["history"], [[p[0] for p in pairs], [p[1] for p in pairs], at, HISTORY_REASON])
+            cur.execute(
+                sql["history"],
+                [pg_array(p[0] for p in pairs), pg_array(p[1] for p in pairs), at, HISTORY_REASON],
+            )
             history = {complaint_id: history_id for history_id, complaint_id in cur.fetchall()}
             table = Complaint.history.model._meta.db_table
             for spec in plan.audits:

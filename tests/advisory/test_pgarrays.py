@@ -1,0 +1,48 @@
+"""Array literals for bulk statements: what goes in comes back unchanged (PostgreSQL)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from advisory.pgarrays import pg_array
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def _roundtrip(values, sql_type):
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT x FROM unnest(%s::{sql_type}[]) WITH ORDINALITY AS t(x, i) ORDER BY i",
+            [pg_array(values)],
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def test_text_with_every_character_the_literal_syntax_uses_comes_back_unchanged():
+    values = [
+        'a "quoted" word',
+        "back\\slash",
+        "{braces}",
+        "a, b",
+        "NULL",
+        "",
+        " spaced ",
+        "line\nbreak",
+        "投诉 ✓",
+        None,
+    ]
+    assert _roundtrip(values, "text") == values
+
+
+def test_numbers_booleans_and_aware_datetimes_keep_their_values():
+    at = datetime.datetime(2026, 11, 30, 9, 30, 15, 123456, tzinfo=datetime.UTC)
+    assert _roundtrip([1, None, 2**40], "bigint") == [1, None, 2**40]
+    assert _roundtrip([True, False, None], "boolean") == [True, False, None]
+    assert _roundtrip([at, None], "timestamptz") == [at, None]
+    assert _roundtrip([datetime.date(2026, 2, 28)], "date") == [datetime.date(2026, 2, 28)]
+
+
+def test_an_empty_list_is_an_empty_array():
+    assert pg_array([]) == "{}"
+    assert _roundtrip([], "text") == []
