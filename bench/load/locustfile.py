@@ -26,8 +26,8 @@ N_ADVISORS = int(os.environ.get("BENCH_ADVISORS", "160"))
 N_REVIEWERS = int(os.environ.get("BENCH_REVIEWERS", "10"))
 N_COMPLIANCE = int(os.environ.get("BENCH_COMPLIANCE", "10"))
 N_PORTAL = int(os.environ.get("BENCH_PORTAL_CLIENTS", "200"))
-# Steady state: the figures are reset this many seconds after the last user has spawned, once
-# every user's sign-in (on start; ~0.5 s of PBKDF2 CPU each) is behind us. Unset: keep the ramp.
+# Steady state: the figures are reset this many seconds after the last user has signed in (each
+# signs in once, on start: ~0.5 s of PBKDF2 CPU). Unset: keep the ramp.
 STEADY_AFTER = os.environ.get("BENCH_STEADY_AFTER")
 SURNAMES = "王李张刘陈杨黄赵吴周"
 IDS = {
@@ -106,6 +106,7 @@ class Person(HttpUser):
             headers={"Referer": self.host + "/account/login/"},
             name="write: sign in",
         )
+        _signed_in()
 
     def remember(self, kind: str, text: str) -> None:
         found = IDS[kind].findall(text)
@@ -286,7 +287,14 @@ def _keep_environment(environment, **kwargs) -> None:
     _ENV["environment"] = environment
 
 
-@events.spawning_complete.add_listener
-def _measure_the_steady_state(user_count: int, **kwargs) -> None:
-    if STEADY_AFTER is not None:
-        gevent.spawn_later(float(STEADY_AFTER), _ENV["environment"].stats.reset_all)
+_SIGNED_IN = {"n": 0}
+
+
+def _signed_in() -> None:
+    """Once every user of the step has signed in, wait STEADY_AFTER seconds and reset the figures."""
+    _SIGNED_IN["n"] += 1
+    env = _ENV.get("environment")
+    if STEADY_AFTER is None or env is None or env.runner is None:
+        return
+    if _SIGNED_IN["n"] == env.runner.target_user_count:
+        gevent.spawn_later(float(STEADY_AFTER), env.stats.reset_all)
