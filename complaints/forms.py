@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from advisory.money import Currency
+from advisory.widgets import QuickSelect
 
 from .models import AccountabilityAction, Category, Channel, MeasureStatus, Priority, State, ViolationSeverity
 
@@ -73,7 +74,7 @@ class ClientReplyForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, widget=QuickSelect)
     note = forms.CharField(label=_("Why"), required=False)
 
     def __init__(self, *args, staff=None, **kwargs) -> None:
@@ -142,7 +143,7 @@ class QueueFilterForm(forms.Form):
 
 
 class ViolationOpenForm(forms.Form):
-    staff_member = forms.ModelChoiceField(label=_("Staff member"), queryset=None)
+    staff_member = forms.ModelChoiceField(label=_("Staff member"), queryset=None, widget=QuickSelect)
     summary = forms.CharField(label=_("Alleged misconduct"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, staff=None, **kwargs) -> None:
@@ -175,7 +176,7 @@ class ViolationUpdateForm(forms.Form):
 
 class MeasureForm(forms.Form):
     description = forms.CharField(label=_("Measure"), max_length=300)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, widget=QuickSelect)
     due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, staff=None, **kwargs) -> None:
