@@ -201,6 +201,7 @@ def main() -> None:
             sys.executable,
             "manage.py",
             "shell",
+            "--no-imports",
             "-c",
             "from django.core.cache import cache; cache.clear(); "
             "from advisory.oversight.indicators import Filters; "
