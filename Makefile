@@ -6,7 +6,7 @@ PORT ?= 8000
 # Tests run in parallel, one process per core (pytest-xdist); each gets its own test database.
 # Whole files go to one worker (loadfile), so a module's fixtures (the browser crawl's demo data,
 # seeded once for its three languages) are set up once per run.
-PYTEST_ARGS ?= -n auto --dist loadfile
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=15
 export DJANGO_SETTINGS_MODULE ?= advisory.settings.dev
 
 .PHONY: run test install migrate demo serve lint format messages bench clean
