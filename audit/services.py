@@ -51,8 +51,11 @@ def _utc_iso(value: datetime.datetime) -> str:
 def content_digest(record_label: str, changes: Any) -> str:
     """SHA-256 over the personal content: record label ␟ canonical JSON of the changes (the exact
     text stored in the `changes` column, so PostgreSQL can recompute it during verification)."""
-    text = (record_label or "") + SEP + canonical_json(changes if changes is not None else {})
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _content_digest_text(record_label, canonical_json(changes if changes is not None else {}))
+
+
+def _content_digest_text(record_label: str, changes_text: str) -> str:
+    return hashlib.sha256(((record_label or "") + SEP + changes_text).encode()).hexdigest()
 
 
 def _chain_digest(
@@ -289,36 +292,12 @@ def audit_log_many(
             _insert_spec_rows(specs, digests=digests, when=when, ip=ip, agent=agent, using=using)
             schedule_after_commit(using, count=len(specs))
             return []
-        reasons: dict[int, str] = {}  # a bulk write gives every entry the same reason object
-        for spec in specs:
-            reason = reasons.get(id(spec.reason))
-            if reason is None:
-                reason = reasons[id(spec.reason)] = stored_reason(spec.reason)
-            actor_obj = spec.actor if (spec.actor is not None and getattr(spec.actor, "pk", None)) else None
-            label = (spec.record_label or "")[:200]
-            changes = _jsonable(spec.changes or {})
-            entries.append(
-                AuditEntry(
-                    sequence=None,
-                    occurred_at=when,
-                    actor=actor_obj,
-                    actor_label=actor_label(actor_obj),
-                    action=spec.action,
-                    record_type=spec.record_type[:100],
-                    record_id=str(spec.record_id)[:64],
-                    record_label=label,
-                    client_id=spec.client_id,
-                    reason=reason,
-                    changes=changes,
-                    ip_address=ip,
-                    user_agent=agent,
-                    history_id=spec.history_id,
-                    history_hash=digests.get(spec.history_id, "") if spec.history_table else "",
-                    content_hash=content_digest(label, changes),
-                    prev_hash="",
-                    hash="",
-                )
+        entries = [
+            AuditEntry(**row)
+            for row in _entry_rows(
+                specs, digests=digests, when=when, ip=ip, agent=agent, changes_as_text=False
             )
+        ]
         if len(entries) == 1:
             entries[0].save(force_insert=True, using=using)
         else:
@@ -338,6 +317,60 @@ def audit_log_many(
     return entries
 
 
+def _entry_rows(
+    specs: Sequence[EntrySpec],
+    *,
+    digests: dict[int, str],
+    when: datetime.datetime,
+    ip: str | None,
+    agent: str,
+    changes_as_text: bool,
+) -> list[dict[str, Any]]:
+    """The field values of the unchained entries of `specs` (keyword arguments of AuditEntry):
+    `changes` as a JSON-ready object, or (`changes_as_text`) as the canonical JSON text the column
+    stores and the content hash covers, serialised once."""
+    reasons: dict[int, str] = {}  # a bulk write gives every entry the same reason object
+    rows = []
+    for spec in specs:
+        reason = reasons.get(id(spec.reason))
+        if reason is None:
+            reason = reasons[id(spec.reason)] = stored_reason(spec.reason)
+        actor_obj = spec.actor if (spec.actor is not None and getattr(spec.actor, "pk", None)) else None
+        label = (spec.record_label or "")[:200]
+        if changes_as_text:
+            try:
+                changes = changes_text = canonical_json(spec.changes or {})
+            except TypeError:  # keys of mixed types: sort them as the JSON strings they become
+                changes = changes_text = canonical_json(_jsonable(spec.changes))
+        else:
+            changes = _jsonable(spec.changes or {})
+            changes_text = canonical_json(changes)
+        rows.append(
+            {
+                "sequence": None,
+                "occurred_at": when,
+                "actor": actor_obj,
+                "actor_label": actor_label(actor_obj),
+                "action": spec.action,
+                "record_type": spec.record_type[:100],
+                "record_id": str(spec.record_id)[:64],
+                "record_label": label,
+                "client_id": spec.client_id,
+                "reason": reason,
+                "changes": changes,
+                "ip_address": ip,
+                "user_agent": agent,
+                "history_id": spec.history_id,
+                "history_hash": digests.get(spec.history_id, "") if spec.history_table else "",
+                "content_hash": _content_digest_text(label, changes_text),
+                "redacted": False,
+                "prev_hash": "",
+                "hash": "",
+            }
+        )
+    return rows
+
+
 def _insert_spec_rows(
     specs: Sequence[EntrySpec],
     *,
@@ -347,9 +380,10 @@ def _insert_spec_rows(
     agent: str,
     using: str,
 ) -> None:
-    """PostgreSQL: the entries of `specs` as `audit_log_many` would build them, inserted unchained
-    straight from their values (one `INSERT … SELECT … FROM unnest(…)` per 5,000). `changes` is serialised once:
-    the canonical JSON text is both what the content hash covers and what the column stores."""
+    """PostgreSQL: the entries of `specs` (`_entry_rows`, the values the model path builds its
+    instances from) inserted unchained straight from their values, one
+    `INSERT … SELECT … FROM unnest(…)` per 5,000, each column one array literal
+    (advisory.pgarrays): no per-value SQL to parse."""
     from advisory.pgarrays import pg_array
 
     conn = connections[using]
@@ -357,52 +391,20 @@ def _insert_spec_rows(
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
     arrays = ", ".join(f"%s::{f.db_type(conn)}[]" for f in fields)
     table = conn.ops.quote_name(AuditEntry._meta.db_table)
-    reasons: dict[int, str] = {}
-    values: list[dict[str, Any]] = []
-    for spec in specs:
-        reason = reasons.get(id(spec.reason))
-        if reason is None:
-            reason = reasons[id(spec.reason)] = stored_reason(spec.reason)
-        actor_obj = spec.actor if (spec.actor is not None and getattr(spec.actor, "pk", None)) else None
-        label = (spec.record_label or "")[:200]
-        try:
-            changes_text = canonical_json(spec.changes or {})
-        except TypeError:  # keys of mixed types: sort them as the JSON strings they become
-            changes_text = canonical_json(_jsonable(spec.changes))
-        values.append(
-            {
-                "sequence": None,
-                "occurred_at": when,
-                "actor_id": actor_obj.pk if actor_obj is not None else None,
-                "actor_label": actor_label(actor_obj),
-                "action": spec.action,
-                "record_type": spec.record_type[:100],
-                "record_id": str(spec.record_id)[:64],
-                "record_label": label,
-                "client_id": spec.client_id,
-                "reason": reason,
-                "changes": changes_text,
-                "ip_address": ip,
-                "user_agent": agent,
-                "history_id": spec.history_id,
-                "history_hash": digests.get(spec.history_id, "") if spec.history_table else "",
-                "content_hash": hashlib.sha256((label + SEP + changes_text).encode()).hexdigest(),
-                "redacted": False,
-                "prev_hash": "",
-                "hash": "",
-            }
-        )
+    rows = _entry_rows(specs, digests=digests, when=when, ip=ip, agent=agent, changes_as_text=True)
+    for row in rows:
+        actor = row.pop("actor")
+        row["actor_id"] = actor.pk if actor is not None else None
     attnames = [f.attname for f in fields]
-    missing = set(attnames) - set(values[0])
-    if missing:  # a new field on AuditEntry must be written here too
+    missing = set(attnames) - set(rows[0])
+    if missing:  # a new field on AuditEntry must be written by _entry_rows too
         raise RuntimeError(f"audit rows: no value for {sorted(missing)}")
     with conn.cursor() as cur:
-        for start in range(0, len(values), 5000):
-            chunk = values[start : start + 5000]
-            # one array literal per column (advisory.pgarrays): no per-value SQL to parse
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start : start + 5000]
             cur.execute(
                 f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608
-                [pg_array(v[a] for v in chunk) for a in attnames],
+                [pg_array(r[a] for r in chunk) for a in attnames],
             )
 
 
