@@ -187,3 +187,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "redis" in item.keywords and not has_redis:
             item.add_marker(skip_redis)
+
+
+# Files that take minutes, started first. `--dist loadfile` hands whole files to the workers,
+# largest (by number of tests) first; the browser crawl has three tests that take a minute and a
+# half each, so it would start last and leave the run waiting on one worker for five minutes.
+LONGEST_FILES_FIRST = ("tests/browser/test_crawl.py",)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist", None) != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongestFirst(LoadFileScheduling):
+        def _assign_work_unit(self, node):
+            for scope in reversed([s for s in self.workqueue if s in LONGEST_FILES_FIRST]):
+                self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return LongestFirst(config, log)

@@ -238,6 +238,11 @@ class PageResult:
     violations: list[dict] = field(default_factory=list)
     screenshot: str = ""
 
+    @property
+    def has_problems(self) -> bool:
+        """What `report` lists: a failed status, a server error, English words, an axe violation."""
+        return bool(self.status >= 500 or self.status == 0 or self.errors or self.english or self.violations)
+
 
 def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.goto(f"{base_url}/account/login/")
@@ -266,12 +271,13 @@ def crawl_role(
     allowed: tuple[set[str], list[re.Pattern]],
     stored: list[str] | Callable[[], list[str]] = (),
     axe: bool = True,
-    screenshots: bool = True,
+    screenshots: bool | str = True,
     axe_seen: dict | None = None,
     extra_paths: tuple[str, ...] = (),
 ) -> list[PageResult]:
     """`axe_seen` (signature → violations), shared between calls of one language, lets axe run
-    once per kind of page (see SIGNATURE_JS)."""
+    once per kind of page (see SIGNATURE_JS). `screenshots`: True for every page, "problems" for
+    the pages `report` will list (a screenshot costs about a tenth of a second), False for none."""
     axe_seen = {} if axe_seen is None else axe_seen
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale=language)
     host = urlsplit(base_url).hostname
@@ -334,7 +340,8 @@ def crawl_role(
                         v for v in page.evaluate(AXE_RUN_JS, AXE_TAGS) if v["impact"] in BLOCKING_IMPACTS
                     ]
                 result.violations = axe_seen[signature]
-            if screenshots:
+            result.errors = list(failures)
+            if screenshots is True or (screenshots == "problems" and result.has_problems):
                 # The first screen of the page: a full page costs several times as much;
                 # CRAWL_FULL_PAGE=1 takes whole pages when you want to read them all.
                 name = f"{role}-{language}-{path.strip('/').replace('/', '_') or 'root'}.png"
@@ -342,7 +349,6 @@ def crawl_role(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(target), full_page=os.environ.get("CRAWL_FULL_PAGE") == "1")
                 result.screenshot = str(target.relative_to(ROOT))
-            result.errors = list(failures)
             results.append(result)
     finally:
         context.close()

@@ -5,8 +5,9 @@ Simplified and Traditional Chinese, in headless Chromium over the demo data (see
 - in Chinese, no English word outside tests/browser/allowed_words.txt (what people typed and the
   firm stores as data — names, file numbers, descriptions — is cut out first, see crawl.py);
 - 0 axe-core violations rated serious or critical (WCAG 2.1 A and AA rules);
-- a screenshot of each page (first screen; CRAWL_FULL_PAGE=1 for whole pages) under
-  test-artifacts/crawl/.
+- a screenshot (first screen; CRAWL_FULL_PAGE=1 for whole pages) under test-artifacts/crawl/ of
+  each page with a problem, or of every page with CRAWL_SHOTS=1 (a tenth of a second a page: a
+  minute of the suite's time for pictures nobody looks at when every page passes).
 
 axe-core comes from npm (package.json at the repository root; `make install` and .ci/run run
 `npm ci`). Without it the test fails, unless CRAWL_SKIP_AXE=1 says to leave axe out (then it only
@@ -141,6 +142,7 @@ def test_every_page_of_each_roles_navigation(demo_site, browser, language):
     results: list[crawl.PageResult] = []
     counts = {}
     axe_seen: dict = {}  # axe runs once per kind of page and language (crawl.SIGNATURE_JS)
+    shots = True if os.environ.get("CRAWL_SHOTS") == "1" else "problems"
     signed_out = crawl.crawl_role(
         browser,
         base_url,
@@ -152,6 +154,7 @@ def test_every_page_of_each_roles_navigation(demo_site, browser, language):
         stored=stored,
         axe=axe,
         axe_seen=axe_seen,
+        screenshots=shots,
         extra_paths=("/account/login/", "/account/password/reset/"),
     )
     counts["signed-out"] = len(signed_out)
@@ -168,6 +171,7 @@ def test_every_page_of_each_roles_navigation(demo_site, browser, language):
             stored=stored,
             axe=axe,
             axe_seen=axe_seen,
+            screenshots=shots,
         )
         counts[role] = len(pages)
         results += pages
