@@ -65,6 +65,10 @@ REGISTRY: dict[str, Any] = {
         "%(kind)s %(number)s of %(person)s expires on %(date)s (%(days)s days)"
     ),
     # -- notifications (advisory.models.Notification: subject and body) -------------------------
+    "notify.imports_ratings_pending": _("%(n)s imported product ratings await approval"),
+    "notify.imports_ratings_pending_body": _(
+        "Import %(number)s recorded the legacy system's ratings; each needs a second person's approval."
+    ),
     "notify.staff_suspended": _("Business permissions suspended from %(start)s to %(end)s"),
     "notify.staff_declaration_submitted": _("Conflict-of-interest declaration to review: %(name)s"),
     "notify.staff_declaration_reviewed": _("Your conflict-of-interest declaration: %(status)s"),
@@ -631,6 +635,17 @@ def render_reason(value: str | None, language: str | None = None) -> str:
     if stored is None:
         return value
     return render_json(stored, fallback=value, language=language)
+
+
+def reason_text(value: str | None) -> Text | str:
+    """A stored reason (`stored_reason`) as something that renders per reader, e.g. a parameter
+    of another text: a `Text` when it is stored as a registered code (or is an English system
+    sentence of an earlier release), else the string as typed."""
+    value = str(value or "")
+    stored = _reason_stored(value) or _reason_stored(_reason_recognised(value))
+    if stored is not None and stored["code"] in REGISTRY:
+        return Text(stored["code"], stored["params"])
+    return value
 
 
 def as_text(item: Any) -> Text | str:

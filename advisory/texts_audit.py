@@ -308,6 +308,14 @@ AUDIT_REASONS = {
     "audit.risk_reviewed_note": _("Reviewed. %(note)s"),
     "audit.risk_updated": _("Risk updated"),
     "audit.significant_change_in_the_client_s_situation": _("Significant change in the client's situation"),
+    # the significant changes of a client's finances that prompt a re-assessment (SPEC §2)
+    "audit.significant_changes": _("Significant changes: %(changes)s"),
+    "audit.income_stability_changed": _("Income stability changed from %(old)s to %(new)s"),
+    "audit.monthly_income_rose_by": _("Monthly income rose by %(change)s"),
+    "audit.monthly_income_fell_by": _("Monthly income fell by %(change)s"),
+    "audit.emergency_reserve_crossed_threshold": _(
+        "Emergency reserve crossed a capacity threshold (3 or 6 months)"
+    ),
     "audit.sla_changed": _("SLA change: %(changes)s"),
     "audit.sla_changed_note": _("SLA change: %(changes)s — %(note)s"),
     "audit.sla_escalation_sweep": _("SLA escalation sweep"),

@@ -415,11 +415,9 @@ def _tell_rating_approvers(*, batch: ImportBatch, count: int) -> None:
     notify(
         recipients=list(people.order_by("pk")),
         kind="imports.ratings_pending",
-        subject=_("%(n)s imported product ratings await approval") % {"n": count},
-        body=_(
-            "Import %(number)s recorded the legacy system's ratings; each needs a second person's approval."
-        )
-        % {"number": batch.number},
+        # codes: each approver reads them in their own language
+        subject=text("notify.imports_ratings_pending", n=count),
+        body=text("notify.imports_ratings_pending_body", number=batch.number),
         url=reverse("risk:rating_list"),
     )
 

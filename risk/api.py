@@ -105,6 +105,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     # the same in the request's language.
     capacity_notes_text = serializers.SerializerMethodField()
     contradictions_text = serializers.SerializerMethodField()
+    reassessment_reason_text = serializers.SerializerMethodField()
 
     class Meta:
         model = RiskAssessment
@@ -112,7 +113,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "id", "client", "client_name", "version", "version_number", "channel", "answers", "score",
             "willingness_level", "capacity_level", "capacity_notes", "capacity_notes_text", "effective_level",
             "contradictions", "contradictions_text", "advisor_note", "administered_by", "status", "confirmed_at", "confirmed_by_client_at",
-            "valid_until", "needs_reassessment", "reassessment_reason", "created_at",
+            "valid_until", "needs_reassessment", "reassessment_reason", "reassessment_reason_text", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -121,6 +122,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     def get_contradictions_text(self, obj) -> list[str]:
         return [render_stored(c, "risk") for c in obj.contradictions or []]
+
+    def get_reassessment_reason_text(self, obj) -> str:
+        return obj.reassessment_reason_text
 
 
 class AssessmentCreateSerializer(serializers.Serializer):

@@ -323,7 +323,8 @@ class RiskAssessment(TimeStampedModel):
     valid_until = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
     reminder_sent_at = models.DateTimeField(_("expiry reminder sent"), null=True, blank=True)
     needs_reassessment = models.BooleanField(_("needs re-assessment"), default=False)
-    reassessment_reason = models.CharField(_("re-assessment reason"), max_length=300, blank=True)
+    # stored as a text code with parameters (advisory.texts.stored_reason), or as a person typed it
+    reassessment_reason = models.CharField(_("re-assessment reason"), max_length=1000, blank=True)
     objects = AuditedManager()
     history = HistoricalRecords()
 
@@ -350,6 +351,13 @@ class RiskAssessment(TimeStampedModel):
     @property
     def category_label(self) -> str:
         return RiskCategory(self.category).label if self.category else ""
+
+    @property
+    def reassessment_reason_text(self) -> str:
+        """Why a re-assessment is needed, in the reader's language."""
+        from advisory.texts import render_reason
+
+        return render_reason(self.reassessment_reason)
 
     @property
     def unresolved_contradictions(self) -> bool:

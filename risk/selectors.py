@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from advisory.clock import today
 from advisory.roles import OVERSIGHT_ROLES
+from advisory.texts import Text, reason_text
 
 from .models import (
     AssessmentStatus,
@@ -34,7 +35,8 @@ class RiskProfile:
     is_professional: bool
     assessment_id: int
     needs_reassessment: bool = False
-    reassessment_reason: str = ""
+    # why, rendered per reader (a stored code as a `Text`; a typed reason as typed)
+    reassessment_reason: Text | str = ""
 
 
 def _current_assessment(client) -> RiskAssessment | None:
@@ -78,7 +80,7 @@ def client_risk_profile(*, client, on: datetime.date | None = None) -> RiskProfi
         is_professional=is_professional_investor(client=client, on=on),
         assessment_id=assessment.pk,
         needs_reassessment=assessment.needs_reassessment,
-        reassessment_reason=assessment.reassessment_reason,
+        reassessment_reason=reason_text(assessment.reassessment_reason),
     )
 
 

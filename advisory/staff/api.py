@@ -91,6 +91,7 @@ class RestrictionSerializer(serializers.ModelSerializer):
     actions = serializers.ListField(child=serializers.CharField(), read_only=True)
     reason = serializers.SerializerMethodField()
     active = serializers.SerializerMethodField()
+    lift_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = PermissionRestriction
@@ -104,6 +105,10 @@ class RestrictionSerializer(serializers.ModelSerializer):
 
     def get_active(self, obj) -> bool:
         return obj.is_active_on(today())
+
+    def get_lift_reason(self, obj) -> str:
+        """In the request's language (a system reason is stored as a code)."""
+        return obj.lift_reason_text
 
 
 class LiftSerializer(serializers.Serializer):

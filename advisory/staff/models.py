@@ -191,6 +191,13 @@ class PermissionRestriction(TimeStampedModel):
         )
 
     @property
+    def lift_reason_text(self) -> str:
+        """Why it was lifted, in the reader's language (a system reason is stored as a code)."""
+        from advisory.texts import render_reason
+
+        return render_reason(self.lift_reason)
+
+    @property
     def actions(self) -> list[str]:
         out = []
         if self.blocks_submission:

@@ -10,13 +10,14 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.notifications import notify
 from advisory.rules import can
-from advisory.texts import Joined, Text, as_text, text
+from advisory.texts import Joined, Percent, Text, as_text, stored_reason, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -268,6 +269,15 @@ def assessment_expiry_sweep(*, on: datetime.date | None = None) -> dict[str, int
     return {"reminded": reminded, "expired": expired}
 
 
+def _reassessment_reason(reason: str | Text) -> str:
+    """The reason as stored: a code with parameters (read in each reader's language), or what a
+    person typed. A typed reason longer than the column is cut; a code is never cut (its JSON
+    would no longer read), and one too long falls back to the words in the active language."""
+    limit = RiskAssessment._meta.get_field("reassessment_reason").max_length
+    stored = stored_reason(reason)
+    return stored if len(stored) <= limit else str(reason)[:limit]
+
+
 def reassessment_prompt(*, client, reason: str | Text, actor=None) -> RiskAssessment | None:
     """SPEC §2: a significant change (income, horizon, life event) prompts a re-assessment. Flags
     the current profile and notifies the advisor (and the client if they use the portal).
@@ -278,7 +288,7 @@ def reassessment_prompt(*, client, reason: str | Text, actor=None) -> RiskAssess
         current = _current_assessment(client)
         if current is not None and not current.needs_reassessment:
             current.needs_reassessment = True
-            current.reassessment_reason = str(reason)[:300]
+            current.reassessment_reason = _reassessment_reason(reason)
             audited_save(
                 current, actor=actor, reason=text("audit.re_assessment_prompted_reason", reason=reason)
             )
@@ -311,28 +321,41 @@ def _reserve_bucket(reserves: Any, expenses: Any) -> int | None:
     return 0 if months < 3 else 1 if months < 6 else 2
 
 
-def significant_change_reasons(*, before: Any, after: Any) -> list[str]:
+def significant_change_reasons(*, before: Any, after: Any) -> list[Text]:
     """SPEC §2: which changes in the client's financial status are significant enough to prompt a
     re-assessment: income stability changed; monthly income moved by 20% or more; emergency
     reserve crossed a capacity threshold (3 or 6 months). `before`/`after` are client-like objects
     (a Client and its previous history record)."""
-    reasons: list[str] = []
+    from clients.models import IncomeStability
+
+    def stability(value: str) -> Any:
+        return IncomeStability(value).label if value in IncomeStability.values else value
+
+    reasons: list[Text] = []
     old_s, new_s = getattr(before, "income_stability", "") or "", getattr(after, "income_stability", "") or ""
     if old_s and old_s != new_s:
-        reasons.append(f"Income stability changed from {old_s} to {new_s or 'not recorded'}")
+        reasons.append(
+            text(
+                "audit.income_stability_changed",
+                old=stability(old_s),
+                new=stability(new_s) if new_s else gettext_lazy("not recorded"),
+            )
+        )
     old_i, new_i = (
         _decimal(getattr(before, "monthly_income", None)),
         _decimal(getattr(after, "monthly_income", None)),
     )
     threshold = Decimal(str(conf.get("SIGNIFICANT_INCOME_CHANGE")))
     if old_i and new_i is not None and abs(new_i - old_i) / old_i >= threshold:
-        reasons.append(f"Monthly income changed by {(new_i - old_i) / old_i:+.0%}")
+        change = (new_i - old_i) / old_i
+        code = "audit.monthly_income_rose_by" if change > 0 else "audit.monthly_income_fell_by"
+        reasons.append(text(code, change=Percent(abs(change), 0)))
     old_b = _reserve_bucket(
         getattr(before, "liquid_reserves", None), getattr(before, "monthly_expenses", None)
     )
     new_b = _reserve_bucket(getattr(after, "liquid_reserves", None), getattr(after, "monthly_expenses", None))
     if old_b is not None and new_b is not None and old_b != new_b:
-        reasons.append("Emergency reserve crossed a capacity threshold (3 or 6 months)")
+        reasons.append(text("audit.emergency_reserve_crossed_threshold"))
     return reasons
 
 
@@ -344,4 +367,7 @@ def client_financial_change_check(*, client, previous, actor=None) -> RiskAssess
     reasons = significant_change_reasons(before=previous, after=client)
     if not reasons or _current_assessment(client) is None:
         return None
-    return reassessment_prompt(client=client, reason="; ".join(reasons), actor=actor)
+    reason = (
+        reasons[0] if len(reasons) == 1 else text("audit.significant_changes", changes=Joined(reasons, "; "))
+    )
+    return reassessment_prompt(client=client, reason=reason, actor=actor)

@@ -4,10 +4,12 @@ history + audit + SHA-256, CSV and .xlsx, the same file twice, who may and who m
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from advisory.errors import Conflict, DomainError, NotAllowed
 from audit.models import AuditEntry
@@ -314,6 +316,16 @@ def test_products_keep_the_legacy_rating_pending_a_second_person(
     assert assessment.status == "pending" and assessment.assessor_id == compliance_officer.pk
     assert assessment.factor_list == ["credit", "liquidity"]
     assert batch.result["created"] == {"risk.product": 2, "risk.productratingassessment": 2}
+    # the approvers are told, in their own language (the notification keeps codes, not sentences)
+    from advisory.models import Notification
+
+    note = Notification.objects.get(recipient=risk_reviewer, kind="imports.ratings_pending")
+    assert note.subject_code == "notify.imports_ratings_pending" and note.subject_params == {"n": 2}
+    assert note.body_params == {"number": batch.number}
+    assert note.subject_text == "2 imported product ratings await approval"
+    with translation.override("zh-hant"):
+        assert "2" in note.subject_text and not re.search(r"[A-Za-z]{2,}", note.subject_text)
+    assert not Notification.objects.filter(recipient=compliance_officer, kind="imports.ratings_pending").exists()
     # the importer cannot approve their own imported rating; a second person can
     from risk.services import product_rating_approve
 

@@ -1,7 +1,10 @@
 import datetime
+import json
+import re
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.models import Notification
@@ -204,8 +207,55 @@ def test_significant_income_change_on_client_file_prompts_reassessment(version, 
     own_client.save()
     # then
     a.refresh_from_db()
-    assert a.needs_reassessment and "Monthly income changed by -30%" in a.reassessment_reason
+    assert a.needs_reassessment
+    # stored as a code, read in each reader's language
+    assert json.loads(a.reassessment_reason)["code"] == "audit.monthly_income_fell_by"
+    assert a.reassessment_reason_text == "Monthly income fell by 30%"
+    with translation.override("zh-hans"):
+        assert a.reassessment_reason_text == "月收入下降30%"
+    with translation.override("zh-hant"):
+        assert a.reassessment_reason_text == "月收入下降30%"
     assert Notification.objects.filter(recipient=advisor, kind="risk.reassessment").count() == 1
+
+
+def test_several_significant_changes_are_stored_as_one_code_and_read_in_chinese(version, own_client, advisor):
+    from decimal import Decimal
+
+    # given a client with a profile, a stable income and six months of reserves
+    own_client.monthly_income = Decimal("20000")
+    own_client.income_stability = "stable"
+    own_client.monthly_expenses = Decimal("10000")
+    own_client.liquid_reserves = Decimal("70000")
+    own_client.save()
+    a = make_assessment_confirmed(own_client)
+    # when one save changes the stability, raises the income by 50% and drops the reserves below 3 months
+    own_client.income_stability = "irregular"
+    own_client.monthly_income = Decimal("30000")
+    own_client.liquid_reserves = Decimal("20000")
+    own_client.save()
+    # then the reason is one code listing the three, with nothing in English for a Chinese reader
+    a.refresh_from_db()
+    stored = json.loads(a.reassessment_reason)
+    assert stored["code"] == "audit.significant_changes"
+    assert a.reassessment_reason_text == (
+        "Significant changes: Income stability changed from Stable to Irregular; "
+        "Monthly income rose by 50%; Emergency reserve crossed a capacity threshold (3 or 6 months)"
+    )
+    with translation.override("zh-hans"):
+        chinese = a.reassessment_reason_text
+    assert chinese.startswith("重大变化：") and not re.search(r"[A-Za-z]{2,}", chinese), chinese
+    # and the profile that planning reads carries it as a text rendered per reader
+    profile = client_risk_profile(client=own_client)
+    with translation.override("zh-hant"):
+        assert str(profile.reassessment_reason).startswith("重大變化：")
+
+
+def test_a_typed_reassessment_reason_is_kept_as_typed_and_cut_to_the_column(version, own_client):
+    a = make_assessment_confirmed(own_client)
+    reassessment_prompt(client=own_client, reason="客户来电告知 " + "x" * 2000)
+    a.refresh_from_db()
+    assert a.reassessment_reason.startswith("客户来电告知 ") and len(a.reassessment_reason) == 1000
+    assert a.reassessment_reason_text == a.reassessment_reason
 
 
 def test_income_stability_change_is_significant():

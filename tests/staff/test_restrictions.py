@@ -5,10 +5,12 @@ re-assessment passes."""
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from advisory.errors import DomainError, NotAllowed
@@ -118,7 +120,10 @@ def test_failed_appraisal_refuses_submission_with_reason_and_passing_reassessmen
     proposal = planning_services.proposal_transition(proposal=proposal, action="submit", actor=advisor)
     assert proposal.status == ProposalStatus.SUBMITTED
     restriction = PermissionRestriction.objects.get(staff_member=advisor)
-    assert restriction.lift_reason == "re-assessment passed"
+    assert json.loads(restriction.lift_reason) == {"code": "audit.re_assessment_passed", "params": {}}
+    assert restriction.lift_reason_text == "re-assessment passed"
+    with translation.override("zh-hans"):
+        assert restriction.lift_reason_text == "补考已通过"
 
 
 def test_failed_risk_reviewer_may_not_approve_but_colleague_may(proposal, advisor, supervisor, risk_reviewer):
