@@ -325,7 +325,9 @@ def test_products_keep_the_legacy_rating_pending_a_second_person(
     assert note.subject_text == "2 imported product ratings await approval"
     with translation.override("zh-hant"):
         assert "2" in note.subject_text and not re.search(r"[A-Za-z]{2,}", note.subject_text)
-    assert not Notification.objects.filter(recipient=compliance_officer, kind="imports.ratings_pending").exists()
+    assert not Notification.objects.filter(
+        recipient=compliance_officer, kind="imports.ratings_pending"
+    ).exists()
     # the importer cannot approve their own imported rating; a second person can
     from risk.services import product_rating_approve
 
