@@ -280,6 +280,10 @@ AUDIT_REASONS = {
         "import stopped: the records on file changed since the preview"
     ),
     "audit.import_completed_rows": _("import completed: %(rows)s rows"),
+    "audit.import_screened": _(
+        "import %(number)s: clients of the imported related parties screened against the watch list "
+        "(%(clients)s clients, %(hits)s new hits)"
+    ),
     "audit.legacy_import_completed": _("legacy import %(number)s completed (%(kind)s, %(rows)s rows)"),
     "audit.import_failed": _("import failed: %(failure)s"),
     "audit.imported": _("imported"),

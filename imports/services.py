@@ -398,7 +398,63 @@ def batch_run(*, batch_id: int) -> ImportBatch:
         )
         if batch.kind == ImportKind.PRODUCTS:
             _tell_rating_approvers(batch=batch, count=totals.get("risk.product", 0))
+        if batch.kind == ImportKind.RELATED_PARTIES:
+            # after commit, by a worker: the names go through the watch list (batch_screen)
+            outbox_enqueue(task="imports.tasks.import_batch_screen_task", args=[batch.pk])
     logger.info("import %s completed: %s", batch.number, totals)
+    return batch
+
+
+def batch_screen(*, batch_id: int) -> ImportBatch:
+    """After related parties were imported: screen the clients they belong to against the watch
+    list, as adding one by hand does (`clients.services.related_party_add`): every client past the
+    prospect stage and not ended, with all its related parties and beneficial owners. A prospect is
+    screened when its onboarding is submitted (clients.kyc). The result is kept on the batch
+    (`result["screening"]`) and the batch's page shows it. Safe to run twice: a (name, list entry)
+    pair is stored once, and a batch already screened is left as it is."""
+    from clients.models import Client, ClientStatus
+    from clients.screening import screening_run
+
+    from .kinds import _client_keys
+
+    batch = ImportBatch.objects.select_related("confirmed_by").get(pk=batch_id)
+    if (
+        batch.state != ImportState.COMPLETED
+        or batch.kind != ImportKind.RELATED_PARTIES
+        or "screening" in (batch.result or {})
+    ):
+        return batch
+    _file_errors, rows = _parse(batch, _read(batch))
+    _client_keys(rows)
+    named = {r.data["client_id"] for r in rows if r.data.get("client_id")}
+    ids = sorted(
+        Client.objects.filter(pk__in=named)
+        .exclude(status__in=[ClientStatus.PROSPECT, ClientStatus.ENDED])
+        .values_list("pk", flat=True)
+    )
+    found = screening_run(client_ids=ids, actor=batch.confirmed_by) if ids else {"subjects": 0, "new_hits": 0}
+    screened = {
+        "clients": len(ids),
+        "prospects_later": len(named) - len(ids),
+        "subjects": found["subjects"],
+        "new_hits": found["new_hits"],
+        "at": now().isoformat(),
+    }
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if "screening" in (batch.result or {}):
+            return batch
+        batch.result = {**(batch.result or {}), "screening": screened}
+        audited_save(
+            batch,
+            actor=None,
+            reason=text(
+                "audit.import_screened",
+                number=batch.number,
+                clients=screened["clients"],
+                hits=screened["new_hits"],
+            ),
+        )
     return batch
 
 

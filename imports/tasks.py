@@ -50,3 +50,21 @@ def import_batch_run_task(batch_id: int) -> dict:
     batch = batch_run(batch_id=batch_id)
     logger.info("import_batch_run_task %s state=%s rows_done=%s", batch.number, batch.state, batch.rows_done)
     return {"batch": batch.pk, "state": batch.state}
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=1500,
+    time_limit=1560,
+    max_retries=3,
+    retry_backoff=True,
+    autoretry_for=TRANSIENT_ERRORS,
+)
+def import_batch_screen_task(batch_id: int) -> dict:
+    """After related parties were imported: screen their clients against the watch list."""
+    from .services import batch_screen
+
+    batch = batch_screen(batch_id=batch_id)
+    screened = (batch.result or {}).get("screening") or {}
+    logger.info("import_batch_screen_task %s %s", batch.number, screened)
+    return {"batch": batch.pk, "screening": screened}

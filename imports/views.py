@@ -111,6 +111,12 @@ def _detail_context(request: HttpRequest, batch) -> dict:
         "error_page": rows,
         "error_rows": described,
         "created": created,
+        # related parties: their clients go through the watch list after the import (batch_screen)
+        "screening": (batch.result or {}).get("screening"),
+        "screening_pending": batch.kind == "related_parties"
+        and batch.state == ImportState.COMPLETED
+        and "screening" not in (batch.result or {}),
+        "can_see_hits": can(request.user, "clients.screening_queue"),
         "can_confirm": can(request.user, "imports.confirm", batch) and batch.state == ImportState.PREVIEWED,
         "same_file": services.same_file_imported(batch) if batch.state == ImportState.PREVIEWED else None,
     }

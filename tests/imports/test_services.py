@@ -4,6 +4,7 @@ history + audit + SHA-256, CSV and .xlsx, the same file twice, who may and who m
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import pytest
@@ -234,6 +235,65 @@ def test_same_file_again_needs_override_and_reason(
     )
     assert again.state == ImportState.COMPLETED and again.override_reason
     assert RelatedParty.objects.filter(client=owner).count() == 2
+
+
+def test_imported_related_parties_of_active_clients_are_screened_against_the_watch_list(
+    compliance_officer, advisor, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from clients import screening
+    from clients.kyc_models import HitSubject, ScreeningHit
+
+    # given a watch list naming 王大明, an active client and a prospect
+    body = "name,aliases,date_of_birth,id_numbers,list_name\n王大明,Wang Daming,,,制裁名单\n"
+    staged = screening.watchlist_stage(
+        actor=compliance_officer,
+        upload=SimpleUploadedFile("list.csv", body.encode(), content_type="text/csv"),
+    )
+    screening.watchlist_import(actor=compliance_officer, token=staged["token"])
+    active = ClientFactory(advisor=advisor, status="active", file_number="CL-2026-900101")
+    prospect = ClientFactory(advisor=advisor, status="prospect", file_number="CL-2026-900102")
+    rows = [
+        {"client_file_number": active.file_number, "relationship": "beneficial_owner", "name": "王大明"},
+        {"client_file_number": prospect.file_number, "relationship": "spouse", "name": "王大明"},
+    ]
+    # when the related parties are imported (the screening task runs after the import's commit)
+    batch = _confirm_and_run(
+        _upload(compliance_officer, rows, kind="related_parties"),
+        compliance_officer,
+        django_capture_on_commit_callbacks,
+    )
+    # then the active client's beneficial owner is a hit, the prospect waits for its onboarding
+    assert batch.state == ImportState.COMPLETED
+    hit = ScreeningHit.objects.get()
+    assert (hit.client_id, hit.subject_kind, hit.subject_name) == (
+        active.pk,
+        HitSubject.BENEFICIAL_OWNER,
+        "王大明",
+    )
+    screened = batch.result["screening"]
+    assert (screened["clients"], screened["prospects_later"], screened["new_hits"]) == (1, 1, 1)
+    trail = AuditEntry.objects.filter(record_type="imports.importbatch", record_id=str(batch.pk)).order_by("id")
+    assert json.loads(trail.last().reason)["code"] == "audit.import_screened"
+    # and running it again changes nothing
+    again = services.batch_screen(batch_id=batch.pk)
+    assert again.result["screening"] == screened and ScreeningHit.objects.count() == 1
+
+
+def test_the_batch_page_shows_the_screening_result(
+    web_as, compliance_officer, advisor, django_capture_on_commit_callbacks
+):
+    owner = ClientFactory(advisor=advisor, status="active", file_number="CL-2026-900103")
+    rows = [{"client_file_number": owner.file_number, "relationship": "spouse", "name": "李华"}]
+    batch = _confirm_and_run(
+        _upload(compliance_officer, rows, kind="related_parties"),
+        compliance_officer,
+        django_capture_on_commit_callbacks,
+    )
+    page = web_as(compliance_officer).get(f"/app/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "监控名单筛查：已筛查 1 名客户及其全部关联方，新增命中 0 条。" in page.content.decode()
 
 
 def test_cancel_writes_nothing(compliance_officer, advisor):
