@@ -293,7 +293,7 @@ def test_the_batch_page_shows_the_screening_result(
     )
     page = web_as(compliance_officer).get(f"/app/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200
-    assert "监控名单筛查：已筛查 1 名客户及其全部关联方，新增命中 0 条。" in page.content.decode()
+    assert "监控名单筛查：已筛查 1 名客户及其全部关联方；新增命中：0 条。" in page.content.decode()
 
 
 def test_cancel_writes_nothing(compliance_officer, advisor):
