@@ -35,7 +35,7 @@ from django.utils import translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from .formats import local_date, local_datetime
 from .texts_audit import AUDIT_REASONS
@@ -358,6 +358,19 @@ def encode(value: Any) -> Any:
     return str(value)
 
 
+# The separators of stored lists, in the reader's language ("；" and "、" in Chinese).
+_LIST_SEPARATORS = {
+    "; ": pgettext_lazy("list separator", "; "),
+    ", ": pgettext_lazy("list separator", ", "),
+}
+
+
+def list_separator(separator: str) -> str:
+    """The separator of a stored list in the reader's language; one it does not know as stored."""
+    found = _LIST_SEPARATORS.get(separator)
+    return str(found) if found is not None else separator
+
+
 def decode(value: Any) -> str:
     """A stored parameter as text for the active language and the firm's clock."""
     if value is None:
@@ -389,7 +402,7 @@ def decode(value: Any) -> str:
         if "$dec" in value:
             return str(Decimal(value["$dec"]))
         if "$join" in value:
-            return str(value.get("sep", ", ")).join(decode(v) for v in value["$join"])
+            return list_separator(str(value.get("sep", ", "))).join(decode(v) for v in value["$join"])
     except (InvalidOperation, TypeError, ValueError, KeyError, IndexError):
         return EMPTY
     return str(value)

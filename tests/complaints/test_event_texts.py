@@ -104,7 +104,7 @@ def test_the_migration_converts_english_and_chinese_bodies_and_leaves_peoples_wo
     assert _read(no_note, "en") == "Reassigned from — to Colleague Carl."
     assert priority.body_code == "event.sla_changed_note"
     assert _read(priority, "en") == "Changed: priority Normal → Urgent; SLA policy Standard → Strict. VIP"
-    assert _read(priority, "zh-hant") == "已變更：優先級 普通 → 緊急; 處理時限規則 Standard → Strict。VIP"
+    assert _read(priority, "zh-hant") == "已變更：優先級 普通 → 緊急；處理時限規則 Standard → Strict。VIP"
     assert closed.body_code == "event.closed_automatically" and closed.body_params == {"d": "7"}
     assert _read(closed, "en") == "Closed automatically after 7 days without a reply from the client."
     # an internal note and a client's reply are people's words, whatever they read like
