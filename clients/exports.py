@@ -7,8 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from advisory.exports.registry import Column, ExportList, Filter, register
 
+from .kyc_models import HitStatus, HitSubject
 from .models import ClientKind, ClientStatus, OnboardingStep, WealthTier
 from .service_models import ActivityChannel, ActivityKind, ActivityStatus
+
+# how a hit matched, as the queue's badge says it
+MATCHED_ON = {"name": _("Name"), "id_number": _("ID number")}
 
 
 def _client_rows(*, user, params):
@@ -27,6 +31,18 @@ def _activity_rows(*, user, params):
     from .service_views import activity_rows
 
     return activity_rows(user=user, params=params)
+
+
+def _screening_rows(*, user, params):
+    from .kyc_views import screening_rows
+
+    return screening_rows(user=user, params=params)
+
+
+def _watch_list_choices():
+    from .kyc_models import WatchList
+
+    return list(WatchList.objects.order_by("name").values_list("pk", "name"))
 
 
 def _advisor_choices():
@@ -109,5 +125,38 @@ register(
             Filter("kind", _("Kind"), ActivityKind.choices),
             Filter("status", _("Status"), ActivityStatus.choices),
         ],
+    )
+)
+
+
+register(
+    ExportList(
+        name="clients.screening",
+        title=_("Screening queue"),
+        perm="clients.screening_queue",
+        list_url="clients:screening_queue",
+        rows=_screening_rows,
+        columns=[
+            Column(_("Name screened"), "subject_name"),
+            Column(_("Client"), "client.file_number"),
+            Column(_("Who matched"), "subject_kind", choices=HitSubject.choices),
+            Column(_("List entry"), "entry.name"),
+            Column(_("List"), "entry.watch_list.name"),
+            Column(_("Score"), "score"),
+            Column(_("Matched on"), lambda h: MATCHED_ON.get(h.matched_on, h.matched_on)),
+            Column(_("Status"), "status", choices=HitStatus.choices),
+            Column(_("Found"), "created_at"),
+            Column(_("Reviewed by"), "reviewed_by.full_name"),
+            Column(_("Reviewed at"), "reviewed_at"),
+            Column(_("Reason for the disposition"), "reason"),
+        ],
+        filters=[
+            Filter("q", _("Search")),
+            Filter("status", _("Status"), HitStatus.choices),
+            Filter("list", _("List"), _watch_list_choices),
+            Filter("subject", _("Who matched"), HitSubject.choices),
+            Filter("min_score", _("Minimum score")),
+        ],
+        extra_params=("sort",),
     )
 )

@@ -186,20 +186,25 @@ def onboarding_edd_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- screening queue ------------------------------------------------------------------------------
+def screening_rows(*, user, params):
+    """The screening queue as its query string filters it (the page and its export)."""
+    return kyc_selectors.screening_hit_list(
+        user=user,
+        search=params.get("q"),
+        status=params.get("status", HitStatus.OPEN) or None,
+        watch_list_id=params.get("list"),
+        subject_kind=params.get("subject"),
+        min_score=params.get("min_score"),
+        sort=params.get("sort"),
+    )
+
+
 @login_required
 def screening_queue(request: HttpRequest) -> HttpResponse:
     _check(request, "clients.screening_queue")
     g = request.GET
     status = g.get("status", HitStatus.OPEN)
-    qs = kyc_selectors.screening_hit_list(
-        user=request.user,
-        search=g.get("q"),
-        status=status or None,
-        watch_list_id=g.get("list"),
-        subject_kind=g.get("subject"),
-        min_score=g.get("min_score"),
-        sort=g.get("sort"),
-    )
+    qs = screening_rows(user=request.user, params=g)
     page = paginate(request, qs, PAGE_SIZE)
     hits = list(page.object_list)
     counts = kyc_selectors.screening_counts(user=request.user)

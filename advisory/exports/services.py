@@ -21,7 +21,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from advisory.clock import now
@@ -154,7 +154,8 @@ def export_start(
 
 
 def export_filename(job: ExportJob) -> str:
-    stamp = now().strftime("%Y%m%d-%H%M")
+    """`<list>-<date>-<time>.<format>`, stamped on the firm's clock like everything a person reads."""
+    stamp = timezone.localtime(now()).strftime("%Y%m%d-%H%M")
     return f"{job.list_name.replace('.', '-')}-{stamp}.{job.format}"
 
 

@@ -384,15 +384,38 @@ def _add_rows(name: str, advisor, n: int) -> None:
             )  # fmt: skip
         elif name == "audit.trail":
             audit_log(actor=advisor, action="reveal", record_type="t.t", record_id="1", reason="r")
+        elif name == "clients.screening":
+            _listed_client(advisor, "王大明")
+
+
+def _listed_client(advisor, name: str, *, list_name: str = "制裁名单"):
+    """An active client whose name is on a watch list, screened: one open hit."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from advisory.models import User
+    from clients import screening
+    from clients.kyc_models import WatchListEntry
+
+    compliance = User.objects.filter(role="compliance").first()
+    if not WatchListEntry.objects.filter(name=name, watch_list__name=list_name, is_active=True).exists():
+        body = f"name,aliases,date_of_birth,id_numbers,list_name\n{name},,,,{list_name}\n"
+        staged = screening.watchlist_stage(
+            actor=compliance, upload=SimpleUploadedFile("l.csv", body.encode(), content_type="text/csv")
+        )
+        screening.watchlist_import(actor=compliance, token=staged["token"])
+    client = ClientFactory(advisor=advisor, name=name, status="active")
+    screening.screening_run(client_ids=[client.pk], actor=compliance)
+    return client
 
 
 @pytest.mark.parametrize(
-    "name", ["clients.onboarding", "complaints.complaints", "oversight.warnings", "audit.trail"]
+    "name",
+    ["clients.onboarding", "complaints.complaints", "oversight.warnings", "audit.trail", "clients.screening"],
 )
 def test_queries_do_not_grow_with_rows(
     name, web_as, advisor, compliance_officer, django_assert_max_num_queries
 ):
-    user = compliance_officer if name == "audit.trail" else advisor
+    user = compliance_officer if name in ("audit.trail", "clients.screening") else advisor
     http = web_as(user)
     _add_rows(name, advisor, 2)
     for fmt in ("csv", "xlsx"):
@@ -446,3 +469,42 @@ def test_an_export_whose_worker_died_is_written_again(advisor, django_capture_on
         assert export_recover_stalled() == 1
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE and job.row_count == 2 and job.file
+
+
+def test_screening_export_applies_its_filters_in_the_reader_language_and_is_for_compliance_and_supervisors(
+    web_as, compliance_officer, supervisor, advisor, client_user
+):
+    from clients.kyc_models import ScreeningHit
+    from clients.screening import screening_hit_dispose
+
+    # given two open hits on two lists, and one cleared
+    first = _listed_client(advisor, "王大明")
+    _listed_client(advisor, "李小龙", list_name="PEP")
+    cleared = _listed_client(advisor, "赵敏")
+    screening_hit_dispose(
+        hit=ScreeningHit.objects.get(client=cleared), actor=compliance_officer, status="false_positive",
+        reason="出生日期不符",
+    )  # fmt: skip
+    # when compliance exports the open hits of one list, in Chinese
+    http = web_as(compliance_officer)
+    http.cookies["django_language"] = "zh-hans"
+    rows = csv_rows(export(http, "clients.screening", "csv", "status=open&q=王大明"))
+    # then one row, with labels in Chinese
+    assert rows[0][:3] == ["被筛查姓名", "客户", "命中对象"]
+    assert [(r[0], r[1], r[4]) for r in rows[1:]] == [("王大明", first.file_number, "制裁名单")]
+    assert rows[1][7] == "待处理"
+    # the cleared hit, with who cleared it and why
+    rows = csv_rows(export(http, "clients.screening", "csv", "status=false_positive"))
+    assert [(r[0], r[9], r[11]) for r in rows[1:]] == [("赵敏", compliance_officer.full_name, "出生日期不符")]
+    # a supervisor may export it too; an advisor and a client may not
+    assert csv_rows(export(web_as(supervisor), "clients.screening", "csv"))[1:]
+    for refused in (advisor, client_user):
+        url = reverse("exports:download", args=["clients.screening", "csv"])
+        assert web_as(refused).get(url).status_code == 403
+
+
+def test_the_file_name_is_stamped_on_the_firm_clock(web_as, advisor):
+    # 18:31 UTC on 30 November is 02:31 on 1 December in Shanghai, the firm's time zone
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 18, 31, tzinfo=datetime.UTC), tick=False):
+        response = export(web_as(advisor), "clients.clients", "csv")
+    assert 'filename="clients-clients-20261201-0231.csv"' in response["Content-Disposition"]
