@@ -274,7 +274,9 @@ def test_imported_related_parties_of_active_clients_are_screened_against_the_wat
     )
     screened = batch.result["screening"]
     assert (screened["clients"], screened["prospects_later"], screened["new_hits"]) == (1, 1, 1)
-    trail = AuditEntry.objects.filter(record_type="imports.importbatch", record_id=str(batch.pk)).order_by("id")
+    trail = AuditEntry.objects.filter(record_type="imports.importbatch", record_id=str(batch.pk)).order_by(
+        "id"
+    )
     assert json.loads(trail.last().reason)["code"] == "audit.import_screened"
     # and running it again changes nothing
     again = services.batch_screen(batch_id=batch.pk)
