@@ -639,6 +639,14 @@ def stored_reason(value: Reason | None) -> str:
     return _reason_recognised(value)
 
 
+def stored_reason_within(value: Reason | None, limit: int) -> str:
+    """`stored_reason` for a column of `limit` characters: what a person typed is cut to it; a
+    code is never cut (its JSON would no longer read), and one too long for the column falls back
+    to its words in the active language."""
+    stored = stored_reason(value)
+    return stored if len(stored) <= limit else str(value or "")[:limit]
+
+
 def render_reason(value: str | None, language: str | None = None) -> str:
     """An audit or history change reason in the reader's language (or `language`): the JSON form
     rendered (an unknown code shows the stored value), an English system sentence of an earlier

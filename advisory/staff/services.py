@@ -23,7 +23,7 @@ from advisory.models import User
 from advisory.notifications import notifications_resolve, notify
 from advisory.roles import WORKSPACE_ROLES, Role
 from advisory.rules import can
-from advisory.texts import Joined, Text, stored_reason, text
+from advisory.texts import Joined, Text, stored_reason_within, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -318,10 +318,7 @@ def active_appraisal_restrictions(staff_member: User):
 def _lift(restriction: PermissionRestriction, *, actor: User | None, reason: str | Text) -> None:
     """`reason`: a system reason as a code (stored as such, read in each reader's language) or
     what a person typed (kept as typed, cut to the column)."""
-    limit = PermissionRestriction._meta.get_field("lift_reason").max_length
-    stored = stored_reason(reason)
-    if len(stored) > limit:
-        stored = str(reason)[:limit]
+    stored = stored_reason_within(reason, PermissionRestriction._meta.get_field("lift_reason").max_length)
     restriction.lifted_at, restriction.lifted_by, restriction.lift_reason = now(), actor, stored
     audited_save(restriction, actor=actor, reason=reason)
 

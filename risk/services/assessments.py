@@ -17,7 +17,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.notifications import notify
 from advisory.rules import can
-from advisory.texts import Joined, Percent, Text, as_text, stored_reason, text
+from advisory.texts import Joined, Percent, Text, as_text, stored_reason_within, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -269,15 +269,6 @@ def assessment_expiry_sweep(*, on: datetime.date | None = None) -> dict[str, int
     return {"reminded": reminded, "expired": expired}
 
 
-def _reassessment_reason(reason: str | Text) -> str:
-    """The reason as stored: a code with parameters (read in each reader's language), or what a
-    person typed. A typed reason longer than the column is cut; a code is never cut (its JSON
-    would no longer read), and one too long falls back to the words in the active language."""
-    limit = RiskAssessment._meta.get_field("reassessment_reason").max_length
-    stored = stored_reason(reason)
-    return stored if len(stored) <= limit else str(reason)[:limit]
-
-
 def reassessment_prompt(*, client, reason: str | Text, actor=None) -> RiskAssessment | None:
     """SPEC §2: a significant change (income, horizon, life event) prompts a re-assessment. Flags
     the current profile and notifies the advisor (and the client if they use the portal).
@@ -288,7 +279,10 @@ def reassessment_prompt(*, client, reason: str | Text, actor=None) -> RiskAssess
         current = _current_assessment(client)
         if current is not None and not current.needs_reassessment:
             current.needs_reassessment = True
-            current.reassessment_reason = _reassessment_reason(reason)
+            # a code with parameters (read in each reader's language), or what a person typed
+            current.reassessment_reason = stored_reason_within(
+                reason, RiskAssessment._meta.get_field("reassessment_reason").max_length
+            )
             audited_save(
                 current, actor=actor, reason=text("audit.re_assessment_prompted_reason", reason=reason)
             )

@@ -312,3 +312,17 @@ def test_a_registered_value_label_is_stored_once_encoded_and_read_in_the_readers
     with translation.override("zh-hans"):
         shown = render(t.code, t.params)
     assert "$t" not in shown and "Irregular" not in shown and "C2" in shown
+
+
+def test_a_reason_is_stored_within_its_column_and_a_code_is_never_cut():
+    from advisory.texts import stored_reason_within, text
+
+    code = text("audit.life_event_label_occurred_on", label="退休", occurred_on=datetime.date(2026, 3, 1))
+    # a code that fits is stored as its JSON
+    stored = stored_reason_within(code, 200)
+    assert stored.startswith('{"code":"audit.life_event_label_occurred_on"') and len(stored) <= 200
+    # one that does not fit falls back to its words, cut to the column
+    with translation.override("en"):
+        assert stored_reason_within(code, 30) == str(code)[:30]
+    # a typed reason is cut to the column
+    assert stored_reason_within("客户来电" * 20, 10) == "客户来电客户来电客户"
