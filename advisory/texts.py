@@ -651,11 +651,10 @@ def render_reason(value: str | None, language: str | None = None) -> str:
     """An audit or history change reason in the reader's language (or `language`): the JSON form
     rendered (an unknown code shows the stored value), an English system sentence of an earlier
     release translated, a reason a person typed as typed."""
-    value = str(value or "")
-    stored = _reason_stored(value) or _reason_stored(_reason_recognised(value))
-    if stored is None:
-        return value
-    return render_json(stored, fallback=value, language=language)
+    found = reason_text(value)
+    if isinstance(found, Text):
+        return render(found.code, found.params, language=language)
+    return found
 
 
 def reason_text(value: str | None) -> Text | str:

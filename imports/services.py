@@ -405,6 +405,15 @@ def batch_run(*, batch_id: int) -> ImportBatch:
     return batch
 
 
+def awaits_screening(batch: ImportBatch) -> bool:
+    """A completed import of related parties whose clients have not been screened yet."""
+    return (
+        batch.kind == ImportKind.RELATED_PARTIES
+        and batch.state == ImportState.COMPLETED
+        and "screening" not in (batch.result or {})
+    )
+
+
 def batch_screen(*, batch_id: int) -> ImportBatch:
     """After related parties were imported: screen the clients they belong to against the watch
     list, as adding one by hand does (`clients.services.related_party_add`): every client past the
@@ -418,11 +427,7 @@ def batch_screen(*, batch_id: int) -> ImportBatch:
     from .kinds import _client_keys
 
     batch = ImportBatch.objects.select_related("confirmed_by").get(pk=batch_id)
-    if (
-        batch.state != ImportState.COMPLETED
-        or batch.kind != ImportKind.RELATED_PARTIES
-        or "screening" in (batch.result or {})
-    ):
+    if not awaits_screening(batch):
         return batch
     _file_errors, rows = _parse(batch, _read(batch))
     _client_keys(rows)
@@ -442,7 +447,7 @@ def batch_screen(*, batch_id: int) -> ImportBatch:
     }
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
-        if "screening" in (batch.result or {}):
+        if not awaits_screening(batch):
             return batch
         batch.result = {**(batch.result or {}), "screening": screened}
         audited_save(

@@ -113,9 +113,7 @@ def _detail_context(request: HttpRequest, batch) -> dict:
         "created": created,
         # related parties: their clients go through the watch list after the import (batch_screen)
         "screening": (batch.result or {}).get("screening"),
-        "screening_pending": batch.kind == "related_parties"
-        and batch.state == ImportState.COMPLETED
-        and "screening" not in (batch.result or {}),
+        "screening_pending": services.awaits_screening(batch),
         "can_see_hits": can(request.user, "clients.screening_queue"),
         "can_confirm": can(request.user, "imports.confirm", batch) and batch.state == ImportState.PREVIEWED,
         "same_file": services.same_file_imported(batch) if batch.state == ImportState.PREVIEWED else None,
