@@ -319,18 +319,21 @@ def _take(
     return inbound
 
 
+def _client_words(body: str, refused: list[str]) -> str | Text:
+    """What the client wrote stays as written; what the platform adds (no text, attachments not
+    kept) is stored as a code and reads in each reader's language."""
+    said: str | Text = body or text("event.no_text")
+    if refused:
+        said = text("event.email_reply_refused", text=said, list="; ".join(refused))
+    return said
+
+
 def _take_reply(
     inbound: InboundEmail, ticket: Complaint, parsed: ParsedMessage, attachments, refused
 ) -> None:
     from .services import _event, _store_attachments, complaint_transition, notify_client_reply
 
-    body = parsed.body or _("(no text)")
-    if refused:
-        body += "\n\n" + _("Attachments not kept: %(list)s") % {"list": "; ".join(refused)}
-    # on the timeline the client's words stay as written; what the platform adds reads per reader
-    said: str | Text = parsed.body or text("event.no_text")
-    if refused:
-        said = text("event.email_reply_refused", text=said, list="; ".join(refused))
+    said = _client_words(parsed.body, refused)
     _event(ticket, kind=EventKind.CLIENT_REPLY, actor=None, body=said, at=inbound.received_at)
     _store_attachments(ticket, attachments, actor=None, internal=False)
     if ticket.state == State.WAITING_ON_CLIENT:
@@ -340,7 +343,7 @@ def _take_reply(
             to_state=State.INVESTIGATING,
             note=text("event.client_replied_by_email"),
         )
-    notify_client_reply(complaint=ticket, body=body)
+    notify_client_reply(complaint=ticket, body=said)
     inbound.status, inbound.complaint, inbound.client = InboundStatus.REPLY, ticket, ticket.client
     audited_save(
         inbound, actor=None, reason=text("audit.client_reply_by_email_on_number", number=ticket.number)
@@ -350,16 +353,14 @@ def _take_reply(
 def _file_from_email(inbound: InboundEmail, *, client, attachments, refused, actor) -> Complaint:
     from .services import complaint_create
 
-    description = inbound.body or _("(no text)")
-    if refused:
-        description += "\n\n" + _("Attachments not kept: %(list)s") % {"list": "; ".join(refused)}
     complaint = complaint_create(
         actor=actor,
         client=client,
         channel=Channel.EMAIL,
         category=Category.OTHER,
         subject=inbound.subject or _("Complaint by email"),
-        description=description,
+        description=inbound.body,  # the client's words only; an empty one reads "(no text)"
+        first_event=_client_words(inbound.body, refused),
         received_at=inbound.received_at,  # the SLA clock starts when the message arrived
         attachments=attachments,
         number=inbound.ticket_number,

@@ -19,7 +19,7 @@ from advisory.models import User
 from advisory.notifications import notify
 from advisory.numbering import next_number
 from advisory.rules import can
-from advisory.texts import text
+from advisory.texts import Text, text
 
 from .. import sla
 from ..models import Channel, Complaint, EventKind, Priority, State
@@ -94,10 +94,12 @@ def complaint_create(
     attachments: Iterable[UploadedFile] = (),
     assignee: User | None = None,
     number: str = "",
+    first_event: str | Text | None = None,
 ) -> Complaint:
     """The raw write behind every intake (checked by complaint_file, or by the mailbox intake
     for a message from a known sender; actor None = the platform). `number` is a ticket number
-    reserved when the message arrived."""
+    reserved when the message arrived; `first_event` is the timeline's first line when it says
+    more than the description (the mailbox's notes on an empty message or refused attachments)."""
     with transaction.atomic():
         complaint = Complaint(
             number=number or next_number(prefix="CP", year=timezone.localtime(received_at).year),
@@ -126,7 +128,7 @@ def complaint_create(
             complaint,
             kind=EventKind.CREATED,
             actor=actor,
-            body=complaint.description,
+            body=first_event if first_event is not None else complaint.description,
             to_state=State.RECEIVED,
             at=received_at,
         )

@@ -12,7 +12,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
 from advisory.notifications import notify
-from advisory.texts import text
+from advisory.texts import Text, text
 
 from ..models import Complaint, ComplaintEvent, EventKind, State
 from .attachments import _store_attachments
@@ -78,13 +78,13 @@ def complaint_reply(
         return event
 
 
-def notify_client_reply(*, complaint: Complaint, body: str) -> None:
+def notify_client_reply(*, complaint: Complaint, body: str | Text) -> None:
     """Tell the assignee that the client answered (from the portal or by email)."""
     if complaint.assignee_id:
         notify(
             recipients=[complaint.assignee],
             kind="complaint.client_reply",
             subject=text("notify.complaint_client_reply", n=complaint.number),
-            body=body[:500],
+            body=body if isinstance(body, Text) else body[:500],
             url=_url(complaint),
         )

@@ -129,7 +129,15 @@ def test_a_known_clients_email_becomes_a_complaint_acknowledged_at_once(
     assert complaint.channel == Channel.EMAIL and complaint.received_at == arrived
     assert complaint.subject == "管理费重复扣收"
     assert [a.original_name for a in complaint.attachments.all()] == ["statement.pdf"]
-    assert "archive.zip" in complaint.description  # refused attachment named, never opened
+    # the description is the client's words; the refused attachment is named, never opened, on
+    # the first timeline line, in each reader's language
+    assert complaint.description == "管理费被重复扣收，请尽快处理。"
+    created = complaint.events.get(kind=EventKind.CREATED)
+    assert created.body == "" and created.body_code == "event.email_reply_refused"
+    with translation.override("zh-hans"):
+        assert "未保留的附件" in created.body_text and "archive.zip" in created.body_text
+    with translation.override("en"):
+        assert "Attachments not kept" in created.body_text and "管理费被重复扣收" in created.body_text
     inbound = InboundEmail.objects.get()
     assert inbound.status == InboundStatus.FILED and inbound.complaint == complaint
     # and the acknowledgement went out at once with the number, the answer date and how to follow
@@ -138,6 +146,39 @@ def test_a_known_clients_email_becomes_a_complaint_acknowledged_at_once(
     assert complaint.number in ack.body and "2026-12-" in ack.body
     assert ack.extra_headers["In-Reply-To"] == inbound.message_id
     assert OutboundEmail.objects.get().kind == "acknowledgement"
+
+
+def test_an_email_without_text_is_filed_and_reads_no_text_in_each_language(inbox, advisor, client):
+    # given a known client who sends only an attachment, no text
+    customer = make_client(advisor=advisor, name="李雷")
+    customer.email = "li.lei@client.example"
+    customer.save()
+    deliver(
+        inbox,
+        message(
+            sender="li.lei@client.example",
+            subject="账单",
+            body="",
+            attachments=[("statement.pdf", "application/pdf", PDF)],
+        ),
+    )
+    # when the mailbox is polled (in whatever language the worker runs)
+    with translation.override("en"):
+        intake.mailbox_poll(mailbox=inbox)
+    # then the complaint stores no platform words: the description is empty, the timeline's first
+    # line is a code
+    complaint = Complaint.objects.get(client=customer)
+    assert complaint.description == ""
+    created = complaint.events.get(kind=EventKind.CREATED)
+    assert (created.body, created.body_code) == ("", "event.no_text")
+    # and each reader sees "(no text)" in their language, on the ticket and its timeline
+    client.force_login(advisor)
+    page = client.get(
+        reverse("complaints:detail", args=[complaint.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant"
+    ).content.decode()
+    assert page.count("（無內文）") == 2 and "(no text)" not in page
+    with translation.override("zh-hans"):
+        assert created.body_text == "（无正文）"
 
 
 def test_polling_twice_or_after_a_crash_takes_each_message_once(inbox, advisor):
@@ -298,7 +339,8 @@ def test_hostile_and_broken_messages_are_quarantined_and_the_run_goes_on(inbox, 
     texts = [c.description for c in Complaint.objects.order_by("pk")]
     assert "broken bytes" in texts[0]
     assert "服务" in texts[1] and "太差" in texts[1] and "steal" not in texts[1] and "x()" not in texts[1]
-    assert "bomb.zip" in texts[1]
+    refused = Complaint.objects.order_by("pk")[1].events.get(kind=EventKind.CREATED)
+    assert refused.body_code == "event.email_reply_refused" and "bomb.zip" in refused.body_params["list"]
 
 
 def test_an_unreachable_server_is_recorded_not_raised(db):
