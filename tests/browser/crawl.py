@@ -8,6 +8,7 @@ server for a quick look (see docs/i18n.md)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -57,6 +58,15 @@ TEXT_JS = r"""
 }
 """
 
+LANG_JS = "document.documentElement.lang"
+
+
+@functools.cache
+def _axe_source() -> str:
+    """axe-core, evaluated through the DevTools protocol (the pages' CSP does not apply to it)."""
+    return AXE_JS.read_text(encoding="utf-8") + "\n;true"
+
+
 AXE_RUN_JS = """
 async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
@@ -91,7 +101,7 @@ FIRST_RECORD_JS = """
 # so axe runs once per signature and language.
 SIGNATURE_JS = r"""
 () => {
-  const seen = new Set([`lang=${document.documentElement.lang}`, `title=${document.title.trim() !== ''}`]);
+  const seen = new Set([`title=${document.title.trim() !== ''}`]);  // the language: LANG_JS
   for (const el of document.querySelectorAll('body *')) {
     const cs = getComputedStyle(el);
     const cls = typeof el.className === 'string' ? el.className : '';
@@ -236,12 +246,21 @@ class PageResult:
     errors: list[str] = field(default_factory=list)  # 5xx responses of the page or its requests
     english: set[str] = field(default_factory=set)
     violations: list[dict] = field(default_factory=list)
+    lang: str = ""  # <html lang> when it is not the language the page was asked in
     screenshot: str = ""
 
     @property
     def has_problems(self) -> bool:
-        """What `report` lists: a failed status, a server error, English words, an axe violation."""
-        return bool(self.status >= 500 or self.status == 0 or self.errors or self.english or self.violations)
+        """What `report` lists: a failed status, a server error, English words, an axe violation,
+        a page that does not say its language."""
+        return bool(
+            self.status >= 500
+            or self.status == 0
+            or self.errors
+            or self.english
+            or self.violations
+            or self.lang
+        )
 
 
 def sign_in(page, base_url: str, email: str, password: str) -> None:
@@ -282,8 +301,6 @@ def crawl_role(
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale=language)
     host = urlsplit(base_url).hostname
     context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])
-    if axe:
-        context.add_init_script(path=str(AXE_JS))
     page = context.new_page()
     failures: list[str] = []
     page.on(
@@ -333,9 +350,12 @@ def crawl_role(
                     queue.append(first)
             if language != "en":
                 result.english = english_words(without_stored_texts(page.evaluate(TEXT_JS), stored), allowed)
+            if result.status < 400 and page.evaluate(LANG_JS) != language:
+                result.lang = page.evaluate(LANG_JS) or "(none)"
             if axe:
                 signature = f"{path.split('/')[1]}\n" + page.evaluate(SIGNATURE_JS)
                 if signature not in axe_seen:
+                    page.evaluate(_axe_source())  # only where axe runs (not parsed on every page)
                     axe_seen[signature] = [
                         v for v in page.evaluate(AXE_RUN_JS, AXE_TAGS) if v["impact"] in BLOCKING_IMPACTS
                     ]
@@ -365,6 +385,8 @@ def report(results: list[PageResult]) -> str:
         problems += [f"  server error: {e}" for e in r.errors]
         if r.english:
             problems.append(f"  English words: {', '.join(sorted(r.english))}")
+        if r.lang:
+            problems.append(f"  <html lang> is {r.lang}, not {r.language}")
         for v in r.violations:
             problems.append(f"  axe {v['impact']}: {v['id']} ({v['help']}), {v['count']} element(s)")
             problems += [f"      {n['target']}" for n in v["nodes"]]
