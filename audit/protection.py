@@ -316,7 +316,10 @@ def _trigger(name: str, table: str, when: str, level: str, function: str) -> str
     )
 
 
-def protection_statements(partitions: list[str] | None = None) -> list[str]:
+def protection_statements(partitions: list[str] | None = None, existing: set[str] | None = None) -> list[str]:
+    """The functions and every protection trigger. `existing` (the tables of the database): a
+    history table not in it is left out — an app migrated back (`migrate <app> zero`) or not yet
+    migrated has no table to protect, and no row can be written to it."""
     from .partitions import FUNCTIONS_SQL as PARTITION_FUNCTIONS_SQL
 
     stmts = [FUNCTIONS_SQL, PARTITION_FUNCTIONS_SQL]
@@ -336,6 +339,8 @@ def protection_statements(partitions: list[str] | None = None) -> list[str]:
             _trigger("audit_protect_change", table, "BEFORE UPDATE OR DELETE", "ROW", "audit_refuse()")
         )
     for h in history_tables() + m2m_history_tables():
+        if existing is not None and h.table not in existing:
+            continue
         stmts.append(
             _trigger("audit_protect_truncate", h.table, "BEFORE TRUNCATE", "STATEMENT", "audit_refuse()")
         )
@@ -358,8 +363,9 @@ def install_protection(*, using: str = "default") -> int:
         return 0
     from .partitions import partition_tables
 
-    stmts = protection_statements(partition_tables(using=using))
     with conn.cursor() as cur:
+        existing = set(conn.introspection.table_names(cur))
+        stmts = protection_statements(partition_tables(using=using), existing)
         for sql in stmts:
             cur.execute(sql)
     return len(stmts) - 2
