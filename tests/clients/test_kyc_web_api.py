@@ -236,7 +236,9 @@ def test_screening_queue_filters_and_search(web_as, hits, compliance_officer):
     http = web_as(compliance_officer)
     url = reverse("clients:screening_queue")
     assert "李四" not in http.get(url, {"q": "张三"}).text
-    only_pep = http.get(url, {"list": hits[1].entry.watch_list_id}).text
+    # (the screening run creates its hits in no set order: pick the PEP list's by name)
+    pep_list = next(h.entry.watch_list_id for h in hits if h.entry.watch_list.name == "PEP名单")
+    only_pep = http.get(url, {"list": pep_list}).text
     assert "李四" in only_pep and "Zhang San<" not in only_pep
     assert "No screening hit matches" in http.get(url, {"status": "confirmed"}).text
     assert "李四" in http.get(url, {"subject": "client", "min_score": "90", "sort": "-score"}).text
