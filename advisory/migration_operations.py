@@ -82,11 +82,7 @@ class CreateModels(Operation):
             if state._relations is not None:
                 state.resolve_model_relations(key)
             keys.append(key)
-        if "apps" in state.__dict__:  # as ProjectState.add_model: only a rendered state reloads
-            related = set()
-            for key in keys:
-                related |= state._find_reload_model(*key, delay=False)
-            state._reload(related)
+        state.reload_models(keys, delay=False)  # once for all (a no-op on an unrendered state)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         for op in self.models:

@@ -432,15 +432,12 @@ def batch_screen(*, batch_id: int) -> ImportBatch:
     _file_errors, rows = _parse(batch, _read(batch))
     _client_keys(rows)
     named = {r.data["client_id"] for r in rows if r.data.get("client_id")}
-    ids = sorted(
-        Client.objects.filter(pk__in=named)
-        .exclude(status__in=[ClientStatus.PROSPECT, ClientStatus.ENDED])
-        .values_list("pk", flat=True)
-    )
+    status = dict(Client.objects.filter(pk__in=named).values_list("pk", "status"))
+    ids = sorted(pk for pk, s in status.items() if s not in (ClientStatus.PROSPECT, ClientStatus.ENDED))
     found = screening_run(client_ids=ids, actor=batch.confirmed_by) if ids else {"subjects": 0, "new_hits": 0}
     screened = {
         "clients": len(ids),
-        "prospects_later": len(named) - len(ids),
+        "prospects_later": sum(s == ClientStatus.PROSPECT for s in status.values()),  # not the ended
         "subjects": found["subjects"],
         "new_hits": found["new_hits"],
         "at": now().isoformat(),

@@ -254,9 +254,11 @@ def test_imported_related_parties_of_active_clients_are_screened_against_the_wat
     screening.watchlist_import(actor=compliance_officer, token=staged["token"])
     active = ClientFactory(advisor=advisor, status="active", file_number="CL-2026-900101")
     prospect = ClientFactory(advisor=advisor, status="prospect", file_number="CL-2026-900102")
+    ended = ClientFactory(advisor=advisor, status="ended", file_number="CL-2026-900103")
     rows = [
         {"client_file_number": active.file_number, "relationship": "beneficial_owner", "name": "王大明"},
         {"client_file_number": prospect.file_number, "relationship": "spouse", "name": "王大明"},
+        {"client_file_number": ended.file_number, "relationship": "spouse", "name": "王大明"},
     ]
     # when the related parties are imported (the screening task runs after the import's commit)
     batch = _confirm_and_run(
@@ -264,7 +266,8 @@ def test_imported_related_parties_of_active_clients_are_screened_against_the_wat
         compliance_officer,
         django_capture_on_commit_callbacks,
     )
-    # then the active client's beneficial owner is a hit, the prospect waits for its onboarding
+    # then the active client's beneficial owner is a hit, the prospect waits for its onboarding,
+    # the ended relationship is neither screened nor counted as waiting
     assert batch.state == ImportState.COMPLETED
     hit = ScreeningHit.objects.get()
     assert (hit.client_id, hit.subject_kind, hit.subject_name) == (
