@@ -24,8 +24,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# `cryptography.hazmat.primitives.serialization` is imported where a key is read or written: it
+# pulls in the SSH key formats (about 45 ms), and every process that writes an audit entry imports
+# this module, while only checkpointing and verification touch a key.
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.db import transaction
@@ -57,6 +59,8 @@ def checkpoint_dir() -> Path:
 
 def key_generate(*, overwrite: bool = False) -> tuple[Path, Path]:
     """Write a new Ed25519 key pair: private key (PKCS#8 PEM, mode 0600) and public key (PEM)."""
+    from cryptography.hazmat.primitives import serialization  # see the note on the imports
+
     private, public = _signing_path(), _public_path()
     if private.exists() and not overwrite:
         raise FileExistsError(str(private))
@@ -78,6 +82,8 @@ def key_generate(*, overwrite: bool = False) -> tuple[Path, Path]:
 
 
 def _private_key() -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization  # see the note on the imports
+
     path = _signing_path()
     if not path.exists():
         raise CheckpointKeyMissing(f"no audit signing key at {path}: run `manage.py audit_keygen`")
@@ -88,6 +94,8 @@ def _private_key() -> Ed25519PrivateKey:
 
 
 def public_key() -> Ed25519PublicKey | None:
+    from cryptography.hazmat.primitives import serialization  # see the note on the imports
+
     path = _public_path()
     if not path.exists():
         return None
@@ -96,6 +104,8 @@ def public_key() -> Ed25519PublicKey | None:
 
 
 def key_id(key: Ed25519PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization  # see the note on the imports
+
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
