@@ -169,6 +169,13 @@ def main() -> None:
         help="keep the figures of the ramp-up, when every user signs in (by default they are reset "
         "once all users have spawned, and each step measures the steady state)",
     )
+    parser.add_argument(
+        "--firm-time",
+        default="",
+        help="run the servers' clock from this moment (ISO 8601 with offset, e.g. "
+        "2026-11-30T23:00+08:00): the data are dated up to their build, and the quality dashboard "
+        "reads its current month live, so a run early in a month would measure a nearly empty month",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to the bench database (bench/firm_data.py) and REDIS_URL.")
@@ -191,6 +198,9 @@ def main() -> None:
             else "steady state (figures reset after the ramp-up)"
         )
     )
+    if args.firm_time:
+        env["BENCH_FIRM_TIME"] = args.firm_time
+        print(f"servers' clock from {args.firm_time} (bench/load/settings_bench.py)")
     if not args.include_ramp:
         env["BENCH_STEADY_AFTER"] = "3"  # bench/load/locustfile.py resets the figures then
     # The cache (Redis) is shared by both bench databases: start from an empty one, then fill the

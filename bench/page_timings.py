@@ -62,7 +62,18 @@ def main() -> None:
         action="store_true",
         help="recompute every month on every request (the dashboard's worst case)",
     )
+    parser.add_argument(
+        "--firm-time",
+        default="",
+        help="the clock from this moment (ISO 8601 with offset), as bench/load_test.py --firm-time",
+    )
     args = parser.parse_args()
+    if args.firm_time:
+        import datetime
+
+        import time_machine
+
+        time_machine.travel(datetime.datetime.fromisoformat(args.firm_time), tick=True).start()
     with transaction.atomic():
         if args.sql:
             t0 = time.perf_counter()
