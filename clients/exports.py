@@ -46,9 +46,9 @@ def _watch_list_choices():
 
 
 def _advisor_choices():
-    from .selectors import advisors
+    from .selectors import advisor_choices
 
-    return [(a.pk, a.full_name) for a in advisors()]
+    return advisor_choices()
 
 
 register(

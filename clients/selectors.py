@@ -155,6 +155,12 @@ def advisors() -> QuerySet[User]:
     return User.objects.filter(role="advisor", is_active=True).order_by("full_name")
 
 
+def advisor_choices() -> list[tuple[int, str]]:
+    """(id, name) of the active advisors, for a filter: tuples, not model instances (a large firm
+    has 1,600 advisors; instances cost ~15 µs each)."""
+    return list(advisors().values_list("pk", "full_name"))
+
+
 # -- onboarding -----------------------------------------------------------------------------------
 def onboarding_case_list(
     *,

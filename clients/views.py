@@ -98,7 +98,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             "statuses": ClientStatus.choices,
             "kinds": ClientKind.choices,
             "tiers": WealthTier.choices,
-            "advisors": selectors.advisors() if request.user.is_oversight else None,
+            "advisors": selectors.advisor_choices() if request.user.is_oversight else None,
             "can_add": can(request.user, "clients.add_client"),
             "filtered": any(g.get(k) for k in ("q", "status", "kind", "tier", "advisor")),
         },

@@ -201,9 +201,7 @@ def warnings(request: HttpRequest) -> HttpResponse:
             "kinds": WarningKind.choices,
             "severities": WarningSeverity.choices,
             "state": state,
-            "advisors": User.objects.filter(role=Role.ADVISOR).only("id", "full_name")
-            if request.user.is_oversight
-            else [],
+            "advisors": selectors.advisor_choices(active_only=False) if request.user.is_oversight else [],
         },
     )
 
@@ -228,7 +226,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         {
             "page": _page(request, qs),
             "roles": [c for c in Role.choices if c[0] in WORKSPACE_ROLES],
-            "teams": selectors.filter_choices()["teams"],
+            "teams": selectors.team_choices(),
         },
     )
 

@@ -390,3 +390,23 @@ def test_new_client_form_is_in_sections_and_inline_forms_are_labelled(web_as, ad
     # the consent and related-party forms on the client page: every input has its label
     assert "<label>Consent <select" in detail and "<label>Relationship <select" in detail
     assert 'aria-label="Why it ended"' in detail
+
+
+def test_oversight_client_list_advisor_filter_lists_active_advisors_and_keeps_the_chosen_one(
+    web_as, supervisor, advisor, colleague
+):
+    ClientFactory(advisor=advisor, name="Ann's client")
+    ClientFactory(advisor=colleague, name="Carl's client")
+    http = web_as(supervisor)
+
+    page = http.get(reverse("clients:list"), {"advisor": colleague.pk})
+    body = page.content.decode()
+
+    assert f'<option value="{colleague.pk}" selected>Colleague Carl</option>' in body
+    assert f'<option value="{advisor.pk}">Advisor Ann</option>' in body
+    assert [c.name for c in page.context["clients"]] == ["Carl's client"]
+    colleague.is_active = False
+    colleague.save()
+    assert f'<option value="{colleague.pk}"' not in http.get(reverse("clients:list")).content.decode()
+    # an advisor sees their own book and no advisor filter at all
+    assert 'name="advisor"' not in web_as(advisor).get(reverse("clients:list")).content.decode()

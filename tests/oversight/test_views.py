@@ -277,3 +277,20 @@ def test_dashboard_filters_keep_the_chosen_advisor_and_team(web_as, supervisor, 
 
     assert f'<option value="{advisor.pk}" selected>Advisor Ann</option>' in body
     assert '<option value="Team A" selected>Team A</option>' in body
+
+
+def test_warning_filter_keeps_advisors_who_left_and_the_dashboard_offers_only_active_ones(
+    web_as, supervisor, advisor, colleague
+):
+    # a departed advisor's warnings stay on the list, so they stay a choice there; the dashboard's
+    # figures filter is for the advisors who work today
+    colleague.is_active = False
+    colleague.save()
+    http = web_as(supervisor)
+
+    warnings_page = http.get(reverse("oversight:warnings")).content.decode()
+    dashboard = http.get(reverse("oversight:dashboard")).content.decode()
+
+    assert f'<option value="{colleague.pk}">Colleague Carl</option>' in warnings_page
+    assert f'<option value="{advisor.pk}">Advisor Ann</option>' in dashboard
+    assert f'<option value="{colleague.pk}">' not in dashboard
