@@ -258,7 +258,8 @@ class Proposal(TimeStampedModel):
         indexes = [
             models.Index(fields=["advisor", "status"]),
             models.Index(fields=["client", "status"]),
-            models.Index(fields=["status", "updated_at"]),
+            # a queue (submitted, risk approved) in the list's order, tie-breaker included
+            models.Index(fields=["status", "updated_at", "id"], name="proposal_status_updated"),
         ]
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")

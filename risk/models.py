@@ -333,6 +333,9 @@ class RiskAssessment(TimeStampedModel):
         indexes = [
             models.Index(fields=["client", "status"]),
             models.Index(fields=["status", "valid_until"]),
+            # the list's order with its tie-breaker: a page reads 25 index entries, however many
+            # assessments share a moment (an import, a batch)
+            models.Index(fields=["created_at", "id"], name="assessment_created_id"),
         ]
         verbose_name = _("risk assessment")
         verbose_name_plural = _("risk assessments")
