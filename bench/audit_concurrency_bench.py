@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_audit_conc \\
         .venv/bin/python bench/audit_concurrency_bench.py [--writers 1,4,16,64] [--seconds 6] [--passes 2]
+            [--think-ms 0]
 
 Every writer is a separate process with its own database connection, acting as its own advisor
 on its own client, complaint and draft proposal (as staff do: different people, different files),
@@ -15,6 +16,10 @@ Modes (AUDIT_CHAIN_MODE, alternated within each pass, the order rotating from pa
 * inline   — the writer chains inside its own transaction under the chain head's row lock and holds
              it until commit (the design before issue 18; SQLite still works this way);
 * deferred — writers insert unchained; the sequencer chains committed entries right after commit.
+
+--think-ms T makes each writer pause T ms (±50 %, uniformly drawn) after every write, as a person
+does between saves; 0 (the default) is the saturation test, writers back to back. The latency of a
+write never includes the pause.
 
 Per cell: writes/s, audit entries/s, p50/p95/max latency of one service call, entries still
 unchained when the cell ended and the seconds the sequencer needed to catch up, and the load average.
@@ -135,8 +140,12 @@ def _one_write(kind: int, i: int, ids: tuple[int, int, int, int]) -> None:
         proposal_update(proposal=proposal, actor=actor, title=f"Balanced plan v{i}")
 
 
-def _writer(mode: str, ids, barrier, start_at, seconds: float, out) -> None:
+def _writer(mode: str, ids, barrier, start_at, seconds: float, think_ms: float, out) -> None:
+    import random
+
     from django.db import connections as conns
+
+    rng = random.Random(ids[0])
 
     settings.AUDIT_CHAIN_MODE = mode
     for kind in range(3):  # warm: connection, imports, caches
@@ -154,6 +163,8 @@ def _writer(mode: str, ids, barrier, start_at, seconds: float, out) -> None:
         _one_write(i % 3, i, ids)
         lat.append(time.perf_counter() - t0)
         i += 1
+        if think_ms:
+            time.sleep(think_ms * rng.uniform(0.5, 1.5) / 1000)
     out.put(lat)
     conns.close_all()
 
@@ -173,7 +184,7 @@ def _drain() -> float:
     return time.perf_counter() - t0
 
 
-def cell(mode: str, writers: int, ids, seconds: float) -> dict:
+def cell(mode: str, writers: int, ids, seconds: float, think_ms: float = 0.0) -> dict:
     from audit.sequencer import pending_count
 
     settings.AUDIT_CHAIN_MODE = "deferred"
@@ -185,7 +196,7 @@ def cell(mode: str, writers: int, ids, seconds: float) -> dict:
     start_at = ctx.Value("d", 0.0)
     out = ctx.Queue()
     procs = [
-        ctx.Process(target=_writer, args=(mode, ids[n], barrier, start_at, seconds, out))
+        ctx.Process(target=_writer, args=(mode, ids[n], barrier, start_at, seconds, think_ms, out))
         for n in range(writers)
     ]
     for p in procs:
@@ -215,6 +226,7 @@ def cell(mode: str, writers: int, ids, seconds: float) -> dict:
         "pending": pending if mode != "off" else None,
         "catchup": drain,
         "load": end_load,
+        "latencies": lat,
     }
 
 
@@ -224,6 +236,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--think-ms", type=float, default=0.0, help="pause after each write (mean, ±50%%)")
     args = parser.parse_args()
     levels = [int(x) for x in args.writers.split(",")]
     modes = args.modes.split(",")
@@ -231,7 +244,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(
         f"machine: {platform.node()} {os.cpu_count()} cores, PostgreSQL, Python {platform.python_version()}; "
-        f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC; load {loadavg()}"
+        f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC; load {loadavg()}; "
+        f"think time {args.think_ms:g} ms"
     )
     ids = build(max(levels))
     results: list[dict] = []
@@ -244,7 +258,7 @@ def main() -> None:
         for writers in levels:
             order = modes[n % len(modes) :] + modes[: n % len(modes)]
             for mode in order:
-                r = cell(mode, writers, ids, args.seconds)
+                r = cell(mode, writers, ids, args.seconds, args.think_ms)
                 r["pass"] = n + 1
                 results.append(r)
                 print(
@@ -254,26 +268,31 @@ def main() -> None:
                     flush=True,
                 )
 
-    print("\nmedians over passes (writes/s; p95 ms); ratio = chain mode / off at the same concurrency")
+    print(
+        "\nover the passes: writes/s (median), p95 ms of every write of the level's cells pooled "
+        "(a single writer with a think time makes few writes per cell); ratio = chain mode / off"
+    )
     single = {}
     for writers in levels:
         row = {}
         for mode in modes:
             rs = [r for r in results if r["mode"] == mode and r["writers"] == writers]
+            pooled = sorted(x for r in rs for x in r["latencies"])
             row[mode] = (
                 statistics.median(r["writes_s"] for r in rs),
-                statistics.median(r["p95"] for r in rs),
+                pooled[max(0, int(len(pooled) * 0.95) - 1)] * 1000,
+                len(pooled),
             )
             if writers == levels[0]:
                 single[mode] = row[mode][1]
         parts = []
         for mode in modes:
-            w, p95 = row[mode]
+            w, p95, n = row[mode]
             ratio = f" ({w / row['off'][0]:.0%} of off)" if "off" in row and mode != "off" else ""
             p95x = (
                 f", p95 {p95 / single[mode]:.1f}x single" if mode in single and writers != levels[0] else ""
             )
-            parts.append(f"{mode} {w:.1f}/s p95 {p95:.0f} ms{ratio}{p95x}")
+            parts.append(f"{mode} {w:.1f}/s p95 {p95:.0f} ms (n={n}){ratio}{p95x}")
         print(f"  {writers:>3} writers: " + "; ".join(parts))
 
     from audit.services import audit_verify
