@@ -173,10 +173,13 @@ def api_as():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip PostgreSQL-only tests on SQLite and worker tests without Redis."""
+    """Skip PostgreSQL-only tests on SQLite and worker tests without Redis; give every test a
+    node id of its own (see `_unique_node_ids`)."""
     import os
 
     from django.conf import settings
+
+    _unique_node_ids(items)
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     has_redis = bool(os.environ.get("REDIS_URL"))
@@ -189,10 +192,33 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
+def _unique_node_ids(items) -> None:
+    """schemathesis names each API operation's test `test_x[GET /api/...]` but gives them all the
+    node id `test_x`; pytest-xdist's `--dist loadfile` (make test) keys its work by node id, so it
+    ran one operation and dropped the others without a word. The operation goes into the id, and
+    any other duplicate stops the run rather than being skipped silently."""
+    for item in items:
+        label = getattr(item, "operation_label", None)  # schemathesis.pytest.plugin.SchemathesisFunction
+        if label and not item.nodeid.endswith("]"):
+            node_id = f"{item.nodeid}[{label}]"
+            if hasattr(item, "_id"):  # pytest ≥ 9: a structured NodeId
+                item._id = type(item._id).parse(node_id)
+            else:
+                item._nodeid = node_id
+    seen: set[str] = set()
+    duplicates = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
+    if duplicates:
+        raise pytest.UsageError(
+            "These tests share a node id, and pytest-xdist would run only one of each: "
+            + ", ".join(duplicates[:5])
+        )
+
+
 # Files that take minutes, started first. `--dist loadfile` hands whole files to the workers,
 # largest (by number of tests) first; the browser crawl has three tests that take a minute and a
-# half each, so it would start last and leave the run waiting on one worker for five minutes.
-LONGEST_FILES_FIRST = ("tests/browser/test_crawl.py",)
+# half each, so it would start last and leave the run waiting on one worker for five minutes. The
+# API fuzzing (one file, a minute on one worker) starts with it, on the other worker.
+LONGEST_FILES_FIRST = ("tests/browser/test_crawl.py", "tests/hostile/test_schemathesis.py")
 
 
 def pytest_xdist_make_scheduler(config, log):
