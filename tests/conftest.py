@@ -1,5 +1,7 @@
 """Shared fixtures: one user per role, and the fixed cast for permission tests."""
 
+from collections import Counter
+
 import pytest
 from django.test import Client as HttpClient
 from rest_framework.test import APIClient
@@ -200,13 +202,10 @@ def _unique_node_ids(items) -> None:
     for item in items:
         label = getattr(item, "operation_label", None)  # schemathesis.pytest.plugin.SchemathesisFunction
         if label and not item.nodeid.endswith("]"):
-            node_id = f"{item.nodeid}[{label}]"
-            if hasattr(item, "_id"):  # pytest ≥ 9: a structured NodeId
-                item._id = type(item._id).parse(node_id)
-            else:
-                item._nodeid = node_id
-    seen: set[str] = set()
-    duplicates = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
+            # pytest 9 keeps the id as a structured NodeId (no public setter)
+            item._id = type(item._id).parse(f"{item.nodeid}[{label}]")
+    counts = Counter(item.nodeid for item in items)
+    duplicates = sorted(node_id for node_id, n in counts.items() if n > 1)
     if duplicates:
         raise pytest.UsageError(
             "These tests share a node id, and pytest-xdist would run only one of each: "
