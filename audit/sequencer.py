@@ -26,6 +26,11 @@ Who runs it:
   HAND_OVER_AT entries in one call) queues `audit_chain_task` through the outbox instead;
 * `audit.tasks.audit_chain_task` every minute (beat) and `manage.py audit_chain` — the safety net
   for a writer process that died between its commit and its call;
+* with `AUDIT_CHAIN_MODE = "listener"`, not the writer but a dedicated process,
+  `manage.py audit_chain --listen` (`listen` below): the writer's transaction only sends
+  `NOTIFY audit_chain`, which PostgreSQL delivers when — and only if — it commits, and the listening
+  process chains what is committed. The writer's request then pays one short statement instead of
+  the chain run; many writers' entries are chained in one run when they commit close together;
 * inline, inside the writer's transaction, when `AUDIT_CHAIN_MODE = "inline"` (SQLite, where the
   database serialises writers anyway, and the test settings): the pre-issue-18 behaviour.
 
@@ -37,11 +42,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import select
 import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, connections, transaction
 
 from .models import AuditChainHead, AuditEntry
 
@@ -75,12 +82,19 @@ _UPDATE_SQL = (
 
 Chained = dict[int, tuple[int, str, str]]  # id -> (sequence, prev_hash, hash)
 
+MODES = ("inline", "deferred", "listener", "off")
+DEFERRED_MODES = ("deferred", "listener")  # chained after commit, outside the writer's transaction
+CHANNEL = "audit_chain"  # the NOTIFY channel the listening sequencer waits on
+APPLICATION_NAME = "audit-sequencer"  # how the listening process shows in pg_stat_activity
+
 
 def chain_mode(using: str = "default") -> str:
-    """inline | deferred | off. Deferred needs PostgreSQL (row locks with SKIP LOCKED); elsewhere
-    it falls back to inline."""
+    """inline | deferred | listener | off. Deferred and listener need PostgreSQL (row locks with
+    SKIP LOCKED, LISTEN/NOTIFY); elsewhere they fall back to inline."""
     mode = getattr(settings, "AUDIT_CHAIN_MODE", "deferred")
-    if mode == "deferred" and connections[using].vendor != "postgresql":
+    if mode not in MODES:
+        raise ImproperlyConfigured(f"AUDIT_CHAIN_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode in DEFERRED_MODES and connections[using].vendor != "postgresql":
         return "inline"
     return mode
 
@@ -259,10 +273,33 @@ def _kicker(using: str) -> Callable[[], None]:
     return kick
 
 
+def _notified() -> None:
+    """Marks a transaction that has sent its NOTIFY (on_commit list); does nothing itself."""
+
+
+def _notify_listener(using: str) -> None:
+    """`NOTIFY audit_chain` in the writer's transaction, once per transaction: PostgreSQL delivers
+    it at commit and drops it on rollback (a savepoint rolled back drops it too, and Django drops
+    the marker with it), so the listener wakes exactly for committed entries."""
+    conn = connections[using]
+    if conn.in_atomic_block:
+        if any(item[1] is _notified for item in conn.run_on_commit):
+            return
+        transaction.on_commit(_notified, using=using)
+    with conn.cursor() as cur:
+        cur.execute(f"NOTIFY {CHANNEL}")
+
+
 def schedule_after_commit(using: str, *, count: int = 1) -> None:
-    """Run the sequencer once after the current transaction commits (once per transaction).
-    A bulk write (sweeps, imports: more than HAND_OVER_AT entries) hands the chaining to the worker
-    through the outbox instead, so its caller does not wait for it."""
+    """Have the sequencer chain this transaction's entries after it commits (once per transaction).
+
+    Listener mode: wake the listening process (`_notify_listener`), whatever the size of the write.
+    Deferred mode: run the sequencer in this process right after the commit; a bulk write (sweeps,
+    imports: more than HAND_OVER_AT entries) hands the chaining to the worker through the outbox
+    instead, so its caller does not wait for it."""
+    if chain_mode(using) == "listener":
+        _notify_listener(using)
+        return
     if count > HAND_OVER_AT and using == "default":
         from advisory.outbox import outbox_enqueue
 
@@ -273,3 +310,60 @@ def schedule_after_commit(using: str, *, count: int = 1) -> None:
     if any(item[1] is kick for item in conn.run_on_commit):
         return
     transaction.on_commit(kick, using=using)
+
+
+def listen(
+    *,
+    using: str = "default",
+    interval: float = 5.0,
+    limit: int = BATCH,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_round: Callable[[int], None] | None = None,
+    wake_fd: int | None = None,
+    hold: float = 0.0,
+) -> None:
+    """The listening sequencer (`manage.py audit_chain --listen`, AUDIT_CHAIN_MODE = "listener").
+
+    LISTENs on `audit_chain` and chains whatever is committed each time a writer's NOTIFY arrives,
+    and at least every `interval` seconds (the safety net for a notification sent while this
+    process was down or reconnecting: it also chains everything pending when it starts). Any number
+    of these may run — the chain head's row lock lets one chain at a time, the others wait — so a
+    second one on another host is a hot standby. A lost database connection is reopened with a
+    growing pause; killing the process mid-batch loses only that batch's transaction, whose entries
+    the next run chains (tests/audit/test_sequencer.py, the crash drills).
+
+    `should_stop` is asked between rounds; `on_round(chained)` is called after each (tests, logs);
+    a readable `wake_fd` (the command's signal pipe) ends the wait early; `hold` is for crash drills
+    (sequencer_run)."""
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        raise ImproperlyConfigured("The listening audit sequencer needs PostgreSQL (LISTEN/NOTIFY).")
+    pause = 0.5
+    while not should_stop():
+        try:
+            conn.ensure_connection()
+            with conn.cursor() as cur:
+                cur.execute("SET application_name = %s", [APPLICATION_NAME])
+                cur.execute(f"LISTEN {CHANNEL}")
+            raw = conn.connection
+            logger.info("audit sequencer: listening on %s", CHANNEL)
+            while not should_stop():
+                count = sequencer_run(using=using, wait=True, limit=limit, hold=hold)
+                if on_round is not None:
+                    on_round(count)
+                # wait for a commit's NOTIFY (or the interval), then take every one that came:
+                # one run chains all that committed meanwhile
+                select.select([raw] if wake_fd is None else [raw, wake_fd], [], [], interval)
+                raw.poll()
+                raw.notifies.clear()
+            pause = 0.5
+        except (DatabaseError, OSError):
+            if should_stop():
+                break
+            logger.warning(
+                "audit sequencer: database connection lost; retrying in %.1f s", pause, exc_info=True
+            )
+            conn.close()
+            time.sleep(pause)
+            pause = min(pause * 2, 30.0)
+    conn.close()

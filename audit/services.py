@@ -269,14 +269,14 @@ def audit_log_many(
     """Append several entries in one statement (bulk imports, sweeps).
 
     The entries are inserted unchained: no global lock is taken here. They are chained after the
-    transaction commits (audit.sequencer; `AUDIT_CHAIN_MODE = "deferred"`), or inside it, under the
+    transaction commits (audit.sequencer; `AUDIT_CHAIN_MODE = "deferred"` or `"listener"`), or inside it, under the
     chain head's lock, with `AUDIT_CHAIN_MODE = "inline"` (SQLite, tests) — then the returned
     entries carry their sequence and hash.
 
     `returning=False` (a caller that does not use the entries, e.g. the escalation sweep): on
     PostgreSQL with the chain deferred, the rows are written straight from the specs, without
     building a model instance per entry, and nothing is returned. The stored values are the same."""
-    from .sequencer import chain_batch, chain_mode, schedule_after_commit
+    from .sequencer import DEFERRED_MODES, chain_batch, chain_mode, schedule_after_commit
 
     if not specs:
         return []
@@ -288,7 +288,7 @@ def audit_log_many(
     with transaction.atomic(using=using):
         digests = _link_history(specs, using)
         when = now()
-        if not returning and mode == "deferred":  # deferred implies PostgreSQL (chain_mode)
+        if not returning and mode in DEFERRED_MODES:  # deferred implies PostgreSQL (chain_mode)
             _insert_spec_rows(specs, digests=digests, when=when, ip=ip, agent=agent, using=using)
             schedule_after_commit(using, count=len(specs))
             return []
@@ -312,7 +312,7 @@ def audit_log_many(
             }
             for entry in entries:
                 entry.sequence, entry.prev_hash, entry.hash = chained[entry.pk]
-        elif mode == "deferred":
+        elif mode in DEFERRED_MODES:
             schedule_after_commit(using, count=len(entries))
     return entries
 

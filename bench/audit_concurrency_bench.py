@@ -15,7 +15,10 @@ Modes (AUDIT_CHAIN_MODE, alternated within each pass, the order rotating from pa
 * off      — entries written, never chained: the baseline without the chain;
 * inline   — the writer chains inside its own transaction under the chain head's row lock and holds
              it until commit (the design before issue 18; SQLite still works this way);
-* deferred — writers insert unchained; the sequencer chains committed entries right after commit.
+* deferred — writers insert unchained; the sequencer chains committed entries right after commit,
+             in the writer's process (its on-commit run);
+* listener — writers insert unchained and send NOTIFY; a separate `manage.py audit_chain --listen`
+             process (started for the cell, on this machine, so its CPU counts) chains what commits.
 
 --think-ms T makes each writer pause T ms (±50 %, uniformly drawn) after every write, as a person
 does between saves; 0 (the default) is the saturation test, writers back to back. The latency of a
@@ -32,7 +35,9 @@ import argparse
 import multiprocessing as mp
 import os
 import platform
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -44,7 +49,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings.test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_audit_conc")
 os.environ.setdefault("AXES_ENABLED", "false")
 
-MODES = ("off", "inline", "deferred")
+MODES = ("off", "inline", "deferred", "listener")
 EMAIL = "bench-writer-{n:03d}@example.test"
 
 
@@ -184,12 +189,42 @@ def _drain() -> float:
     return time.perf_counter() - t0
 
 
+def _start_listener() -> subprocess.Popen:
+    """The listening sequencer as deployed (`audit_chain --listen`), connected before the cell."""
+    from audit.sequencer import APPLICATION_NAME
+
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "audit_chain", "--listen"],
+        cwd=ROOT,
+        env={**os.environ, "AUDIT_CHAIN_MODE": "listener"},
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with connections["default"].cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                [APPLICATION_NAME],
+            )
+            if cur.fetchone()[0]:
+                return proc
+        time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the listening sequencer did not connect within 30 s")
+
+
+def _stop_listener(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+
+
 def cell(mode: str, writers: int, ids, seconds: float, think_ms: float = 0.0) -> dict:
     from audit.sequencer import pending_count
 
     settings.AUDIT_CHAIN_MODE = "deferred"
     _drain()
     before = _entries()
+    listener = _start_listener() if mode == "listener" else None
     connections.close_all()  # the children open their own connections
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(writers + 1)
@@ -212,6 +247,8 @@ def cell(mode: str, writers: int, ids, seconds: float, think_ms: float = 0.0) ->
     pending = pending_count()
     for p in procs:
         p.join()
+    if listener is not None:
+        _stop_listener(listener)
     written = _entries() - before
     drain = _drain() if mode != "off" else 0.0
     lat.sort()

@@ -63,10 +63,41 @@ def business_clocks() -> dict[str, float]:
             status__in=[DocumentStatus.PENDING, DocumentStatus.RENDERING]
         ).count(),
     }
+    figures.update(audit_chain_figures(at))
     last = last_verification() or {}
     if last.get("at"):
         figures["audit_last_verification_timestamp"] = datetime.datetime.fromisoformat(last["at"]).timestamp()
         figures["audit_last_verification_intact"] = 1.0 if last.get("intact") else 0.0
+    return figures
+
+
+def audit_chain_figures(at: datetime.datetime) -> dict[str, float]:
+    """The sequencer's backlog (docs/audit.md "Chaining after commit"): entries written but not
+    chained yet and the age of the oldest — a few, for a moment, are normal — and, with
+    AUDIT_CHAIN_MODE = "listener", how many listening sequencer processes are connected (0 means
+    the beat job's once-a-minute run is all that chains)."""
+    from django.db import connection
+    from django.db.models import Count, Min
+
+    from audit.models import AuditEntry
+    from audit.sequencer import APPLICATION_NAME, chain_mode
+
+    pending = AuditEntry.objects.filter(sequence__isnull=True).aggregate(
+        n=Count("id"), oldest=Min("occurred_at")
+    )
+    figures = {
+        "audit_entries_unchained": float(pending["n"]),
+        "audit_oldest_unchained_seconds": max((at - pending["oldest"]).total_seconds(), 0.0)
+        if pending["oldest"]
+        else 0.0,
+    }
+    if chain_mode() == "listener":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                [APPLICATION_NAME],
+            )
+            figures["audit_sequencer_listeners"] = float(cur.fetchone()[0])
     return figures
 
 
@@ -118,6 +149,9 @@ class PlatformCollector(Collector):
             "documents_pending": "PDF documents queued or being generated.",
             "audit_last_verification_timestamp": "When the audit chain was last verified (Unix time).",
             "audit_last_verification_intact": "1 when the last audit verification found the chain intact.",
+            "audit_entries_unchained": "Audit entries written and not chained yet.",
+            "audit_oldest_unchained_seconds": "Age of the oldest audit entry not chained yet (0 when none).",
+            "audit_sequencer_listeners": "Listening audit sequencer processes connected (listener mode).",
         }
         for key, value in clocks.items():
             yield GaugeMetricFamily(f"advisory_{key}", described[key], value=value)
