@@ -253,7 +253,7 @@ def sequencer_run(
 
 def _hand_over(using: str) -> None:
     """More is waiting than one writer should chain on its own time: queue the task (the beat job
-    would pick them up within a minute anyway)."""
+    would pick them up within 30 seconds anyway)."""
     try:
         from .tasks import audit_chain_task
 

@@ -75,7 +75,7 @@ def audit_chain_figures(at: datetime.datetime) -> dict[str, float]:
     """The sequencer's backlog (docs/audit.md "Chaining after commit"): entries written but not
     chained yet and the age of the oldest — a few, for a moment, are normal — and, with
     AUDIT_CHAIN_MODE = "listener", how many listening sequencer processes are connected (0 means
-    the beat job's once-a-minute run is all that chains)."""
+    the beat job's run every 30 seconds is all that chains)."""
     from django.db import connection
     from django.db.models import Count, Min
 
