@@ -48,7 +48,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, connections, transaction
 
 from .models import AuditChainHead, AuditEntry
 
@@ -357,7 +357,7 @@ def listen(
                 raw.poll()
                 raw.notifies.clear()
             pause = 0.5
-        except (DatabaseError, OSError):
+        except (DatabaseError, InterfaceError, conn.Database.Error, OSError):  # Django's or the driver's
             if should_stop():
                 break
             logger.warning(

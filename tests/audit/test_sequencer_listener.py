@@ -202,26 +202,36 @@ def test_the_listener_stops_promptly_on_sigterm():
         _stop(proc)
 
 
+def _listener_pids() -> set[int]:
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+            [APPLICATION_NAME],
+        )
+        return {row[0] for row in cur.fetchall()}
+
+
 def test_the_listener_reconnects_after_losing_its_database_connection():
     proc = _listener("--interval", "60")
     try:
-        assert _wait(lambda: _listeners() == 1)
-        # when: its backend is terminated (a database restart or failover looks the same to it)
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND application_name = %s",
-                [APPLICATION_NAME],
-            )
-        _write("while-away", 3)
-        # then: it comes back, listens again and chains what was written meanwhile
-        assert _wait(lambda: pending_count() == 0 and _listeners() == 1, seconds=30)
-        _write("after", 2)
-        assert _wait(lambda: pending_count() == 0, seconds=10)
-        assert proc.poll() is None
+        for round_ in range(2):  # once while it waits, once right after a notification
+            assert _wait(lambda: len(_listener_pids()) == 1)
+            (old,) = _listener_pids()
+            if round_:
+                _write("wake", 1)
+            # when: its backend is terminated (a database restart or failover looks the same to it)
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_terminate_backend(%s)", [old])
+            _write(f"while-away-{round_}", 3)
+            # then: it comes back on a new connection, listens again and chains what was written meanwhile
+            assert _wait(lambda old=old: len(pids := _listener_pids()) == 1 and old not in pids, seconds=30)
+            assert _wait(lambda: pending_count() == 0, seconds=10)
+            _write(f"after-{round_}", 2)
+            assert _wait(lambda: pending_count() == 0, seconds=10)
+            assert proc.poll() is None
     finally:
         _stop(proc)
-    _assert_one_gap_free_chain(5)
+    _assert_one_gap_free_chain(11)
 
 
 def _batch_in_flight() -> bool:
