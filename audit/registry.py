@@ -237,6 +237,8 @@ EXEMPT: dict[str, str] = {
     "planning.modelportfolioweight": _REFERENCE,
     "complaints.slapolicy": _CONFIG,
     "complaints.complaintsettings": _CONFIG,
+    "complaints.escalationtimer": "a derived pointer to an open ticket's next escalation time, kept by "
+    "database triggers; no client data; gone once the ticket's clock stops",
     "complaints.complaintescalation": "levels, times and the staff notified; no client data; follows "
     "its complaint (kept while the anonymised ticket is kept)",
 }

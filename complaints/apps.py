@@ -7,7 +7,13 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from audit.registry import register
+
+        from .timers import on_post_migrate
+
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="complaints_escalation_timers")
 
         from . import feedback_rules  # noqa: F401 - registers the return-visit and suggestion permissions
         from .feedback_models import ReturnVisit, ReturnVisitScript, Suggestion

@@ -81,8 +81,10 @@ def complaint_escalation_sweep(
     """SPEC §4: warn the assignee at 75% of the budget, escalate to the supervisor at breach and
     to compliance 50% past breach — exactly once per ticket and level.
 
-    Only tickets with `next_escalation_at <= now` are read, through the partial index on tickets
-    whose clock runs, so quiet tickets cost nothing. Rows are claimed with
+    Only tickets with `next_escalation_at <= now` are read, found through the escalation timers'
+    index (`EscalationTimer`, kept by database triggers: complaints/timers.py) and re-checked on
+    the ticket, so quiet tickets cost nothing and moving a ticket's next threshold changes no
+    indexed column of the tickets table. Rows are claimed with
     SELECT ... FOR UPDATE SKIP LOCKED ordered by pk: a concurrent sweep skips them, and after it
     commits their `next_escalation_at` has moved on. The unique (complaint, level) constraint is
     the last line: a duplicate insert aborts the batch instead of escalating twice. The state
@@ -109,9 +111,8 @@ def complaint_escalation_sweep(
     while True:
         with transaction.atomic():
             batch = list(
-                Complaint.objects.filter(state__in=list(CLOCK_RUNNING_STATES), next_escalation_at__lte=at)
-                .select_for_update(skip_locked=True)
-                .order_by("pk")
+                due_tickets(at)
+                .select_for_update(skip_locked=True, of=("self",))
                 .values_list(*SWEEP_FIELDS)[:batch_size]
             )
             if not batch:
@@ -127,6 +128,16 @@ def complaint_escalation_sweep(
             break
     logger.info("complaint escalation sweep: %s", totals)
     return totals
+
+
+def due_tickets(at: datetime.datetime):
+    """Tickets whose next escalation threshold has passed, by id: found through the escalation
+    timers' index and re-checked on the ticket itself (its state and `next_escalation_at`)."""
+    return Complaint.objects.filter(
+        escalation_timer__due_at__lte=at,
+        state__in=list(CLOCK_RUNNING_STATES),
+        next_escalation_at__lte=at,
+    ).order_by("pk")
 
 
 # The sweep reads only what it needs, as tuples (a Client row carries encrypted fields: not read).

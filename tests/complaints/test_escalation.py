@@ -219,18 +219,31 @@ def test_two_sweeps_racing_escalate_each_level_once(advisor, supervisor, complia
 
 
 @pytest.mark.postgres
-def test_sweep_uses_the_partial_index(advisor):
-    from django.db.models import Q  # noqa: F401
+def test_sweep_finds_due_tickets_through_the_timers_index(ticket):
+    from complaints.services.escalation import due_tickets
 
-    from complaints.models import CLOCK_RUNNING_STATES
-
-    qs = Complaint.objects.filter(
-        state__in=list(CLOCK_RUNNING_STATES), next_escalation_at__lte=at(2026, 3, 9)
-    )
+    # given: 5,000 open tickets (copies of one), a handful of them due
+    columns = [f.column for f in Complaint._meta.concrete_fields if f.column != "id"]
+    values = [
+        "'CP-T-' || g"
+        if c == "number"
+        else "CASE WHEN g %% 1000 = 0 THEN next_escalation_at ELSE next_escalation_at + interval '30 days' END"
+        if c == "next_escalation_at"
+        else c
+        for c in columns
+    ]
     with connection.cursor() as cur:
-        cur.execute("SET enable_seqscan = off")
-    plan = qs.explain()
-    assert "complaint_escalation_due" in plan
+        cur.execute(
+            f"INSERT INTO complaints_complaint ({', '.join(columns)}) SELECT {', '.join(values)}"  # noqa: S608
+            " FROM complaints_complaint, generate_series(1, 5000) AS g WHERE id = %s",
+            [ticket.pk],
+        )
+        cur.execute("ANALYZE complaints_complaint; ANALYZE complaints_escalationtimer")
+    # when
+    plan = due_tickets(ticket.next_escalation_at).explain()
+    # then: the due ones are found through the timers' index, not by reading every open ticket
+    assert "complaints_escalationtimer_due_at" in plan
+    assert due_tickets(ticket.next_escalation_at).count() == 1 + 5
 
 
 def test_escalation_notification_is_done_once_the_ticket_is_resolved(ticket, advisor):
