@@ -12,7 +12,7 @@ update costs about 10 ms (docs/benchmarks/complaints.md).
 Why triggers: the timer must never be late. A trigger sees every write — a service's `save()`, a
 bulk update, the sweep's SQL, an import — so no code path can forget it. PostgreSQL: one
 statement-level trigger per event over the statement's transition table (a sweep of 1,000 tickets
-runs it once, set-based). SQLite: row triggers. Both are dropped and created again after every
+runs it once, set-based: one MERGE). SQLite: row triggers. Both are dropped and created again after every
 `migrate` (SQLite drops a table's triggers whenever a migration rebuilds the table).
 
 The sweep still re-checks `next_escalation_at` and the state on the ticket it locks, so a timer is
@@ -39,24 +39,41 @@ def _names() -> dict[str, str]:
     }
 
 
-def postgresql_statements() -> list[str]:
+def postgresql_statements(*, merge: bool = True) -> list[str]:
+    """The trigger function and its two triggers. With `merge` (PostgreSQL 15 and later) the
+    function is one MERGE over the changed rows: about 10 ms for the sweep's 1,000 tickets, against
+    15–19 ms for the three statements (delete, update, insert) it runs on older servers."""
     n = _names()
-    running = f"n.{n['next']} IS NOT NULL AND n.{n['state']} IN ({n['running']})"
-    function = f"""
-CREATE OR REPLACE FUNCTION complaints_escalation_timer_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+
+    def running(row: str) -> str:  # the clock runs and a threshold is ahead
+        return f"{row}{n['next']} IS NOT NULL AND {row}{n['state']} IN ({n['running']})"
+
+    # names from the models, states from fixed choices: no outside input in this SQL
+    if merge:
+        body = f"""
+    MERGE INTO {n["timers"]} AS t
+    USING (SELECT {n["id"]} AS id, {n["next"]} AS next, ({running("")}) AS running FROM changed) AS n
+       ON t.{n["ticket"]} = n.id
+     WHEN MATCHED AND NOT n.running THEN DELETE
+     WHEN MATCHED AND t.{n["due"]} <> n.next THEN UPDATE SET {n["due"]} = n.next
+     WHEN NOT MATCHED AND n.running THEN INSERT ({n["ticket"]}, {n["due"]}) VALUES (n.id, n.next);"""  # noqa: S608
+    else:
+        body = f"""
     DELETE FROM {n["timers"]} AS t USING changed AS n
-     WHERE t.{n["ticket"]} = n.{n["id"]} AND NOT ({running});
+     WHERE t.{n["ticket"]} = n.{n["id"]} AND NOT ({running("n.")});
     UPDATE {n["timers"]} AS t SET {n["due"]} = n.{n["next"]} FROM changed AS n
-     WHERE t.{n["ticket"]} = n.{n["id"]} AND {running} AND t.{n["due"]} <> n.{n["next"]};
+     WHERE t.{n["ticket"]} = n.{n["id"]} AND {running("n.")} AND t.{n["due"]} <> n.{n["next"]};
     INSERT INTO {n["timers"]} ({n["ticket"]}, {n["due"]})
     SELECT n.{n["id"]}, n.{n["next"]} FROM changed AS n
-     WHERE {running}
+     WHERE {running("n.")}
        AND NOT EXISTS (SELECT 1 FROM {n["timers"]} AS t WHERE t.{n["ticket"]} = n.{n["id"]})
-    ON CONFLICT ({n["ticket"]}) DO UPDATE SET {n["due"]} = EXCLUDED.{n["due"]};
+    ON CONFLICT ({n["ticket"]}) DO UPDATE SET {n["due"]} = EXCLUDED.{n["due"]};"""  # noqa: S608
+    function = f"""
+CREATE OR REPLACE FUNCTION complaints_escalation_timer_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{body}
     RETURN NULL;
 END
-$$"""  # noqa: S608 - names from the models, states from fixed choices
+$$"""
     statements = [function]
     for event in ("INSERT", "UPDATE"):
         trigger = f"complaints_escalation_timer_{event.lower()}"
@@ -84,10 +101,13 @@ def sqlite_statements() -> list[str]:
     ]
 
 
-def install_timer_triggers(*, using: str = "default") -> None:
+def install_timer_triggers(*, using: str = "default", merge: bool | None = None) -> None:
+    """`merge` None: MERGE where the server has it (PostgreSQL 15+); tests pass False to check the
+    older servers' body on this one."""
     conn = connections[using]
     if conn.vendor == "postgresql":
-        statements = postgresql_statements()
+        conn.ensure_connection()
+        statements = postgresql_statements(merge=conn.pg_version >= 150000 if merge is None else merge)
     elif conn.vendor == "sqlite":
         statements = sqlite_statements()
     else:  # pragma: no cover - the project runs on PostgreSQL and SQLite only
