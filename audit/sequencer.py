@@ -24,7 +24,7 @@ Who runs it:
   waits — if another sequencer holds the head, that one re-checks for new entries after its own
   commit, so nothing committed before it released the lock is left behind; a bulk write (more than
   HAND_OVER_AT entries in one call) queues `audit_chain_task` through the outbox instead;
-* `audit.tasks.audit_chain_task` every minute (beat) and `manage.py audit_chain` — the safety net
+* `audit.tasks.audit_chain_task` every 30 seconds (beat) and `manage.py audit_chain` — the safety net
   for a writer process that died between its commit and its call;
 * with `AUDIT_CHAIN_MODE = "listener"`, not the writer but a dedicated process,
   `manage.py audit_chain --listen` (`listen` below): the writer's transaction only sends
@@ -318,7 +318,6 @@ def listen(
     interval: float = 5.0,
     limit: int = BATCH,
     should_stop: Callable[[], bool] = lambda: False,
-    on_round: Callable[[int], None] | None = None,
     wake_fd: int | None = None,
     hold: float = 0.0,
 ) -> None:
@@ -330,10 +329,10 @@ def listen(
     of these may run — the chain head's row lock lets one chain at a time, the others wait — so a
     second one on another host is a hot standby. A lost database connection is reopened with a
     growing pause; killing the process mid-batch loses only that batch's transaction, whose entries
-    the next run chains (tests/audit/test_sequencer.py, the crash drills).
+    the next run chains (tests/audit/test_sequencer_listener.py runs the real process through
+    these cases).
 
-    `should_stop` is asked between rounds; `on_round(chained)` is called after each (tests, logs);
-    a readable `wake_fd` (the command's signal pipe) ends the wait early; `hold` is for crash drills
+    `should_stop` is asked between rounds; a readable `wake_fd` (the command's signal pipe) ends the wait early; `hold` is for crash drills
     (sequencer_run)."""
     conn = connections[using]
     if conn.vendor != "postgresql":
@@ -348,9 +347,7 @@ def listen(
             raw = conn.connection
             logger.info("audit sequencer: listening on %s", CHANNEL)
             while not should_stop():
-                count = sequencer_run(using=using, wait=True, limit=limit, hold=hold)
-                if on_round is not None:
-                    on_round(count)
+                sequencer_run(using=using, wait=True, limit=limit, hold=hold)
                 # wait for a commit's NOTIFY (or the interval), then take every one that came:
                 # one run chains all that committed meanwhile
                 select.select([raw] if wake_fd is None else [raw, wake_fd], [], [], interval)

@@ -147,7 +147,8 @@ AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "ch
 # sequencer chains committed entries right after each commit, in the writer's process; writers take
 # no global lock), "listener" (PostgreSQL: the same, but done by a separate `manage.py audit_chain
 # --listen` process that the writers' NOTIFY wakes, so a write does not wait for it — the
-# docker-compose stack and docs/operations.md run it this way), "inline" (the writer chains inside its own transaction under the head's lock; SQLite always), or
+# docker-compose stack and docs/operations.md run it this way), "inline" (the writer chains inside
+# its own transaction under the head's lock; SQLite always), or
 # "off" (entries stay unchained: only for the concurrency benchmark's baseline).
 AUDIT_CHAIN_MODE = env.str("AUDIT_CHAIN_MODE", default="deferred")
 # Verification reports an entry still unchained after this long as a failure (sequencer down).

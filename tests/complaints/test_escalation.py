@@ -176,8 +176,10 @@ def test_sweep_reads_only_due_tickets(advisor, django_assert_max_num_queries):
     with time_machine.travel(at(2026, 3, 10, 10), tick=False):
         for _ in range(30):
             make_complaint(client=client, priority="low")
-    # when / then: a fixed number of statements, independent of the quiet rows
-    with time_machine.travel(at(2026, 3, 10, 15), tick=False), django_assert_max_num_queries(17):
+    # when / then: a fixed number of statements, independent of the quiet rows (PostgreSQL's
+    # set-based writes; SQLite's portable path runs the ORM's bulk writes and the inline chain)
+    limit = 17 if connection.vendor == "postgresql" else 24
+    with time_machine.travel(at(2026, 3, 10, 15), tick=False), django_assert_max_num_queries(limit):
         result = services.complaint_escalation_sweep()
     assert result["tickets"] == 2
 
