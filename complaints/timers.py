@@ -21,6 +21,7 @@ only ever a pointer to look, never the rule.
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
 from .models import CLOCK_RUNNING_STATES, Complaint, EscalationTimer
@@ -111,7 +112,7 @@ def install_timer_triggers(*, using: str = "default", merge: bool | None = None)
     elif conn.vendor == "sqlite":
         statements = sqlite_statements()
     else:  # pragma: no cover - the project runs on PostgreSQL and SQLite only
-        raise NotImplementedError(f"escalation timer triggers for {conn.vendor}")
+        raise ImproperlyConfigured(f"The escalation timers need PostgreSQL or SQLite, not {conn.vendor}.")
     with conn.cursor() as cur:
         for sql in statements:
             cur.execute(sql)

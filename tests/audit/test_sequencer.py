@@ -16,15 +16,22 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.urls import reverse
 
-from audit.models import AuditAction, AuditChainHead, AuditEntry
+from audit.models import AuditAction, AuditEntry
 from audit.sequencer import chain_batch, pending_count, sequencer_run
-from audit.services import audit_log, audit_verify
+from audit.services import audit_verify
+from tests.audit.sequencing import (
+    assert_one_gap_free_chain,
+    batch_in_flight,
+    chained_sequences,
+    database_url,
+    write,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,41 +41,23 @@ def _deferred(settings):
     settings.AUDIT_CHAIN_MODE = "deferred"
 
 
-def _write(tag: str, n: int = 1) -> None:
-    for i in range(n):
-        audit_log(
-            actor=None, action=AuditAction.OTHER, record_type="t.t", record_id=f"{tag}-{i}", changes={"i": i}
-        )
-
-
-def _assert_one_gap_free_chain(expected: int) -> None:
-    assert pending_count() == 0
-    rows = list(AuditEntry.objects.order_by("sequence").values_list("sequence", flat=True))
-    assert len(rows) == expected
-    assert rows == list(range(1, expected + 1))  # every entry once, no gap, nothing twice
-    head = AuditChainHead.objects.get(id=1)
-    assert head.sequence == expected
-    result = audit_verify()
-    assert result.intact, result
-
-
 def test_an_entry_is_chained_right_after_its_transaction_commits():
     # when
     with transaction.atomic():
-        _write("a", 3)
+        write("a", 3)
         assert pending_count() == 3  # nothing chained inside the writer's transaction
     # then: the on-commit sequencer chained them
-    _assert_one_gap_free_chain(3)
+    assert_one_gap_free_chain(3)
 
 
 def test_a_rolled_back_writer_leaves_no_entry_and_no_gap():
-    _write("before")
+    write("before")
     with pytest.raises(RuntimeError), transaction.atomic():
-        _write("lost", 5)
+        write("lost", 5)
         raise RuntimeError("the business write failed")
-    _write("after")
+    write("after")
     assert not AuditEntry.objects.filter(record_id__startswith="lost").exists()
-    _assert_one_gap_free_chain(2)
+    assert_one_gap_free_chain(2)
 
 
 def test_an_entry_with_a_lower_id_that_commits_later_is_chained_after_not_skipped():
@@ -78,7 +67,7 @@ def test_an_entry_with_a_lower_id_that_commits_later_is_chained_after_not_skippe
     def slow_writer() -> None:
         try:
             with transaction.atomic():
-                _write("slow")
+                write("slow")
                 written.set()
                 release.wait(10)
         finally:
@@ -88,7 +77,7 @@ def test_an_entry_with_a_lower_id_that_commits_later_is_chained_after_not_skippe
     thread.start()
     assert written.wait(10)
     # when: a later entry commits first
-    _write("fast")
+    write("fast")
     fast = AuditEntry.objects.get(record_id="fast-0")
     slow_id = AuditEntry.objects.filter(record_id="slow-0").values_list("id", flat=True).first()
     assert slow_id is None  # not visible yet: uncommitted
@@ -98,7 +87,7 @@ def test_an_entry_with_a_lower_id_that_commits_later_is_chained_after_not_skippe
     # then: the earlier id is chained after it, at the next number
     slow = AuditEntry.objects.get(record_id="slow-0")
     assert slow.id < fast.id and slow.sequence == 2 and slow.prev_hash == fast.hash
-    _assert_one_gap_free_chain(2)
+    assert_one_gap_free_chain(2)
 
 
 def test_many_writers_and_two_sequencers_at_once_never_chain_an_entry_twice():
@@ -113,7 +102,7 @@ def test_many_writers_and_two_sequencers_at_once_never_chain_an_entry_twice():
             barrier.wait()
             for i in range(per_writer):
                 with transaction.atomic():
-                    _write(f"w{n}-{i}", 2)
+                    write(f"w{n}-{i}", 2)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -145,16 +134,11 @@ def test_many_writers_and_two_sequencers_at_once_never_chain_an_entry_twice():
     sequencer_run(wait=True)
     # then
     assert not errors, errors
-    _assert_one_gap_free_chain(writers * per_writer * 2)
+    assert_one_gap_free_chain(writers * per_writer * 2)
 
 
 def _sequencer_process(batch: int, hold: float) -> subprocess.Popen:
-    db = settings.DATABASES["default"]
-    url = (
-        f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/"
-        f"{db['NAME']}"
-    )
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "advisory.settings.test"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "advisory.settings.test"}
     return subprocess.Popen(
         [
             sys.executable,
@@ -176,18 +160,6 @@ def _sequencer_process(batch: int, hold: float) -> subprocess.Popen:
     )
 
 
-def _batch_in_flight() -> bool:
-    """Another session holds the chain head's row lock and has chained rows it has not committed."""
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-            " WHERE c.relname = 'audit_auditentry' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()"
-            " AND l.pid IN (SELECT pid FROM pg_locks k JOIN pg_class h ON h.oid = k.relation"
-            "               WHERE h.relname = 'audit_auditchainhead' AND k.mode = 'RowShareLock')"
-        )
-        return cur.fetchone()[0] > 0
-
-
 def test_a_sequencer_killed_mid_batch_leaves_its_entries_for_the_next_run(settings):
     # given: writers that leave their entries to a separate sequencer process
     settings.AUDIT_CHAIN_MODE = "off"
@@ -195,7 +167,7 @@ def test_a_sequencer_killed_mid_batch_leaves_its_entries_for_the_next_run(settin
     written = 0
     kills = mid_batch = 0
     for _round in range(4):
-        _write(f"r{_round}", 25)
+        write(f"r{_round}", 25)
         written += 25
         proc = _sequencer_process(batch=10, hold=0.3)
         try:
@@ -203,22 +175,18 @@ def test_a_sequencer_killed_mid_batch_leaves_its_entries_for_the_next_run(settin
             proc.stdout.readline()  # it has chained at least one batch
             # when: SIGKILL at a random moment while a batch holds the head's lock (uncommitted)
             time.sleep(rng.uniform(0.05, 0.4))
-            _write(f"k{_round}", 5)  # writers carry on meanwhile
+            write(f"k{_round}", 5)  # writers carry on meanwhile
             written += 5
             deadline = time.monotonic() + 10
-            while not _batch_in_flight() and time.monotonic() < deadline:
+            while not batch_in_flight() and time.monotonic() < deadline:
                 time.sleep(0.01)
-            mid_batch += _batch_in_flight()
+            mid_batch += batch_in_flight()
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
             kills += 1
         # then, each time: whatever is chained is one gap-free chain that verifies
-        chained = list(
-            AuditEntry.objects.filter(sequence__isnull=False)
-            .order_by("sequence")
-            .values_list("sequence", flat=True)
-        )
+        chained = chained_sequences()
         assert chained == list(range(1, len(chained) + 1))
         assert audit_verify().intact
     assert kills == 4 and mid_batch >= 3  # batches died with their process, uncommitted
@@ -233,15 +201,15 @@ def test_a_sequencer_killed_mid_batch_leaves_its_entries_for_the_next_run(settin
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     # then: every committed entry is chained exactly once
-    _assert_one_gap_free_chain(written)
+    assert_one_gap_free_chain(written)
 
 
 def test_the_database_lets_an_entry_be_chained_once_and_nothing_else(settings):
     # given: an entry chained by the sequencer, one still unchained
-    _write("chained")
+    write("chained")
     with transaction.atomic():
         settings.AUDIT_CHAIN_MODE = "off"
-        _write("pending")
+        write("pending")
     settings.AUDIT_CHAIN_MODE = "deferred"
     chained = AuditEntry.objects.get(record_id="chained-0")
     pending = AuditEntry.objects.get(record_id="pending-0")
@@ -271,14 +239,14 @@ def test_the_database_lets_an_entry_be_chained_once_and_nothing_else(settings):
     assert chain_batch() == 1
     pending.refresh_from_db()
     assert (pending.sequence, pending.prev_hash) == (2, chained.hash)
-    _assert_one_gap_free_chain(2)
+    assert_one_gap_free_chain(2)
 
 
 def test_verification_fails_when_an_entry_stays_unchained_too_long(settings):
     # given: the sequencer is not running
     settings.AUDIT_CHAIN_MODE = "off"
     settings.AUDIT_CHAIN_MAX_PENDING_SECONDS = 300
-    _write("x")
+    write("x")
     # then: a fresh entry is only reported as awaiting chaining
     result = audit_verify()
     assert result.intact and result.pending == 1
@@ -296,9 +264,9 @@ def test_verification_fails_when_an_entry_stays_unchained_too_long(settings):
 
 def test_browser_csv_and_api_show_an_unchained_entry_as_pending(client, compliance_officer, settings):
     # given
-    _write("chained")
+    write("chained")
     settings.AUDIT_CHAIN_MODE = "off"
-    _write("waiting")
+    write("waiting")
     client.force_login(compliance_officer)
     # when
     page = client.get(reverse("audit:browser"))
@@ -328,7 +296,7 @@ def test_a_bulk_write_hands_its_chaining_to_the_worker_through_the_outbox(monkey
     assert pending_count() == 250
     assert OutboxMessage.objects.filter(task="audit.tasks.audit_chain_task").exists()
     assert audit_chain_task() == 250
-    _assert_one_gap_free_chain(250)
+    assert_one_gap_free_chain(250)
 
 
 def test_entries_written_without_instances_store_what_the_model_path_stores_and_verify():
@@ -368,4 +336,4 @@ def test_entries_written_without_instances_store_what_the_model_path_stores_and_
     assert rows[:6] == rows[6:]
     assert rows[0][columns.index("changes")] == {"a": "2026-11-30", "b": [1, 2], "z": {"x": "二", "y": 1}}
     assert rows[1][columns.index("actor_id")] == actor.pk
-    _assert_one_gap_free_chain(AuditEntry.objects.count())  # with the actor's own creation entries
+    assert_one_gap_free_chain(AuditEntry.objects.count())  # with the actor's own creation entries

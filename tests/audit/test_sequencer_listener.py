@@ -17,18 +17,25 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from advisory.oversight.metrics import audit_chain_figures
-from audit.models import AuditAction, AuditChainHead, AuditEntry
+from audit.models import AuditAction, AuditEntry
 from audit.sequencer import APPLICATION_NAME, CHANNEL, chain_mode, pending_count
-from audit.services import EntrySpec, audit_log, audit_log_many, audit_verify
+from audit.services import EntrySpec, audit_log_many, audit_verify
+from tests.audit.sequencing import (
+    assert_one_gap_free_chain,
+    batch_in_flight,
+    chained_sequences,
+    database_url,
+    write,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,25 +45,10 @@ def _listener_mode(settings):
     settings.AUDIT_CHAIN_MODE = "listener"
 
 
-def _url() -> str:
-    db = settings.DATABASES["default"]
-    return (
-        f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/"
-        f"{db['NAME']}"
-    )
-
-
-def _write(tag: str, n: int = 1) -> None:
-    for i in range(n):
-        audit_log(
-            actor=None, action=AuditAction.OTHER, record_type="t.t", record_id=f"{tag}-{i}", changes={"i": i}
-        )
-
-
 def _listener(*extra: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": _url(),
+        "DATABASE_URL": database_url(),
         "DJANGO_SETTINGS_MODULE": "advisory.settings.test",
         "AUDIT_CHAIN_MODE": "listener",
     }
@@ -94,20 +86,11 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(10)
 
 
-def _assert_one_gap_free_chain(expected: int) -> None:
-    assert pending_count() == 0
-    rows = list(AuditEntry.objects.order_by("sequence").values_list("sequence", flat=True))
-    assert rows == list(range(1, expected + 1))  # every entry once, no gap, nothing twice
-    assert AuditChainHead.objects.get(id=1).sequence == expected
-    result = audit_verify()
-    assert result.intact, result
-
-
 def test_a_writer_in_listener_mode_only_notifies_and_leaves_the_chaining_to_the_listener():
     # given: nobody listening
     # when: a transaction writes three entries
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        _write("a", 3)
+        write("a", 3)
     # then: one NOTIFY for the transaction, and nothing chained by the writer itself
     notifies = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("NOTIFY")]
     assert notifies == [f"NOTIFY {CHANNEL}"]
@@ -117,7 +100,7 @@ def test_a_writer_in_listener_mode_only_notifies_and_leaves_the_chaining_to_the_
 
 def test_the_notification_arrives_on_commit_once_and_never_for_a_rolled_back_writer():
     # given: a session listening on the channel, as the sequencer does
-    raw = psycopg2.connect(_url())
+    raw = psycopg2.connect(database_url())
     raw.autocommit = True
     try:
         with raw.cursor() as cur:
@@ -132,16 +115,16 @@ def test_the_notification_arrives_on_commit_once_and_never_for_a_rolled_back_wri
 
         # when: a writer rolls back
         with pytest.raises(RuntimeError), transaction.atomic():
-            _write("rolled-back", 2)
+            write("rolled-back", 2)
             raise RuntimeError("the writer fails")
         # then: nobody is woken, and there is nothing to chain
         assert received() == 0
         assert pending_count() == 0
         # when: a writer commits several entries, one of them in a savepoint that rolls back
         with transaction.atomic():
-            _write("kept", 2)
+            write("kept", 2)
             with pytest.raises(RuntimeError), transaction.atomic():
-                _write("inner", 1)
+                write("inner", 1)
                 raise RuntimeError("the inner step fails")
             assert received() == 0  # not before the commit
         # then: exactly one notification, at commit
@@ -160,7 +143,7 @@ def test_the_notification_arrives_on_commit_once_and_never_for_a_rolled_back_wri
 
 def test_the_listening_process_catches_up_at_start_and_then_chains_each_commit_when_woken():
     # given: entries written while no sequencer was running
-    _write("before", 4)
+    write("before", 4)
     assert pending_count() == 4
     proc = _listener("--interval", "60")  # polling is no help within this test: only NOTIFY wakes it
     try:
@@ -175,14 +158,14 @@ def test_the_listening_process_catches_up_at_start_and_then_chains_each_commit_w
             # when: a writer commits
             started = time.monotonic()
             with transaction.atomic():
-                _write(f"r{round_}", 2)
+                write(f"r{round_}", 2)
                 assert pending_count() == 2
             # then: chained within moments of the commit, far inside the 60 s interval
             assert _wait(lambda: pending_count() == 0, seconds=10)
             assert time.monotonic() - started < 10
     finally:
         _stop(proc)
-    _assert_one_gap_free_chain(4 + 6)
+    assert_one_gap_free_chain(4 + 6)
 
 
 def test_the_listener_stops_promptly_on_sigterm():
@@ -218,32 +201,20 @@ def test_the_listener_reconnects_after_losing_its_database_connection():
             assert _wait(lambda: len(_listener_pids()) == 1)
             (old,) = _listener_pids()
             if round_:
-                _write("wake", 1)
+                write("wake", 1)
             # when: its backend is terminated (a database restart or failover looks the same to it)
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_terminate_backend(%s)", [old])
-            _write(f"while-away-{round_}", 3)
+            write(f"while-away-{round_}", 3)
             # then: it comes back on a new connection, listens again and chains what was written meanwhile
             assert _wait(lambda old=old: len(pids := _listener_pids()) == 1 and old not in pids, seconds=30)
             assert _wait(lambda: pending_count() == 0, seconds=10)
-            _write(f"after-{round_}", 2)
+            write(f"after-{round_}", 2)
             assert _wait(lambda: pending_count() == 0, seconds=10)
             assert proc.poll() is None
     finally:
         _stop(proc)
-    _assert_one_gap_free_chain(11)
-
-
-def _batch_in_flight() -> bool:
-    """Another session holds the chain head's row lock and has chained rows it has not committed."""
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-            " WHERE c.relname = 'audit_auditentry' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()"
-            " AND l.pid IN (SELECT pid FROM pg_locks k JOIN pg_class h ON h.oid = k.relation"
-            "               WHERE h.relname = 'audit_auditchainhead' AND k.mode = 'RowShareLock')"
-        )
-        return cur.fetchone()[0] > 0
+    assert_one_gap_free_chain(11)
 
 
 def test_a_listener_killed_mid_batch_leaves_every_committed_entry_to_be_chained_once():
@@ -254,22 +225,18 @@ def test_a_listener_killed_mid_batch_leaves_every_committed_entry_to_be_chained_
         proc = _listener("--batch", "10", "--hold", "0.3", "--interval", "60")
         try:
             assert _wait(lambda: _listeners() == 1)
-            _write(f"r{round_}", 25)  # one commit per entry: each wakes it
+            write(f"r{round_}", 25)  # one commit per entry: each wakes it
             written += 25
             time.sleep(rng.uniform(0.05, 0.4))
             # when: SIGKILL while a batch is chained but not committed
-            assert _wait(_batch_in_flight, seconds=10)
+            assert _wait(batch_in_flight, seconds=10)
             mid_batch += 1
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
             kills += 1
         # then, each time: what is chained is one gap-free chain that verifies
-        chained = list(
-            AuditEntry.objects.filter(sequence__isnull=False)
-            .order_by("sequence")
-            .values_list("sequence", flat=True)
-        )
+        chained = chained_sequences()
         assert chained == list(range(1, len(chained) + 1))
         assert audit_verify().intact
     assert kills == mid_batch == 3
@@ -281,7 +248,7 @@ def test_a_listener_killed_mid_batch_leaves_every_committed_entry_to_be_chained_
     finally:
         _stop(proc)
     # then: every committed entry is chained exactly once
-    _assert_one_gap_free_chain(written)
+    assert_one_gap_free_chain(written)
 
 
 def test_listen_is_not_needed_where_the_chain_is_written_inline(settings, capsys):
@@ -298,7 +265,7 @@ def test_an_unknown_chain_mode_is_refused_with_the_modes_it_accepts(settings):
 
 def test_the_metrics_show_the_backlog_and_that_no_listener_is_connected():
     # given: two entries written while no listener runs
-    _write("waiting", 2)
+    write("waiting", 2)
     oldest = AuditEntry.objects.earliest("occurred_at").occurred_at
     # when
     figures = audit_chain_figures(oldest + __import__("datetime").timedelta(seconds=42))
