@@ -273,6 +273,17 @@ def _kicker(using: str) -> Callable[[], None]:
     return kick
 
 
+def listening_sequencers(*, using: str = "default") -> set[int]:
+    """The server process ids of the listening sequencers connected to this database (they set
+    their application_name to APPLICATION_NAME). PostgreSQL only."""
+    with connections[using].cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+            [APPLICATION_NAME],
+        )
+        return {row[0] for row in cur.fetchall()}
+
+
 def _notified() -> None:
     """Marks a transaction that has sent its NOTIFY (on_commit list); does nothing itself."""
 

@@ -191,7 +191,7 @@ def _drain() -> float:
 
 def _start_listener() -> subprocess.Popen:
     """The listening sequencer as deployed (`audit_chain --listen`), connected before the cell."""
-    from audit.sequencer import APPLICATION_NAME
+    from audit.sequencer import listening_sequencers
 
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "audit_chain", "--listen"],
@@ -201,13 +201,8 @@ def _start_listener() -> subprocess.Popen:
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        with connections["default"].cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
-                [APPLICATION_NAME],
-            )
-            if cur.fetchone()[0]:
-                return proc
+        if listening_sequencers():
+            return proc
         time.sleep(0.05)
     proc.kill()
     raise SystemExit("the listening sequencer did not connect within 30 s")

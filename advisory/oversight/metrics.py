@@ -76,11 +76,10 @@ def audit_chain_figures(at: datetime.datetime) -> dict[str, float]:
     chained yet and the age of the oldest — a few, for a moment, are normal — and, with
     AUDIT_CHAIN_MODE = "listener", how many listening sequencer processes are connected (0 means
     the beat job's run every 30 seconds is all that chains)."""
-    from django.db import connection
     from django.db.models import Count, Min
 
     from audit.models import AuditEntry
-    from audit.sequencer import APPLICATION_NAME, chain_mode
+    from audit.sequencer import chain_mode, listening_sequencers
 
     pending = AuditEntry.objects.filter(sequence__isnull=True).aggregate(
         n=Count("id"), oldest=Min("occurred_at")
@@ -92,12 +91,7 @@ def audit_chain_figures(at: datetime.datetime) -> dict[str, float]:
         else 0.0,
     }
     if chain_mode() == "listener":
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
-                [APPLICATION_NAME],
-            )
-            figures["audit_sequencer_listeners"] = float(cur.fetchone()[0])
+        figures["audit_sequencer_listeners"] = float(len(listening_sequencers()))
     return figures
 
 

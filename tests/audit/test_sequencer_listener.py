@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext
 
 from advisory.oversight.metrics import audit_chain_figures
 from audit.models import AuditAction, AuditEntry
-from audit.sequencer import APPLICATION_NAME, CHANNEL, chain_mode, pending_count
+from audit.sequencer import CHANNEL, chain_mode, listening_sequencers, pending_count
 from audit.services import EntrySpec, audit_log_many, audit_verify
 from tests.audit.sequencing import (
     assert_one_gap_free_chain,
@@ -60,15 +60,6 @@ def _listener(*extra: str) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-
-
-def _listeners() -> int:
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
-            [APPLICATION_NAME],
-        )
-        return cur.fetchone()[0]
 
 
 def _wait(condition, seconds: float = 15.0) -> bool:
@@ -148,7 +139,7 @@ def test_the_listening_process_catches_up_at_start_and_then_chains_each_commit_w
     proc = _listener("--interval", "60")  # polling is no help within this test: only NOTIFY wakes it
     try:
         # when it starts, then it chains the backlog and shows itself to the database
-        assert _wait(lambda: pending_count() == 0 and _listeners() == 1)
+        assert _wait(lambda: pending_count() == 0 and len(listening_sequencers()) == 1)
         assert audit_chain_figures(AuditEntry.objects.latest("occurred_at").occurred_at) == {
             "audit_entries_unchained": 0.0,
             "audit_oldest_unchained_seconds": 0.0,
@@ -171,7 +162,7 @@ def test_the_listening_process_catches_up_at_start_and_then_chains_each_commit_w
 def test_the_listener_stops_promptly_on_sigterm():
     proc = _listener("--interval", "60")
     try:
-        assert _wait(lambda: _listeners() == 1)
+        assert _wait(lambda: len(listening_sequencers()) == 1)
         # when
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
@@ -180,26 +171,17 @@ def test_the_listener_stops_promptly_on_sigterm():
         assert code == 0
         assert time.monotonic() - started < 5
         assert "audit sequencer stopped" in proc.stdout.read()
-        assert _wait(lambda: _listeners() == 0)
+        assert _wait(lambda: len(listening_sequencers()) == 0)
     finally:
         _stop(proc)
-
-
-def _listener_pids() -> set[int]:
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
-            [APPLICATION_NAME],
-        )
-        return {row[0] for row in cur.fetchall()}
 
 
 def test_the_listener_reconnects_after_losing_its_database_connection():
     proc = _listener("--interval", "60")
     try:
         for round_ in range(2):  # once while it waits, once right after a notification
-            assert _wait(lambda: len(_listener_pids()) == 1)
-            (old,) = _listener_pids()
+            assert _wait(lambda: len(listening_sequencers()) == 1)
+            (old,) = listening_sequencers()
             if round_:
                 write("wake", 1)
             # when: its backend is terminated (a database restart or failover looks the same to it)
@@ -207,7 +189,9 @@ def test_the_listener_reconnects_after_losing_its_database_connection():
                 cur.execute("SELECT pg_terminate_backend(%s)", [old])
             write(f"while-away-{round_}", 3)
             # then: it comes back on a new connection, listens again and chains what was written meanwhile
-            assert _wait(lambda old=old: len(pids := _listener_pids()) == 1 and old not in pids, seconds=30)
+            assert _wait(
+                lambda old=old: len(pids := listening_sequencers()) == 1 and old not in pids, seconds=30
+            )
             assert _wait(lambda: pending_count() == 0, seconds=10)
             write(f"after-{round_}", 2)
             assert _wait(lambda: pending_count() == 0, seconds=10)
@@ -224,7 +208,7 @@ def test_a_listener_killed_mid_batch_leaves_every_committed_entry_to_be_chained_
         # given: a listener that holds each batch of 10 for 0.3 s before committing
         proc = _listener("--batch", "10", "--hold", "0.3", "--interval", "60")
         try:
-            assert _wait(lambda: _listeners() == 1)
+            assert _wait(lambda: len(listening_sequencers()) == 1)
             write(f"r{round_}", 25)  # one commit per entry: each wakes it
             written += 25
             time.sleep(rng.uniform(0.05, 0.4))
