@@ -358,12 +358,15 @@ def listen(
             raw = conn.connection
             logger.info("audit sequencer: listening on %s", CHANNEL)
             while not should_stop():
+                raw.notifies.clear()  # what was notified so far committed before this run: it is covered
                 sequencer_run(using=using, wait=True, limit=limit, hold=hold)
-                # wait for a commit's NOTIFY (or the interval), then take every one that came:
-                # one run chains all that committed meanwhile
-                select.select([raw] if wake_fd is None else [raw, wake_fd], [], [], interval)
+                # A NOTIFY that arrives while the run's queries execute is read by the driver into
+                # `notifies` then, not left on the socket: look there before waiting, or that commit
+                # would wait for the interval.
                 raw.poll()
-                raw.notifies.clear()
+                if not raw.notifies:
+                    select.select([raw] if wake_fd is None else [raw, wake_fd], [], [], interval)
+                    raw.poll()
             pause = 0.5
         except (DatabaseError, InterfaceError, conn.Database.Error, OSError):  # Django's or the driver's
             if should_stop():

@@ -19,7 +19,7 @@ import psycopg2
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from advisory.oversight.metrics import audit_chain_figures
@@ -259,3 +259,49 @@ def test_the_metrics_show_the_backlog_and_that_no_listener_is_connected():
         "audit_oldest_unchained_seconds": 42.0,
         "audit_sequencer_listeners": 0.0,
     }
+
+
+def test_a_notification_read_during_a_run_is_not_left_waiting_for_the_interval(settings, monkeypatch):
+    """The driver reads a NOTIFY that arrives while the sequencer's own queries run into its
+    `notifies` list, off the socket: the listener must look there before waiting on the socket."""
+    import threading
+
+    from audit import sequencer
+
+    # given: an entry written without waking anyone
+    settings.AUDIT_CHAIN_MODE = "off"
+    write("late", 1)
+    settings.AUDIT_CHAIN_MODE = "listener"
+    real_run, calls, stop = sequencer.sequencer_run, [], threading.Event()
+
+    def run(**kwargs) -> int:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            # the first run chains nothing; a commit's NOTIFY arrives meanwhile and the run's next
+            # query reads it off the socket
+            notifier = psycopg2.connect(database_url())
+            notifier.autocommit = True
+            with notifier.cursor() as cur:
+                cur.execute(f"NOTIFY {CHANNEL}")
+            notifier.close()
+            time.sleep(0.2)
+            with connections["default"].cursor() as cur:
+                cur.execute("SELECT 1")
+            return 0
+        return real_run(**kwargs)
+
+    monkeypatch.setattr(sequencer, "sequencer_run", run)
+    thread = threading.Thread(target=sequencer.listen, kwargs={"interval": 30, "should_stop": stop.is_set})
+    started = time.monotonic()
+    thread.start()
+    try:
+        # then: chained by a second run at once, not 30 seconds later
+        assert _wait(lambda: pending_count() == 0, seconds=5)
+        assert len(calls) >= 2 and calls[1] - started < 5
+    finally:
+        stop.set()
+        with psycopg2.connect(database_url()) as waker, waker.cursor() as cur:  # end its wait
+            waker.autocommit = True
+            cur.execute(f"NOTIFY {CHANNEL}")
+        thread.join(10)
+    assert not thread.is_alive()
