@@ -16,6 +16,12 @@ from collections.abc import Iterable
 from typing import Any
 
 
+def _quoted(text: str) -> str:
+    if "\\" in text or '"' in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text + '"'
+
+
 def _element(value: Any) -> str:
     if value is None:
         return "NULL"  # unquoted: SQL NULL (a quoted "NULL" is the four letters)
@@ -24,15 +30,28 @@ def _element(value: Any) -> str:
     if value is False:
         return "f"
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
-        text = value.isoformat()
-    else:
-        text = str(value)
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return _quoted(value.isoformat())
+    return _quoted(str(value))
 
 
 def pg_array(values: Iterable[Any]) -> str:
     """The text form of a one-dimensional PostgreSQL array of `values` (cast it in the SQL:
-    `%s::text[]`, `%s::timestamptz[]`, …). Every element is quoted, so commas, braces, quotes,
-    backslashes, spaces and newlines inside strings arrive unchanged; None becomes NULL.
-    Datetimes must be aware (ISO 8601 with their offset)."""
-    return "{" + ",".join(_element(v) for v in values) + "}"
+    `%s::text[]`, `%s::timestamptz[]`, …). Every element but an integer is quoted, so commas,
+    braces, quotes, backslashes, spaces and newlines inside strings arrive unchanged; None becomes
+    NULL. Datetimes must be aware (ISO 8601 with their offset).
+
+    Strings and integers, nearly every element a bulk statement sends, take the short way here
+    (no call per element): a sweep's audit entries are 19 columns of 1,000 values each."""
+    parts = []
+    append = parts.append
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            if "\\" in value or '"' in value:
+                value = value.replace("\\", "\\\\").replace('"', '\\"')
+            append('"' + value + '"')
+        elif kind is int:
+            append(str(value))  # digits and a sign need no quotes
+        else:
+            append(_element(value))
+    return "{" + ",".join(parts) + "}"

@@ -148,11 +148,15 @@ class EntrySpec:
     changes: dict = field(default_factory=dict)
     history_id: int | None = None
     history_table: str = ""
+    # the history row's digest (audit.protection.history_digest_sql) when the caller computed it
+    # in the statement that wrote the row (the escalation sweep's INSERT … RETURNING): not read again
+    history_digest: str = ""
 
 
-def _link_history(specs: Sequence[EntrySpec], using: str) -> dict[int, str]:
+def _link_history(specs: Sequence[EntrySpec], using: str) -> dict[tuple[str, int], str]:
     """Give entries their history row: rows written in bulk are claimed (audit.history_link); then
-    read each row's digest on PostgreSQL (one query per table). Returns {history_id: digest}."""
+    read each row's digest on PostgreSQL (one query per table), unless the caller brought it.
+    Returns {(history table, history_id): digest}."""
     from .history_link import claim
     from .protection import history_digest_sql
 
@@ -161,27 +165,30 @@ def _link_history(specs: Sequence[EntrySpec], using: str) -> dict[int, str]:
             found = claim(spec.record_type, str(spec.record_id))
             if found is not None:
                 spec.history_id, spec.history_table = found
+    digests: dict[tuple[str, int], str] = {}
     by_table: dict[str, list[int]] = {}
     for spec in specs:
         if spec.history_id is not None and spec.history_table:
-            by_table.setdefault(spec.history_table, []).append(spec.history_id)
-    if not by_table:
+            if spec.history_digest:
+                digests[(spec.history_table, spec.history_id)] = spec.history_digest
+            else:
+                by_table.setdefault(spec.history_table, []).append(spec.history_id)
+    if not by_table and not digests:
         return {}
     conn = connections[using]
-    digests: dict[int, str] = {}
     with conn.cursor() as cur:
         for table, ids in by_table.items():
             qn = conn.ops.quote_name(table)
             if conn.vendor == "postgresql":
                 sql = f"SELECT history_id, {history_digest_sql(table)} FROM {qn} h WHERE history_id = ANY(%s)"  # noqa: S608
                 cur.execute(sql, [ids])
-                digests.update(dict(cur.fetchall()))
+                digests.update({(table, pk): digest for pk, digest in cur.fetchall()})
             else:
                 marks = ",".join(["%s"] * len(ids))
                 cur.execute(f"SELECT history_id FROM {qn} WHERE history_id IN ({marks})", ids)  # noqa: S608
-                digests.update({r[0]: "" for r in cur.fetchall()})
+                digests.update({(table, r[0]): "" for r in cur.fetchall()})
     for spec in specs:
-        if spec.history_table and spec.history_id not in digests:
+        if spec.history_table and (spec.history_table, spec.history_id) not in digests:
             spec.history_id, spec.history_table = None, ""  # a claimed row that was rolled back
     return digests
 
@@ -320,7 +327,7 @@ def audit_log_many(
 def _entry_rows(
     specs: Sequence[EntrySpec],
     *,
-    digests: dict[int, str],
+    digests: dict[tuple[str, int], str],
     when: datetime.datetime,
     ip: str | None,
     agent: str,
@@ -361,7 +368,9 @@ def _entry_rows(
                 "ip_address": ip,
                 "user_agent": agent,
                 "history_id": spec.history_id,
-                "history_hash": digests.get(spec.history_id, "") if spec.history_table else "",
+                "history_hash": digests.get((spec.history_table, spec.history_id), "")
+                if spec.history_table
+                else "",
                 "content_hash": _content_digest_text(label, changes_text),
                 "redacted": False,
                 "prev_hash": "",
@@ -374,7 +383,7 @@ def _entry_rows(
 def _insert_spec_rows(
     specs: Sequence[EntrySpec],
     *,
-    digests: dict[int, str],
+    digests: dict[tuple[str, int], str],
     when: datetime.datetime,
     ip: str | None,
     agent: str,
@@ -383,28 +392,47 @@ def _insert_spec_rows(
     """PostgreSQL: the entries of `specs` (`_entry_rows`, the values the model path builds its
     instances from) inserted unchained straight from their values, one
     `INSERT … SELECT … FROM unnest(…)` per 5,000, each column one array literal
-    (advisory.pgarrays): no per-value SQL to parse."""
+    (advisory.pgarrays): no per-value SQL to parse. A column whose value is the same in every row
+    (the time, the action, the record type, the empty hashes of an unchained entry, …) goes as one
+    value instead of an array: for a sweep that is 11 of the 19 columns."""
     from advisory.pgarrays import pg_array
 
     conn = connections[using]
     fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-    arrays = ", ".join(f"%s::{f.db_type(conn)}[]" for f in fields)
-    table = conn.ops.quote_name(AuditEntry._meta.db_table)
+    qn = conn.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    table = qn(AuditEntry._meta.db_table)
     rows = _entry_rows(specs, digests=digests, when=when, ip=ip, agent=agent, changes_as_text=True)
     for row in rows:
         actor = row.pop("actor")
         row["actor_id"] = actor.pk if actor is not None else None
-    attnames = [f.attname for f in fields]
-    missing = set(attnames) - set(rows[0])
+    missing = {f.attname for f in fields} - set(rows[0])
     if missing:  # a new field on AuditEntry must be written by _entry_rows too
         raise RuntimeError(f"audit rows: no value for {sorted(missing)}")
     with conn.cursor() as cur:
         for start in range(0, len(rows), 5000):
             chunk = rows[start : start + 5000]
+            selected, arrays, names, params, array_params = [], [], [], [], []
+            for i, f in enumerate(fields):
+                values = [r[f.attname] for r in chunk]
+                first = values[0]
+                cast = f.db_type(conn)
+                if all(v is first or (v == first and type(v) is type(first)) for v in values):
+                    selected.append(f"%s::{cast}")
+                    params.append(first)
+                else:
+                    selected.append(f"u.c{i}")
+                    arrays.append(f"%s::{cast}[]")
+                    names.append(f"c{i}")
+                    array_params.append(pg_array(values))
+            source = (
+                f" FROM unnest({', '.join(arrays)}) AS u({', '.join(names)})"
+                if arrays
+                else (f" FROM generate_series(1, {len(chunk)})")
+            )
             cur.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608
-                [pg_array(r[a] for r in chunk) for a in attnames],
+                f"INSERT INTO {table} ({columns}) SELECT {', '.join(selected)}{source}",  # noqa: S608
+                params + array_params,
             )
 
 

@@ -23,6 +23,7 @@ from advisory.roles import Role
 from advisory.texts import recipient_language, stored_reason, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
+from audit.protection import history_digest_sql
 from audit.services import EntrySpec, audit_log_many
 
 from ..links import complaint_staff_url
@@ -110,11 +111,16 @@ def complaint_escalation_sweep(
     url_parts: tuple[str, str] | None = None
     while True:
         with transaction.atomic():
+            # one row more than a batch: it says whether another batch follows, so a sweep whose
+            # due tickets fill its last batch exactly does not query once more to find none (the
+            # extra row stays locked until this commit and is the next batch's first)
             batch = list(
                 due_tickets(at)
                 .select_for_update(skip_locked=True, of=("self",))
-                .values_list(*SWEEP_FIELDS)[:batch_size]
+                .values_list(*SWEEP_FIELDS)[: batch_size + 1]
             )
+            more = len(batch) > batch_size
+            del batch[batch_size:]
             if not batch:
                 break
             if url_parts is None:
@@ -124,7 +130,7 @@ def complaint_escalation_sweep(
             )
             for key in totals:
                 totals[key] += done[key]
-        if len(batch) < batch_size:
+        if not more:
             break
     logger.info("complaint escalation sweep: %s", totals)
     return totals
@@ -184,6 +190,20 @@ def _escalate_batch(
     url_head, url_tail = url_parts
     label = Complaint._meta.label_lower
     top_level = EscalationLevel.COMPLIANCE
+    # the audit reason of a level told to these names, built once: a batch has a few dozen
+    # distinct ones, and audit_log_many stores each reason object once
+    reasons: dict[tuple[int, str], Any] = {}
+
+    def reason(lvl: int, names: str | None) -> Any:
+        found = reasons.get((lvl, names))
+        if found is None:
+            found = reasons[(lvl, names)] = (
+                text("audit.escalation_level", level=LEVEL_LABEL[lvl], n=lvl)
+                if names is None
+                else text("audit.escalation_level_notified", level=LEVEL_LABEL[lvl], n=lvl, names=names)
+            )
+        return found
+
     for pk, number, subject, client_id, assignee_id, reached, warn_at, resolve_due_at, compliance_at in batch:
         thresholds = (None, warn_at, resolve_due_at, compliance_at)  # by level
         due_levels = []
@@ -212,9 +232,7 @@ def _escalate_batch(
                     record_id=record_id,
                     record_label=record_label,
                     client_id=client_id,
-                    reason=text("audit.escalation_level_notified", level=LEVEL_LABEL[lvl], n=lvl, names=names)
-                    if notified
-                    else text("audit.escalation_level", level=LEVEL_LABEL[lvl], n=lvl),
+                    reason=reason(lvl, names if notified else None),
                     changes={"escalation_level": [lvl - 1, lvl], "threshold_at": threshold.isoformat()},
                 )
             )
@@ -304,8 +322,10 @@ def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
     2. the notifications, returning their ids for the email task;
     3. the tickets' scheduling fields in one UPDATE whose RETURNING rows become the history rows
        (`_history_sql`), so the history is written from the updated rows without reading them
-       back into Python; it returns each new history row, which the ticket's first audit entry
-       then carries (as audit.history_link would have matched it)."""
+       back into Python; it returns each new history row with its digest (computed from the
+       row as stored, by the expression verification recomputes), which the ticket's first audit
+       entry then carries (as audit.history_link would have matched it) without reading the row
+       again."""
     sql = _postgresql_statements()
     with connection.cursor() as cur:
         # every column goes as one array literal (advisory.pgarrays), not one SQL value per row
@@ -337,12 +357,15 @@ def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
                 sql["history"],
                 [pg_array(p[0] for p in pairs), pg_array(p[1] for p in pairs), at, HISTORY_REASON],
             )
-            history = {complaint_id: history_id for history_id, complaint_id in cur.fetchall()}
+            history = {
+                complaint_id: (history_id, digest) for history_id, complaint_id, digest in cur.fetchall()
+            }
             table = Complaint.history.model._meta.db_table
             for spec in plan.audits:
-                history_id = history.pop(int(spec.record_id), None)
-                if history_id is not None:
-                    spec.history_id, spec.history_table = history_id, table
+                row = history.pop(int(spec.record_id), None)
+                if row is not None:
+                    spec.history_id, spec.history_digest = row
+                    spec.history_table = table
     return ids
 
 
@@ -401,6 +424,7 @@ def _history_sql() -> str:
     last = max(NEXT_THRESHOLD_FIELD) + 1  # the level after which nothing is next
     tracked = {f.attname: f.column for f in Complaint._meta.concrete_fields}
     history_model = Complaint.history.model
+    history_table = history_model._meta.db_table
     special = {
         "history_date": "%s",
         "history_type": "'~'",
@@ -427,9 +451,10 @@ def _history_sql() -> str:
         f"{c['next_escalation_at']} = CASE v.lvl {next_at} END, "
         f"{c['next_escalation_level']} = CASE WHEN v.lvl < {last} THEN v.lvl + 1 ELSE {int(EscalationLevel.NONE)} END "
         f"FROM v WHERE t.{pk} = v.id RETURNING t.*) "
-        f"INSERT INTO {qn(history_model._meta.db_table)} ({', '.join(columns)}) "
+        f"INSERT INTO {qn(history_table)} AS h ({', '.join(columns)}) "
         f"SELECT {', '.join(values)} FROM u ORDER BY u.{pk} "
-        f"RETURNING {qn('history_id')}, {qn(history_model._meta.get_field('id').column)}"
+        f"RETURNING h.{qn('history_id')}, h.{qn(history_model._meta.get_field('id').column)}, "
+        f"{history_digest_sql(history_table, 'h')}"
     )
 
 

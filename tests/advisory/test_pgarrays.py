@@ -46,3 +46,12 @@ def test_numbers_booleans_and_aware_datetimes_keep_their_values():
 def test_an_empty_list_is_an_empty_array():
     assert pg_array([]) == "{}"
     assert _roundtrip([], "text") == []
+
+
+def test_integers_go_unquoted_and_other_types_by_their_text():
+    from django.utils.safestring import mark_safe
+
+    # a str subclass and a bool are not taken for a plain str or int
+    assert pg_array([-5, 0, True, mark_safe('a"b')]) == '{-5,0,t,"a\\"b"}'
+    assert _roundtrip([-5, 0, 2**62], "bigint") == [-5, 0, 2**62]
+    assert _roundtrip([mark_safe('say "hi"\\')], "text") == ['say "hi"\\']

@@ -337,3 +337,38 @@ def test_entries_written_without_instances_store_what_the_model_path_stores_and_
     assert rows[0][columns.index("changes")] == {"a": "2026-11-30", "b": [1, 2], "z": {"x": "二", "y": 1}}
     assert rows[1][columns.index("actor_id")] == actor.pk
     assert_one_gap_free_chain(AuditEntry.objects.count())  # with the actor's own creation entries
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_entries_that_share_every_value_are_written_as_many_rows_as_specs(count):
+    """A column with one value for every row goes to the server as that value, not as an array;
+    when every column does (one spec, or identical specs), the statement still writes one row
+    per spec, with the values the model path stores."""
+    from audit.services import EntrySpec, audit_log_many
+
+    spec = {
+        "action": AuditAction.ESCALATION,
+        "record_type": "complaints.complaint",
+        "record_id": "7",
+        "record_label": "C-7 投诉",
+        "client_id": None,
+        "reason": "same",
+        "changes": {"k": "v"},
+    }
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 9, tzinfo=datetime.UTC), tick=False):
+        with transaction.atomic():
+            audit_log_many([EntrySpec(**spec) for _ in range(count)])
+        with transaction.atomic():
+            assert audit_log_many([EntrySpec(**spec) for _ in range(count)], returning=False) == []
+    columns = [
+        f.attname
+        for f in AuditEntry._meta.concrete_fields
+        if f.attname not in ("id", "sequence", "prev_hash", "hash")
+    ]
+    rows = list(AuditEntry.objects.filter(action=AuditAction.ESCALATION).order_by("id").values_list(*columns))
+    assert len(rows) == 2 * count
+    assert all(row == rows[0] for row in rows)
+    assert rows[0][columns.index("record_label")] == "C-7 投诉" and rows[0][columns.index("changes")] == {
+        "k": "v"
+    }
+    assert_one_gap_free_chain(AuditEntry.objects.count())

@@ -12,6 +12,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from advisory.models import Notification
@@ -137,7 +138,16 @@ def test_escalation_entries_seal_the_history_rows_and_the_chain_verifies(
     )
     assert [e.changes["escalation_level"] for e in entries] == [[0, 1], [1, 2], [2, 3]]
     assert entries[0].history_id == history.history_id
-    assert entries[0].history_hash or connection.vendor != "postgresql"
+    if connection.vendor == "postgresql":  # the digest returned as the row was written is the row's
+        from audit.protection import history_digest_sql
+
+        table = history._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT {history_digest_sql(table)} FROM {table} h WHERE history_id = %s",
+                [history.history_id],
+            )
+            assert entries[0].history_hash == cur.fetchone()[0] != ""
     assert [e.history_id for e in entries[1:]] == [None, None]
     assert history.escalation_level == EscalationLevel.COMPLIANCE and history.next_escalation_at is None
     # and the whole trail, history rows included, still verifies
@@ -178,10 +188,32 @@ def test_sweep_reads_only_due_tickets(advisor, django_assert_max_num_queries):
             make_complaint(client=client, priority="low")
     # when / then: a fixed number of statements, independent of the quiet rows (PostgreSQL's
     # set-based writes; SQLite's portable path runs the ORM's bulk writes and the inline chain)
-    limit = 17 if connection.vendor == "postgresql" else 24
+    limit = 15 if connection.vendor == "postgresql" else 24
     with time_machine.travel(at(2026, 3, 10, 15), tick=False), django_assert_max_num_queries(limit):
         result = services.complaint_escalation_sweep()
     assert result["tickets"] == 2
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 5])
+def test_batches_escalate_every_due_ticket_once_and_a_full_last_batch_ends_the_sweep(advisor, batch_size):
+    # given 5 tickets past their first threshold (a warning each)
+    client = make_client(advisor=advisor)
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        tickets = [make_complaint(client=client, priority="urgent") for _ in range(5)]
+    # when the sweep runs in batches of 1, 2, 3 and 5 tickets
+    with time_machine.travel(at(2026, 3, 10, 15), tick=False), CaptureQueriesContext(connection) as captured:
+        result = services.complaint_escalation_sweep(batch_size=batch_size)
+    # then each ticket is warned once, and the tickets are read once per batch: a last batch that
+    # is exactly full (5 by 1 or by 5) is not followed by a read that finds nothing
+    assert result["tickets"] == 5
+    levels = ComplaintEscalation.objects.filter(complaint__in=tickets).values_list("complaint_id", "level")
+    assert sorted(levels) == sorted((t.pk, EscalationLevel.WARNING) for t in tickets)
+    reads = [
+        q
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and "escalationtimer" in q["sql"]
+    ]
+    assert len(reads) == -(-5 // batch_size)
 
 
 @pytest.mark.postgres
