@@ -20,6 +20,7 @@ from advisory.models import Notification, User
 from advisory.outbox import outbox_enqueue
 from advisory.pgarrays import pg_array
 from advisory.roles import Role
+from advisory.texts import encode as encode_param
 from advisory.texts import recipient_language, stored_reason, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
@@ -114,7 +115,7 @@ def complaint_escalation_sweep(
             # one row more than a batch: it says whether another batch follows, so a sweep whose
             # due tickets fill its last batch exactly does not query once more to find none (the
             # extra row stays locked until this commit and is the next batch's first)
-            batch = list(
+            batch = _rows(
                 due_tickets(at)
                 .select_for_update(skip_locked=True, of=("self",))
                 .values_list(*SWEEP_FIELDS)[: batch_size + 1]
@@ -144,6 +145,21 @@ def due_tickets(at: datetime.datetime):
         state__in=list(CLOCK_RUNNING_STATES),
         next_escalation_at__lte=at,
     ).order_by("pk")
+
+
+def _rows(queryset) -> list[tuple]:
+    """The tuples of a `values_list` queryset. On PostgreSQL its SQL is run and fetched at once:
+    the driver's values are already the fields' Python values (no converters), and the ORM's
+    iteration, in chunks of 100 rows through its wrappers, cost a sweep more than the read."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    if compiler.get_converters([col for col, _, _ in compiler.select]):
+        return list(queryset)  # a field that converts what it reads (an encrypted one, say)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
 
 
 # The sweep reads only what it needs, as tuples (a Client row carries encrypted fields: not read).
@@ -190,6 +206,10 @@ def _escalate_batch(
     url_head, url_tail = url_parts
     label = Complaint._meta.label_lower
     top_level = EscalationLevel.COMPLIANCE
+    # the notification's text codes are registered (text() raises if not); the level's parameter
+    # is encoded once per level, not once per ticket
+    text(NOTE_SUBJECT), text(NOTE_BODY)
+    level_params = {lvl: encode_param(label_text) for lvl, label_text in LEVEL_LABEL.items()}
     # the audit reason of a level told to these names, built once: a batch has a few dozen
     # distinct ones, and audit_log_many stores each reason object once
     reasons: dict[tuple[int, str], Any] = {}
@@ -239,8 +259,9 @@ def _escalate_batch(
         note_subject = f"[{number}] {LEVEL_TEXT[top]}"[:200]
         body = f"{subject}\nDeadline: {local_datetime(resolve_due_at)}"
         url = f"{url_head}{pk}{url_tail}"
-        subject_params = json.dumps(text(NOTE_SUBJECT, number=number, level=LEVEL_LABEL[top]).params)
-        body_params = json.dumps(text(NOTE_BODY, subject=subject, due=resolve_due_at).params)
+        # the parameters as text(NOTE_SUBJECT, number=…, level=…).params would encode them
+        subject_params = json.dumps({"number": number, "level": level_params[top]})
+        body_params = json.dumps({"subject": subject, "due": encode_param(resolve_due_at)})
         for recipient_id, _email in recipients:
             plan.notifications.append(
                 (recipient_id, note_subject, body, url, str(pk), subject_params, body_params)

@@ -305,6 +305,28 @@ def test_escalation_notification_is_done_once_the_ticket_is_resolved(ticket, adv
     assert warning.done_at is not None and warning.read_at is not None
 
 
+def test_escalation_notification_stores_its_texts_as_codes_read_in_each_language(ticket, advisor):
+    from complaints.services.escalation import LEVEL_LABEL, NOTE_BODY, NOTE_SUBJECT
+
+    # when the warning is sent
+    with time_machine.travel(at(2026, 3, 10, 14, 1), tick=False):
+        services.complaint_escalation_sweep()
+    note = Notification.objects.get(kind="complaint.escalation", recipient=advisor)
+    # then its parameters are those the registered texts take, encoded as text() encodes them
+    level = EscalationLevel.WARNING
+    assert (note.subject_code, note.body_code) == (NOTE_SUBJECT, NOTE_BODY)
+    assert note.subject_params == text(NOTE_SUBJECT, number=ticket.number, level=LEVEL_LABEL[level]).params
+    expected = text(NOTE_BODY, subject=ticket.subject, due=ticket.resolve_due_at).params
+    assert note.body_params["subject"] == expected["subject"]
+    stored_due = datetime.datetime.fromisoformat(note.body_params["due"]["$dt"])
+    assert stored_due == datetime.datetime.fromisoformat(expected["due"]["$dt"]) == ticket.resolve_due_at
+    # and each reader gets it in their language, the deadline in the firm's time zone
+    english, chinese = note.texts_in("en"), note.texts_in("zh-hans")
+    assert ticket.number in english[0] and "75%" in english[0]
+    assert english[0] != chinese[0] and ticket.number in chinese[0]
+    assert "2026-03-11 10:00" in english[1] and "2026-03-11 10:00" in chinese[1]  # 02:00 UTC
+
+
 def test_sweep_command_escalates_once_and_reports_the_counts(
     ticket, advisor, django_capture_on_commit_callbacks
 ):
@@ -323,3 +345,15 @@ def test_sweep_command_escalates_once_and_reports_the_counts(
     assert second == {"tickets": 0, "escalations": 0, "notifications": 0}
     note = Notification.objects.get(kind="complaint.escalation", recipient=advisor)
     assert note.url == reverse("complaints:detail", args=[ticket.pk])
+
+
+def test_rows_read_at_once_are_the_orm_values_and_converting_fields_go_through_the_orm(ticket):
+    from clients.models import Client
+    from complaints.services.escalation import SWEEP_FIELDS, _rows
+
+    tickets = Complaint.objects.filter(pk=ticket.pk).values_list(*SWEEP_FIELDS)
+    assert _rows(tickets) == list(tickets) and len(list(tickets)) == 1
+    # an encrypted field converts what it reads: the ORM's values, not the stored ciphertext
+    ticket.client.email = "reader@example.com"
+    ticket.client.save(update_fields=["email"])
+    assert _rows(Client.objects.filter(pk=ticket.client_id).values_list("email")) == [("reader@example.com",)]
