@@ -151,6 +151,9 @@ class EntrySpec:
     # the history row's digest (audit.protection.history_digest_sql) when the caller computed it
     # in the statement that wrote the row (the escalation sweep's INSERT … RETURNING): not read again
     history_digest: str = ""
+    # `changes` already as its canonical JSON text (audit.fields.canonical_json), when the caller
+    # wrote it (the escalation sweep's fixed shape); stored and hashed as it is
+    changes_text: str = ""
 
 
 def _link_history(specs: Sequence[EntrySpec], using: str) -> dict[tuple[str, int], str]:
@@ -344,7 +347,9 @@ def _entry_rows(
             reason = reasons[id(spec.reason)] = stored_reason(spec.reason)
         actor_obj = spec.actor if (spec.actor is not None and getattr(spec.actor, "pk", None)) else None
         label = (spec.record_label or "")[:200]
-        if changes_as_text:
+        if changes_as_text and spec.changes_text:
+            changes = changes_text = spec.changes_text
+        elif changes_as_text:
             try:
                 changes = changes_text = canonical_json(spec.changes or {})
             except TypeError:  # keys of mixed types: sort them as the JSON strings they become

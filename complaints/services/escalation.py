@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+from json.encoder import encode_basestring_ascii as json_string
 from typing import Any
 
 from django.conf import settings
@@ -209,7 +210,7 @@ def _escalate_batch(
     # the notification's text codes are registered (text() raises if not); the level's parameter
     # is encoded once per level, not once per ticket
     text(NOTE_SUBJECT), text(NOTE_BODY)
-    level_params = {lvl: encode_param(label_text) for lvl, label_text in LEVEL_LABEL.items()}
+    level_json = {lvl: json.dumps(encode_param(label_text)) for lvl, label_text in LEVEL_LABEL.items()}
     # the audit reason of a level told to these names, built once: a batch has a few dozen
     # distinct ones, and audit_log_many stores each reason object once
     reasons: dict[tuple[int, str], Any] = {}
@@ -244,6 +245,7 @@ def _escalate_batch(
         record_label = f"{number} {subject}"[:200]
         for lvl, threshold in due_levels:
             notified = lvl == top
+            threshold_at = threshold.isoformat()
             plan.escalations.append((pk, lvl, threshold, names if notified else "", notified))
             plan.audits.append(
                 EntrySpec(
@@ -253,15 +255,19 @@ def _escalate_batch(
                     record_label=record_label,
                     client_id=client_id,
                     reason=reason(lvl, names if notified else None),
-                    changes={"escalation_level": [lvl - 1, lvl], "threshold_at": threshold.isoformat()},
+                    changes={"escalation_level": [lvl - 1, lvl], "threshold_at": threshold_at},
+                    # canonical_json of `changes` (sorted keys, no spaces), written directly
+                    changes_text=f'{{"escalation_level":[{lvl - 1},{lvl}],"threshold_at":{json_string(threshold_at)}}}',
                 )
             )
         note_subject = f"[{number}] {LEVEL_TEXT[top]}"[:200]
         body = f"{subject}\nDeadline: {local_datetime(resolve_due_at)}"
         url = f"{url_head}{pk}{url_tail}"
-        # the parameters as text(NOTE_SUBJECT, number=…, level=…).params would encode them
-        subject_params = json.dumps({"number": number, "level": level_params[top]})
-        body_params = json.dumps({"subject": subject, "due": encode_param(resolve_due_at)})
+        # the parameters as text(NOTE_SUBJECT, number=…, level=…).params would encode them, as
+        # JSON text for the jsonb columns (written around the strings: one call each, not a dumps)
+        subject_params = f'{{"number": {json_string(number)}, "level": {level_json[top]}}}'
+        due = json_string(resolve_due_at.isoformat())  # encode_param's {"$dt": …}
+        body_params = f'{{"subject": {json_string(subject)}, "due": {{"$dt": {due}}}}}'
         for recipient_id, _email in recipients:
             plan.notifications.append(
                 (recipient_id, note_subject, body, url, str(pk), subject_params, body_params)

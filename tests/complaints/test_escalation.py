@@ -120,15 +120,22 @@ def test_escalation_leaves_history_on_the_ticket(ticket):
     assert ticket.history.as_of(at(2026, 3, 11, 10, 2)).escalation_level == EscalationLevel.SUPERVISOR
 
 
+@pytest.mark.parametrize("chain_mode", ["inline", "deferred"])
 def test_escalation_entries_seal_the_history_rows_and_the_chain_verifies(
-    ticket, supervisor, compliance_officer
+    ticket, supervisor, compliance_officer, chain_mode, settings
 ):
-    # given every threshold passed (three levels in one sweep)
+    # given every threshold passed (three levels in one sweep), the chain written inline or, as
+    # deployed on PostgreSQL, after commit (the entries inserted straight from their values)
+    from audit.sequencer import chain_batch
     from audit.services import audit_verify
 
-    # when the sweep escalates the ticket
+    if chain_mode == "deferred" and connection.vendor != "postgresql":
+        pytest.skip("the chain is written after commit on PostgreSQL only")
+    settings.AUDIT_CHAIN_MODE = chain_mode
+    # when the sweep escalates the ticket (and, deferred, the sequencer chains its entries)
     with time_machine.travel(at(2026, 3, 16, 9, 30), tick=False):
         services.complaint_escalation_sweep()
+    chain_batch(wait=True)
     # then the first ESCALATION entry carries the history row the sweep wrote, with its digest
     history = ticket.history.filter(history_change_reason=HISTORY_REASON).get()
     entries = list(
@@ -149,6 +156,18 @@ def test_escalation_entries_seal_the_history_rows_and_the_chain_verifies(
             )
             assert entries[0].history_hash == cur.fetchone()[0] != ""
     assert [e.history_id for e in entries[1:]] == [None, None]
+    # the changes are stored as their canonical JSON text (the bytes the content hash covers)
+    from audit.fields import canonical_json
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT changes FROM audit_auditentry WHERE action = %s AND record_id = %s ORDER BY sequence",
+            [AuditAction.ESCALATION, str(ticket.pk)],
+        )
+        stored = [row[0] for row in cur.fetchall()]
+    assert stored == [canonical_json(e.changes) for e in entries]
+    warn_at = ticket.warn_at.astimezone(datetime.UTC).isoformat()
+    assert stored[0] == f'{{"escalation_level":[0,1],"threshold_at":"{warn_at}"}}'
     assert history.escalation_level == EscalationLevel.COMPLIANCE and history.next_escalation_at is None
     # and the whole trail, history rows included, still verifies
     result = audit_verify()
