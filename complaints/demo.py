@@ -24,15 +24,34 @@ from .models import (
     State,
 )
 
+# (subject in 简体, 繁體 and English, category): a ticket is written in its client's language
 SUBJECTS = [
-    ("Management fee charged twice", Category.FEES),
-    ("Advisor was impatient on the phone", Category.SERVICE_ATTITUDE),
-    ("Risk of the bond fund was not explained", Category.INFORMATION_DISCLOSURE),
-    ("Switch order executed on the wrong day", Category.IMPROPER_OPERATION),
-    ("My address was sent to another client", Category.PRIVACY_BREACH),
-    ("Product lost 18% although sold as low risk", Category.MIS_SELLING),
-    ("Could not reach anyone for a week", Category.OTHER),
-]
+    (("管理费被重复扣收", "管理費被重複扣收", "Management fee charged twice"), Category.FEES),
+    (("顾问在电话中态度不耐烦", "顧問在電話中態度不耐煩", "Advisor was impatient on the phone"), Category.SERVICE_ATTITUDE),
+    (("购买债券基金时未说明风险", "購買債券基金時未說明風險", "Risk of the bond fund was not explained"), Category.INFORMATION_DISCLOSURE),
+    (("基金转换指令执行日期有误", "基金轉換指令執行日期有誤", "Switch order executed on the wrong day"), Category.IMPROPER_OPERATION),
+    (("我的地址被寄给了其他客户", "我的地址被寄給了其他客戶", "My address was sent to another client"), Category.PRIVACY_BREACH),
+    (("按低风险产品销售却亏损18%", "按低風險產品銷售卻虧損18%", "Product lost 18% although sold as low risk"), Category.MIS_SELLING),
+    (("一周内联系不上任何人", "一週內聯繫不上任何人", "Could not reach anyone for a week"), Category.OTHER),
+]  # fmt: skip
+ALL_SUBJECTS = [text for texts, _category in SUBJECTS for text in texts]
+
+# What the client reads (the ticket, the answer, a request to them), in their language
+CLIENT_TEXTS = {
+    "description": ("{s}。客户要求给出解释并予以更正。", "{s}。客戶要求給出解釋並予以更正。", "{s}. The client asks for an explanation and a correction."),
+    "answer": ("我们已更正差错，并对给您带来的不便深表歉意。", "我們已更正差錯，並對給您帶來的不便深表歉意。", "We corrected the error and apologise for the inconvenience."),
+    "confirmed": ("客户已确认处理结果。", "客戶已確認處理結果。", "Confirmed by the client."),
+    "statement": ("请提供三月份的对账单。", "請提供三月份的對賬單。", "Please send the March statement."),
+    "refund": ("已退还差额。", "已退還差額。", "Refunded the difference."),
+}  # fmt: skip
+LANGUAGES = ("zh-hans", "zh-hant", "en")
+
+
+def _in_language(texts: tuple[str, str, str], client) -> str:
+    language = getattr(client, "preferred_language", "") or "zh-hans"
+    return texts[LANGUAGES.index(language)] if language in LANGUAGES else texts[0]
+
+
 CHANNELS = [
     Channel.PORTAL,
     Channel.PHONE,
@@ -112,8 +131,8 @@ def seed(ctx: dict) -> None:
     compliance = users.get(Role.COMPLIANCE)
     advisor = ctx.get("advisor")
     demo_client = ctx.get("demo_client") or clients[0]
-    if Complaint.objects.filter(subject__startswith="[demo]").exists():
-        ctx["complaints"] = list(Complaint.objects.filter(subject__startswith="[demo]"))
+    if Complaint.objects.filter(subject__in=ALL_SUBJECTS).exists():
+        ctx["complaints"] = list(Complaint.objects.filter(subject__in=ALL_SUBJECTS))
         return
     services.default_policy()
     rng = random.Random(2026)
@@ -121,7 +140,8 @@ def seed(ctx: dict) -> None:
     made: list[Complaint] = []
 
     def file(i: int, received: datetime.datetime, client, priority=None) -> Complaint:
-        subject, category = SUBJECTS[i % len(SUBJECTS)]
+        subjects, category = SUBJECTS[i % len(SUBJECTS)]
+        subject = _in_language(subjects, client)
         channel = CHANNELS[i % len(CHANNELS)]
         actor = client.user if channel == Channel.PORTAL and client.user_id else (client.advisor or advisor)
         c = services.complaint_file(
@@ -130,8 +150,8 @@ def seed(ctx: dict) -> None:
             channel=channel,
             category=category,
             priority=priority or PRIORITIES[i % len(PRIORITIES)],
-            subject=f"[demo] {subject}",
-            description=f"{subject}. The client asks for an explanation and a correction.",
+            subject=subject,
+            description=_in_language(CLIENT_TEXTS["description"], client).format(s=subject),
             received_at=received,
         )
         made.append(c)
@@ -146,17 +166,13 @@ def seed(ctx: dict) -> None:
         client = clients[i % len(clients)]
         c = file(i, received, client)
         actor = staff_of(c)
-        c = services.complaint_act(
-            complaint=c, actor=actor, action="acknowledge", note="Received, we are looking into it."
-        )
+        c = services.complaint_act(complaint=c, actor=actor, action="acknowledge", note="已收到，正在核查。")
         c = services.complaint_act(complaint=c, actor=actor, action="investigate")
         c = services.complaint_resolve(
             complaint=c,
             actor=actor,
-            root_cause=rng.choice(
-                ["Billing run error", "Missing risk disclosure", "Staff behaviour", "System outage"]
-            ),
-            resolution_answer="We corrected the error and apologise for the inconvenience.",
+            root_cause=rng.choice(["计费批处理差错", "未充分揭示风险", "员工服务态度", "系统故障"]),
+            resolution_answer=_in_language(CLIENT_TEXTS["answer"], c.client),
             remedy_apology=True,
             compensation_amount=Decimal(rng.choice([0, 0, 100, 250, 800])),
         )
@@ -167,7 +183,7 @@ def seed(ctx: dict) -> None:
                 complaint=c,
                 actor=user,
                 to_state=State.CLOSED,
-                note="Confirmed by the client." if user else "Closed.",
+                note=_in_language(CLIENT_TEXTS["confirmed"], c.client) if user else "已结案。",
             )
             if c.client.user_id:
                 services.survey_answer(
@@ -218,19 +234,17 @@ def seed(ctx: dict) -> None:
                 complaint=c,
                 actor=actor,
                 action=action,
-                note="Please send the March statement." if action == "wait_on_client" else "",
+                note=_in_language(CLIENT_TEXTS["statement"], c.client) if action == "wait_on_client" else "",
             )
         if state == State.RESOLVED:
             c = services.complaint_resolve(
                 complaint=c,
                 actor=actor,
-                root_cause="Fee table out of date",
-                resolution_answer="Refunded the difference.",
+                root_cause="费率表未及时更新",
+                resolution_answer=_in_language(CLIENT_TEXTS["refund"], c.client),
             )
         if j == 0:
-            services.complaint_reply(
-                complaint=c, actor=actor, body="Client is a VIP; handle with care.", internal=True
-            )
+            services.complaint_reply(complaint=c, actor=actor, body="重要客户，请谨慎处理。", internal=True)
     services.complaint_escalation_sweep()
 
     # 3) one violation case with measures
@@ -240,39 +254,37 @@ def seed(ctx: dict) -> None:
             complaint=rude,
             actor=compliance,
             staff_member=rude.client.advisor or advisor,
-            summary="Raised voice at the client during a call.",
+            summary="通话中对客户提高音量。",
         )
         services.violation_update(
-            case=case, actor=compliance, verification_notes="Call recording reviewed; complaint credible."
-        )
-        case = services.violation_advance(case=case, actor=compliance)
-        services.violation_update(
-            case=case, actor=compliance, investigation_notes="Interviewed the advisor and the client."
+            case=case, actor=compliance, verification_notes="已调听通话录音，投诉属实。"
         )
         case = services.violation_advance(case=case, actor=compliance)
+        services.violation_update(case=case, actor=compliance, investigation_notes="已分别约谈顾问和客户。")
+        case = services.violation_advance(case=case, actor=compliance)
         services.violation_update(
-            case=case, actor=supervisor, finding="Unprofessional conduct confirmed.", substantiated=True
+            case=case, actor=supervisor, finding="确认存在不专业行为。", substantiated=True
         )
         case = services.violation_advance(case=case, actor=supervisor)
         services.violation_update(
             case=case,
             actor=supervisor,
             accountability_action="written_warning",
-            action_notes="Written warning on file.",
+            action_notes="书面警告已存档。",
         )
         case = services.violation_advance(case=case, actor=supervisor)
         today = ctx.get("today") or stamp.date()
         services.measure_add(
             case=case,
             actor=supervisor,
-            description="Complaint-handling training",
+            description="投诉处理专项培训",
             owner=case.staff_member,
             due_on=today + datetime.timedelta(days=30),
         )
         services.measure_add(
             case=case,
             actor=supervisor,
-            description="Supervisor listens to 5 calls",
+            description="主管抽听5通电话录音",
             owner=supervisor,
             due_on=today + datetime.timedelta(days=45),
         )

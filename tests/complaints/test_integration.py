@@ -77,6 +77,9 @@ def test_demo_seed_is_idempotent(advisor, colleague, supervisor, compliance_offi
     clients = [make_client(advisor=advisor, user=client_user)] + [
         make_client(advisor=colleague) for _ in range(3)
     ]
+    english = clients[3]
+    english.preferred_language = "en"
+    english.save(update_fields=["preferred_language"])
     ctx = {
         "clients": clients,
         "demo_client": clients[0],
@@ -96,6 +99,11 @@ def test_demo_seed_is_idempotent(advisor, colleague, supervisor, compliance_offi
     assert conduct.sanctions.count() == 2 and conduct.regulator_reference and conduct.client_feedback_at
     months = {d.strftime("%Y-%m") for d in Complaint.objects.values_list("received_at", flat=True)}
     assert len(months) >= 10
+    # each ticket is written in its client's language (a mainland firm, one English-speaking client)
+    for ticket in Complaint.objects.select_related("client"):
+        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in ticket.subject + ticket.description)
+        assert chinese == (ticket.client_id != english.pk), (ticket.client.preferred_language, ticket.subject)
+    assert Complaint.objects.filter(client=english).exists()
 
 
 def test_demo_skips_without_clients(db):
