@@ -315,6 +315,14 @@ def _advance(case, target: str, advisor, reviewer) -> None:
         audited_save(case, actor=None, reason="demo data: submitted a week ago")
 
 
+def _demo_language(name: str, id_type: str) -> str:
+    """A mainland firm's clients read 简体; those from Hong Kong and Taiwan 繁體; a client whose
+    name has no Chinese characters (an English-speaking family office, an expatriate) English."""
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in name):
+        return "en"
+    return "zh-hant" if id_type in ("hk_id", "tw_id") else "zh-hans"
+
+
 def seed(ctx: dict) -> None:
     advisor, advisor2 = ctx["advisor"], ctx.get("advisor2") or ctx["advisor"]
     reviewer = ctx["users"].get(Role.SUPERVISOR) or ctx["users"].get(Role.COMPLIANCE)
@@ -345,9 +353,7 @@ def seed(ctx: dict) -> None:
                 "kind": kind,
                 "name": name,
                 "email": email,
-                "preferred_language": "en"
-                if kind == ClientKind.INSTITUTION and "Harbour" in name
-                else "zh-hans",
+                "preferred_language": _demo_language(name, id_type),
                 "phone": f"13{zlib.crc32(email.encode()) % 10**9:09d}",
                 "address": "北京市朝阳区建国路88号"
                 if id_type == "prc_id"
