@@ -286,7 +286,7 @@ def _advance(case, target: str, advisor, reviewer) -> None:
                     case=case, action=action, actor=advisor, business_type="investment_advice"
                 )
         case = services.onboarding_transition(
-            case=case, action="return", actor=reviewer, note="Proof of address is missing; please upload it."
+            case=case, action="return", actor=reviewer, note="缺少地址证明，请补充上传。"
         )
         return
     steps = {
