@@ -158,3 +158,160 @@ def test_stalled_render_is_queued_again_then_failed_with_a_reason(
     assert documents.document_recover_stalled() == {"requeued": 0, "failed": 1}
     doc.refresh_from_db()
     assert doc.status == DocumentStatus.FAILED and "stopped 2 times" in doc.error
+
+
+# --- several messages of one transaction are handed to the broker together ---------------------
+
+
+@pytest.fixture
+def memory_broker():
+    """The app publishes to kombu's in-memory transport (not inline): what was sent can be read."""
+    saved = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
+    app.conf.update(task_always_eager=False, broker_url="memory://")
+    _reset_pools()
+    sent: list[str] = []
+    real = app.send_task
+
+    def recording(name, *args, **kwargs):
+        sent.append(name)
+        return real(name, *args, **kwargs)
+
+    app.send_task = recording
+    yield sent
+    del app.send_task
+    app.conf.update(**saved)
+    _reset_pools()
+
+
+@pytest.mark.django_db
+def test_one_commit_sends_all_its_messages_with_one_claim_and_one_update(
+    memory_broker, django_capture_on_commit_callbacks
+):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from advisory.outbox import outbox_enqueue
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            first = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[1]])
+            second = outbox_enqueue(task="audit.tasks.audit_chain_task")
+            third = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[2]])
+    assert len(callbacks) == 3
+    # when the transaction's callbacks run (as after its commit)
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()
+    # then all three went to the broker, in order, and are marked sent
+    assert memory_broker == [
+        "advisory.tasks.notification_emails_task",
+        "audit.tasks.audit_chain_task",
+        "advisory.tasks.notification_emails_task",
+    ]
+    rows = OutboxMessage.objects.filter(pk__in=[first.pk, second.pk, third.pk])
+    assert all(m.dispatched_at is not None and m.attempts == 1 for m in rows)
+    # with one claim (read and lease) and one "dispatched" update, not three statements each
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) == 3, statements
+    assert statements[0].startswith("SELECT") and statements[1].startswith("UPDATE")
+
+
+@pytest.mark.django_db
+def test_a_message_of_a_rolled_back_savepoint_is_not_sent(memory_broker, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from advisory.outbox import outbox_enqueue
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            kept = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[1]])
+            with pytest.raises(RuntimeError), transaction.atomic():
+                outbox_enqueue(task="audit.tasks.audit_chain_task")
+                raise RuntimeError("rolled back")
+            later = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[2]])
+    assert memory_broker == ["advisory.tasks.notification_emails_task"] * 2
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {kept.pk, later.pk}
+    assert not OutboxMessage.objects.filter(dispatched_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_ids_left_by_a_rolled_back_transaction_are_forgotten(memory_broker, django_capture_on_commit_callbacks):
+    from django.db import connection, transaction
+
+    from advisory.outbox import _pending, outbox_enqueue
+
+    # given a transaction that enqueued a message and was rolled back (its callback is gone)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        outbox_enqueue(task="audit.tasks.audit_chain_task")
+        connection.run_on_commit.clear()  # what the rollback of the outermost transaction does
+        raise RuntimeError("rolled back")
+    # when the next transaction enqueues one
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[1]])
+        # then only its own id waits for the commit
+        assert _pending(connection) == [message.pk]
+    assert memory_broker == ["advisory.tasks.notification_emails_task"]
+    assert _pending(connection) == []
+
+
+@pytest.mark.django_db
+def test_a_refused_message_keeps_its_error_and_the_others_are_sent(memory_broker, monkeypatch):
+    from advisory.outbox import outbox_dispatch_many
+
+    at = datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC)
+    with time_machine.travel(at, tick=False):
+        good = OutboxMessage.objects.create(task="audit.tasks.audit_chain_task", available_at=at)
+        bad = OutboxMessage.objects.create(task="advisory.tasks.refused", available_at=at)
+        later = OutboxMessage.objects.create(task="audit.tasks.audit_chain_task", available_at=at)
+        real = app.send_task
+
+        def refuse(name, *args, **kwargs):
+            if name == "advisory.tasks.refused":
+                raise ConnectionError("refused by the broker")
+            return real(name, *args, **kwargs)
+
+        monkeypatch.setattr(app, "send_task", refuse)
+        assert outbox_dispatch_many([good.pk, bad.pk, later.pk]) == 2
+    good.refresh_from_db(), bad.refresh_from_db(), later.refresh_from_db()
+    assert good.dispatched_at == at and later.dispatched_at == at and good.attempts == 1
+    assert bad.dispatched_at is None and bad.attempts == 1 and "refused by the broker" in bad.last_error
+    assert bad.available_at == at + datetime.timedelta(seconds=10)  # the back-off of a first failure
+    # and a message not yet due, or already sent, is left alone
+    with time_machine.travel(at, tick=False):
+        assert outbox_dispatch_many([good.pk, bad.pk]) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_claimed_by_another_dispatcher_is_skipped(memory_broker):
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from advisory.outbox import outbox_dispatch_many
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    at = datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(seconds=1)
+    held = OutboxMessage.objects.create(task="audit.tasks.audit_chain_task", available_at=at)
+    free = OutboxMessage.objects.create(task="audit.tasks.audit_chain_task", available_at=at)
+    locked, release = threading.Event(), threading.Event()
+
+    def other_dispatcher():  # holds the row lock of `held`, as a dispatcher mid-claim does
+        try:
+            with transaction.atomic():
+                list(OutboxMessage.objects.select_for_update().filter(pk=held.pk))
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_dispatcher)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        assert outbox_dispatch_many([held.pk, free.pk]) == 1  # without waiting for the lock
+    finally:
+        release.set()
+        thread.join()
+    assert OutboxMessage.objects.get(pk=free.pk).dispatched_at is not None
+    assert OutboxMessage.objects.get(pk=held.pk).dispatched_at is None

@@ -55,3 +55,13 @@ def test_integers_go_unquoted_and_other_types_by_their_text():
     assert pg_array([-5, 0, True, mark_safe('a"b')]) == '{-5,0,t,"a\\"b"}'
     assert _roundtrip([-5, 0, 2**62], "bigint") == [-5, 0, 2**62]
     assert _roundtrip([mark_safe('say "hi"\\')], "text") == ['say "hi"\\']
+
+
+def test_a_column_of_plain_strings_or_integers_takes_the_joined_way_with_the_same_result():
+    texts = ['a "quoted" word', "back\\slash", "{braces}", "a, b", "NULL", "", "line\nbreak", "投诉"]
+    # the same literal as element by element (a mixed column: one non-str element at the end)
+    assert pg_array(texts) + "|" == pg_array([*texts, 1])[:-3] + "}|"
+    assert _roundtrip(texts, "text") == texts
+    assert _roundtrip(("plain", "words"), "text") == ["plain", "words"]  # a tuple
+    assert _roundtrip((str(n) for n in range(3)), "text") == ["0", "1", "2"]  # any iterable
+    assert pg_array([3, -2, 2**40]) == "{3,-2,1099511627776}"

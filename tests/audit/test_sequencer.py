@@ -287,7 +287,7 @@ def test_a_bulk_write_hands_its_chaining_to_the_worker_through_the_outbox(monkey
     from audit.services import EntrySpec, audit_log_many
     from audit.tasks import audit_chain_task
 
-    monkeypatch.setattr(outbox, "outbox_dispatch_one", lambda **kw: False)  # no worker yet
+    monkeypatch.setattr(outbox, "outbox_dispatch_many", lambda *a, **kw: 0)  # no worker yet
     # when: a sweep writes 250 entries in one call
     audit_log_many(
         [EntrySpec(action=AuditAction.ESCALATION, record_type="t.t", record_id=str(i)) for i in range(250)]
