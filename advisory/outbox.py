@@ -15,8 +15,8 @@ import contextlib
 import importlib
 import logging
 import time
-from datetime import timedelta
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from celery import current_app

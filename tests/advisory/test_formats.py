@@ -21,7 +21,10 @@ def test_helpers_write_the_firms_local_time():
 
 
 def test_helper_writes_the_minute_with_seconds_dropped_and_naive_times_as_given():
-    assert local_datetime(datetime.datetime(2026, 1, 2, 16, 5, 59, 999999, tzinfo=datetime.UTC)) == "2026-01-03 00:05"
+    assert (
+        local_datetime(datetime.datetime(2026, 1, 2, 16, 5, 59, 999999, tzinfo=datetime.UTC))
+        == "2026-01-03 00:05"
+    )
     assert local_datetime(datetime.datetime(2026, 1, 2, 7, 0)) == "2026-01-02 07:00"  # naive: unchanged
     assert local_datetime(datetime.datetime(999, 1, 2, 7, 0)) == "0999-01-02 07:00"
 

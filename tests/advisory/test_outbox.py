@@ -192,11 +192,10 @@ def test_one_commit_sends_all_its_messages_with_one_claim_and_one_update(
 
     from advisory.outbox import outbox_enqueue
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with transaction.atomic():
-            first = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[1]])
-            second = outbox_enqueue(task="audit.tasks.audit_chain_task")
-            third = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[2]])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        first = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[1]])
+        second = outbox_enqueue(task="audit.tasks.audit_chain_task")
+        third = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[2]])
     assert len(callbacks) == 3
     # when the transaction's callbacks run (as after its commit)
     with CaptureQueriesContext(connection) as queries:
@@ -211,7 +210,9 @@ def test_one_commit_sends_all_its_messages_with_one_claim_and_one_update(
     rows = OutboxMessage.objects.filter(pk__in=[first.pk, second.pk, third.pk])
     assert all(m.dispatched_at is not None and m.attempts == 1 for m in rows)
     # with one claim (read and lease) and one "dispatched" update, not three statements each
-    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    statements = [
+        q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
     assert len(statements) == 3, statements
     assert statements[0].startswith("SELECT") and statements[1].startswith("UPDATE")
 
@@ -222,20 +223,21 @@ def test_a_message_of_a_rolled_back_savepoint_is_not_sent(memory_broker, django_
 
     from advisory.outbox import outbox_enqueue
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            kept = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[1]])
-            with pytest.raises(RuntimeError), transaction.atomic():
-                outbox_enqueue(task="audit.tasks.audit_chain_task")
-                raise RuntimeError("rolled back")
-            later = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[2]])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        kept = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[1]])
+        with pytest.raises(RuntimeError), transaction.atomic():
+            outbox_enqueue(task="audit.tasks.audit_chain_task")
+            raise RuntimeError("rolled back")
+        later = outbox_enqueue(task="advisory.tasks.notification_emails_task", args=[[2]])
     assert memory_broker == ["advisory.tasks.notification_emails_task"] * 2
     assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {kept.pk, later.pk}
     assert not OutboxMessage.objects.filter(dispatched_at__isnull=True).exists()
 
 
 @pytest.mark.django_db
-def test_ids_left_by_a_rolled_back_transaction_are_forgotten(memory_broker, django_capture_on_commit_callbacks):
+def test_ids_left_by_a_rolled_back_transaction_are_forgotten(
+    memory_broker, django_capture_on_commit_callbacks
+):
     from django.db import connection, transaction
 
     from advisory.outbox import _pending, outbox_enqueue

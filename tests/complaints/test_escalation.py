@@ -86,7 +86,9 @@ def test_each_level_fires_once_and_only_once(
     assert ticket.escalation_level == 3 and ticket.next_escalation_at is None and ticket.resolution_breached
     # each escalation is an audit event and an email
     assert AuditEntry.objects.filter(action=AuditAction.ESCALATION, record_id=str(ticket.pk)).count() == 3
-    assert len([m for m in mail.outbox if ticket.number in m.subject]) == 3, [(m.subject, m.to) for m in mail.outbox]
+    assert len([m for m in mail.outbox if ticket.number in m.subject]) == 3, [
+        (m.subject, m.to) for m in mail.outbox
+    ]
     assert ticket.escalations.filter(notified=True).count() == 3
 
 

@@ -189,3 +189,17 @@ def test_a_sweep_updates_warned_tickets_in_place_with_no_index_entries(advisor, 
     assert Complaint.objects.filter(escalation_level=EscalationLevel.WARNING).count() == 5
     assert after[0] - before[0] == 5  # five tickets updated
     assert after[1] - before[1] == 5  # all five in place
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_ticket_number_has_its_unique_index_and_no_pattern_index():
+    """Migration 0019: the number is searched with icontains (no btree index serves it) or exactly
+    (the unique index); the `varchar_pattern_ops` copy Django adds is not kept."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'complaints_complaint' AND indexdef LIKE %s",
+            ["%(number%"],
+        )
+        definitions = [row[0] for row in cur.fetchall()]
+    assert len(definitions) == 1 and definitions[0].startswith("CREATE UNIQUE INDEX"), definitions
