@@ -108,13 +108,27 @@ def _send(name: str, args: list, kwargs: dict, *, retry: bool) -> None:
     knows every task and applies its options (time limits, retries) itself, so this process need
     not import the task's module. Run inline (`task_always_eager`, tests) it needs the task."""
     if not current_app.conf.task_always_eager:
-        current_app.send_task(name, args=args, kwargs=kwargs, retry=retry)
+        current_app.send_task(
+            name,
+            args=args,
+            kwargs=kwargs,
+            retry=retry,
+            # what monitoring shows of the arguments (Celery's saferepr walks every element in
+            # Python: a sweep's 1,333 notification ids); the same text for the JSON values here
+            argsrepr=_short_repr(args),
+            kwargsrepr=_short_repr(kwargs),
+        )
         return
     task = _registered_task(name)
     if task is None:  # registered only in the worker: send by name
         current_app.send_task(name, args=args, kwargs=kwargs, retry=retry)
     else:  # apply_async (unlike send_task) honours task_always_eager
         task.apply_async(args=args, kwargs=kwargs, retry=retry)
+
+
+def _short_repr(value: Any, limit: int = 1024) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def outbox_dispatch_many(message_ids: Iterable[int], *, retry: bool = True) -> int:

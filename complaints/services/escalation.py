@@ -181,7 +181,8 @@ class _Plan:
     """What one batch writes, as plain values (built by `_escalate_batch`)."""
 
     def __init__(self) -> None:
-        self.escalations: list[tuple] = []  # (complaint_id, level, threshold_at, recipients, notified)
+        # (complaint_id, level, threshold_at, recipients, notified, threshold_at in ISO 8601)
+        self.escalations: list[tuple] = []
         # (recipient_id, subject, body, url, complaint id, subject params, body params): the texts
         # are stored as codes NOTE_SUBJECT / NOTE_BODY with JSON parameters, English as fallback
         self.notifications: list[tuple] = []
@@ -246,7 +247,7 @@ def _escalate_batch(
         for lvl, threshold in due_levels:
             notified = lvl == top
             threshold_at = threshold.isoformat()
-            plan.escalations.append((pk, lvl, threshold, names if notified else "", notified))
+            plan.escalations.append((pk, lvl, threshold, names if notified else "", notified, threshold_at))
             plan.audits.append(
                 EntrySpec(
                     action=AuditAction.ESCALATION,
@@ -299,7 +300,7 @@ def _write_portable(plan: _Plan, *, at: datetime.datetime) -> list[int]:
             ComplaintEscalation(
                 complaint_id=c, level=lvl, threshold_at=t, escalated_at=at, recipients=r, notified=n
             )
-            for c, lvl, t, r, n in plan.escalations
+            for c, lvl, t, r, n, _iso in plan.escalations
         ]
     )
     notifications = Notification.objects.bulk_create(
@@ -357,7 +358,9 @@ def _write_postgresql(plan: _Plan, *, at: datetime.datetime) -> list[int]:
     with connection.cursor() as cur:
         # every column goes as one array literal (advisory.pgarrays), not one SQL value per row
         if plan.escalations:
-            c, lvl, t, r, n = (pg_array(col) for col in zip(*plan.escalations, strict=True))
+            # the thresholds as the ISO text the audit entries already hold (not formatted again)
+            cols = list(zip(*plan.escalations, strict=True))
+            c, lvl, r, n, t = (pg_array(cols[i]) for i in (0, 1, 3, 4, 5))
             cur.execute(sql["escalations"], [at, c, lvl, t, r, n])
         ids: list[int] = []
         if plan.notifications:

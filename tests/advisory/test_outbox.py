@@ -317,3 +317,20 @@ def test_a_message_claimed_by_another_dispatcher_is_skipped(memory_broker):
         thread.join()
     assert OutboxMessage.objects.get(pk=free.pk).dispatched_at is not None
     assert OutboxMessage.objects.get(pk=held.pk).dispatched_at is None
+
+
+@pytest.mark.django_db
+def test_what_monitoring_shows_of_a_message_is_its_arguments_cut_at_1024_characters(monkeypatch):
+    from advisory import outbox
+
+    seen = {}
+    monkeypatch.setattr(app, "send_task", lambda name, **options: seen.update(options))
+    eager = app.conf.task_always_eager
+    app.conf.update(task_always_eager=False)
+    try:
+        outbox._send("audit.tasks.audit_chain_task", [list(range(1000))], {"a": "b"}, retry=False)
+    finally:
+        app.conf.update(task_always_eager=eager)
+    assert seen["argsrepr"].startswith("[[0, 1, 2,") and seen["argsrepr"].endswith("...")
+    assert len(seen["argsrepr"]) == 1024
+    assert seen["kwargsrepr"] == "{'a': 'b'}" and seen["args"] == [list(range(1000))]
