@@ -187,13 +187,6 @@ def _record_failure(pk: int, task: str, attempts: int, exc: Exception) -> None:
     logger.warning("outbox message %s (%s) not sent, attempt %d: %s", pk, task, attempts, exc)
 
 
-def outbox_dispatch_one(*, message_id: int, retry: bool = True) -> bool:
-    """Send one message to the broker. True if this call sent it; False if it was already sent,
-    another dispatcher holds it, or the broker refused (the row keeps the error and a next attempt).
-    """
-    return outbox_dispatch_many([message_id], retry=retry) == 1
-
-
 def outbox_dispatch_pending(*, limit: int = 500) -> dict[str, int]:
     """Send every due message, oldest first (the periodic dispatcher)."""
     ids = list(

@@ -334,3 +334,20 @@ def test_what_monitoring_shows_of_a_message_is_its_arguments_cut_at_1024_charact
     assert seen["argsrepr"].startswith("[[0, 1, 2,") and seen["argsrepr"].endswith("...")
     assert len(seen["argsrepr"]) == 1024
     assert seen["kwargsrepr"] == "{'a': 'b'}" and seen["args"] == [list(range(1000))]
+
+
+@pytest.mark.django_db
+def test_a_broker_too_slow_for_the_lease_releases_the_messages_not_yet_tried(memory_broker, monkeypatch):
+    from advisory import outbox
+
+    at = datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC)
+    clock = iter([0.0, 1.0, outbox.CLAIM_SECONDS])  # the start, before the first, before the second
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: next(clock))
+    with time_machine.travel(at, tick=False):
+        first = OutboxMessage.objects.create(task="audit.tasks.audit_chain_task", available_at=at)
+        second = OutboxMessage.objects.create(task="audit.tasks.audit_chain_task", available_at=at)
+        assert outbox.outbox_dispatch_many([first.pk, second.pk]) == 1
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.dispatched_at == at and memory_broker == ["audit.tasks.audit_chain_task"]
+    # the second is due again at once (not held for the rest of the lease), and was not tried
+    assert second.dispatched_at is None and second.available_at == at and second.attempts == 0
