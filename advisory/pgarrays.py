@@ -60,9 +60,7 @@ def pg_array(values: Iterable[Any]) -> str:
     for value in values:
         kind = type(value)
         if kind is str:
-            if "\\" in value or '"' in value:
-                value = value.replace("\\", "\\\\").replace('"', '\\"')
-            append('"' + value + '"')
+            append(_quoted(value))
         elif kind is int:
             append(str(value))
         else:
