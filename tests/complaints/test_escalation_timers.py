@@ -168,12 +168,20 @@ def test_the_triggers_are_installed_again_by_every_migrate(advisor):
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_a_sweep_updates_warned_tickets_in_place_with_no_index_entries(advisor, compliance_officer):
     """The point of the timers: moving a ticket's next threshold changes no indexed column, so
-    PostgreSQL updates the row in place (HOT) instead of adding an entry to each of its indexes."""
+    PostgreSQL updates the row in place (HOT) instead of adding an entry to each of its indexes.
+
+    An in-place update also needs room on the row's page. The tickets are committed and the table
+    vacuumed first, so the room does not depend on what earlier tests on this worker left in the
+    table (rolled-back rows, or this transaction's own earlier versions, occupy a page until a
+    vacuum or a prune removes them)."""
     client = make_client(advisor=advisor)
     with time_machine.travel(at(2026, 3, 9, 10), tick=False):
         tickets = [make_complaint(client=client, priority="urgent") for _ in range(5)]
+    with connection.cursor() as cur:
+        cur.execute("VACUUM complaints_complaint")
 
     def counters() -> tuple[int, int]:  # this transaction's updates of tickets: all, in place
         with connection.cursor() as cur:
