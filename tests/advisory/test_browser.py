@@ -1,8 +1,6 @@
 """Browser smoke test: each role signs in through the real login page in headless Chromium,
 lands on its home page, and a screenshot is saved under test-artifacts/."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +8,6 @@ import pytest
 from advisory.roles import Role
 from tests.factories import UserFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ROLES = [
     (Role.ADVISOR, "/app/"),
@@ -20,35 +17,6 @@ ROLES = [
     (Role.ADMINISTRATOR, "/app/"),
     (Role.CLIENT, "/portal/"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield instance
-        instance.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.mark.browser

@@ -25,7 +25,6 @@ one seeds its own copy, and the module's data still never outlives the module.""
 from __future__ import annotations
 
 import os
-import shutil
 import time
 
 import pytest
@@ -36,7 +35,6 @@ from django.test.utils import override_settings
 from advisory.demo import DEMO_PASSWORD, DEMO_USERS
 from tests.browser import crawl
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # One person per role from the demo cast (the second advisor sees the same pages as the first).
 CAST = {}
 for _email, _name, _role, _team in DEMO_USERS:
@@ -44,33 +42,6 @@ for _email, _name, _role, _team in DEMO_USERS:
 
 
 AXE_SEEN: dict = {}  # kind of page → its blocking axe violations, shared by the three languages
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does)")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-            ],
-        )
-        yield instance
-        instance.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _axe_wanted() -> bool:

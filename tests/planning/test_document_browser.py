@@ -1,9 +1,6 @@
 """In a real browser: when a report finishes rendering, its SHA-256 and download link appear on
 the proposal page without a reload (the htmx poll swaps the status and, out of band, the hash)."""
 
-import os
-import shutil
-
 import pytest
 
 from advisory.documents import document_render
@@ -12,28 +9,6 @@ from advisory.roles import Role
 from planning import services
 from tests.factories import UserFactory
 from tests.planning.factories import ClientFactory, make_profile, make_ready_proposal
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        yield instance
-        instance.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.mark.browser
