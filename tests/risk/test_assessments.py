@@ -4,6 +4,7 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import translation
 
 from advisory.errors import Conflict, DomainError, NotAllowed
@@ -277,3 +278,20 @@ def make_assessment_confirmed(client):
     from tests.risk.factories import make_assessment
 
     return make_assessment(client=client, level="C3")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_creation_time_is_indexed_once_with_its_tie_breaker():
+    """Migration 0009: the list's order is served by (created_at, id); the single-column index the
+    shared time stamp field would add is not kept, on the assessments nor on their history."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT tablename, indexdef FROM pg_indexes"
+            " WHERE tablename IN ('risk_riskassessment', 'risk_historicalriskassessment')"
+            " AND indexdef LIKE %s",
+            ["%(created_at%"],
+        )
+        found = cur.fetchall()
+    assert [table for table, _ in found] == ["risk_riskassessment"], found
+    assert found[0][1].endswith("(created_at, id)"), found
