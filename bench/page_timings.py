@@ -47,6 +47,7 @@ PAGES = [
     ("quality dashboard", "compliance", "/app/oversight/"),
     ("quality dashboard: a team", "compliance", "/app/oversight/?team=Team+7"),
     ("quality dashboard: an advisor", "compliance", None),
+    ("complaint page", "advisor", None),  # one of the advisor's tickets, as the load test picks
 ]
 
 
@@ -110,7 +111,12 @@ def run(args) -> None:
     for name, role, url in PAGES:
         if wanted and not any(w in name for w in wanted):
             continue
-        if url is None:
+        if url is None and name == "complaint page":
+            from complaints.models import Complaint
+
+            ticket = Complaint.objects.filter(client__advisor=accounts["advisor"]).order_by("-id").first()
+            url = f"/app/complaints/{ticket.pk}/"
+        elif url is None:
             url = f"/app/oversight/?advisor={accounts['advisor'].pk}"
         c = clients[role]
         times, n_queries, slowest = [], 0, (0.0, "")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisory.money import Currency
 from advisory.validators import validate_plain_text_name
-from advisory.widgets import QuickSelect
+from advisory.widgets import PersonChoiceField
 
 from .models import (
     AgreementStatus,
@@ -139,7 +139,7 @@ class ClientForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    advisor = forms.ModelChoiceField(label=_("New responsible advisor"), queryset=None, widget=QuickSelect)
+    advisor = PersonChoiceField(label=_("New responsible advisor"), queryset=None)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, advisors=None, **kwargs):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from advisory.money import Currency
-from advisory.widgets import QuickSelect
+from advisory.widgets import PersonChoiceField
 
 from .models import AccountabilityAction, Category, Channel, MeasureStatus, Priority, State, ViolationSeverity
 
@@ -74,7 +74,7 @@ class ClientReplyForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, widget=QuickSelect)
+    assignee = PersonChoiceField(label=_("Assign to"), queryset=None)
     note = forms.CharField(label=_("Why"), required=False)
 
     def __init__(self, *args, staff=None, **kwargs) -> None:
@@ -143,7 +143,7 @@ class QueueFilterForm(forms.Form):
 
 
 class ViolationOpenForm(forms.Form):
-    staff_member = forms.ModelChoiceField(label=_("Staff member"), queryset=None, widget=QuickSelect)
+    staff_member = PersonChoiceField(label=_("Staff member"), queryset=None)
     summary = forms.CharField(label=_("Alleged misconduct"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, staff=None, **kwargs) -> None:
@@ -176,7 +176,7 @@ class ViolationUpdateForm(forms.Form):
 
 class MeasureForm(forms.Form):
     description = forms.CharField(label=_("Measure"), max_length=300)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, widget=QuickSelect)
+    owner = PersonChoiceField(label=_("Owner"), queryset=None)
     due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, staff=None, **kwargs) -> None:

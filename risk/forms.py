@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from advisory.widgets import QuickSelect
+from advisory.widgets import PersonChoiceField
 
 from .models import (
     AssetClass,
@@ -130,7 +130,7 @@ class RiskForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=RiskRegisterCategory.choices)
     probability = forms.IntegerField(label=_("Probability (1–5)"), min_value=1, max_value=5)
     impact = forms.IntegerField(label=_("Impact (1–5)"), min_value=1, max_value=5)
-    owner = forms.ModelChoiceField(queryset=None, label=_("Owner"), widget=QuickSelect)
+    owner = PersonChoiceField(queryset=None, label=_("Owner"))
     response = forms.ChoiceField(label=_("Response"), choices=RiskResponse.choices)
     controls = forms.CharField(label=_("Controls"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     review_date = forms.DateField(label=_("Next review"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from advisory.models import QualificationKind, User
 from advisory.roles import WORKSPACE_ROLES
 from advisory.staff.models import TrainingTopic
-from advisory.widgets import QuickSelect
+from advisory.widgets import PersonChoiceField
 
 from .indicators import INDICATORS
 from .models import ActionLink, Direction, Effectiveness
@@ -56,7 +56,7 @@ class ActionForm(forms.Form):
         max_length=64,
         help_text=format_lazy(_("For an indicator: {codes}"), codes=", ".join(i.code for i in INDICATORS)),
     )
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), widget=QuickSelect)
+    owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none())
     due_on = forms.DateField(label=_("Due on"), widget=DATE)
 
     def __init__(self, *args, **kwargs):
@@ -69,7 +69,7 @@ class ActionEditForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), widget=QuickSelect)
+    owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none())
     due_on = forms.DateField(label=_("Due on"), widget=DATE)
 
     def __init__(self, *args, **kwargs):

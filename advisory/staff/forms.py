@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from advisory.models import User
 from advisory.roles import WORKSPACE_ROLES, Role
-from advisory.widgets import QuickSelect
+from advisory.widgets import PersonChoiceField
 
 from .models import AuditArea, DeclarationOccasion, DeclarationStatus, EvaluationKind, FindingSeverity
 
@@ -69,7 +69,7 @@ class InternalAuditForm(forms.Form):
     period_start = forms.DateField(label=_("Period from"), widget=DATE)
     period_end = forms.DateField(label=_("Period to"), widget=DATE)
     planned_on = forms.DateField(label=_("Planned for"), widget=DATE)
-    auditor = forms.ModelChoiceField(label=_("Auditor"), queryset=User.objects.none(), widget=QuickSelect)
+    auditor = PersonChoiceField(label=_("Auditor"), queryset=User.objects.none())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,7 +90,7 @@ class FindingForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=FindingSeverity.choices)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), widget=QuickSelect)
+    owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none())
     due_on = forms.DateField(label=_("Due on"), widget=DATE)
     improvement_action = forms.IntegerField(
         label=_("Improvement action number (optional)"), required=False, min_value=1
