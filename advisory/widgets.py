@@ -6,8 +6,8 @@ options in Python (escaped the same way) and `QuickSelect` uses it for a plain, 
 single choice; the oversight templates call it through the `{% options %}` tag.
 
 `PersonChoiceField` is the model choice for staff members: its options are read as (id, name,
-email) values instead of whole `User` objects — at 2,000 staff, building the objects cost ~20 ms
-of every page with a "reassign to" or "owner" list.
+email) values instead of whole `User` objects — at 2,000 staff, building the objects cost ~10 ms
+of every page with a "reassign to" or "owner" list (docs/benchmarks/load.md).
 """
 
 from __future__ import annotations
