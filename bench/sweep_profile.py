@@ -30,30 +30,18 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from sweep_ab import loadavg, psql  # the sibling script's helpers (bench/ is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = "/tmp/sweep_profile_var"  # noqa: S108 - the file-system broker of this process
 COPY = "bench_sweep_profile"
 VARIANTS = ("as-is", "no-fk", "checkpoint")
 FK_TABLES = ("complaints_complaintescalation", "advisory_notification", "complaints_escalationtimer")
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def psql(sql: str, db: str = "postgres") -> str:
-    return subprocess.run(  # noqa: S603
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qAtc", sql],  # noqa: S607
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 def label(sql: str) -> str:
