@@ -3,7 +3,7 @@ docs/benchmarks/complaints.md): per SQL statement, the commit, the calling proce
 WAL the call writes.
 
     .venv/bin/python bench/sweep_profile.py [--passes 5] [--template bench_sweep_tpl]
-        [--variants as-is,no-fk,checkpoint]
+        [--variants as-is,no-fk,no-cover,checkpoint]
 
 It uses the template database `bench/peer_compare.py` builds (200,000 open tickets, 1,000 due over
 the three levels; run that script once first). Each measurement copies the template
@@ -17,6 +17,11 @@ One untimed call on a copy first warms the process. The variants alternate withi
   sweep inserts into are dropped, to measure what their row-by-row checks cost (PostgreSQL checks
   a foreign key once per inserted row, at commit for Django's deferred constraints). Never a
   deployment option: it says where the commit's time goes, nothing more.
+- `no-cover`: diagnostic only. The quality dashboard's covering index on the tickets' received
+  date (`complaint_received_cover`) is dropped on the copy. It includes `resolution_breached`,
+  which the sweep sets at the breach, so those tickets cannot be updated in place (HOT): each
+  writes a new row version and an entry in every index of the table. Shows what that costs; the
+  dashboard counts a month's complaints from that index without reading the table.
 - `checkpoint`: a `CHECKPOINT` right before the call, so the first change of every page writes a
   full-page image to the WAL, as the first sweep after a checkpoint does.
 
@@ -40,7 +45,7 @@ from sweep_ab import loadavg, psql  # the sibling script's helpers (bench/ is on
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = "/tmp/sweep_profile_var"  # noqa: S108 - the file-system broker of this process
 COPY = "bench_sweep_profile"
-VARIANTS = ("as-is", "no-fk", "checkpoint")
+VARIANTS = ("as-is", "no-fk", "no-cover", "checkpoint")
 FK_TABLES = ("complaints_complaintescalation", "advisory_notification", "complaints_escalationtimer")
 
 
@@ -129,6 +134,8 @@ def main() -> None:
                 )
                 for table, name in cur.fetchall():
                     cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            elif variant == "no-cover":
+                cur.execute("DROP INDEX complaint_received_cover")
             elif variant == "checkpoint":
                 cur.execute("CHECKPOINT")
 
