@@ -20,8 +20,8 @@ One untimed call on a copy first warms the process. The variants alternate withi
 - `no-cover`: diagnostic only. The quality dashboard's covering index on the tickets' received
   date (`complaint_received_cover`) is dropped on the copy. It includes `resolution_breached`,
   which the sweep sets at the breach, so those tickets cannot be updated in place (HOT): each
-  writes a new row version and an entry in every index of the table. Shows what that costs; the
-  dashboard counts a month's complaints from that index without reading the table.
+  writes a new row version and an entry in each of the table's indexes that covers it. Shows what
+  that costs; the dashboard counts a month's complaints from that index without reading the table.
 - `checkpoint`: a `CHECKPOINT` right before the call, so the first change of every page writes a
   full-page image to the WAL, as the first sweep after a checkpoint does.
 
@@ -56,11 +56,11 @@ def label(sql: str) -> str:
     verb = upper[0]
     if verb == "WITH":
         return "UPDATE tickets + INSERT history (one statement, with the timers' trigger)"
-    after = {"INSERT": "INTO", "SELECT": "FROM", "UPDATE": "UPDATE", "DELETE": "FROM"}.get(verb)
-    if after and after in upper[1 if verb != "UPDATE" else 0 :]:
-        i = upper.index(after, 1) if verb != "UPDATE" else 0
-        if i + 1 < len(words):
-            return f"{verb} {words[i + 1].split('.')[0]}"
+    if verb == "UPDATE" and len(words) > 1:
+        return f"UPDATE {words[1]}"
+    keyword = {"INSERT": "INTO", "SELECT": "FROM", "DELETE": "FROM"}.get(verb)
+    if keyword in upper[:-1]:
+        return f"{verb} {words[upper.index(keyword) + 1].split('.')[0]}"
     return verb
 
 
