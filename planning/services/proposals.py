@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from advisory.models import User
 from advisory.money import to_money
 from advisory.numbering import next_number
 from advisory.rules import can
+from audit.managers import allow_bulk_writes
 
 from ..models import Goal, Proposal, ProposalLine, ProposalStatus
 from .checks import _apply_checks, _kyc_check, _risk_profile
@@ -157,8 +159,39 @@ def proposal_update(
     return proposal
 
 
+# What a run of the checks decides (planning.services.checks._apply_checks), besides its time.
+CHECK_OUTCOME = ("checks", "checks_ok", "total_amount", "risk_level", "model_portfolio_id")
+
+
+def _outcome(proposal: Proposal) -> tuple:
+    """The checks' outcome without the time they ran (`checks["computed_at"]`, `checked_at`)."""
+    values = [getattr(proposal, name) for name in CHECK_OUTCOME]
+    values[0] = {key: value for key, value in (values[0] or {}).items() if key != "computed_at"}
+    return tuple(values)
+
+
 def proposal_recheck(*, proposal: Proposal, actor: User | None) -> Proposal:
+    """Run a draft's checks again after one of their inputs changed (a re-rated product, a new
+    risk profile, a new model portfolio).
+
+    The row is locked and read again first: an edit the advisor saved meanwhile is not overwritten
+    with the caller's older copy, and a proposal submitted meanwhile keeps the checks it was
+    submitted with (it is no longer a draft: nothing is written). A history row and an audit
+    entry are written only when the outcome changed; when it did not, only `checked_at` moves, as
+    the nightly monitoring does for issued proposals."""
     with transaction.atomic():
-        _apply_checks(proposal)
-        audited_save(proposal, actor=actor, reason="Checks run again")
-    return proposal
+        locked = Proposal.objects.select_for_update().select_related("client").filter(pk=proposal.pk).first()
+        if locked is None or locked.status != ProposalStatus.DRAFT:
+            return locked or proposal
+        before = _outcome(locked)
+        _apply_checks(locked)
+        # the new result as it will be stored (tuples become lists), to compare with the stored one
+        locked.checks = json.loads(json.dumps(locked.checks))
+        if _outcome(locked) == before:
+            with allow_bulk_writes():  # the time of a re-check that changed nothing: no history row
+                Proposal.objects.filter(pk=locked.pk).update(
+                    checked_at=locked.checked_at, checks=locked.checks
+                )
+        else:
+            audited_save(locked, actor=actor, reason="Checks run again")
+    return locked

@@ -260,6 +260,100 @@ def test_draft_rechecks_when_product_rerated(client_file, advisor, risk_reviewer
     assert not proposal.checks_ok
 
 
+def _trail(proposal):
+    """The proposal's history rows and audit entries, oldest first."""
+    from audit.models import AuditEntry
+
+    return (
+        list(proposal.history.order_by("history_id").values_list("history_change_reason", flat=True)),
+        list(
+            AuditEntry.objects.filter(record_type="planning.proposal", record_id=str(proposal.pk))
+            .order_by("sequence")
+            .values_list("action", flat=True)
+        ),
+    )
+
+
+def test_draft_recheck_that_changes_nothing_writes_no_history(client_file, advisor):
+    # given a draft whose checks pass, and a re-check queued for its client (a new assessment, say)
+    proposal = make_ready_proposal(client=client_file, advisor=advisor)
+    history, audit = _trail(proposal)
+    checked = proposal.checked_at
+    # when the re-check finds the same outcome
+    later = checked + datetime.timedelta(hours=1)
+    with time_machine.travel(later, tick=False):
+        assert services.proposals_recheck_for(client_ids=[client_file.pk]) == {"drafts": 1, "monitored": 0}
+    # then only the time of the check moved: no history row, no audit entry
+    proposal.refresh_from_db()
+    assert proposal.checks_ok
+    assert proposal.checked_at == later
+    assert proposal.checks["computed_at"] == later.isoformat()
+    assert _trail(proposal) == (history, audit)
+
+
+def test_draft_recheck_that_changes_the_outcome_is_recorded(
+    client_file, advisor, risk_reviewer, compliance_officer
+):
+    from advisory.texts import render_reason
+
+    proposal = make_ready_proposal(client=client_file, advisor=advisor)
+    history, audit = _trail(proposal)
+    product = proposal.lines.order_by("position").last().product
+    a = product_rating_submit(
+        product=product, actor=risk_reviewer, proposed_rating="R5", rationale="x", factors="x"
+    )
+    product_rating_approve(assessment=a, actor=compliance_officer)
+    services.proposals_recheck_for(product_ids=[product.pk])
+    # one history row and one audit entry more, by the system, saying why
+    new_history, new_audit = _trail(proposal)
+    assert new_history[:-1] == history and len(new_audit) == len(audit) + 1
+    assert render_reason(new_history[-1], "en") == "Checks run again"
+    row = proposal.history.order_by("-history_id").first()
+    assert row.history_user is None and not row.checks_ok
+
+
+def test_draft_recheck_keeps_an_edit_saved_meanwhile(client_file, advisor):
+    # given the re-check holds an older copy of the draft, and the advisor then renames it
+    proposal = make_ready_proposal(client=client_file, advisor=advisor)
+    stale = type(proposal).objects.get(pk=proposal.pk)
+    services.proposal_update(proposal=proposal, actor=advisor, title="Renamed by the advisor")
+    heavy = [(ProductFactory(), Decimal("1000"))]
+    services.proposal_update(proposal=proposal, actor=advisor, lines=heavy)
+    # when the re-check runs from the older copy
+    rechecked = services.proposal_recheck(proposal=stale, actor=None)
+    # then the advisor's edit stands and the checks are those of the saved lines
+    proposal.refresh_from_db()
+    assert proposal.title == rechecked.title == "Renamed by the advisor"
+    assert proposal.total_amount == Decimal("1000.00") and not proposal.checks_ok
+
+
+def test_proposal_submitted_meanwhile_keeps_its_checks(
+    client_file, advisor, risk_reviewer, compliance_officer
+):
+    # given a re-check holding the proposal as a draft, which is submitted before the re-check runs
+    proposal = make_ready_proposal(client=client_file, advisor=advisor)
+    stale = type(proposal).objects.get(pk=proposal.pk)
+    services.proposal_transition(proposal=proposal, action="submit", actor=advisor)
+    submitted = type(proposal).objects.get(pk=proposal.pk)
+    history, audit = _trail(proposal)
+    product = proposal.lines.order_by("position").last().product
+    a = product_rating_submit(
+        product=product, actor=risk_reviewer, proposed_rating="R5", rationale="x", factors="x"
+    )
+    product_rating_approve(assessment=a, actor=compliance_officer)
+    # when the re-check runs from its copy
+    services.proposal_recheck(proposal=stale, actor=None)
+    # then the submitted proposal is untouched: same checks, same time, nothing recorded
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.SUBMITTED
+    assert (proposal.checks, proposal.checks_ok, proposal.checked_at) == (
+        submitted.checks,
+        True,
+        submitted.checked_at,
+    )
+    assert _trail(proposal) == (history, audit)
+
+
 def test_rerating_notifies_advisor_once(client_file, advisor, risk_reviewer, compliance_officer):
     from advisory.models import Notification
 
