@@ -9,6 +9,16 @@ from .roles import Role
 
 DEMO_PASSWORD = "Demo!2026pass"
 
+# The languages a demo text is written in, in the order of its tuple: (简体, 繁體, English).
+LANGUAGES = ("zh-hans", "zh-hant", "en")
+
+
+def in_client_language(texts: tuple[str, str, str], client) -> str:
+    """What a demo client wrote, or what was written for them, in their preferred language."""
+    language = getattr(client, "preferred_language", "") or "zh-hans"
+    return texts[LANGUAGES.index(language)] if language in LANGUAGES else texts[0]
+
+
 DEMO_USERS = [
     ("advisor@demo.advisory", "Li Wei", Role.ADVISOR, "Wealth Team A"),
     ("advisor2@demo.advisory", "Chen Jing", Role.ADVISOR, "Wealth Team B"),

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from advisory.calendar import firm_calendar
 from advisory.clock import now
+from advisory.demo import in_client_language
 from advisory.history import audited_save
 from advisory.roles import Role
 
@@ -44,12 +45,6 @@ CLIENT_TEXTS = {
     "statement": ("请提供三月份的对账单。", "請提供三月份的對賬單。", "Please send the March statement."),
     "refund": ("已退还差额。", "已退還差額。", "Refunded the difference."),
 }  # fmt: skip
-LANGUAGES = ("zh-hans", "zh-hant", "en")
-
-
-def _in_language(texts: tuple[str, str, str], client) -> str:
-    language = getattr(client, "preferred_language", "") or "zh-hans"
-    return texts[LANGUAGES.index(language)] if language in LANGUAGES else texts[0]
 
 
 CHANNELS = [
@@ -141,7 +136,7 @@ def seed(ctx: dict) -> None:
 
     def file(i: int, received: datetime.datetime, client, priority=None) -> Complaint:
         subjects, category = SUBJECTS[i % len(SUBJECTS)]
-        subject = _in_language(subjects, client)
+        subject = in_client_language(subjects, client)
         channel = CHANNELS[i % len(CHANNELS)]
         actor = client.user if channel == Channel.PORTAL and client.user_id else (client.advisor or advisor)
         c = services.complaint_file(
@@ -151,7 +146,7 @@ def seed(ctx: dict) -> None:
             category=category,
             priority=priority or PRIORITIES[i % len(PRIORITIES)],
             subject=subject,
-            description=_in_language(CLIENT_TEXTS["description"], client).format(s=subject),
+            description=in_client_language(CLIENT_TEXTS["description"], client).format(s=subject),
             received_at=received,
         )
         made.append(c)
@@ -172,7 +167,7 @@ def seed(ctx: dict) -> None:
             complaint=c,
             actor=actor,
             root_cause=rng.choice(["计费批处理差错", "未充分揭示风险", "员工服务态度", "系统故障"]),
-            resolution_answer=_in_language(CLIENT_TEXTS["answer"], c.client),
+            resolution_answer=in_client_language(CLIENT_TEXTS["answer"], c.client),
             remedy_apology=True,
             compensation_amount=Decimal(rng.choice([0, 0, 100, 250, 800])),
         )
@@ -183,7 +178,7 @@ def seed(ctx: dict) -> None:
                 complaint=c,
                 actor=user,
                 to_state=State.CLOSED,
-                note=_in_language(CLIENT_TEXTS["confirmed"], c.client) if user else "已结案。",
+                note=in_client_language(CLIENT_TEXTS["confirmed"], c.client) if user else "已结案。",
             )
             if c.client.user_id:
                 services.survey_answer(
@@ -234,14 +229,16 @@ def seed(ctx: dict) -> None:
                 complaint=c,
                 actor=actor,
                 action=action,
-                note=_in_language(CLIENT_TEXTS["statement"], c.client) if action == "wait_on_client" else "",
+                note=in_client_language(CLIENT_TEXTS["statement"], c.client)
+                if action == "wait_on_client"
+                else "",
             )
         if state == State.RESOLVED:
             c = services.complaint_resolve(
                 complaint=c,
                 actor=actor,
                 root_cause="费率表未及时更新",
-                resolution_answer=_in_language(CLIENT_TEXTS["refund"], c.client),
+                resolution_answer=in_client_language(CLIENT_TEXTS["refund"], c.client),
             )
         if j == 0:
             services.complaint_reply(complaint=c, actor=actor, body="重要客户，请谨慎处理。", internal=True)

@@ -8,6 +8,7 @@ import datetime
 import math
 from decimal import Decimal
 
+from advisory.demo import in_client_language
 from advisory.history import audited_save
 from advisory.roles import Role
 
@@ -68,14 +69,29 @@ def _lines_for(level: str, total: Decimal) -> list[tuple]:
     return [(p, (total * share).quantize(Decimal("1000"))) for p, share in shares.items() if share > 0]
 
 
+# What the advisor names a client's goals and proposals, in the client's language (简体, 繁體, English).
+GOAL_NAMES = [
+    ("60岁退休", "60歲退休", "Retirement at 60"),
+    ("女儿大学教育金", "女兒大學教育金", "Daughter's university"),
+    ("补充应急备用金", "補充應急備用金", "Emergency fund top-up"),
+]
+PROPOSAL_TITLES = {
+    "core": ("2026年核心投资组合", "2026年核心投資組合", "Core portfolio 2026"),
+    "education": ("子女教育储蓄计划", "子女教育儲蓄計劃", "Education savings plan"),
+    "pension": ("养老金补充计划", "退休金補充計劃", "Pension top-up"),
+    "top_up": ("追加投资建议", "追加投資建議", "Top-up investment proposal"),
+    "wealth": ("财富规划方案{n}", "財富規劃方案{n}", "Wealth plan {n}"),
+}
+
+
 def _goals(client, advisor, today: datetime.date) -> list:
     existing = list(client.goals.all())
     if existing:
         return existing
     specs = [
-        (GoalKind.RETIREMENT, "Retirement at 60", Decimal("3000000"), 18, 1, Decimal("400000")),
-        (GoalKind.EDUCATION, "Daughter's university", Decimal("600000"), 8, 1, Decimal("120000")),
-        (GoalKind.SAVINGS, "Emergency fund top-up", Decimal("150000"), 1, 2, Decimal("90000")),
+        (GoalKind.RETIREMENT, GOAL_NAMES[0], Decimal("3000000"), 18, 1, Decimal("400000")),
+        (GoalKind.EDUCATION, GOAL_NAMES[1], Decimal("600000"), 8, 1, Decimal("120000")),
+        (GoalKind.SAVINGS, GOAL_NAMES[2], Decimal("150000"), 1, 2, Decimal("90000")),
     ]
     return [
         services.goal_save(
@@ -83,7 +99,7 @@ def _goals(client, advisor, today: datetime.date) -> list:
             actor=advisor,
             data={
                 "kind": kind,
-                "name": name,
+                "name": in_client_language(name, client),
                 "target_amount": amount,
                 "target_date": today.replace(year=today.year + years, day=min(today.day, 28)),
                 "priority": priority,
@@ -172,10 +188,10 @@ def seed(ctx: dict) -> None:
     plan = []
     if demo_level:
         plan += [
-            (demo, demo_level, "Core portfolio 2026", "accepted"),
-            (demo, demo_level, "Education savings plan", "accepted"),
-            (demo, demo_level, "Pension top-up", "declined"),
-            (demo, demo_level, "Top-up investment proposal", ProposalStatus.ISSUED),
+            (demo, demo_level, in_client_language(PROPOSAL_TITLES["core"], demo), "accepted"),
+            (demo, demo_level, in_client_language(PROPOSAL_TITLES["education"], demo), "accepted"),
+            (demo, demo_level, in_client_language(PROPOSAL_TITLES["pension"], demo), "declined"),
+            (demo, demo_level, in_client_language(PROPOSAL_TITLES["top_up"], demo), ProposalStatus.ISSUED),
         ]
     others = [(c, lvl) for c, lvl in usable if c.pk != demo.pk]
     states = [
@@ -191,7 +207,9 @@ def seed(ctx: dict) -> None:
         if not others:
             break
         client, level = others[i % len(others)]
-        plan.append((client, level, f"Wealth plan {i + 1}", state))
+        plan.append(
+            (client, level, in_client_language(PROPOSAL_TITLES["wealth"], client).format(n=i + 1), state)
+        )
 
     accepted: list[Proposal] = []
     for client, level, title, state in plan:
@@ -265,7 +283,7 @@ def seed(ctx: dict) -> None:
                 review=review,
                 actor=proposal.client.advisor,
                 current_values=values,
-                outcome="Equities rallied.",
+                outcome="权益类资产上涨约三成，组合已偏离目标配置，建议与客户沟通再平衡。",
             )
 
     # A few PDFs, rendered now so the demo has them without a worker.

@@ -87,7 +87,7 @@ def portal_panels(user) -> list[dict]:
                     "label": f"{p.number} · {p.title}",
                     "url": reverse("planning_portal:proposal_detail", args=[p.pk]),
                     "meta": p.issued_at,
-                    "badge": _("decide"),
+                    "badge": _("Your decision"),
                     "tone": "amber",
                 }
                 for p in waiting
