@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+# every admin change is applied to the current, locked row (advisory.admin_locking)
+from . import admin_locking  # noqa: F401
 from .models import (
     ApiToken,
     ArchivedDocument,
