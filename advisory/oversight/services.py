@@ -320,14 +320,17 @@ def action_update(
     owner: User,
     due_on: datetime.date,
 ) -> ImprovementAction:
-    _require(actor, "oversight.change_action", action)
-    if action.status == ActionStatus.CLOSED:
-        raise Conflict("A closed action cannot be changed.")
-    if owner.pk != action.owner_id and not can(actor, "oversight.add_action"):
-        raise NotAllowed("Only supervisors and compliance reassign an action.")
     if not (title or "").strip():
         raise DomainError("Enter a title.", field="title")
     with transaction.atomic():
+        # the action as it is now: a move along the cycle or an effectiveness check saved while
+        # the form was open stays as it was (only the fields edited here are written)
+        action = ImprovementAction.objects.select_for_update().get(pk=action.pk)
+        _require(actor, "oversight.change_action", action)
+        if action.status == ActionStatus.CLOSED:
+            raise Conflict("A closed action cannot be changed.")
+        if owner.pk != action.owner_id and not can(actor, "oversight.add_action"):
+            raise NotAllowed("Only supervisors and compliance reassign an action.")
         action.title, action.description, action.owner, action.due_on = (
             title.strip(),
             description,

@@ -188,6 +188,46 @@ def test_pdca_flow_with_effectiveness_check(supervisor, advisor):
         services.action_transition(actor=supervisor, action=action, to="plan")
 
 
+def test_editing_an_action_keeps_a_close_saved_while_the_form_was_open(supervisor, advisor):
+    # given the owner opened the edit form of an action that is being checked
+    action = services.action_create(
+        actor=supervisor, title="Faster acknowledgements", link_type="indicator",
+        link_ref="first_response", owner=advisor, due_on=TODAY,
+    )  # fmt: skip
+    for step in ("do", "check"):
+        services.action_transition(actor=advisor, action=action, to=step)
+    on_the_form = ImprovementAction.objects.get(pk=action.pk)
+    # when the supervisor checks and closes it before the owner saves
+    services.action_check(actor=supervisor, action=action, effectiveness="effective", note="FRT down")
+    services.action_transition(actor=supervisor, action=action, to="act")
+    services.action_transition(actor=supervisor, action=action, to="closed")
+    # then the owner's save is refused as on a closed action, and the close and the check stand
+    with pytest.raises(Conflict):
+        services.action_update(
+            actor=advisor, action=on_the_form, title="Renamed", description="", owner=advisor, due_on=TODAY
+        )
+    action.refresh_from_db()
+    assert (action.status, action.effectiveness, action.checked_by) == ("closed", "effective", supervisor)
+    assert action.title == "Faster acknowledgements"
+
+
+def test_editing_an_action_keeps_a_check_saved_while_the_form_was_open(supervisor, advisor):
+    action = services.action_create(
+        actor=supervisor, title="Faster acknowledgements", link_type="indicator",
+        link_ref="first_response", owner=advisor, due_on=TODAY,
+    )  # fmt: skip
+    for step in ("do", "check"):
+        services.action_transition(actor=advisor, action=action, to=step)
+    on_the_form = ImprovementAction.objects.get(pk=action.pk)
+    services.action_check(actor=supervisor, action=action, effectiveness="effective", note="FRT down")
+    services.action_update(
+        actor=advisor, action=on_the_form, title="Renamed", description="d", owner=advisor, due_on=TODAY
+    )
+    action.refresh_from_db()
+    assert action.title == "Renamed"
+    assert (action.status, action.effectiveness, action.checked_by) == ("check", "effective", supervisor)
+
+
 def test_action_links_to_complaint_and_violation(supervisor, advisor, compliance_officer):
     complaint = make_complaint(client=make_client(advisor=advisor), received_at=aware(2026, 6, 1))
     a = services.action_create(
