@@ -770,17 +770,21 @@ def onboarding_start(
 def onboarding_flag_special(
     *, case: OnboardingCase, actor: User, is_special: bool, reason: str = ""
 ) -> OnboardingCase:
-    _require(actor, "clients.work_onboarding", case)
-    if case.step not in (S.IDENTITY_VERIFICATION, S.BUSINESS_TYPE, S.INFORMATION_COLLECTION):
-        raise Conflict(_("A case can be flagged special only before it is submitted for review."))
     if is_special and not reason.strip():
         raise DomainError(_("Say why the case is special."), field="special_reason")
-    case.is_special, case.special_reason = is_special, reason.strip() if is_special else ""
-    audited_save(
-        case,
-        actor=actor,
-        reason=text("audit.flagged_special" if is_special else "audit.special_flag_removed"),
-    )
+    with transaction.atomic():
+        # the case as it is now: a submission or withdrawal saved meanwhile is neither undone nor
+        # flagged after the fact
+        case = OnboardingCase.objects.select_for_update().select_related("client").get(pk=case.pk)
+        _require(actor, "clients.work_onboarding", case)
+        if case.step not in (S.IDENTITY_VERIFICATION, S.BUSINESS_TYPE, S.INFORMATION_COLLECTION):
+            raise Conflict(_("A case can be flagged special only before it is submitted for review."))
+        case.is_special, case.special_reason = is_special, reason.strip() if is_special else ""
+        audited_save(
+            case,
+            actor=actor,
+            reason=text("audit.flagged_special" if is_special else "audit.special_flag_removed"),
+        )
     return case
 
 

@@ -485,6 +485,25 @@ def test_end_relationship_starts_retention_and_needs_a_reason(own_client, adviso
         services.onboarding_start(client=client, actor=advisor)
 
 
+def test_special_flag_from_a_page_opened_before_submission_leaves_the_submitted_case_alone(
+    ready_case, advisor
+):
+    # given the flag form was opened while the case was still being collected
+    on_the_page = type(ready_case).objects.get(pk=ready_case.pk)
+    submitted = services.onboarding_transition(case=ready_case, action="submit_for_review", actor=advisor)
+    # when it is saved after the case was submitted
+    with pytest.raises(Conflict):
+        services.onboarding_flag_special(case=on_the_page, actor=advisor, is_special=True, reason="trust")
+    # then the submission, its deadline and its step stand
+    case = type(ready_case).objects.get(pk=ready_case.pk)
+    assert (case.step, case.review_deadline, case.is_special) == (
+        submitted.step,
+        submitted.review_deadline,
+        False,
+    )
+    assert case.review_deadline is not None
+
+
 def test_open_onboarding_blocks_ending_and_special_flag_only_before_review(ready_case, advisor):
     with pytest.raises(Conflict):
         services.client_end_relationship(client=ready_case.client, actor=advisor, reason="x")
