@@ -269,14 +269,32 @@ def assessment_expiry_sweep(*, on: datetime.date | None = None) -> dict[str, int
     return {"reminded": reminded, "expired": expired}
 
 
+def _current_assessment_locked(client) -> RiskAssessment | None:
+    """The client's current profile, locked and read as committed: an expiry by the nightly sweep
+    or a supersession by a newer confirmation that commits while this waits is seen, not written
+    over. When the row found stopped being current meanwhile, the current one is looked up again."""
+    from ..selectors import _current_assessment
+
+    for _attempt in range(3):
+        found = _current_assessment(client)
+        if found is None:
+            return None
+        locked = (
+            RiskAssessment.objects.select_for_update()
+            .filter(pk=found.pk, status__in=[AssessmentStatus.CONFIRMED, AssessmentStatus.EXPIRED])
+            .first()
+        )
+        if locked is not None:
+            return locked
+    return None
+
+
 def reassessment_prompt(*, client, reason: str | Text, actor=None) -> RiskAssessment | None:
     """SPEC §2: a significant change (income, horizon, life event) prompts a re-assessment. Flags
     the current profile and notifies the advisor (and the client if they use the portal).
     Returns the flagged assessment, or None when the client has no profile yet."""
-    from ..selectors import _current_assessment
-
     with transaction.atomic():
-        current = _current_assessment(client)
+        current = _current_assessment_locked(client)
         if current is not None and not current.needs_reassessment:
             current.needs_reassessment = True
             # a code with parameters (read in each reader's language), or what a person typed
