@@ -83,7 +83,10 @@ def due_diligence_record(*, case: OnboardingCase, actor: User, data: dict[str, A
                 errors["beneficial_owner_verified"] = [_("Verify the beneficial owner's identity.")]
         if errors:
             raise DomainError(_("The due diligence is incomplete."), fields=errors)
-        cdd = DueDiligence.objects.filter(case=case).first() or DueDiligence(case=case)
+        # read under its own lock too (the second reviewer's decision also locks the case, through
+        # its select_related): a decision saved while this waited is read here and kept unless the
+        # facts changed, never written over
+        cdd = DueDiligence.objects.select_for_update().filter(case=case).first() or DueDiligence(case=case)
         before = (cdd.ml_risk, cdd.source_of_funds, cdd.purpose, cdd.beneficial_owner_verified)
         cdd.identity_verified = True
         cdd.beneficial_owner_required = owner_required
