@@ -26,6 +26,15 @@ def _check_draft(version: QuestionnaireVersion) -> None:
         )
 
 
+def _locked_draft(version: QuestionnaireVersion) -> QuestionnaireVersion:
+    """The version as it is now, locked until the transaction ends, and still a draft: a publish
+    (which locks it too) that commits while an edit waits is seen, so nothing is written into a
+    frozen version. Call inside a transaction."""
+    locked = QuestionnaireVersion.objects.select_for_update().get(pk=version.pk)
+    _check_draft(locked)
+    return locked
+
+
 def validate_score_bands(bands: list[dict]) -> None:
     """Five contiguous ascending bands C1..C5 with min ≤ max."""
     if [b.get("level") for b in bands] != [lvl.value for lvl in LEVELS]:
@@ -52,13 +61,15 @@ def questionnaire_version_update(
     _require(actor, "risk.manage_questionnaires")
     _check_draft(version)
     allowed = {"title", "title_zh", "introduction", "introduction_zh", "score_bands"}
-    for key, value in fields.items():
-        if key not in allowed:
-            raise DomainError(_("Unknown field %(f)s.") % {"f": key})
-        setattr(version, key, value)
+    unknown = [key for key in fields if key not in allowed]
+    if unknown:
+        raise DomainError(_("Unknown field %(f)s.") % {"f": unknown[0]})
     if "score_bands" in fields:
-        validate_score_bands(version.score_bands)
+        validate_score_bands(fields["score_bands"])
     with transaction.atomic():
+        version = _locked_draft(version)
+        for key, value in fields.items():
+            setattr(version, key, value)
         audited_save(version, actor=actor, reason="Draft questionnaire edited")
     return version
 
@@ -80,6 +91,7 @@ def question_save(
     if not options:
         raise DomainError(_("A question needs at least one option."), field="options")
     with transaction.atomic():
+        version = _locked_draft(version)
         question, _created = Question.objects.get_or_create(
             version=version, code=code, defaults={"order": order, "role": role, "text": text}
         )
@@ -106,7 +118,9 @@ def question_save(
 def question_delete(*, question: Question, actor) -> None:
     _require(actor, "risk.manage_questionnaires")
     _check_draft(question.version)
-    question.delete()
+    with transaction.atomic():
+        _locked_draft(question.version)
+        question.delete()
 
 
 def questionnaire_new_version(*, version: QuestionnaireVersion, actor) -> QuestionnaireVersion:

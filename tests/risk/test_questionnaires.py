@@ -4,6 +4,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.texts import render_stored
 from risk.models import QuestionnaireVersion, VersionStatus, level_category
 from risk.services import (
+    question_delete,
     question_save,
     questionnaire_new_version,
     questionnaire_version_publish,
@@ -128,3 +129,24 @@ def test_draft_version_cannot_be_answered(own_client, advisor):
     draft = make_version(status=VersionStatus.DRAFT, code="other")
     with pytest.raises(Conflict):
         assessment_submit(client=own_client, actor=advisor, answers={"horizon": "lt1y"}, version=draft)
+
+
+def test_a_draft_published_while_its_editor_was_open_takes_no_more_edits(version, compliance_officer):
+    # given an editor opened on a draft, which is then published
+    draft = questionnaire_new_version(version=version, actor=compliance_officer)
+    on_the_page = QuestionnaireVersion.objects.get(pk=draft.pk)
+    questionnaire_version_publish(version=draft, actor=compliance_officer)
+    # when the editor saves a question, the title, or removes a question
+    with pytest.raises(Conflict, match="frozen"):
+        question_save(
+            version=on_the_page, actor=compliance_officer, code="new", order=3, role="other", text="New?",
+            options=[{"code": "a", "text": "A", "score": 1}],
+        )  # fmt: skip
+    with pytest.raises(Conflict, match="frozen"):
+        questionnaire_version_update(version=on_the_page, actor=compliance_officer, title="Changed")
+    with pytest.raises(Conflict, match="frozen"):
+        question_delete(question=on_the_page.questions.first(), actor=compliance_officer)
+    # then the published version is as it was published
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.PUBLISHED and draft.title == "Risk tolerance"
+    assert sorted(draft.questions.values_list("code", flat=True)) == ["horizon", "objective"]
