@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
@@ -65,23 +64,11 @@ def complaint_resolve(
 def survey_answer(
     *, survey: SatisfactionSurvey, actor: User, csat: int, nps: int, comment: str = ""
 ) -> SatisfactionSurvey:
-    if actor.is_client and survey.client.user_id != actor.pk:
-        raise NotAllowed(_("This survey is not yours."))
+    """The client's answer from the portal or the API. It is taken on the survey as it is now,
+    under a lock (complaints.feedback.survey_answer_portal): a second submit, or an answer through
+    the e-mail link saved meanwhile, is refused with a thank-you instead of written over."""
+    from ..feedback import survey_answer_portal
+
     if not actor.is_client:
         raise NotAllowed(_("Only the client answers the survey."))
-    if survey.answered_at:
-        raise Conflict(_("You have already answered this survey. Thank you."))
-    if not (1 <= int(csat) <= 5):
-        raise DomainError(_("Choose a satisfaction score from 1 to 5."), field="csat")
-    if not (0 <= int(nps) <= 10):
-        raise DomainError(_("Choose a score from 0 to 10."), field="nps")
-    with transaction.atomic():
-        survey.csat, survey.nps, survey.comment, survey.answered_at = (
-            int(csat),
-            int(nps),
-            comment.strip(),
-            now(),
-        )
-        survey.answered_via = "portal"
-        audited_save(survey, actor=actor, reason="survey answered")
-    return survey
+    return survey_answer_portal(survey=survey, actor=actor, csat=csat, nps=nps, comment=comment)

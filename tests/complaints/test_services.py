@@ -191,6 +191,21 @@ def test_client_confirms_resolution_and_answers_the_survey(client_file, advisor,
         services.survey_answer(survey=survey, actor=client_user, csat=1, nps=0)
 
 
+def test_a_survey_answered_meanwhile_keeps_its_first_answer(client_file, advisor, client_user):
+    # given the survey page was open in two tabs
+    c = _resolve(make_complaint(client=client_file), advisor)
+    c = services.complaint_transition(complaint=c, actor=client_user, to_state=State.CLOSED)
+    first_tab = SatisfactionSurvey.objects.get(complaint=c)
+    second_tab = SatisfactionSurvey.objects.get(complaint=c)
+    services.survey_answer(survey=first_tab, actor=client_user, csat=5, nps=10, comment="Thank you")
+    # when the second tab is submitted too
+    with pytest.raises(Conflict):
+        services.survey_answer(survey=second_tab, actor=client_user, csat=1, nps=0, comment="Oops")
+    # then the first answer stands
+    first_tab.refresh_from_db()
+    assert (first_tab.csat, first_tab.nps, first_tab.comment) == (5, 10, "Thank you")
+
+
 def test_survey_scores_are_validated(client_file, advisor, client_user):
     c = _resolve(make_complaint(client=client_file), advisor)
     c = services.complaint_transition(complaint=c, actor=client_user, to_state=State.CLOSED)
