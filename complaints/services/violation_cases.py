@@ -209,13 +209,19 @@ def measure_add(
 
 
 def measure_set_status(*, measure: RectificationMeasure, actor: User, status: str) -> RectificationMeasure:
-    if not (can(actor, "complaints.manage_violation") or measure.owner_id == actor.pk):
-        raise NotAllowed(_("Only the owner, compliance or a supervisor update a measure."))
     if status not in MeasureStatus.values:
         raise DomainError(_("Choose a status."), field="status")
-    measure.status = status
-    measure.completed_on = now().date() if status == MeasureStatus.DONE else None
     with transaction.atomic():
+        # the case first, as violation_advance locks it: a case moving on while this waits counts
+        # this measure as it is after the change, and a closed case's measures stay as closed
+        case = ViolationCase.objects.select_for_update().get(pk=measure.case_id)
+        if case.stage == ViolationStage.CLOSED:
+            raise Conflict(_("This violation case is closed."))
+        measure = RectificationMeasure.objects.select_for_update().get(pk=measure.pk)
+        if not (can(actor, "complaints.manage_violation") or measure.owner_id == actor.pk):
+            raise NotAllowed(_("Only the owner, compliance or a supervisor update a measure."))
+        measure.status = status
+        measure.completed_on = now().date() if status == MeasureStatus.DONE else None
         audited_save(
             measure, actor=actor, reason=text("audit.measure_status", status=MeasureStatus(status).label)
         )

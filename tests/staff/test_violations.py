@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from advisory.documents import document_render
 from advisory.errors import Conflict, DomainError, NotAllowed
+from advisory.history import audited_save
 from advisory.models import ArchivedDocument, DocumentStatus, Notification
 from advisory.staff.models import PermissionRestriction, StaffReminder
 from complaints import services, violations
@@ -154,6 +155,36 @@ def test_major_violation_closes_only_with_regulator_report(case, compliance_offi
     case = services.violation_advance(case=case, actor=compliance_officer)
     assert case.stage == ViolationStage.CLOSED
     assert case.regulator_reference == "监管报告-2026-017"
+
+
+def test_a_closed_case_keeps_its_measures_as_closed(case, compliance_officer, supervisor):
+    from complaints.models import RectificationMeasure
+
+    case = _to_evaluation(case, compliance_officer, supervisor)
+    measure = RectificationMeasure.objects.get(case=case)
+    case = services.violation_advance(case=case, actor=compliance_officer)
+    assert case.stage == ViolationStage.CLOSED
+    with pytest.raises(Conflict, match="closed"):
+        services.measure_set_status(measure=measure, actor=supervisor, status=MeasureStatus.OPEN)
+    measure.refresh_from_db()
+    assert measure.status == MeasureStatus.DONE and measure.completed_on
+
+
+def test_a_measure_status_is_set_on_the_measure_as_it_is_now(case, compliance_officer, supervisor):
+    from complaints.models import RectificationMeasure
+
+    violations.sanction_add(case=case, actor=compliance_officer, action=AccountabilityAction.WRITTEN_WARNING)
+    case = services.violation_advance(case=case, actor=compliance_officer)
+    measure = services.measure_add(
+        case=case, actor=compliance_officer, description="Retrain", owner=supervisor,
+        due_on=datetime.date(2026, 7, 1),
+    )  # fmt: skip
+    on_the_page = RectificationMeasure.objects.get(pk=measure.pk)
+    measure.description = "Retrain the whole team"  # corrected meanwhile (admin inline)
+    audited_save(measure, actor=compliance_officer, reason="measure corrected")
+    services.measure_set_status(measure=on_the_page, actor=supervisor, status=MeasureStatus.DONE)
+    measure.refresh_from_db()
+    assert (measure.status, measure.description) == (MeasureStatus.DONE, "Retrain the whole team")
 
 
 def test_outcome_fed_back_to_client_with_letter_and_apology(
