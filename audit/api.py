@@ -116,7 +116,7 @@ def _keyset_response(request, qs) -> Response:
         before = int(request.query_params["before"]) if request.query_params.get("before") else None
         size = min(max(int(request.query_params.get("page_size", selectors.PAGE_SIZE)), 1), 200)
     except ValueError:
-        raise DomainError("before and page_size must be whole numbers.") from None
+        raise DomainError(_("before and page_size must be whole numbers.")) from None
     page = selectors.keyset_page(qs, before=before, size=size)
     next_url = None
     if page.has_next:
@@ -154,7 +154,7 @@ class AuditEntryViewSet(viewsets.GenericViewSet):
         try:
             entry = selectors.audit_entry_get(user=request.user, sequence=int(sequence))
         except ValueError:
-            raise NotFound("No audit entry with this number.") from None
+            raise NotFound(_("No audit entry with this number.")) from None
         data = AuditEntrySerializer(entry).data
         data["diff"] = selectors.entry_diff(entry)
         return Response(data)
@@ -205,7 +205,7 @@ class AsOfView(generics.GenericAPIView):
         params = request.query_params
         at = parse_at(params.get("at"))
         if not params.get("record_type") or not params.get("record_id") or at is None:
-            raise DomainError("Give record_type, record_id and at (ISO date or date-time).")
+            raise DomainError(_("Give record_type, record_id and at (ISO date or date-time)."))
         result = selectors.record_as_of(
             user=request.user, record_type=params["record_type"], record_id=params["record_id"], at=at
         )
@@ -309,13 +309,13 @@ class ExportViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         export = AuditExport.objects.select_related("document").filter(pk=pk).first()
         if export is None:
-            raise NotFound("No such export.")
+            raise NotFound(_("No such export."))
         return Response(ExportSerializer(export).data)
 
     def create(self, request):
         fmt = request.data.get("format", "pdf")
         if fmt != "pdf":
-            raise DomainError("POST creates PDF exports; stream CSV with GET /api/v1/audit/exports/csv/.")
+            raise DomainError(_("POST creates PDF exports; stream CSV with GET /api/v1/audit/exports/csv/."))
         filters = filters_from_params(request.data.get("filters") or {})
         language = request.data.get("language") or request.LANGUAGE_CODE
         if language not in document_languages():
@@ -375,7 +375,7 @@ class HoldViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         hold = selectors.hold_list(user=request.user).filter(pk=pk).first()
         if hold is None:
-            raise NotFound("No such hold.")
+            raise NotFound(_("No such hold."))
         return Response(HoldSerializer(hold).data)
 
     def create(self, request):
@@ -394,7 +394,7 @@ class HoldViewSet(viewsets.GenericViewSet):
     def release(self, request, pk=None):
         hold = selectors.hold_list(user=request.user).filter(pk=pk).first()
         if hold is None:
-            raise NotFound("No such hold.")
+            raise NotFound(_("No such hold."))
         hold = services.hold_release(hold=hold, actor=request.user, reason=request.data.get("reason", ""))
         return Response(HoldSerializer(hold).data)
 
@@ -423,7 +423,7 @@ class RetentionRuleViewSet(viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         rule = selectors.retention_rule_list(user=request.user).filter(pk=pk).first()
         if rule is None:
-            raise NotFound("No such rule.")
+            raise NotFound(_("No such rule."))
         ser = RetentionRuleSerializer(rule, data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data

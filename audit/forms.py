@@ -93,7 +93,9 @@ def filters_from_params(params) -> EntryFilters:
     if not form.is_valid():
         fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
         raise DomainError(
-            "Check the filters: " + "; ".join(f"{k}: {v[0]}" for k, v in fields.items()), fields=fields
+            _("Check the filters: %(problems)s")
+            % {"problems": "; ".join(f"{k}: {v[0]}" for k, v in fields.items())},
+            fields=fields,
         )
     return form.to_filters()
 

@@ -160,11 +160,13 @@ def retention_guard_delete(instance: models.Model) -> None:
     status = retention_status(instance)
     if status.held:
         raise RetentionConflict(
-            f"{instance._meta.verbose_name} {instance.pk} cannot be deleted. {status.hold_reason}"
+            _("%(record)s cannot be deleted. %(reason)s")
+            % {"record": f"{instance._meta.verbose_name} {instance.pk}", "reason": status.hold_reason}
         )
     if status.applies and (status.until is None or status.until >= today()):
         raise RetentionConflict(
-            f"{instance._meta.verbose_name} {instance.pk} cannot be deleted. {status.reason}."
+            _("%(record)s cannot be deleted. %(reason)s.")
+            % {"record": f"{instance._meta.verbose_name} {instance.pk}", "reason": status.reason}
         )
 
 
@@ -175,13 +177,27 @@ def retention_refuse_delete(obj: models.Model) -> None:
     status = retention_status(obj)
     label = f"{obj._meta.verbose_name} {obj.pk}"
     if status.held:
-        raise RetentionConflict(f"{label} cannot be deleted. {status.hold_reason}")
+        raise RetentionConflict(
+            _("%(record)s cannot be deleted. %(reason)s") % {"record": label, "reason": status.hold_reason}
+        )
     if status.applies and (status.until is None or status.until >= today()):
-        raise RetentionConflict(f"{label} cannot be deleted. {status.reason}.")
-    until = f" (retained until {status.until.isoformat()})" if status.until else ""
+        raise RetentionConflict(
+            _("%(record)s cannot be deleted. %(reason)s.") % {"record": label, "reason": status.reason}
+        )
+    if status.until:
+        raise NotAllowed(
+            _(
+                "%(record)s is past its retention period (retained until %(until)s): it is disposed of "
+                "only through a disposal batch approved by a second person (Audit archive → Retention)."
+            )
+            % {"record": label, "until": status.until.isoformat()}
+        )
     raise NotAllowed(
-        f"{label} is past its retention period{until}: it is disposed of only through a disposal "
-        "batch approved by a second person (Audit archive → Retention)."
+        _(
+            "%(record)s is past its retention period: it is disposed of only through a disposal batch "
+            "approved by a second person (Audit archive → Retention)."
+        )
+        % {"record": label}
     )
 
 
@@ -190,7 +206,7 @@ def retention_refuse_delete(obj: models.Model) -> None:
 
 def _require_compliance(actor: Any) -> None:
     if not is_compliance_or_admin(actor):
-        raise NotAllowed("Only compliance officers and administrators manage the audit archive.")
+        raise NotAllowed(_("Only compliance officers and administrators manage the audit archive."))
 
 
 def hold_place(
@@ -208,20 +224,20 @@ def hold_place(
     _require_compliance(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give the reason for the hold (e.g. the litigation or inquiry).", field="reason")
+        raise DomainError(_("Give the reason for the hold (e.g. the litigation or inquiry)."), field="reason")
     ids = [str(i).strip() for i in record_ids if str(i).strip()]
     if scope == HoldScope.CLIENT:
         if not client_id:
-            raise DomainError("Choose the client to hold.", field="client_id")
+            raise DomainError(_("Choose the client to hold."), field="client_id")
         record_type, ids = "", []
     elif scope == HoldScope.RECORDS:
         if lookup(record_type) is None:
-            raise DomainError("Choose a record type from the list.", field="record_type")
+            raise DomainError(_("Choose a record type from the list."), field="record_type")
         if not ids:
-            raise DomainError("List the ids of the records to hold.", field="record_ids")
+            raise DomainError(_("List the ids of the records to hold."), field="record_ids")
         client_id = None
     else:
-        raise DomainError("Choose what the hold covers.", field="scope")
+        raise DomainError(_("Choose what the hold covers."), field="scope")
     with transaction.atomic():
         hold = LegalHold(
             scope=scope,
@@ -251,11 +267,11 @@ def hold_release(*, hold: LegalHold, actor: Any, reason: str) -> LegalHold:
     _require_compliance(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give the reason for releasing the hold.", field="reason")
+        raise DomainError(_("Give the reason for releasing the hold."), field="reason")
     with transaction.atomic():
         hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
         if hold.released_at is not None:
-            raise Conflict("This hold was already released.")
+            raise Conflict(_("This hold was already released."))
         hold.released_at = now()
         hold.released_by = actor
         hold.release_reason = reason
@@ -409,7 +425,7 @@ def disposal_propose(*, actor: Any | None = None) -> list[DisposalBatch]:
                 with transaction.atomic():
                     DisposalItem.objects.bulk_create(chunk)
             except IntegrityError:  # another proposer took some of these records meanwhile
-                raise Conflict("Another disposal proposal is running; try again in a minute.") from None
+                raise Conflict(_("Another disposal proposal is running; try again in a minute.")) from None
             audit_log(
                 actor=actor,
                 action=AuditAction.DISPOSAL,
@@ -426,9 +442,11 @@ def _claim_review(batch: DisposalBatch, actor: Any) -> DisposalBatch:
     _require_compliance(actor)
     batch = DisposalBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != DisposalStatus.PENDING:
-        raise Conflict(f"This batch was already {batch.get_status_display().lower()}.")
+        raise Conflict(
+            _("This batch was already %(status)s.") % {"status": batch.get_status_display().lower()}
+        )
     if batch.proposed_by_id is not None and batch.proposed_by_id == actor.pk:
-        raise NotAllowed("Four-eyes rule: a batch must be reviewed by someone other than its proposer.")
+        raise NotAllowed(_("Four-eyes rule: a batch must be reviewed by someone other than its proposer."))
     return batch
 
 
@@ -638,7 +656,7 @@ def disposal_reject(*, batch: DisposalBatch, actor: Any, note: str) -> DisposalB
     from .services import audit_log
 
     if not (note or "").strip():
-        raise DomainError("Say why the batch is rejected.", field="note")
+        raise DomainError(_("Say why the batch is rejected."), field="note")
     with transaction.atomic():
         batch = _claim_review(batch, actor)
         for item in batch.items.filter(state=ItemState.PROPOSED):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from advisory.errors import DomainError, NotAllowed, NotFound
 from advisory.texts import text
 
@@ -22,15 +24,15 @@ def as_of_reveal(*, user: Any, record_type: str, record_id: str, at: datetime.da
     _require(user)
     reg = lookup(record_type)
     if reg is None or not hasattr(reg.model, "history"):
-        raise NotFound("This record type has no history.")
+        raise NotFound(_("This record type has no history."))
     if field not in _encrypted_fields(reg.model):
-        raise DomainError("This field cannot be revealed.", field="field")
+        raise DomainError(_("This field cannot be revealed."), field="field")
     row = _history_row(reg.model, record_id, at)
     if row is None or row.history_type == "-":
-        raise NotFound("The record did not exist at that time.")
+        raise NotFound(_("The record did not exist at that time."))
     obj = _live_or_historical(reg.model, record_id, row)
     if not can_reveal_as_of(user, reg, obj):
-        raise NotAllowed("You may not reveal this record's personal data.")
+        raise NotAllowed(_("You may not reveal this record's personal data."))
     audit_log(
         actor=user,
         action=AuditAction.REVEAL,

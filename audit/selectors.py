@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from advisory.errors import NotAllowed, NotFound
 from advisory.rules import is_compliance_or_admin
@@ -28,7 +29,7 @@ VERIFY_CACHE_KEY = "audit:last_verify"
 
 def _require(user: Any) -> None:
     if not is_compliance_or_admin(user):
-        raise NotAllowed("Only compliance officers and administrators can use the audit archive.")
+        raise NotAllowed(_("Only compliance officers and administrators can use the audit archive."))
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def audit_entry_get(*, user: Any, sequence: int) -> AuditEntry:
     _require(user)
     entry = AuditEntry.objects.select_related("actor").filter(sequence=sequence).first()
     if entry is None:
-        raise NotFound("No audit entry with this number.")
+        raise NotFound(_("No audit entry with this number."))
     return entry
 
 
@@ -286,7 +287,7 @@ def record_as_of(*, user: Any, record_type: str, record_id: str, at: datetime.da
     _require(user)
     reg = lookup(record_type)
     if reg is None or not hasattr(reg.model, "history"):
-        raise NotFound("This record type has no history.")
+        raise NotFound(_("This record type has no history."))
     from .services import _encrypted_fields
 
     model = reg.model
@@ -295,7 +296,7 @@ def record_as_of(*, user: Any, record_type: str, record_id: str, at: datetime.da
     if row is None:
         exists_later = model.history.filter(**{pk_name: record_id}).exists()
         if not exists_later:
-            raise NotFound("No history for this record (wrong id, or disposed of).")
+            raise NotFound(_("No history for this record (wrong id, or disposed of)."))
         return PointInTime(
             record_type, record_id, at, False, [], note="The record did not exist yet at that time."
         )
@@ -358,7 +359,7 @@ def disposal_batch_list(*, user: Any, status: str = "") -> QuerySet[DisposalBatc
 def disposal_batch_get(*, user: Any, pk: int) -> DisposalBatch:
     batch = disposal_batch_list(user=user).filter(pk=pk).first()
     if batch is None:
-        raise NotFound("No such disposal batch.")
+        raise NotFound(_("No such disposal batch."))
     return batch
 
 

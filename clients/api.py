@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -390,7 +391,7 @@ class ClientViewSet(
         data.is_valid(raise_exception=True)
         advisor = selectors.advisors().filter(pk=data.validated_data["advisor"]).first()
         if advisor is None:
-            raise DomainError("Choose an active advisor.", field="advisor")
+            raise DomainError(_("Choose an active advisor."), field="advisor")
         client = services.client_reassign(
             client=client, actor=request.user, new_advisor=advisor, reason=data.validated_data["reason"]
         )

@@ -4,6 +4,7 @@ querysets, the `rules` predicates decide; clients of the firm never reach these 
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -479,7 +480,7 @@ class WatchListUploadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = WatchListUploadCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if not can(request.user, "clients.manage_watch_lists"):
-            raise NotAllowed("Only compliance officers upload watch lists.")
+            raise NotAllowed(_("Only compliance officers upload watch lists."))
         preview = screening.watchlist_stage(actor=request.user, upload=data.validated_data["file"])
         if data.validated_data["preview"]:
             return Response(WatchListPreviewSerializer(preview).data)

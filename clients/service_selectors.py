@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from advisory.clock import today
 from advisory.errors import NotFound
@@ -63,7 +64,7 @@ def activity_get(*, user, pk: int) -> Activity:
         .first()
     )
     if activity is None:
-        raise NotFound("No such activity.")
+        raise NotFound(_("No such activity."))
     return activity
 
 
@@ -102,7 +103,7 @@ def follow_up_list(
 def follow_up_get(*, user, pk: int) -> FollowUpTask:
     task = follow_up_list(user=user, state="all").filter(pk=pk).first()
     if task is None:
-        raise NotFound("No such follow-up task.")
+        raise NotFound(_("No such follow-up task."))
     return task
 
 

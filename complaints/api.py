@@ -7,6 +7,7 @@ internal notes or internal attachments.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -179,16 +180,16 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_object(self) -> Complaint:
         obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         if not can(self.request.user, "complaints.view_complaint", obj):
-            raise NotFound("No such complaint.")
+            raise NotFound(_("No such complaint."))
         return obj
 
     def _staff_only(self) -> None:
         if self.request.user.is_client:
-            raise PermissionDenied("This action is for staff of the firm.")
+            raise PermissionDenied(_("This action is for staff of the firm."))
 
     def _client_only(self) -> None:
         if not self.request.user.is_client:
-            raise PermissionDenied("This action is for the client.")
+            raise PermissionDenied(_("This action is for the client."))
 
     def _ticket(self, obj: Complaint) -> Response:
         obj.refresh_from_db()
@@ -203,11 +204,11 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if user.is_client:
             client = getattr(user, "client_file", None)
             if client is None:
-                raise NotFound("Your client file is not set up yet.")
+                raise NotFound(_("Your client file is not set up yet."))
         else:
             client = d.get("client")
             if client is None:
-                raise serializers.ValidationError({"client": ["Choose the client."]})
+                raise serializers.ValidationError({"client": [_("Choose the client.")]})
         complaint = services.complaint_file(
             actor=user,
             client=client,
@@ -303,7 +304,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         obj = self.get_object()
         survey = SatisfactionSurvey.objects.filter(complaint=obj).first()
         if survey is None:
-            raise NotFound("There is no survey for this complaint yet.")
+            raise NotFound(_("There is no survey for this complaint yet."))
         if request.method == "POST":
             self._client_only()
             ser = ComplaintSurveySerializer(data=request.data)
@@ -398,7 +399,7 @@ class ViolationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not can(request.user, "complaints.view_violation"):
-            raise PermissionDenied("Only compliance officers and supervisors see violation cases.")
+            raise PermissionDenied(_("Only compliance officers and supervisors see violation cases."))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -452,7 +453,7 @@ class ViolationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         measure = get_object_or_404(RectificationMeasure, case=case, pk=measure_id)
         status_value = request.data.get("status", "")
         if status_value not in MeasureStatus.values:
-            raise serializers.ValidationError({"status": ["Choose a status."]})
+            raise serializers.ValidationError({"status": [_("Choose a status.")]})
         measure = services.measure_set_status(measure=measure, actor=request.user, status=status_value)
         return Response(RectificationMeasureSerializer(measure).data)
 

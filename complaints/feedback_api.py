@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -110,7 +111,7 @@ class ReturnVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data.is_valid(raise_exception=True)
         assignee = User.objects.filter(pk=data.validated_data["assignee"]).first()
         if assignee is None:
-            raise DomainError("Choose the new caller.", field="assignee")
+            raise DomainError(_("Choose the new caller."), field="assignee")
         visit = feedback.return_visit_reassign(
             visit=visit, actor=request.user, assignee=assignee, reason=data.validated_data["reason"]
         )

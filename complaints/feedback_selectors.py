@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from advisory.errors import NotFound
 from advisory.rules import can
@@ -30,7 +31,7 @@ def return_visit_list(
 def return_visit_get(*, user, pk: int) -> ReturnVisit:
     visit = return_visit_list(user=user).select_related("client__advisor").filter(pk=pk).first()
     if visit is None:
-        raise NotFound("No such return visit.")
+        raise NotFound(_("No such return visit."))
     return visit
 
 
@@ -55,7 +56,7 @@ def survey_list(
 def survey_get(*, user, pk: int) -> SatisfactionSurvey:
     survey = survey_list(user=user).filter(pk=pk).first()
     if survey is None:
-        raise NotFound("No such survey.")
+        raise NotFound(_("No such survey."))
     return survey
 
 
@@ -77,5 +78,5 @@ def suggestion_list(*, user, status: str | None = None, search: str | None = Non
 def suggestion_get(*, user, pk: int) -> Suggestion:
     suggestion = suggestion_list(user=user).filter(pk=pk).first()
     if suggestion is None:
-        raise NotFound("No such suggestion.")
+        raise NotFound(_("No such suggestion."))
     return suggestion

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from advisory.clock import now
 from advisory.errors import NotFound
@@ -103,7 +104,7 @@ def complaint_get_for_staff(*, user: User, pk: int) -> Complaint:
         qs = qs.filter(scope)
     obj = qs.filter(pk=pk).first()
     if obj is None:
-        raise NotFound("No such complaint.")
+        raise NotFound(_("No such complaint."))
     return obj
 
 
@@ -118,7 +119,7 @@ def complaint_list_for_client(*, user: User) -> QuerySet[Complaint]:
 def complaint_get_for_client(*, user: User, pk: int) -> Complaint:
     obj = complaint_list_for_client(user=user).filter(pk=pk).first()
     if obj is None:
-        raise NotFound("No such complaint.")
+        raise NotFound(_("No such complaint."))
     return obj
 
 
@@ -156,7 +157,7 @@ def violation_cases(*, user: User, stage: str | None = None) -> QuerySet[Violati
 def violation_get(*, user: User, pk: int) -> ViolationCase:
     obj = violation_cases(user=user).filter(pk=pk).first()
     if obj is None:
-        raise NotFound("No such violation case.")
+        raise NotFound(_("No such violation case."))
     return obj
 
 

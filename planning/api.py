@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -32,11 +33,11 @@ from .models import (
 
 def _client_param(request, value):
     if value in (None, ""):
-        raise serializers.ValidationError({"client": ["This field is required."]})
+        raise serializers.ValidationError({"client": [_("This field is required.")]})
     try:
         return selectors.client_get(user=request.user, pk=int(value))
     except (Http404, ValueError) as exc:
-        raise serializers.ValidationError({"client": ["Unknown client."]}) from exc
+        raise serializers.ValidationError({"client": [_("Unknown client.")]}) from exc
 
 
 # --- snapshots and goals ----------------------------------------------------------------------
@@ -374,7 +375,7 @@ class ProposalViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if request.user.is_client and data["action"] not in ("accept", "decline"):
-            raise NotAllowed("Clients can only accept or decline a proposal.")
+            raise NotAllowed(_("Clients can only accept or decline a proposal."))
         proposal = services.proposal_transition(
             proposal=proposal,
             action=data["action"],
@@ -484,7 +485,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def create(self, request):
         if not request.user.is_workspace_user:
-            raise NotAllowed("Reports are requested by the firm's staff.")
+            raise NotAllowed(_("Reports are requested by the firm's staff."))
         serializer = DocumentRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         proposal = selectors.proposal_get(user=request.user, pk=serializer.validated_data["proposal"])
@@ -539,7 +540,9 @@ class ReviewRecordSerializer(serializers.Serializer):
     def validate_current_values(self, value):
         unknown = set(value) - set(ASSET_CLASSES)
         if unknown:
-            raise serializers.ValidationError(f"Unknown asset classes: {', '.join(sorted(unknown))}")
+            raise serializers.ValidationError(
+                _("Unknown asset classes: %(classes)s") % {"classes": ", ".join(sorted(unknown))}
+            )
         return value
 
 

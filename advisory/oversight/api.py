@@ -460,7 +460,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         try:
             month = datetime.datetime.strptime(s.validated_data["month"], "%Y-%m").date()
         except ValueError:
-            raise serializers.ValidationError({"month": ["Use YYYY-MM."]}) from None
+            raise serializers.ValidationError({"month": [_("Use YYYY-MM.")]}) from None
         doc = services.quality_report_request(
             actor=request.user,
             month=month,

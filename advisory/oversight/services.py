@@ -48,7 +48,7 @@ def qualification_warning_days() -> int:
 
 def _require(user: User, perm: str, obj=None) -> None:
     if not can(user, perm, obj):
-        raise NotAllowed("Your role does not allow this action.")
+        raise NotAllowed(_("Your role does not allow this action."))
 
 
 # --- targets ----------------------------------------------------------------------------------
@@ -60,15 +60,15 @@ def target_set(
     """Set the target of an indicator (creates it on first use)."""
     _require(actor, "oversight.change_target")
     if indicator not in BY_CODE:
-        raise DomainError("Unknown indicator.", field="indicator")
+        raise DomainError(_("Unknown indicator."), field="indicator")
     if direction not in Direction.values:
-        raise DomainError("Choose whether higher or lower is better.", field="direction")
+        raise DomainError(_("Choose whether higher or lower is better."), field="direction")
     try:
         target, amber_band = Decimal(str(target)), Decimal(str(amber_band))
     except (InvalidOperation, ValueError):
-        raise DomainError("Enter numbers for the target and the amber band.", field="target") from None
+        raise DomainError(_("Enter numbers for the target and the amber band."), field="target") from None
     if amber_band < 0:
-        raise DomainError("The amber band cannot be negative.", field="amber_band")
+        raise DomainError(_("The amber band cannot be negative."), field="amber_band")
     with transaction.atomic():
         obj = QualityTarget.objects.select_for_update().filter(indicator=indicator).first()
         obj = obj or QualityTarget(indicator=indicator)
@@ -101,7 +101,7 @@ def target_defaults_ensure(*, actor: User | None = None) -> int:
 
 def _check_dates(issued_on: datetime.date, expires_on: datetime.date | None) -> None:
     if expires_on is not None and expires_on < issued_on:
-        raise DomainError("The expiry date must not be before the issue date.", field="expires_on")
+        raise DomainError(_("The expiry date must not be before the issue date."), field="expires_on")
 
 
 def qualification_create(
@@ -117,15 +117,15 @@ def qualification_create(
     """Record a staff qualification (SPEC §6, staff). The certificate number is unique per kind."""
     _require(actor, "oversight.manage_staff")
     if user.is_client:
-        raise DomainError("Qualifications are recorded for staff members only.", field="user")
+        raise DomainError(_("Qualifications are recorded for staff members only."), field="user")
     if kind not in QualificationKind.values:
-        raise DomainError("Unknown qualification.", field="kind")
+        raise DomainError(_("Unknown qualification."), field="kind")
     number = (number or "").strip()
     if not number:
-        raise DomainError("Enter the certificate number.", field="number")
+        raise DomainError(_("Enter the certificate number."), field="number")
     _check_dates(issued_on, expires_on)
     if StaffQualification.objects.filter(kind=kind, number=number).exists():
-        raise Conflict("A qualification with this number is already recorded.", field="number")
+        raise Conflict(_("A qualification with this number is already recorded."), field="number")
     with transaction.atomic():
         obj = StaffQualification(
             user=user,
@@ -152,13 +152,13 @@ def qualification_update(
     _require(actor, "oversight.manage_staff")
     number = (number or "").strip()
     if not number:
-        raise DomainError("Enter the certificate number.", field="number")
+        raise DomainError(_("Enter the certificate number."), field="number")
     _check_dates(issued_on, expires_on)
     clash = StaffQualification.objects.filter(kind=qualification.kind, number=number).exclude(
         pk=qualification.pk
     )
     if clash.exists():
-        raise Conflict("A qualification with this number is already recorded.", field="number")
+        raise Conflict(_("A qualification with this number is already recorded."), field="number")
     with transaction.atomic():
         qualification.number = number
         qualification.issued_on = issued_on
@@ -172,7 +172,7 @@ def _check_topic(topic: str) -> None:
     from advisory.staff.models import TrainingTopic
 
     if topic and topic not in TrainingTopic.values:
-        raise DomainError("Choose a topic from the list.", field="topic")
+        raise DomainError(_("Choose a topic from the list."), field="topic")
 
 
 def training_create(
@@ -190,13 +190,13 @@ def training_create(
     _require(actor, "oversight.manage_staff")
     _check_topic(topic)
     if user.is_client:
-        raise DomainError("Training is recorded for staff members only.", field="user")
+        raise DomainError(_("Training is recorded for staff members only."), field="user")
     if not (title or "").strip():
-        raise DomainError("Enter the course title.", field="title")
+        raise DomainError(_("Enter the course title."), field="title")
     if Decimal(str(hours)) < 0:
-        raise DomainError("Hours cannot be negative.", field="hours")
+        raise DomainError(_("Hours cannot be negative."), field="hours")
     if completed_on is not None and completed_on > today():
-        raise DomainError("The completion date cannot be in the future.", field="completed_on")
+        raise DomainError(_("The completion date cannot be in the future."), field="completed_on")
     with transaction.atomic():
         obj = TrainingRecord(
             user=user,
@@ -227,11 +227,11 @@ def training_update(
     _require(actor, "oversight.manage_staff")
     _check_topic(topic)
     if not (title or "").strip():
-        raise DomainError("Enter the course title.", field="title")
+        raise DomainError(_("Enter the course title."), field="title")
     if Decimal(str(hours)) < 0:
-        raise DomainError("Hours cannot be negative.", field="hours")
+        raise DomainError(_("Hours cannot be negative."), field="hours")
     if completed_on is not None and completed_on > today():
-        raise DomainError("The completion date cannot be in the future.", field="completed_on")
+        raise DomainError(_("The completion date cannot be in the future."), field="completed_on")
     with transaction.atomic():
         record.title, record.provider, record.hours = title.strip(), provider, Decimal(str(hours))
         record.due_on, record.required, record.completed_on = due_on, required, completed_on
@@ -257,12 +257,12 @@ def _validate_link(link_type: str, link_ref: str) -> str:
 
     link_ref = str(link_ref or "").strip()
     if link_type not in ActionLink.values:
-        raise DomainError("Choose what the action is linked to.", field="link_type")
+        raise DomainError(_("Choose what the action is linked to."), field="link_type")
     if not link_ref:
-        raise DomainError("Choose the indicator, complaint or violation case.", field="link_ref")
+        raise DomainError(_("Choose the indicator, complaint or violation case."), field="link_ref")
     if link_type == ActionLink.INDICATOR:
         if link_ref not in BY_CODE:
-            raise DomainError("Unknown indicator.", field="link_ref")
+            raise DomainError(_("Unknown indicator."), field="link_ref")
         return link_ref
     model = complaint_model() if link_type == ActionLink.COMPLAINT else violation_model()
     if model is not None:
@@ -271,10 +271,10 @@ def _validate_link(link_type: str, link_ref: str) -> str:
             lookup |= Q(number=link_ref)
         found = model.objects.filter(lookup).values_list("pk", flat=True).first()
         if found is None:
-            raise DomainError("No such record.", field="link_ref")
+            raise DomainError(_("No such record."), field="link_ref")
         return str(found)
     if not link_ref.isdigit():
-        raise DomainError("Enter the record number.", field="link_ref")
+        raise DomainError(_("Enter the record number."), field="link_ref")
     return link_ref
 
 
@@ -291,11 +291,11 @@ def action_create(
     """Open an improvement action in the plan stage (SPEC §6, [004 §七])."""
     _require(actor, "oversight.add_action")
     if not (title or "").strip():
-        raise DomainError("Enter a title.", field="title")
+        raise DomainError(_("Enter a title."), field="title")
     if owner.is_client or not owner.is_active:
-        raise DomainError("The owner must be an active staff member.", field="owner")
+        raise DomainError(_("The owner must be an active staff member."), field="owner")
     if due_on < today():
-        raise DomainError("The due date cannot be in the past.", field="due_on")
+        raise DomainError(_("The due date cannot be in the past."), field="due_on")
     ref = _validate_link(link_type, link_ref)
     with transaction.atomic():
         action = ImprovementAction(
@@ -321,16 +321,16 @@ def action_update(
     due_on: datetime.date,
 ) -> ImprovementAction:
     if not (title or "").strip():
-        raise DomainError("Enter a title.", field="title")
+        raise DomainError(_("Enter a title."), field="title")
     with transaction.atomic():
         # the action as it is now: a move along the cycle or an effectiveness check saved while
         # the form was open stays as it was (only the fields edited here are written)
         action = ImprovementAction.objects.select_for_update().get(pk=action.pk)
         _require(actor, "oversight.change_action", action)
         if action.status == ActionStatus.CLOSED:
-            raise Conflict("A closed action cannot be changed.")
+            raise Conflict(_("A closed action cannot be changed."))
         if owner.pk != action.owner_id and not can(actor, "oversight.add_action"):
-            raise NotAllowed("Only supervisors and compliance reassign an action.")
+            raise NotAllowed(_("Only supervisors and compliance reassign an action."))
         action.title, action.description, action.owner, action.due_on = (
             title.strip(),
             description,
@@ -353,12 +353,16 @@ def action_transition(
         old = action.status
         if to not in ACTION_TRANSITIONS.get(old, set()):
             raise Conflict(
-                f"An action in '{action.get_status_display()}' cannot move to '{ActionStatus(to).label if to in ActionStatus.values else to}'."
+                _("An action in '%(current)s' cannot move to '%(target)s'.")
+                % {
+                    "current": action.get_status_display(),
+                    "target": ActionStatus(to).label if to in ActionStatus.values else to,
+                }
             )
         if to in (ActionStatus.ACT, ActionStatus.CLOSED) and not action.effectiveness:
-            raise Conflict("Record the effectiveness check before acting on or closing the action.")
+            raise Conflict(_("Record the effectiveness check before acting on or closing the action."))
         if to == ActionStatus.CLOSED and not can(actor, "oversight.check_action"):
-            raise NotAllowed("Only supervisors and compliance close an improvement action.")
+            raise NotAllowed(_("Only supervisors and compliance close an improvement action."))
         action.status = to
         if to == ActionStatus.CHECK:
             action.completed_on = today()
@@ -382,13 +386,13 @@ def action_check(
     """Record the effectiveness check of a completed action (status `check`)."""
     _require(actor, "oversight.check_action", action)
     if effectiveness not in (Effectiveness.EFFECTIVE, Effectiveness.PARTIAL, Effectiveness.NOT_EFFECTIVE):
-        raise DomainError("Choose how effective the action was.", field="effectiveness")
+        raise DomainError(_("Choose how effective the action was."), field="effectiveness")
     if not (note or "").strip():
-        raise DomainError("Describe the evidence of the check.", field="note")
+        raise DomainError(_("Describe the evidence of the check."), field="note")
     with transaction.atomic():
         action = ImprovementAction.objects.select_for_update().get(pk=action.pk)
         if action.status != ActionStatus.CHECK:
-            raise Conflict("The effectiveness is checked once the action is done (status 'Check').")
+            raise Conflict(_("The effectiveness is checked once the action is done (status 'Check')."))
         action.effectiveness, action.effectiveness_note = effectiveness, note.strip()
         action.checked_at, action.checked_by = now(), actor
         audited_save(action, actor=actor, reason="effectiveness checked")

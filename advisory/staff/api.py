@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -36,7 +37,7 @@ from .models import (
 
 def _need(request, perm: str, obj=None) -> None:
     if not can(request.user, perm, obj):
-        raise PermissionDenied("Your role does not allow this action.")
+        raise PermissionDenied(_("Your role does not allow this action."))
 
 
 def _staff_member(pk) -> User:
