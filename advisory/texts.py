@@ -277,6 +277,23 @@ REGISTRY: dict[str, Any] = {
     "event.email_reply_refused": _("%(text)s\n\nAttachments not kept: %(list)s"),
 }
 
+# -- retention (audit.retention.retention_status): why a record is kept, and disposal notes -------
+REGISTRY.update(
+    {
+        "retention.rule": _("%(years)s-year %(kind)s rule"),
+        "retention.until": _("Retained until %(until)s under the %(rule)s"),
+        "retention.not_started": _(
+            "Retained indefinitely under the %(rule)s: the retention clock starts at %(trigger)s, "
+            "which has not happened yet"
+        ),
+        "retention.no_rule": _("Retained indefinitely: no retention rule for %(kind)s is configured"),
+        "retention.kept": _("Kept permanently: %(reason)s"),
+        "retention.held": _("On legal hold: %(reason)s"),
+        "retention.blocked_by": _("%(record)s: %(reason)s"),
+        "retention.type_gone": _("record type is no longer registered"),
+        "retention.still_referenced": _("Still referenced by other records: %(detail)s"),
+    }
+)
 REGISTRY.update(AUDIT_REASONS)
 
 EMPTY = "—"

@@ -45,7 +45,7 @@ class AuditConfig(AppConfig):
             retention_trigger="completed_at",
             purge=archived_document_purge,
             keep_filter=Q(kind=CERTIFICATE_KIND),
-            keep_reason="Destruction certificates are kept permanently as the proof of disposal",
+            keep_reason=_("Destruction certificates are kept permanently as the proof of disposal"),
         )
         register_renderer(CERTIFICATE_KIND, render_certificate)
         register_renderer("audit.inspection_export", render_inspection_export)

@@ -24,7 +24,7 @@ from django.db.models import Q
 
 from advisory.clock import today
 from advisory.history import audited_delete, audited_save
-from advisory.texts import Reason
+from advisory.texts import Joined, Reason, Text, text
 
 from .models import AuditAction, AuditEntry
 from .registry import AuditedModel, registered
@@ -161,7 +161,7 @@ def client_records(client_id: int) -> list[tuple[AuditedModel, models.Model]]:
     return out
 
 
-def client_file_blockers(client_id: int) -> list[str]:
+def client_file_blockers(client_id: int) -> list[Text]:
     """Why the client file cannot be disposed of yet: an attached record on hold, or still within
     its own retention period (e.g. a complaint closed after the relationship ended). Records whose
     own clock never started (a draft never completed) follow the client file."""
@@ -170,11 +170,11 @@ def client_file_blockers(client_id: int) -> list[str]:
     reasons = []
     for _reg, obj in client_records(client_id):
         status = retention_status(obj)
-        label = f"{obj._meta.verbose_name} {obj.pk}"
+        label = Joined([obj._meta.verbose_name, str(obj.pk)], separator=" ")
         if status.held:
-            reasons.append(f"{label}: {status.hold_reason}")
+            reasons.append(text("retention.blocked_by", record=label, reason=status.hold_text))
         elif status.until is not None and status.until >= today():
-            reasons.append(f"{label}: {status.reason}")
+            reasons.append(text("retention.blocked_by", record=label, reason=status.reason_text))
     return reasons
 
 

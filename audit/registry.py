@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.db.models.signals import pre_delete
@@ -24,7 +25,7 @@ class AuditedModel:
     # Records matching `keep_filter` are kept permanently (e.g. destruction certificates), for
     # the reason `keep_reason`; the rest follow the rule.
     keep_filter: models.Q | None = None
-    keep_reason: str = ""
+    keep_reason: Any = ""  # a lazy translation: shown in the reader's language
     # The permission (a `rules` name) that allows revealing encrypted fields of this record, also
     # in the point-in-time view: the same rule as the record's own reveal.
     reveal_perm: str = ""
@@ -80,7 +81,7 @@ def register(
     personal_fields: Sequence[str] = (),
     purge: Callable[[models.Model], None] | None = None,
     keep_filter: models.Q | None = None,
-    keep_reason: str = "",
+    keep_reason: Any = "",
     reveal_perm: str = "",
     working_copy: Callable[[models.Model], bool] | None = None,
 ) -> None:

@@ -25,12 +25,13 @@ from django.db.models import Q
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.rules import is_compliance_or_admin
-from advisory.texts import Reason, text
+from advisory.texts import Reason, Text, stored_reason, stored_reason_within, text
 
 from .models import (
     AuditAction,
@@ -73,13 +74,45 @@ def _as_date(value: Any) -> datetime.date | None:
     return None
 
 
+# The record types a firm starts with, and the events that start their clocks: named in the
+# reader's language as long as the rule keeps the trigger it was installed with (a firm that types
+# its own trigger sees its own words).
+KIND_LABELS = {
+    "client_file": gettext_lazy("client-file"),
+    "service_record": gettext_lazy("service-record"),
+    "complaint": gettext_lazy("complaint"),
+}
+DEFAULT_TRIGGERS = {
+    "client_file": ("End of the client relationship", gettext_lazy("end of the client relationship")),
+    "service_record": ("Completion of the service", gettext_lazy("completion of the service")),
+    "complaint": ("Closure of the complaint", gettext_lazy("closure of the complaint")),
+}
+
+
+def _kind_label(record_type: str) -> Any:
+    return KIND_LABELS.get(record_type) or record_type.replace("_", "-")
+
+
+def rule_text(rule: RetentionRule) -> Text:
+    """ "5-year client-file rule", in the reader's language."""
+    return text("retention.rule", years=rule.years, kind=_kind_label(rule.record_type))
+
+
 def rule_label(rule: RetentionRule) -> str:
-    return f"{rule.years}-year {rule.record_type.replace('_', '-')} rule"
+    return str(rule_text(rule))
+
+
+def _trigger_label(rule: RetentionRule) -> Any:
+    installed, label = DEFAULT_TRIGGERS.get(rule.record_type, (None, None))
+    return label if rule.trigger == installed else rule.trigger.lower()
 
 
 @dataclass(frozen=True)
 class RetentionStatus:
-    """What `retention_status(obj)` tells a record page: kept until when, why, and whether held."""
+    """What `retention_status(obj)` tells a record page: kept until when, why, and whether held.
+    `reason` and `hold_reason` are the sentences in the active language; `reason_text` and
+    `hold_text` the same as stored texts (advisory.texts), for what is written down (a disposal
+    item's note) and read later in someone else's language."""
 
     until: datetime.date | None
     reason: str
@@ -88,6 +121,8 @@ class RetentionStatus:
     rule: RetentionRule | None = None
     trigger_date: datetime.date | None = None
     hold_reason: str = ""
+    reason_text: Text | None = None
+    hold_text: Text | None = None
 
     @property
     def deletable(self) -> bool:
@@ -110,35 +145,28 @@ def retention_status(obj: models.Model) -> RetentionStatus:
     client_id = registered.client_of(obj) if registered else None
     holds = _active_holds_for(obj._meta.label_lower, str(obj.pk), client_id)
     held = bool(holds)
-    hold_reason = f"On legal hold: {holds[0].reason}" if holds else ""
+    hold_text = text("retention.held", reason=holds[0].reason) if holds else None
+    hold = {"hold_reason": str(hold_text) if hold_text else "", "hold_text": hold_text}
+
+    def status(until, why: Text | None, **kw: Any) -> RetentionStatus:
+        return RetentionStatus(until, str(why) if why else "", held, reason_text=why, **hold, **kw)
+
     if registered is None or not registered.retention:
-        return RetentionStatus(None, hold_reason, held, applies=False, hold_reason=hold_reason)
+        return status(None, hold_text, applies=False)
     if registered.keep_filter is not None and (
         registered.model._base_manager.filter(registered.keep_filter, pk=obj.pk).exists()
     ):
-        return RetentionStatus(
-            None, f"Kept permanently: {registered.keep_reason}", held, hold_reason=hold_reason
-        )
+        return status(None, text("retention.kept", reason=registered.keep_reason))
     rule = RetentionRule.objects.filter(record_type=registered.retention).first()
     if rule is None:
-        reason = f"Retained indefinitely: no retention rule for {registered.retention} is configured"
-        return RetentionStatus(None, reason, held, hold_reason=hold_reason)
+        return status(None, text("retention.no_rule", kind=_kind_label(registered.retention)))
     trigger = _as_date(registered.trigger_value(obj))
     if trigger is None:
-        reason = (
-            f"Retained indefinitely under the {rule_label(rule)}: the retention clock starts at "
-            f"{rule.trigger.lower()}, which has not happened yet"
-        )
-        return RetentionStatus(None, reason, held, rule=rule, hold_reason=hold_reason)
+        why = text("retention.not_started", rule=rule_text(rule), trigger=_trigger_label(rule))
+        return status(None, why, rule=rule)
     until = add_years(trigger, rule.years)
-    return RetentionStatus(
-        until,
-        f"Retained until {until.isoformat()} under the {rule_label(rule)}",
-        held,
-        rule=rule,
-        trigger_date=trigger,
-        hold_reason=hold_reason,
-    )
+    why = text("retention.until", until=until.isoformat(), rule=rule_text(rule))
+    return status(until, why, rule=rule, trigger_date=trigger)
 
 
 # The client whose file is being disposed of (set by audit.disposal, after it has checked that no
@@ -472,25 +500,31 @@ def _dispose_one(item: DisposalItem, actor: Any, reason: Reason) -> None:
 
     reg = lookup(item.record_type)
     if reg is None:
-        item.state, item.note = ItemState.SKIPPED, "record type is no longer registered"
+        item.state, item.note = ItemState.SKIPPED, stored_reason(text("retention.type_gone"))
         return
-    obj = reg.model._base_manager.filter(pk=item.record_id).first()
+    # locked: a record changed while it is disposed of (a complaint reopened, say) is checked and
+    # disposed of as it is after that change, never saved back from an older copy
+    obj = reg.model._base_manager.select_for_update(of=("self",)).filter(pk=item.record_id).first()
     if obj is None:
         item.state, item.method, item.disposed_at = ItemState.DISPOSED, "already gone", now()
         audit_redact(record_type=item.record_type, record_ids=[item.record_id], actor=actor, reason=reason)
         return
     status = retention_status(obj)
     if status.held:
-        item.state, item.note = ItemState.SKIPPED, status.hold_reason[:200]
+        item.state, item.note = ItemState.SKIPPED, stored_reason_within(status.hold_text, 200)
         return
     if status.until is None or status.until >= today():
-        item.state, item.note = ItemState.SKIPPED, status.reason[:200]
+        item.state, item.note = ItemState.SKIPPED, stored_reason_within(status.reason_text, 200)
         return
     item.content_hash = _snapshot_hash(obj)
     if reg.is_client:
         blockers = client_file_blockers(obj.pk)
         if blockers:
-            item.state, item.note, item.content_hash = ItemState.SKIPPED, blockers[0][:200], ""
+            item.state, item.note, item.content_hash = (
+                ItemState.SKIPPED,
+                stored_reason_within(blockers[0], 200),
+                "",
+            )
             return
         dispose_client_file(reg, obj, actor=actor, reason=reason)
         item.method = "client file"
@@ -584,7 +618,7 @@ def disposal_execute(*, batch_id: int, limit: int | None = None) -> int:
                 )
             except (ProtectedError, RestrictedError, IntegrityError) as exc:  # still referenced
                 item.state, item.method, item.content_hash = ItemState.SKIPPED, "", ""
-                item.note = f"Still referenced by other records: {exc}"[:200]
+                item.note = stored_reason_within(text("retention.still_referenced", detail=str(exc)), 200)
             item.save()
         done += 1
     disposal_complete(batch_id=batch_id)

@@ -25,6 +25,7 @@ from advisory.views_actions import form_page, post_action
 from . import selectors, services
 from .forms import AsOfForm, EntryFilterForm, HoldForm, ReasonForm, RetentionRuleForm, ReviewForm
 from .models import AuditExport, RetentionRule
+from .pdf import disposal_methods
 
 
 def compliance_required(view):
@@ -306,7 +307,10 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("audit:batch_detail", pk=batch.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
-    items = batch.items.select_related("rule").order_by("record_type", "pk")[:500]
+    items = list(batch.items.select_related("rule").order_by("record_type", "pk")[:500])
+    methods = disposal_methods()
+    for item in items:  # how each record was disposed of, in the reader's language
+        item.method_label = methods.get(item.method, item.method)
     progress = services.disposal_progress(batch)
     return render(
         request,

@@ -151,3 +151,23 @@ def test_any_model_admin_shows_the_refusal_not_an_error(rf, administrator):
     assert response.status_code == 302
     assert AuditExport.objects.filter(pk=export.pk).exists()
     assert any("Retained until" in str(m) for m in request._messages)
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_the_retention_reason_reads_in_the_readers_language():
+    from django.utils import translation
+
+    export = AuditExportFactory(completed_at=datetime.datetime(2025, 3, 31, 10, tzinfo=datetime.UTC))
+    with translation.override("zh-hans"):
+        chinese = retention_status(export).reason
+    with translation.override("zh-hant"):
+        traditional = retention_status(export).reason
+    assert chinese == "依据3年期服务记录保存规则保存至2028-03-31"
+    assert traditional == "依據3年期服務記錄保存規則保存至2028-03-31"
+    assert retention_status(export).reason == "Retained until 2028-03-31 under the 3-year service-record rule"
+    # a record whose clock has not started names the event it waits for
+    waiting = AuditExportFactory(completed_at=None)
+    with translation.override("zh-hans"):
+        assert retention_status(waiting).reason == (
+            "依据3年期服务记录保存规则无限期保存：保存期自服务完成起算，该事件尚未发生"
+        )
