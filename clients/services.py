@@ -511,12 +511,16 @@ def related_party_end(*, party: RelatedParty, actor: User, reason: str) -> Relat
     """A related party no longer related (divorce, signatory replaced…). The row stays: it is part
     of the retained client file; its history shows who ended it and why."""
     _require(actor, "clients.change_client", party.client)
-    if party.ended_on is not None:
-        raise Conflict(_("This relationship already ended on %(d)s.") % {"d": party.ended_on.isoformat()})
     if not reason.strip():
         raise DomainError(_("Say why the relationship ended."), field="reason")
-    party.ended_on = today()
-    audited_save(party, actor=actor, reason=text("audit.related_party_ended_reason", reason=reason.strip()))
+    with transaction.atomic():  # as it is now: a second submit finds it ended and says when
+        party = RelatedParty.objects.select_for_update().get(pk=party.pk)
+        if party.ended_on is not None:
+            raise Conflict(_("This relationship already ended on %(d)s.") % {"d": party.ended_on.isoformat()})
+        party.ended_on = today()
+        audited_save(
+            party, actor=actor, reason=text("audit.related_party_ended_reason", reason=reason.strip())
+        )
     return party
 
 
@@ -588,10 +592,12 @@ def consent_withdraw(*, consent: Consent, actor: User) -> Consent:
         _require(actor, "clients.give_consent", consent.client)
     else:
         _require(actor, "clients.record_consent", consent.client)
-    if consent.withdrawn_at:
-        return consent
-    consent.withdrawn_at = now()
-    audited_save(consent, actor=actor, reason="consent withdrawn")
+    with transaction.atomic():  # as it is now: a second submit leaves the first withdrawal as it was
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        if consent.withdrawn_at:
+            return consent
+        consent.withdrawn_at = now()
+        audited_save(consent, actor=actor, reason="consent withdrawn")
     return consent
 
 

@@ -444,6 +444,30 @@ def test_consents_record_timestamp_and_withdrawal(own_client, advisor):
     assert services.current_consents(own_client)["privacy"] is None
 
 
+def test_a_second_withdrawal_submit_keeps_the_first(own_client, advisor):
+    with time_machine.travel(at(2026, 5, 1), tick=False):
+        consent = services.consent_record(client=own_client, actor=advisor, kind="privacy", channel="paper")
+    second_tab = type(consent).objects.get(pk=consent.pk)
+    with time_machine.travel(at(2026, 6, 1), tick=False):
+        services.consent_withdraw(consent=consent, actor=advisor)
+    with time_machine.travel(at(2026, 6, 2), tick=False):
+        again = services.consent_withdraw(consent=second_tab, actor=advisor)
+    assert again.withdrawn_at == at(2026, 6, 1)
+    consent.refresh_from_db()
+    assert consent.withdrawn_at == at(2026, 6, 1) and consent.history.count() == 2
+
+
+def test_a_second_end_of_a_relationship_says_when_it_ended(own_client, advisor):
+    party = services.related_party_add(
+        client=own_client, actor=advisor, relationship="spouse", name="Li Si 李四"
+    )
+    second_tab = type(party).objects.get(pk=party.pk)
+    services.related_party_end(party=party, actor=advisor, reason="divorce")
+    with pytest.raises(Conflict, match="already ended"):
+        services.related_party_end(party=second_tab, actor=advisor, reason="divorce, entered twice")
+    assert party.history.count() == 2
+
+
 def test_agreement_validation(own_client, advisor):
     with pytest.raises(DomainError):
         services.agreement_save(
