@@ -29,7 +29,7 @@ DEFAULT_RULES = [
     ("service_record", "Service record", 3, "Completion of the service"),
     ("complaint", "Complaint", 5, "Closure of the complaint"),
 ]
-HOLD_REASON = "Demo: regulator inquiry into 2025 product suitability — keep everything of this client"
+HOLD_REASON = "演示：监管机构就2025年产品适当性开展问询，保留该客户的全部记录"
 
 
 def _first_client_id(ctx: dict) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -194,6 +195,21 @@ def retention_floor(record_type: str) -> int:
     return RETENTION_FLOORS.get(record_type, 1)
 
 
+# The rules a firm starts with (migration 0003_default_retention_rules): their name and trigger as
+# installed, shown in the reader's language until the firm retypes them (then as typed).
+INSTALLED_RULE_TEXTS: dict[str, tuple[tuple[str, Any], tuple[str, Any]]] = {
+    "client_file": (
+        ("Client file", _("Client file")),
+        ("End of the client relationship", _("End of the client relationship")),
+    ),
+    "service_record": (
+        ("Service record", _("Service record")),
+        ("Completion of the service", _("Completion of the service")),
+    ),
+    "complaint": (("Complaint", _("Complaint")), ("Closure of the complaint", _("Closure of the complaint"))),
+}
+
+
 class RetentionRule(models.Model):
     """How long a record type is kept after its trigger event (SPEC §5). Admin-configurable,
     never below its floor (`RETENTION_FLOORS`)."""
@@ -212,7 +228,19 @@ class RetentionRule(models.Model):
         verbose_name_plural = _("retention rules")
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name_label)
+
+    @property
+    def name_label(self) -> Any:
+        """The rule's name in the reader's language while it is the installed one, else as typed."""
+        (installed, label), _trigger = INSTALLED_RULE_TEXTS.get(self.record_type, (("", ""), None))
+        return label if installed and self.name == installed else self.name
+
+    @property
+    def trigger_label(self) -> Any:
+        """The event that starts the clock, likewise."""
+        _name, (installed, label) = INSTALLED_RULE_TEXTS.get(self.record_type, (None, ("", "")))
+        return label if installed and self.trigger == installed else self.trigger
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -34,6 +34,7 @@ from advisory.rules import is_compliance_or_admin
 from advisory.texts import Reason, Text, stored_reason, stored_reason_within, text
 
 from .models import (
+    INSTALLED_RULE_TEXTS,
     AuditAction,
     DisposalBatch,
     DisposalItem,
@@ -74,18 +75,18 @@ def _as_date(value: Any) -> datetime.date | None:
     return None
 
 
-# The record types a firm starts with, and the events that start their clocks: named in the
-# reader's language as long as the rule keeps the trigger it was installed with (a firm that types
-# its own trigger sees its own words).
+# The record types a firm starts with, named in the reader's language inside a sentence.
 KIND_LABELS = {
     "client_file": gettext_lazy("client-file"),
     "service_record": gettext_lazy("service-record"),
     "complaint": gettext_lazy("complaint"),
 }
-DEFAULT_TRIGGERS = {
-    "client_file": ("End of the client relationship", gettext_lazy("end of the client relationship")),
-    "service_record": ("Completion of the service", gettext_lazy("completion of the service")),
-    "complaint": ("Closure of the complaint", gettext_lazy("closure of the complaint")),
+# The installed rules' triggers as they read inside a sentence, while the rule keeps the trigger
+# it was installed with (a firm that retypes its trigger sees its own words).
+TRIGGERS_IN_A_SENTENCE = {
+    "client_file": gettext_lazy("end of the client relationship"),
+    "service_record": gettext_lazy("completion of the service"),
+    "complaint": gettext_lazy("closure of the complaint"),
 }
 
 
@@ -94,7 +95,7 @@ def _kind_label(record_type: str) -> Any:
 
 
 def rule_text(rule: RetentionRule) -> Text:
-    """ "5-year client-file rule", in the reader's language."""
+    """The "5-year client-file rule", in the reader's language."""
     return text("retention.rule", years=rule.years, kind=_kind_label(rule.record_type))
 
 
@@ -103,8 +104,10 @@ def rule_label(rule: RetentionRule) -> str:
 
 
 def _trigger_label(rule: RetentionRule) -> Any:
-    installed, label = DEFAULT_TRIGGERS.get(rule.record_type, (None, None))
-    return label if rule.trigger == installed else rule.trigger.lower()
+    installed = INSTALLED_RULE_TEXTS.get(rule.record_type)
+    if installed and rule.trigger == installed[1][0]:
+        return TRIGGERS_IN_A_SENTENCE[rule.record_type]
+    return rule.trigger.lower()
 
 
 @dataclass(frozen=True)

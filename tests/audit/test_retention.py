@@ -163,7 +163,7 @@ def test_the_retention_reason_reads_in_the_readers_language():
     with translation.override("zh-hant"):
         traditional = retention_status(export).reason
     assert chinese == "依据3年期服务记录保存规则保存至2028-03-31"
-    assert traditional == "依據3年期服務記錄保存規則保存至2028-03-31"
+    assert traditional == "依據3年期服務紀錄保存規則保存至2028-03-31"
     assert retention_status(export).reason == "Retained until 2028-03-31 under the 3-year service-record rule"
     # a record whose clock has not started names the event it waits for
     waiting = AuditExportFactory(completed_at=None)
@@ -171,3 +171,18 @@ def test_the_retention_reason_reads_in_the_readers_language():
         assert retention_status(waiting).reason == (
             "依据3年期服务记录保存规则无限期保存：保存期自服务完成起算，该事件尚未发生"
         )
+
+
+def test_the_installed_rules_read_in_the_readers_language_until_a_firm_retypes_them(
+    web_as, compliance_officer
+):
+    from django.utils import translation
+
+    rule = RetentionRule.objects.get(record_type="client_file")
+    with translation.override("zh-hans"):
+        assert (str(rule.name_label), str(rule.trigger_label)) == ("客户档案", "客户关系终止")
+        page = web_as(compliance_officer).get("/app/audit/retention/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "客户档案" in page.content.decode() and "client_file" not in page.content.decode()
+    rule.name, rule.trigger = "客户档案（含开户资料）", "客户关系终止日"
+    rule.save()
+    assert (rule.name_label, rule.trigger_label) == ("客户档案（含开户资料）", "客户关系终止日")
