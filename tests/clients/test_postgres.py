@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, connections
 
 from advisory.numbering import next_number
+from tests.concurrency import race
 
 
 @pytest.mark.postgres
@@ -47,8 +48,6 @@ def test_trigram_indexes_exist_for_client_search():
 def test_re_recording_due_diligence_while_the_second_reviewer_decides_keeps_the_decision(
     ready_case, advisor, supervisor, compliance_officer
 ):
-    from django.db import transaction
-
     from clients import due_diligence
     from clients.kyc_models import DueDiligence, EddStatus
     from clients.services import onboarding_transition
@@ -59,39 +58,14 @@ def test_re_recording_due_diligence_while_the_second_reviewer_decides_keeps_the_
     case = onboarding_transition(case=ready_case, action="submit_for_review", actor=advisor)
     make_approvable(case, supervisor, cdd=high)
     cdd = DueDiligence.objects.get(case=case)
-    decided, recording = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def second_reviewer():  # approves, and commits a moment after the first reviewer started
-        try:
-            with transaction.atomic():
-                due_diligence.due_diligence_edd_review(
-                    cdd=cdd, actor=compliance_officer, decision="approve", note="资金来源已核实"
-                )
-                decided.set()
-                recording.wait(5)
-                threading.Event().wait(0.5)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    def first_reviewer():  # re-records the same facts (a corrected typo elsewhere, say)
-        try:
-            decided.wait(5)
-            recording.set()
-            due_diligence.due_diligence_record(case=case, actor=supervisor, data=high)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=second_reviewer), threading.Thread(target=first_reviewer)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    # when the second reviewer approves, and the first re-records the same facts (a corrected typo
+    # elsewhere, say) while the approval is not yet committed
+    race(
+        lambda: due_diligence.due_diligence_edd_review(
+            cdd=cdd, actor=compliance_officer, decision="approve", note="资金来源已核实"
+        ),
+        lambda: due_diligence.due_diligence_record(case=case, actor=supervisor, data=high),
+    )
     # then the approval stands: same facts, no new review needed
     cdd.refresh_from_db()
     assert (cdd.edd_status, cdd.edd_reviewer) == (EddStatus.APPROVED, compliance_officer)

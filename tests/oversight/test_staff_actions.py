@@ -188,15 +188,20 @@ def test_pdca_flow_with_effectiveness_check(supervisor, advisor):
         services.action_transition(actor=supervisor, action=action, to="plan")
 
 
-def test_editing_an_action_keeps_a_close_saved_while_the_form_was_open(supervisor, advisor):
-    # given the owner opened the edit form of an action that is being checked
+def _action_being_checked(supervisor, advisor):
+    """An action at the check step, and a copy of it as its edit form read it."""
     action = services.action_create(
         actor=supervisor, title="Faster acknowledgements", link_type="indicator",
         link_ref="first_response", owner=advisor, due_on=TODAY,
     )  # fmt: skip
     for step in ("do", "check"):
         services.action_transition(actor=advisor, action=action, to=step)
-    on_the_form = ImprovementAction.objects.get(pk=action.pk)
+    return action, ImprovementAction.objects.get(pk=action.pk)
+
+
+def test_editing_an_action_keeps_a_close_saved_while_the_form_was_open(supervisor, advisor):
+    # given the owner opened the edit form of an action that is being checked
+    action, on_the_form = _action_being_checked(supervisor, advisor)
     # when the supervisor checks and closes it before the owner saves
     services.action_check(actor=supervisor, action=action, effectiveness="effective", note="FRT down")
     services.action_transition(actor=supervisor, action=action, to="act")
@@ -212,13 +217,7 @@ def test_editing_an_action_keeps_a_close_saved_while_the_form_was_open(superviso
 
 
 def test_editing_an_action_keeps_a_check_saved_while_the_form_was_open(supervisor, advisor):
-    action = services.action_create(
-        actor=supervisor, title="Faster acknowledgements", link_type="indicator",
-        link_ref="first_response", owner=advisor, due_on=TODAY,
-    )  # fmt: skip
-    for step in ("do", "check"):
-        services.action_transition(actor=advisor, action=action, to=step)
-    on_the_form = ImprovementAction.objects.get(pk=action.pk)
+    action, on_the_form = _action_being_checked(supervisor, advisor)
     services.action_check(actor=supervisor, action=action, effectiveness="effective", note="FRT down")
     services.action_update(
         actor=advisor, action=on_the_form, title="Renamed", description="d", owner=advisor, due_on=TODAY
