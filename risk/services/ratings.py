@@ -142,9 +142,13 @@ def _rating_apply(*, assessment: ProductRatingAssessment, actor) -> None:
     reopens what relied on the old one: its exceptions lapse and planning re-checks drafts and
     monitors issued/accepted proposals (risk.signals.suitability_inputs_changed)."""
     product = Product.objects.select_for_update().get(pk=assessment.product_id)
-    for older in ProductRatingAssessment.objects.filter(
-        product=product, status=RatingAssessmentStatus.APPROVED
-    ).exclude(pk=assessment.pk):
+    # locked and read as they are: a review reminder claimed on one meanwhile stays recorded
+    for older in (
+        ProductRatingAssessment.objects.select_for_update()
+        .filter(product=product, status=RatingAssessmentStatus.APPROVED)
+        .exclude(pk=assessment.pk)
+        .order_by("pk")
+    ):
         older.status = RatingAssessmentStatus.SUPERSEDED
         audited_save(
             older, actor=actor, reason=text("audit.superseded_by_rating_assessment_pk", pk=assessment.pk)

@@ -1,6 +1,6 @@
-"""PostgreSQL-only: a re-assessment prompt racing the expiry sweep (real concurrency, two
-connections). The prompt must flag the profile as it is once the sweep commits, not write back the
-copy it read before."""
+"""PostgreSQL-only: writes racing a sweep (real concurrency, two connections). The write must see
+what the sweep committed while it waited (an expiry, a claimed reminder), not save back the copy
+it read before."""
 
 import pytest
 
@@ -33,3 +33,34 @@ def test_a_prompt_while_the_expiry_sweep_holds_the_profile_keeps_the_expiry():
     assert profile.status == AssessmentStatus.EXPIRED
     assert profile.needs_reassessment
     assert profile.history.order_by("-history_id").first().status == AssessmentStatus.EXPIRED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_rating_approved_while_the_review_reminder_is_claimed_keeps_the_reminder():
+    from django.utils import timezone
+
+    from risk.models import ProductRatingAssessment, RatingAssessmentStatus
+    from risk.services import product_rating_approve, product_rating_submit
+    from risk.services.ratings import _claim_rating_reminder
+    from tests.planning.factories import ProductFactory
+
+    reviewer, compliance = UserFactory(role=Role.RISK_REVIEWER), UserFactory(role=Role.COMPLIANCE)
+    product = ProductFactory(risk_rating="R3")
+    first = product_rating_submit(
+        product=product, actor=reviewer, proposed_rating="R3", rationale="x", factors="x"
+    )
+    product_rating_approve(assessment=first, actor=compliance)
+    second = product_rating_submit(
+        product=product, actor=reviewer, proposed_rating="R4", rationale="y", factors="y"
+    )
+    stamp = timezone.now()
+    # when the review sweep claims the first assessment's reminder while the second is approved
+    race(
+        lambda: _claim_rating_reminder(first.pk, stamp),
+        lambda: product_rating_approve(assessment=second, actor=compliance),
+    )
+    # then the first is superseded and its reminder stays recorded (not sent twice)
+    first = ProductRatingAssessment.objects.get(pk=first.pk)
+    assert first.status == RatingAssessmentStatus.SUPERSEDED
+    assert first.review_reminder_sent_at == stamp
