@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
+from .editing import EditConflict, GuardedEditForm
 from .errors import DomainError
 from .forms import form_add_domain_error
 
@@ -73,6 +74,12 @@ def form_submit(
         return False, None
     try:
         return True, perform(form.cleaned_data)
+    except EditConflict as exc:
+        form.add_error(None, exc.message)
+        form_add_domain_error(form, exc)
+        if isinstance(form, GuardedEditForm):
+            form.show_conflict(exc)
+        return False, None
     except DomainError as exc:
         _refuse(exc, refusal_403)
         form_add_domain_error(form, exc)

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceUser, RulesPermission
+from advisory.api_etag import ETagMixin
 from advisory.errors import DomainError
 from audit.api import RetentionGuardedDestroyMixin
 
@@ -311,6 +312,7 @@ CLIENT_FILTERS = [
 
 @extend_schema(tags=["clients"])
 class ClientViewSet(
+    ETagMixin,
     RetentionGuardedDestroyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -365,7 +367,10 @@ class ClientViewSet(
 
     def perform_update(self, serializer):
         serializer.instance = services.client_update(
-            client=serializer.instance, actor=self.request.user, data=dict(serializer.validated_data)
+            client=serializer.instance,
+            actor=self.request.user,
+            data=dict(serializer.validated_data),
+            edits=self.edits(),
         )
 
     @extend_schema(request=ClientRevealSerializer, responses=ClientRevealResultSerializer)

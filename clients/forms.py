@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from advisory.editing import GuardedEditForm
 from advisory.money import Currency
 from advisory.validators import validate_plain_text_name
 from advisory.widgets import PersonChoiceField
@@ -31,7 +32,7 @@ SENSITIVE_FORM_FIELDS = ("id_number", "phone", "address", "bank_account_number")
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class ClientForm(forms.Form):
+class ClientForm(GuardedEditForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ClientKind.choices)
     name = forms.CharField(label=_("Name"), max_length=200, validators=[validate_plain_text_name])
     email = forms.EmailField(label=_("Email"), required=False)
@@ -104,11 +105,11 @@ class ClientForm(forms.Form):
     def fieldsets(self) -> list[tuple[str, list]]:
         placed = {name for _title, names in self.SECTIONS for name in names}
         sets = [(title, [self[n] for n in names if n in self.fields]) for title, names in self.SECTIONS]
-        rest = [self[n] for n in self.fields if n not in placed]
+        rest = [self[n] for n in self.fields if n not in placed and not self[n].is_hidden]
         return sets + ([(_("Other"), rest)] if rest else [])
 
     def __init__(self, *args, client=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, guarded=client, **kwargs)
         self.client = client
         if client is not None:
             for name in SENSITIVE_FORM_FIELDS:
@@ -136,6 +137,11 @@ class ClientForm(forms.Form):
     def initial_for(cls, client) -> dict:
         names = [n for n in cls.base_fields if n not in SENSITIVE_FORM_FIELDS]
         return {n: getattr(client, n) for n in names}
+
+    def shown_initial(self, row) -> dict:
+        """An edit guards the fields shown prefilled against a colleague's change; a sensitive
+        field is shown empty and written only when something is typed into it."""
+        return self.initial_for(row)
 
 
 class ReassignForm(forms.Form):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from advisory.calendar import firm_calendar
 from advisory.clock import now, today
+from advisory.editing import Guard
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
@@ -311,14 +312,20 @@ def _duplicate_identity_report(*, actor: User, existing: Client, attempted_on: C
         )
 
 
-def client_update(*, client: Client, actor: User, data: dict[str, Any], reason: str = "") -> Client:
-    """Change profile, identity, contact or financial data; the classification follows."""
+def client_update(
+    *, client: Client, actor: User, data: dict[str, Any], reason: str = "", edits: Guard | None = None
+) -> Client:
+    """Change profile, identity, contact or financial data; the classification follows. With
+    `edits` (the form's or the API's guard, advisory.editing), a colleague's change made since the
+    person opened the record is kept, or the save is refused when both changed the same field."""
     _require(
         actor, "clients.change_client", client, _("Only the responsible advisor may change this client.")
     )
     try:
         with transaction.atomic():
             client = Client.objects.select_for_update().get(pk=client.pk)
+            if edits is not None:
+                data = edits.merge(client, data)
             changed = _apply(client, data, actor=actor)
             if not changed:
                 return client

@@ -169,7 +169,9 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return form_page(
         request,
         form=form,
-        perform=lambda d: services.client_update(client=client, actor=request.user, data=form.changes()),
+        perform=lambda d: services.client_update(
+            client=client, actor=request.user, data=form.changes(), edits=form.edits()
+        ),
         success=_("Client file saved."),
         then=reverse("clients:detail", args=[client.pk]),
         template="clients/form.html",

@@ -1,0 +1,267 @@
+"""Edits that do not overwrite a colleague's change made while the form was open ("mid-air
+collisions").
+
+An edit form remembers what it showed (`GuardedEditForm`: a signed hidden field with the value of
+every field as shown). When it is saved, the service locks the row, reads it again, and asks the
+form's `EditGuard` to compare three versions of each field: what the form showed, what the person
+submitted, and what the row holds now.
+
+- Fields the person did not touch are not written, so a colleague's change to them stands.
+- Fields only the person changed are written.
+- A field both changed (differently) is a conflict: nothing is saved, the form comes back with
+  the colleague's current values in the untouched fields, the person's own entries in the rest,
+  each conflicting field naming its current value, and who changed the record and when. Saving
+  again is then a deliberate choice, made with the current record in view.
+
+The API does the same with HTTP's own means: a record's `ETag` and an `If-Match` request header
+(`IfMatch`; 412 Precondition Failed when the record changed since it was read).
+
+Services take the guard as `edits=` and call `edits.merge(row, data)` right after locking the row
+(see `clients.services.client_update`); a caller without a guard (a task, a command, the admin's
+own locking in advisory.admin_locking) writes as before.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+
+from .errors import Conflict
+from .formats import local_datetime
+
+SIGNING_SALT = "advisory.editing.shown"
+SHOWN_FIELD = "shown_state"
+
+
+def plain(value: Any) -> Any:
+    """A form field's prepared value as JSON (str, bool or a list of str): equal values give equal
+    results, whichever path they came by."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)) or (
+        hasattr(value, "__iter__") and not isinstance(value, (str, bytes, Mapping))
+    ):
+        return sorted(str(plain(v)) for v in value)
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value.normalize())
+    return str(value)
+
+
+class EditConflict(Conflict):
+    """A field the person changed was changed by someone else after their form was opened."""
+
+    code = "edit_conflict"
+
+    def __init__(
+        self, message: str, *, fields: dict[str, list[str]], current: Mapping[str, Any] | None = None
+    ):
+        super().__init__(message, fields=fields)
+        self.current = dict(current or {})  # every shown field's value now (plain), for the form
+
+
+class PreconditionFailed(Conflict):
+    """The API's If-Match named a version of the record that is no longer current."""
+
+    status_code = 412
+    code = "precondition_failed"
+
+
+class Guard(Protocol):
+    def merge(self, row: models.Model, data: Mapping[str, Any]) -> dict[str, Any]: ...
+
+
+def last_change(row: models.Model) -> tuple[str, str]:
+    """Who last changed the record and when (firm time), from its history."""
+    history = getattr(row, "history", None)
+    entry = (
+        history.order_by("-history_id").select_related("history_user").first()
+        if history is not None
+        else None
+    )
+    if entry is None:
+        return _("someone"), "—"
+    who = str(entry.history_user) if entry.history_user_id else _("the system")
+    return who, local_datetime(entry.history_date)
+
+
+class EditGuard:
+    """What one form showed and what its person changed; see the module's docstring."""
+
+    def __init__(
+        self,
+        *,
+        shown: Mapping[str, Any],
+        posted_differs: Callable[[str, Any], bool],
+        now_shown: Callable[[models.Model], dict],
+        labels: Mapping[str, str],
+    ):
+        self.shown = dict(shown)
+        self.posted_differs = posted_differs
+        self.mine = {name for name, value in self.shown.items() if posted_differs(name, value)}
+        self.now_shown = now_shown
+        self.labels = dict(labels)
+
+    def merge(self, row: models.Model, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Call while holding the row's lock. Returns `data` without the fields the person did not
+        change; raises EditConflict when a field they changed was changed by someone else too."""
+        current = self.now_shown(row)
+        theirs = {name for name, value in current.items() if name in self.shown and value != self.shown[name]}
+        # Both changed it, and not to the same value.
+        clash = [n for n in self.shown if n in self.mine & theirs and self.posted_differs(n, current[n])]
+        if clash:
+            who, when = last_change(row)
+            fields = {
+                name: [
+                    _("Changed by %(who)s to “%(value)s” after you opened this form.")
+                    % {"who": who, "value": _shown_text(current[name])}
+                ]
+                for name in clash
+            }
+            message = _(
+                "%(who)s changed this record at %(when)s, after you opened this form: %(fields)s. "
+                "Nothing was saved. The form now shows the current record with your own changes; "
+                "check them and save again to keep yours."
+            ) % {"who": who, "when": when, "fields": ", ".join(str(self.labels.get(n, n)) for n in clash)}
+            raise EditConflict(message, fields=fields, current=current)
+        return {key: value for key, value in data.items() if key not in self.shown or key in self.mine}
+
+
+def _shown_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(value) or "—"
+    return value or "—"
+
+
+class GuardedEditForm(forms.Form):
+    """Mix into an edit form (before forms.Form/ModelForm). The form must be given the record it
+    edits as `guarded=<row>` and know how to show a row: `shown_initial(row) -> dict` (a
+    ModelForm's default is the model's values of its fields)."""
+
+    guarded_fields: tuple[str, ...] | None = None  # default: every field the form shows prefilled
+
+    def __init__(self, *args: Any, guarded: models.Model | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.guarded = guarded
+        self.fields[SHOWN_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
+        if guarded is not None and not self.is_bound:
+            self.initial[SHOWN_FIELD] = signing.dumps(self._shown(guarded), salt=SIGNING_SALT, compress=True)
+
+    # -- what a row looks like on this form
+    def shown_initial(self, row: models.Model) -> dict[str, Any]:
+        return forms.models.model_to_dict(row, fields=self._guarded_names())
+
+    def _guarded_names(self) -> list[str]:
+        names = self.guarded_fields or [n for n in self.fields if n != SHOWN_FIELD]
+        return [n for n in names if n in self.fields]
+
+    def _shown(self, row: models.Model) -> dict[str, Any]:
+        initial = self.shown_initial(row)
+        return {
+            n: plain(self.fields[n].prepare_value(initial.get(n)))
+            for n in self._guarded_names()
+            if n in initial
+        }
+
+    # -- after a POST
+    def _shown_when_opened(self) -> dict[str, Any] | None:
+        token = self.data.get(self.add_prefix(SHOWN_FIELD), "")
+        if not token:
+            return None
+        try:
+            return signing.loads(token, salt=SIGNING_SALT)
+        except signing.BadSignature:
+            return None
+
+    def _posted_differs(self, name: str, shown_value: Any) -> bool:
+        """Whether what was posted in field `name` differs from `shown_value` (as `_shown` gives
+        it), by the form field's own comparison (Django's `has_changed`)."""
+        field = self.fields[name]
+        posted = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+        try:
+            value = (
+                shown_value
+                if isinstance(field, forms.ModelMultipleChoiceField)
+                else field.to_python(shown_value)
+            )
+        except ValidationError:
+            value = shown_value
+        return field.has_changed(value, posted)
+
+    def edits(self) -> EditGuard | None:
+        """The guard to hand to the service, or None when the form did not come from an edit page
+        that remembered what it showed (then the service writes as before)."""
+        shown = self._shown_when_opened() if self.guarded is not None else None
+        if shown is None:
+            return None
+        return EditGuard(
+            shown=shown,
+            posted_differs=self._posted_differs,
+            now_shown=self._shown,
+            labels={n: self.fields[n].label or n for n in shown if n in self.fields},
+        )
+
+    def show_conflict(self, exc: EditConflict) -> None:
+        """After a conflict: show the current record in the fields the person did not change, keep
+        their own entries, and remember the current record as what this form now shows."""
+        shown = self._shown_when_opened() or {}
+        mine = {name for name, value in shown.items() if self._posted_differs(name, value)}
+        data = self.data.copy()
+        for name, value in exc.current.items():
+            if name in mine or name not in self.fields:
+                continue
+            key = self.add_prefix(name)
+            if isinstance(value, list):
+                data.setlist(key, value)
+            elif isinstance(value, bool):
+                if value:
+                    data[key] = "on"
+                else:
+                    data.pop(key, None)
+            else:
+                data[key] = value
+        data[self.add_prefix(SHOWN_FIELD)] = signing.dumps(exc.current, salt=SIGNING_SALT, compress=True)
+        self.data = data
+
+
+# -- the API: ETag and If-Match ---------------------------------------------------------------------
+def etag_of(values: Mapping[str, Any]) -> str:
+    body = json.dumps({k: plain(v) for k, v in values.items()}, sort_keys=True, ensure_ascii=False)
+    return f'"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
+
+
+class IfMatch:
+    """The API's guard: the request's If-Match must name the record's current ETag."""
+
+    def __init__(self, *, etag: str, etag_of_row: Callable[[models.Model], str]):
+        self.etag = etag
+        self.etag_of_row = etag_of_row
+
+    def merge(self, row: models.Model, data: Mapping[str, Any]) -> dict[str, Any]:
+        named = {tag.strip().removeprefix("W/") for tag in self.etag.split(",")}
+        if "*" not in named and self.etag_of_row(row) not in named:
+            who, when = last_change(row)
+            raise PreconditionFailed(
+                _(
+                    "%(who)s changed this record at %(when)s, after you read it; read it again and repeat your change."
+                )
+                % {"who": who, "when": when}
+            )
+        return dict(data)
