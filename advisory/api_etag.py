@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.response import Response
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 from .editing import IfMatch, etag_of
 
@@ -21,33 +20,39 @@ IF_MATCH = OpenApiParameter(
 
 
 class ETagMixin:
-    """A record's API: reading answers with an `ETag` over the fields a caller may write; an update
-    sent with `If-Match` is applied only to that version of the record (advisory.editing.IfMatch;
-    412 Precondition Failed otherwise). Without the header an update writes as before. The viewset
-    passes `self.edits()` to its service as `edits=`."""
+    """A record's API: reading or changing it answers with an `ETag` over the fields a caller may
+    write; an update sent with `If-Match` is applied only to that version of the record
+    (advisory.editing.IfMatch; 412 Precondition Failed otherwise). Without the header an update
+    writes as before. The viewset passes `self.edits()` to its service as `edits=`."""
 
-    def _etag_for(self, serializer) -> str:
-        data = serializer.data
-        names = [n for n, f in serializer.fields.items() if not f.read_only and not f.write_only]
-        return etag_of({n: data.get(n) for n in names})
+    ETAG_ACTIONS = frozenset({"retrieve", "update", "partial_update"})
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        extend_schema_view(
+            update=extend_schema(parameters=[IF_MATCH]), partial_update=extend_schema(parameters=[IF_MATCH])
+        )(cls)
+
+    def _writable(self) -> list[str]:
+        fields = self.get_serializer().fields
+        return [n for n, f in fields.items() if not f.read_only and not f.write_only]
+
+    def _etag(self, data) -> str:
+        return etag_of({n: data.get(n) for n in self._writable()})
 
     def etag_values(self, row) -> str:
-        return self._etag_for(self.get_serializer(row))
+        return self._etag(self.get_serializer(row).data)
 
     def edits(self) -> IfMatch | None:
         header = self.request.headers.get("If-Match", "").strip()
         return IfMatch(etag=header, etag_of_row=self.etag_values) if header else None
 
-    def retrieve(self, request, *args, **kwargs):
-        serializer = self.get_serializer(self.get_object())
-        return Response(serializer.data, headers={"ETag": self._etag_for(serializer)})
-
-    @extend_schema(parameters=[IF_MATCH])
-    def update(self, request, *args, **kwargs):
-        response = super().update(request, *args, **kwargs)
-        response["ETag"] = self.etag_values(self.get_object())
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            getattr(self, "action", None) in self.ETAG_ACTIONS
+            and 200 <= response.status_code < 300
+            and isinstance(getattr(response, "data", None), dict)
+        ):
+            response["ETag"] = self._etag(response.data)
         return response
-
-    @extend_schema(parameters=[IF_MATCH])
-    def partial_update(self, request, *args, **kwargs):
-        return super().partial_update(request, *args, **kwargs)

@@ -1,7 +1,7 @@
 """Edits that do not overwrite a colleague's change made while the form was open ("mid-air
 collisions").
 
-An edit form remembers what it showed (`GuardedEditForm`: a signed hidden field with the value of
+An edit form remembers what it showed (`GuardsEdits`: a signed hidden field with the value of
 every field as shown). When it is saved, the service locks the row, reads it again, and asks the
 form's `EditGuard` to compare three versions of each field: what the form showed, what the person
 submitted, and what the row holds now.
@@ -27,7 +27,7 @@ import datetime
 import decimal
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from django import forms
@@ -142,6 +142,16 @@ class EditGuard:
         return {key: value for key, value in data.items() if key not in self.shown or key in self.mine}
 
 
+def with_changes(row: models.Model, given: Mapping[str, Any], edits: Guard | None) -> dict[str, Any]:
+    """For a service taking each field as an argument: the values to write on `row` (locked).
+    Without a guard, `given`; with one, the person's changes, and the row's current value for
+    every field they did not change (so a colleague's change to it stands)."""
+    if edits is None:
+        return dict(given)
+    kept = edits.merge(row, given)
+    return {name: kept[name] if name in kept else getattr(row, name) for name in given}
+
+
 def _shown_text(value: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
@@ -150,19 +160,28 @@ def _shown_text(value: Any) -> str:
     return value or "—"
 
 
-class GuardedEditForm(forms.Form):
-    """Mix into an edit form (before forms.Form/ModelForm). The form must be given the record it
-    edits as `guarded=<row>` and know how to show a row: `shown_initial(row) -> dict` (a
-    ModelForm's default is the model's values of its fields)."""
+class GuardsEdits:
+    """Mix into an edit form, before forms.Form or forms.ModelForm. The form edits `guarded=<row>`
+    (a ModelForm: its saved `instance`, unless given) and knows how to show a row:
+    `shown_initial(row) -> dict`, by default the model's values of the form's fields. Hand
+    `form.edits()` to the service as `edits=`."""
 
     guarded_fields: tuple[str, ...] | None = None  # default: every field the form shows prefilled
 
     def __init__(self, *args: Any, guarded: models.Model | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if guarded is None and instance is not None and instance.pk is not None:
+            guarded = instance
         self.guarded = guarded
         self.fields[SHOWN_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
         if guarded is not None and not self.is_bound:
             self.initial[SHOWN_FIELD] = signing.dumps(self._shown(guarded), salt=SIGNING_SALT, compress=True)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if hasattr(self, "cleaned_data"):  # the service gets the record's fields only
+            self.cleaned_data.pop(SHOWN_FIELD, None)
 
     # -- what a row looks like on this form
     def shown_initial(self, row: models.Model) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from .editing import EditConflict, GuardedEditForm
+from .editing import EditConflict, GuardsEdits
 from .errors import DomainError
 from .forms import form_add_domain_error
 
@@ -74,16 +74,23 @@ def form_submit(
         return False, None
     try:
         return True, perform(form.cleaned_data)
-    except EditConflict as exc:
-        form.add_error(None, exc.message)
-        form_add_domain_error(form, exc)
-        if isinstance(form, GuardedEditForm):
-            form.show_conflict(exc)
-        return False, None
     except DomainError as exc:
         _refuse(exc, refusal_403)
-        form_add_domain_error(form, exc)
+        form_show_refusal(form, exc)
         return False, None
+
+
+def form_show_refusal(form: forms.BaseForm, exc: DomainError) -> None:
+    """A refusal on the form it answers. A colleague's change to a field this person changed too
+    (advisory.editing) is said above the form and on each such field, and the form then shows the
+    current record with the person's own entries."""
+    if isinstance(exc, EditConflict):
+        form.add_error(None, exc.message)
+        form_add_domain_error(form, exc)
+        if isinstance(form, GuardsEdits):
+            form.show_conflict(exc)
+        return
+    form_add_domain_error(form, exc)
 
 
 def form_page(

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from advisory.editing import GuardsEdits
 from advisory.errors import DomainError
 from advisory.widgets import QuickSelect
 
@@ -140,7 +141,7 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class RetentionRuleForm(forms.ModelForm):
+class RetentionRuleForm(GuardsEdits, forms.ModelForm):
     class Meta:
         model = RetentionRule
         fields = ["name", "years", "trigger", "description"]

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from advisory.clock import now, today
+from advisory.editing import Guard, with_changes
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.rules import is_compliance_or_admin
@@ -326,8 +327,28 @@ def retention_rule_update(
     name: str | None = None,
     trigger: str | None = None,
     description: str | None = None,
+    edits: Guard | None = None,
 ) -> RetentionRule:
+    """Change a retention rule (locked and read again; with `edits`, a colleague's change since the
+    form was opened is kept, or the save refused when both changed the same field)."""
     _require_compliance(actor)
+    with transaction.atomic():
+        rule = RetentionRule.objects.select_for_update().get(pk=rule.pk)
+        values = with_changes(
+            rule, {"years": years, "name": name, "trigger": trigger, "description": description}, edits
+        )
+        return _retention_rule_write(rule, actor=actor, **values)
+
+
+def _retention_rule_write(
+    rule: RetentionRule,
+    *,
+    actor: Any,
+    years: Any,
+    name: str | None,
+    trigger: str | None,
+    description: str | None,
+) -> RetentionRule:
     floor = retention_floor(rule.record_type)
     try:
         years = int(years)

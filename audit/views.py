@@ -229,9 +229,10 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = RetentionRule.objects.filter(pk=pk).first()
     if rule is None:
         raise Http404
+    form = RetentionRuleForm(request.POST or None, instance=rule)
     return form_page(
         request,
-        form=RetentionRuleForm(request.POST or None, instance=rule),
+        form=form,
         perform=lambda d: services.retention_rule_update(
             rule=rule,
             actor=request.user,
@@ -239,6 +240,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             name=d["name"],
             trigger=d["trigger"],
             description=d["description"],
+            edits=form.edits(),
         ),
         success=_("Retention rule saved."),
         then="audit:retention",

@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from advisory.editing import GuardedEditForm
+from advisory.editing import GuardsEdits
 from advisory.money import Currency
 from advisory.validators import validate_plain_text_name
 from advisory.widgets import PersonChoiceField
@@ -32,7 +32,7 @@ SENSITIVE_FORM_FIELDS = ("id_number", "phone", "address", "bank_account_number")
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class ClientForm(GuardedEditForm):
+class ClientForm(GuardsEdits, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ClientKind.choices)
     name = forms.CharField(label=_("Name"), max_length=200, validators=[validate_plain_text_name])
     email = forms.EmailField(label=_("Email"), required=False)
@@ -197,7 +197,7 @@ class ConsentForm(forms.Form):
     version = forms.CharField(label=_("Text version"), max_length=20, initial="2026-01")
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(GuardsEdits, forms.Form):
     scope = forms.CharField(label=_("Scope of service"), widget=forms.Textarea(attrs={"rows": 3}))
     fee_structure = forms.ChoiceField(label=_("Fee structure"), choices=FeeStructure.choices)
     fee_details = forms.CharField(label=_("Fee details"), max_length=300, required=False)

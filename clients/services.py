@@ -532,11 +532,28 @@ def related_party_end(*, party: RelatedParty, actor: User, reason: str) -> Relat
 
 
 def agreement_save(
-    *, client: Client, actor: User, data: dict[str, Any], agreement: ServiceAgreement | None = None
+    *,
+    client: Client,
+    actor: User,
+    data: dict[str, Any],
+    agreement: ServiceAgreement | None = None,
+    edits: Guard | None = None,
 ) -> ServiceAgreement:
-    """Record the service agreement (scope, fee structure, term, termination conditions)."""
+    """Record the service agreement (scope, fee structure, term, termination conditions). A change
+    locks the agreement and reads it again (with `edits`: a colleague's change since the form was
+    opened is kept, or the save refused when both changed the same field; advisory.editing)."""
     _require(actor, "clients.change_client", client)
-    agreement = agreement or ServiceAgreement(client=client)
+    with transaction.atomic():
+        if agreement is None:
+            agreement = ServiceAgreement(client=client)
+        else:
+            agreement = ServiceAgreement.objects.select_for_update().get(pk=agreement.pk, client=client)
+            if edits is not None:
+                data = edits.merge(agreement, data)
+        return _agreement_write(agreement, actor=actor, data=data)
+
+
+def _agreement_write(agreement: ServiceAgreement, *, actor: User, data: dict[str, Any]) -> ServiceAgreement:
     for key in (
         "scope",
         "fee_structure",

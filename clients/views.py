@@ -286,11 +286,14 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _check(request, "clients.change_client", client)
     agreement = next(iter(client.agreements.all()), None)
     initial = {f: getattr(agreement, f) for f in AgreementForm.base_fields} if agreement else {}
+    form = AgreementForm(
+        request.POST if request.method == "POST" else None, initial=initial, guarded=agreement
+    )
     return form_page(
         request,
-        form=AgreementForm(request.POST if request.method == "POST" else None, initial=initial),
+        form=form,
         perform=lambda d: services.agreement_save(
-            client=client, actor=request.user, data=d, agreement=agreement
+            client=client, actor=request.user, data=d, agreement=agreement, edits=form.edits()
         ),
         success=_("Service agreement saved."),
         then=reverse("clients:detail", args=[client.pk]),

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceOrPortalUser, IsWorkspaceUser, RulesPermission
+from advisory.api_etag import ETagMixin
 from advisory.errors import NotAllowed
 from advisory.files import file_response
 from advisory.models import ArchivedDocument, DocumentStatus
@@ -98,6 +99,7 @@ class GoalSerializer(serializers.ModelSerializer):
 
 
 class GoalViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -123,7 +125,9 @@ class GoalViewSet(
         serializer = self.get_serializer(goal, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "client"}
-        goal = services.goal_save(client=goal.client, actor=request.user, data=data, goal=goal)
+        goal = services.goal_save(
+            client=goal.client, actor=request.user, data=data, goal=goal, edits=self.edits()
+        )
         return Response(GoalSerializer(goal).data)
 
 
@@ -307,6 +311,7 @@ def _lines(data) -> list[tuple] | None:
 
 
 class ProposalViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -364,7 +369,7 @@ class ProposalViewSet(
         data.pop("lines", None)
         goals = data.pop("goals", None)
         proposal = services.proposal_update(
-            proposal=proposal, actor=request.user, lines=lines, goals=goals, **data
+            proposal=proposal, actor=request.user, lines=lines, goals=goals, edits=self.edits(), **data
         )
         return Response(ProposalSerializer(proposal).data)
 

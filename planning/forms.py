@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from advisory.editing import GuardsEdits
+
 from .models import ASSET_CLASS_CHOICES, FinancialSnapshot, Goal, Proposal
 
 
@@ -30,14 +32,14 @@ class SnapshotForm(forms.ModelForm):
         }
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(GuardsEdits, forms.ModelForm):
     class Meta:
         model = Goal
         fields = ["kind", "name", "target_amount", "target_date", "priority", "current_funding", "is_active"]
         widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
 
 
-class ProposalForm(forms.ModelForm):
+class ProposalForm(GuardsEdits, forms.ModelForm):
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
         goals = client.goals.filter(is_active=True) if client is not None else Goal.objects.none()

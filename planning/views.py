@@ -19,7 +19,7 @@ from advisory.forms import form_add_domain_error
 from advisory.models import DocumentStatus
 from advisory.pagination import paginate
 from advisory.rules import can
-from advisory.views_actions import form_page, post_action
+from advisory.views_actions import form_page, form_show_refusal, post_action
 
 from . import selectors, services
 from .documents import REPORT_TITLES, proposal_context
@@ -173,10 +173,11 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 lines=_lines_from_formset(formset),
                 goals=form.cleaned_data["goals"],
+                edits=form.edits(),
                 **data,
             )
         except DomainError as exc:
-            form_add_domain_error(form, exc)
+            form_show_refusal(form, exc)
         else:
             messages.success(request, _("Saved; checks ran again."))
             return redirect("planning:proposal_detail", pk=proposal.pk)
@@ -334,10 +335,13 @@ def goal_edit(request: HttpRequest, client_id: int, pk: int | None = None) -> Ht
         goal = selectors.goal_list(client=client).filter(pk=pk).first()
         if goal is None:
             raise Http404
+    form = GoalForm(request.POST if request.method == "POST" else None, instance=goal)
     return form_page(
         request,
-        form=GoalForm(request.POST if request.method == "POST" else None, instance=goal),
-        perform=lambda d: services.goal_save(client=client, actor=request.user, data=d, goal=goal),
+        form=form,
+        perform=lambda d: services.goal_save(
+            client=client, actor=request.user, data=d, goal=goal, edits=form.edits()
+        ),
         success=_("Goal saved."),
         then=reverse("planning:client_plan", kwargs={"client_id": client.pk}),
         template="planning/simple_form.html",

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from advisory.api_etag import ETagMixin
 from advisory.clock import today
 from advisory.permissions import IsWorkspaceOrPortalUser, IsWorkspaceUser, RulesPermission
 from advisory.rules import can
@@ -410,6 +411,7 @@ class RiskSerializer(serializers.ModelSerializer):
 
 
 class RiskViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -442,7 +444,7 @@ class RiskViewSet(
 
     def perform_update(self, serializer):
         serializer.instance = services.risk_update(
-            risk=serializer.instance, actor=self.request.user, **serializer.validated_data
+            risk=serializer.instance, actor=self.request.user, edits=self.edits(), **serializer.validated_data
         )
 
     @extend_schema(responses={200: dict})

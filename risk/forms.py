@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from advisory.editing import GuardsEdits
 from advisory.widgets import PersonChoiceField
 
 from .models import (
@@ -122,7 +123,7 @@ class ProductFilterForm(forms.Form):
     kind = forms.CharField(label=_("Type"), required=False)
 
 
-class RiskForm(forms.Form):
+class RiskForm(GuardsEdits, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -474,11 +474,12 @@ def register_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if risk
         else {"owner": request.user.pk}
     )
+    form = RiskForm(request.POST or None, initial=initial, guarded=risk)
     return form_page(
         request,
-        form=RiskForm(request.POST or None, initial=initial),
+        form=form,
         perform=lambda d: (
-            services.risk_update(risk=risk, actor=request.user, **d)
+            services.risk_update(risk=risk, actor=request.user, edits=form.edits(), **d)
             if risk
             else services.risk_create(actor=request.user, **d)
         ),

@@ -11,6 +11,7 @@ from rest_framework.generics import get_object_or_404  # a malformed id is a 404
 from rest_framework.response import Response
 
 from advisory.api import IsWorkspaceUser, RulesPermission
+from advisory.api_etag import ETagMixin
 from advisory.errors import NotAllowed
 from advisory.models import ArchivedDocument, RiskWarning, StaffQualification, User
 from advisory.roles import WORKSPACE_ROLES
@@ -300,6 +301,7 @@ class StaffViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class _StaffRecordViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -344,6 +346,7 @@ class QualificationViewSet(_StaffRecordViewSet):
             issued_on=d.get("issued_on", q.issued_on),
             expires_on=d.get("expires_on", q.expires_on),
             qualifies_for_advice=d.get("qualifies_for_advice", q.qualifies_for_advice),
+            edits=self.edits(),
         )
 
 
@@ -363,11 +366,15 @@ class TrainingViewSet(_StaffRecordViewSet):
         d = serializer.validated_data
         fields = ("title", "hours", "due_on", "provider", "required", "completed_on", "topic")
         serializer.instance = services.training_update(
-            actor=self.request.user, record=r, **{k: d.get(k, getattr(r, k)) for k in fields}
+            actor=self.request.user,
+            record=r,
+            edits=self.edits(),
+            **{k: d.get(k, getattr(r, k)) for k in fields},
         )
 
 
 class ActionViewSet(
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -421,6 +428,7 @@ class ActionViewSet(
             description=d.get("description", a.description),
             owner=d.get("owner", a.owner),
             due_on=d.get("due_on", a.due_on),
+            edits=self.edits(),
         )
 
     @action(detail=True, methods=["post"], serializer_class=ActionTransitionSerializer)

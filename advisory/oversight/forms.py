@@ -4,6 +4,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from advisory.editing import GuardsEdits
 from advisory.models import QualificationKind, User
 from advisory.roles import WORKSPACE_ROLES
 from advisory.staff.models import TrainingTopic
@@ -21,7 +22,7 @@ class TargetForm(forms.Form):
     amber_band = forms.DecimalField(label=_("Amber band"), max_digits=12, decimal_places=2, min_value=0)
 
 
-class QualificationForm(forms.Form):
+class QualificationForm(GuardsEdits, forms.Form):
     kind = forms.ChoiceField(label=_("Qualification"), choices=QualificationKind.choices)
     number = forms.CharField(label=_("Certificate number"), max_length=60)
     issued_on = forms.DateField(label=_("Issued on"), widget=DATE)
@@ -31,7 +32,7 @@ class QualificationForm(forms.Form):
     )
 
 
-class TrainingForm(forms.Form):
+class TrainingForm(GuardsEdits, forms.Form):
     title = forms.CharField(label=_("Course"), max_length=200)
     provider = forms.CharField(label=_("Provider"), max_length=120, required=False)
     topic = forms.ChoiceField(label=_("Topic"), choices=[("", "—"), *TrainingTopic.choices], required=False)
@@ -64,7 +65,7 @@ class ActionForm(forms.Form):
         self.fields["owner"].queryset = _staff_choices()
 
 
-class ActionEditForm(forms.Form):
+class ActionEditForm(GuardsEdits, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False

@@ -277,7 +277,7 @@ def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "expires_on": q.expires_on,
         "qualifies_for_advice": q.qualifies_for_advice,
     }
-    form = QualificationForm(request.POST or None, initial=initial)
+    form = QualificationForm(request.POST or None, initial=initial, guarded=q)
     form.fields["kind"].disabled = True
     return form_page(
         request,
@@ -289,6 +289,7 @@ def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
             issued_on=d["issued_on"],
             expires_on=d["expires_on"],
             qualifies_for_advice=d["qualifies_for_advice"],
+            edits=form.edits(),
         ),
         success=_("Qualification updated."),
         then=reverse("oversight:staff_detail", args=[q.user_id]),
@@ -320,10 +321,13 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
         k: getattr(record, k)
         for k in ("title", "provider", "topic", "hours", "required", "due_on", "completed_on")
     }
+    form = TrainingForm(request.POST or None, initial=initial, guarded=record)
     return form_page(
         request,
-        form=TrainingForm(request.POST or None, initial=initial),
-        perform=lambda d: services.training_update(actor=request.user, record=record, **d),
+        form=form,
+        perform=lambda d: services.training_update(
+            actor=request.user, record=record, edits=form.edits(), **d
+        ),
         success=_("Training updated."),
         then=reverse("oversight:staff_detail", args=[record.user_id]),
         template="oversight/form.html",
@@ -452,10 +456,11 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "owner": action.owner,
         "due_on": action.due_on,
     }
+    form = ActionEditForm(request.POST or None, initial=initial, guarded=action)
     return form_page(
         request,
-        form=ActionEditForm(request.POST or None, initial=initial),
-        perform=lambda d: services.action_update(actor=request.user, action=action, **d),
+        form=form,
+        perform=lambda d: services.action_update(actor=request.user, action=action, edits=form.edits(), **d),
         success=_("Action saved."),
         then=reverse("oversight:action_detail", args=[action.pk]),
         template="oversight/form.html",

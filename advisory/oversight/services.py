@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from advisory.clock import now, today
+from advisory.editing import Guard, with_changes
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import QualificationKind, RiskWarning, StaffQualification, User, WarningKind
@@ -148,18 +149,34 @@ def qualification_update(
     expires_on: datetime.date | None,
     qualifies_for_advice: bool,
     reason: str = "qualification updated",
+    edits: Guard | None = None,
 ) -> StaffQualification:
+    """Change a qualification. The row is locked and read again; with `edits`, a colleague's change
+    since the form was opened is kept, or the save refused when both changed the same field."""
     _require(actor, "oversight.manage_staff")
-    number = (number or "").strip()
-    if not number:
-        raise DomainError(_("Enter the certificate number."), field="number")
-    _check_dates(issued_on, expires_on)
-    clash = StaffQualification.objects.filter(kind=qualification.kind, number=number).exclude(
-        pk=qualification.pk
-    )
-    if clash.exists():
-        raise Conflict(_("A qualification with this number is already recorded."), field="number")
     with transaction.atomic():
+        qualification = StaffQualification.objects.select_for_update().get(pk=qualification.pk)
+        values = with_changes(
+            qualification,
+            {
+                "number": number,
+                "issued_on": issued_on,
+                "expires_on": expires_on,
+                "qualifies_for_advice": qualifies_for_advice,
+            },
+            edits,
+        )
+        number, issued_on, expires_on = values["number"], values["issued_on"], values["expires_on"]
+        qualifies_for_advice = values["qualifies_for_advice"]
+        number = (number or "").strip()
+        if not number:
+            raise DomainError(_("Enter the certificate number."), field="number")
+        _check_dates(issued_on, expires_on)
+        clash = StaffQualification.objects.filter(kind=qualification.kind, number=number).exclude(
+            pk=qualification.pk
+        )
+        if clash.exists():
+            raise Conflict(_("A qualification with this number is already recorded."), field="number")
         qualification.number = number
         qualification.issued_on = issued_on
         qualification.expires_on = expires_on
@@ -223,16 +240,40 @@ def training_update(
     required: bool = True,
     completed_on: datetime.date | None = None,
     topic: str = "",
+    edits: Guard | None = None,
 ) -> TrainingRecord:
+    """Change a training record. The row is locked and read again; with `edits`, a colleague's
+    change since the form was opened is kept, or the save refused when both changed one field."""
     _require(actor, "oversight.manage_staff")
-    _check_topic(topic)
-    if not (title or "").strip():
-        raise DomainError(_("Enter the course title."), field="title")
-    if Decimal(str(hours)) < 0:
-        raise DomainError(_("Hours cannot be negative."), field="hours")
-    if completed_on is not None and completed_on > today():
-        raise DomainError(_("The completion date cannot be in the future."), field="completed_on")
     with transaction.atomic():
+        record = TrainingRecord.objects.select_for_update().get(pk=record.pk)
+        values = with_changes(
+            record,
+            {
+                "title": title,
+                "due_on": due_on,
+                "hours": hours,
+                "provider": provider,
+                "required": required,
+                "completed_on": completed_on,
+                "topic": topic,
+            },
+            edits,
+        )
+        title, due_on, hours, provider = (
+            values["title"],
+            values["due_on"],
+            values["hours"],
+            values["provider"],
+        )
+        required, completed_on, topic = values["required"], values["completed_on"], values["topic"]
+        _check_topic(topic)
+        if not (title or "").strip():
+            raise DomainError(_("Enter the course title."), field="title")
+        if Decimal(str(hours)) < 0:
+            raise DomainError(_("Hours cannot be negative."), field="hours")
+        if completed_on is not None and completed_on > today():
+            raise DomainError(_("The completion date cannot be in the future."), field="completed_on")
         record.title, record.provider, record.hours = title.strip(), provider, Decimal(str(hours))
         record.due_on, record.required, record.completed_on = due_on, required, completed_on
         record.topic = topic or ""
@@ -319,14 +360,25 @@ def action_update(
     description: str,
     owner: User,
     due_on: datetime.date,
+    edits: Guard | None = None,
 ) -> ImprovementAction:
     if not (title or "").strip():
         raise DomainError(_("Enter a title."), field="title")
     with transaction.atomic():
         # the action as it is now: a move along the cycle or an effectiveness check saved while
-        # the form was open stays as it was (only the fields edited here are written)
+        # the form was open stays as it was (only the fields edited here are written); with
+        # `edits`, so does a colleague's edit of a field this person did not change
         action = ImprovementAction.objects.select_for_update().get(pk=action.pk)
         _require(actor, "oversight.change_action", action)
+        values = with_changes(
+            action, {"title": title, "description": description, "owner": owner, "due_on": due_on}, edits
+        )
+        title, description, owner, due_on = (
+            values["title"],
+            values["description"],
+            values["owner"],
+            values["due_on"],
+        )
         if action.status == ActionStatus.CLOSED:
             raise Conflict(_("A closed action cannot be changed."))
         if owner.pk != action.owner_id and not can(actor, "oversight.add_action"):

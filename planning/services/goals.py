@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from advisory.clock import today
+from advisory.editing import Guard
 from advisory.errors import DomainError
 from advisory.history import audited_save
 from advisory.models import User
@@ -38,18 +39,28 @@ def _check_goal_date(goal: Goal, target_date: datetime.date | None) -> None:
 GOAL_FIELDS = ["kind", "name", "target_amount", "target_date", "priority", "current_funding", "is_active"]
 
 
-def goal_save(*, client, actor: User, data: dict[str, Any], goal: Goal | None = None) -> Goal:
+def goal_save(
+    *, client, actor: User, data: dict[str, Any], goal: Goal | None = None, edits: Guard | None = None
+) -> Goal:
+    """Add a goal, or change one: the goal is locked and read again, so a colleague's change made
+    since the form was opened is kept (or, with `edits`, the save is refused when both changed
+    the same field; advisory.editing)."""
     _require_plan_editor(actor, client)
-    goal = goal or Goal(client=client)
-    _check_goal_date(goal, data.get("target_date"))
-    for key, value in data.items():
-        if key in GOAL_FIELDS:
-            setattr(goal, key, value)
-    if goal.target_amount is None or goal.target_amount <= 0:
-        raise DomainError(_("The target amount must be more than zero."), field="target_amount")
-    if goal.current_funding is not None and goal.current_funding < 0:
-        raise DomainError(_("Current funding cannot be negative."), field="current_funding")
     with transaction.atomic():
+        if goal is None:
+            goal = Goal(client=client)
+        else:
+            goal = Goal.objects.select_for_update().get(pk=goal.pk, client=client)
+            if edits is not None:
+                data = edits.merge(goal, data)
+        _check_goal_date(goal, data.get("target_date"))
+        for key, value in data.items():
+            if key in GOAL_FIELDS:
+                setattr(goal, key, value)
+        if goal.target_amount is None or goal.target_amount <= 0:
+            raise DomainError(_("The target amount must be more than zero."), field="target_amount")
+        if goal.current_funding is not None and goal.current_funding < 0:
+            raise DomainError(_("Current funding cannot be negative."), field="current_funding")
         audited_save(
             goal, actor=actor, reason=text("audit.goal_created" if goal.pk is None else "audit.goal_changed")
         )

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from advisory.clock import today
+from advisory.editing import Guard
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_delete, audited_save
 from advisory.models import User
@@ -134,9 +135,12 @@ def proposal_update(
     actor: User,
     lines: Iterable[tuple[Any, Decimal]] | None = None,
     goals: Iterable[Goal] | None = None,
+    edits: Guard | None = None,
     **fields: Any,
 ) -> Proposal:
-    """Edit a draft (by its advisor); the checks run again on every save."""
+    """Edit a draft (by its advisor); the checks run again on every save. With `edits`, a change
+    made elsewhere since the form was opened (another tab, the API) is kept, or the save refused
+    when both changed the same field (advisory.editing); the lines are replaced as posted."""
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().select_related("client").get(pk=proposal.pk)
         if not can(actor, "planning.change_proposal", proposal):
@@ -146,6 +150,9 @@ def proposal_update(
                     % {"s": proposal.get_status_display()}
                 )
             raise NotAllowed(_("Only the proposal's advisor may edit it."))
+        if edits is not None:
+            fields = edits.merge(proposal, {**fields, "goals": goals})
+            goals = fields.pop("goals", None)
         for key, value in fields.items():
             if key in PROPOSAL_FIELDS and value is not None:
                 setattr(proposal, key, value)

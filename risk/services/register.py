@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from advisory.clock import today
+from advisory.editing import Guard
 from advisory.errors import DomainError
 from advisory.history import audited_save
 from advisory.texts import Reason, text
@@ -82,13 +83,17 @@ def risk_create(*, actor, **fields: Any) -> Risk:
     return risk
 
 
-def risk_update(*, risk: Risk, actor, reason: Reason = "", **fields: Any) -> Risk:
+def risk_update(*, risk: Risk, actor, reason: Reason = "", edits: Guard | None = None, **fields: Any) -> Risk:
+    """Change a register entry (locked and read again; with `edits`, a colleague's change since the
+    form was opened is kept, or the save refused when both changed the same field)."""
     _require(actor, "risk.change_register")
     unknown = set(fields) - RISK_FIELDS
     if unknown:
         raise DomainError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     with transaction.atomic():
         risk = Risk.objects.select_for_update().get(pk=risk.pk)
+        if edits is not None:
+            fields = edits.merge(risk, fields)
         old_status = risk.status
         for key, value in fields.items():
             setattr(risk, key, value)
