@@ -20,10 +20,12 @@ IF_MATCH = OpenApiParameter(
 
 
 class ETagMixin:
-    """A record's API: reading or changing it answers with an `ETag` over the fields a caller may
-    write; an update sent with `If-Match` is applied only to that version of the record
-    (advisory.editing.IfMatch; 412 Precondition Failed otherwise). Without the header an update
-    writes as before. The viewset passes `self.edits()` to its service as `edits=`."""
+    # A record's API: reading or changing it answers with an `ETag` over the fields a caller may
+    # write; an update sent with `If-Match` is applied only to that version of the record
+    # (advisory.editing.IfMatch; 412 Precondition Failed otherwise). Without the header an update
+    # writes as before. The viewset passes `self.edits()` to its service as `edits=`.
+    # (A comment, not a docstring: drf-spectacular would show a docstring as every operation's
+    # description.)
 
     ETAG_ACTIONS = frozenset({"retrieve", "update", "partial_update"})
 

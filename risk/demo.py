@@ -146,19 +146,20 @@ PRODUCTS = [
     ("SN-0602", "Equity-linked Structured Note", "structured note", "R4", "alternatives", 180),
 ]
 
+# The firm's own register, kept by its staff in Chinese.
 RISKS = [
-    ("Equity market drawdown hits client portfolios", "market", 4, 4, "mitigate"),
-    ("Interest-rate rise reduces bond fund values", "market", 3, 3, "accept"),
-    ("Issuer default in a structured note", "credit", 2, 5, "transfer"),
-    ("Counterparty failure of a custody bank", "credit", 1, 5, "transfer"),
-    ("Unsuitable advice given to a client", "compliance", 2, 4, "mitigate"),
-    ("Anti-money-laundering checks missed", "compliance", 2, 5, "avoid"),
-    ("Client data breach", "operational", 2, 5, "mitigate"),
-    ("Core system outage on a trading day", "operational", 3, 2, "mitigate"),
-    ("Key advisor leaves with client relationships", "operational", 3, 3, "accept"),
-    ("Redemption wave in a fund with 5-day settlement", "liquidity", 2, 3, "mitigate"),
-    ("Private-equity lock-up blocks urgent client needs", "liquidity", 1, 2, "accept"),
-    ("Regulatory change in suitability rules", "compliance", 5, 4, "mitigate"),
+    ("权益市场大幅回撤，客户组合净值下跌", "market", 4, 4, "mitigate"),
+    ("利率上行导致债券基金净值下跌", "market", 3, 3, "accept"),
+    ("结构化票据发行人违约", "credit", 2, 5, "transfer"),
+    ("托管银行交易对手方风险", "credit", 1, 5, "transfer"),
+    ("向客户提供不适当的投资建议", "compliance", 2, 4, "mitigate"),
+    ("反洗钱核查遗漏", "compliance", 2, 5, "avoid"),
+    ("客户个人信息泄露", "operational", 2, 5, "mitigate"),
+    ("交易日核心系统宕机", "operational", 3, 2, "mitigate"),
+    ("核心理财顾问离职并带走客户关系", "operational", 3, 3, "accept"),
+    ("T+5 赎回基金遭遇集中赎回", "liquidity", 2, 3, "mitigate"),
+    ("私募股权锁定期内客户急需资金", "liquidity", 1, 2, "accept"),
+    ("适当性监管规定调整", "compliance", 5, 4, "mitigate"),
 ]
 
 
@@ -354,7 +355,7 @@ def seed(ctx: dict) -> None:
                 level=risk_level_for(probability=p, impact=i),
                 owner=owners[n % len(owners)],
                 response=response,
-                controls="Quarterly review; limits and monitoring in place.",
+                controls="每季度检视；已设限额并持续监测。",
                 review_date=today + datetime.timedelta(days=(n * 17) % 120 - 20),
             ),
             actor=admin,

@@ -15,12 +15,13 @@ from .indicators import add_months, month_start
 from .models import ActionLink, ActionStatus, Effectiveness, ImprovementAction, TrainingRecord
 from .services import indicator_rollup_refresh, risk_warning_sweep, target_defaults_ensure
 
+# The firm's own records, kept by its staff in Chinese.
 COURSES = [
-    ("Anti-money-laundering refresher", "Compliance Academy", "3.0"),
-    ("Investor suitability rules", "Industry Association", "4.0"),
-    ("Complaint handling and empathy", "In-house", "2.0"),
-    ("Data privacy essentials", "In-house", "1.5"),
-    ("Portfolio construction update", "CFA Society", "6.0"),
+    ("反洗钱年度复训", "公司合规培训中心", "3.0"),
+    ("投资者适当性管理规定", "中国证券投资基金业协会", "4.0"),
+    ("投诉处理与客户沟通", "公司内训", "2.0"),
+    ("个人信息保护要点", "公司内训", "1.5"),
+    ("资产配置与组合构建更新", "CFA 协会", "6.0"),
 ]
 
 
@@ -112,28 +113,28 @@ def seed(ctx: dict) -> None:
             (
                 "indicator",
                 "first_response",
-                "Acknowledge every complaint within one business day",
+                "每笔投诉须在一个工作日内确认受理",
                 ActionStatus.DO,
             ),
             (
                 "indicator",
                 "csat",
-                "Call-back after every resolution to confirm satisfaction",
+                "投诉办结后电话回访，确认客户满意度",
                 ActionStatus.CHECK,
             ),
-            ("indicator", "training_completion", "Monthly reminder of due training", ActionStatus.CLOSED),
+            ("indicator", "training_completion", "每月提醒即将到期的培训", ActionStatus.CLOSED),
         ]
         from .indicators import complaint_model, violation_model
 
         complaint = complaint_model().objects.order_by("pk").first() if complaint_model() else None
         if complaint is not None:
             links.append(
-                ("complaint", str(complaint.pk), "Fix the fee disclosure template", ActionStatus.PLAN)
+                ("complaint", str(complaint.pk), "修订费用披露模板", ActionStatus.PLAN)
             )
         violation = violation_model().objects.order_by("pk").first() if violation_model() else None
         if violation is not None:
             links.append(
-                ("violation", str(violation.pk), "Suitability re-training for the team", ActionStatus.DO)
+                ("violation", str(violation.pk), "团队适当性管理再培训", ActionStatus.DO)
             )
         for link_type, ref, title, status in links:
             if ImprovementAction.objects.filter(title=title).exists():
@@ -141,7 +142,7 @@ def seed(ctx: dict) -> None:
             closed = status == ActionStatus.CLOSED
             ImprovementAction.objects.create(
                 title=title,
-                description="Demo improvement action (plan-do-check-act).",
+                description="按计划—执行—检查—处理（PDCA）推进，完成后由合规部检查成效。",
                 link_type=ActionLink(link_type),
                 link_ref=ref,
                 owner=owner,
@@ -151,7 +152,7 @@ def seed(ctx: dict) -> None:
                 if status in (ActionStatus.CHECK, ActionStatus.CLOSED)
                 else None,
                 effectiveness=Effectiveness.EFFECTIVE if closed else "",
-                effectiveness_note="Indicator back on target for two months." if closed else "",
+                effectiveness_note="指标已连续两个月达标。" if closed else "",
                 checked_at=timezone.now() if closed else None,
                 checked_by=compliance if closed else None,
                 created_by=supervisor,

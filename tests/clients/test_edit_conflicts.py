@@ -160,3 +160,17 @@ def test_the_etag_does_not_change_when_nothing_a_caller_may_write_changed(api_as
     with allow_bulk_writes():
         Client.objects.filter(pk=own_client.pk).update(financial_status_updated_at=None)
     assert api.get(url)["ETag"] == before
+
+
+def test_the_schema_documents_if_match_on_updates_only():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = schema["paths"]["/api/v1/clients/{id}/"]
+
+    def headers(method):
+        return [p["name"] for p in operations[method].get("parameters", []) if p["in"] == "header"]
+
+    assert headers("patch") == ["If-Match"] and headers("put") == ["If-Match"]
+    assert headers("get") == []
+    assert "If-Match" not in schema["paths"]["/api/v1/clients/"]["get"].get("description", "")
