@@ -60,7 +60,13 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return format(value.normalize(), "f") if value == value.to_integral() else str(value.normalize())
-    return str(value)
+    return same_line_ends(str(value))
+
+
+def same_line_ends(text: Any) -> Any:
+    """Browsers send a textarea's line breaks as CRLF; what the API or a service stored may have LF.
+    Both are the same text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if isinstance(text, str) else text
 
 
 class EditConflict(Conflict):
@@ -167,6 +173,14 @@ class GuardsEdits:
     `form.edits()` to the service as `edits=`."""
 
     guarded_fields: tuple[str, ...] | None = None  # default: every field the form shows prefilled
+    # What the page shows besides the form's fields (a formset's rows): `shown_extra(row)` gives
+    # their plain values per name, the view sets `posted_extra` to what was submitted for them,
+    # and `extra_labels` names them in a conflict message.
+    extra_labels: dict[str, Any] = {}
+    posted_extra: dict[str, Any]
+
+    def shown_extra(self, row: models.Model) -> dict[str, Any]:
+        return {}
 
     def __init__(self, *args: Any, guarded: models.Model | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -193,7 +207,8 @@ class GuardsEdits:
 
     def _shown(self, row: models.Model) -> dict[str, Any]:
         initial = self.shown_initial(row)
-        return {
+        extra = {name: plain(value) for name, value in self.shown_extra(row).items()}
+        return extra | {
             n: plain(self.fields[n].prepare_value(initial.get(n)))
             for n in self._guarded_names()
             if n in initial
@@ -211,9 +226,14 @@ class GuardsEdits:
 
     def _posted_differs(self, name: str, shown_value: Any) -> bool:
         """Whether what was posted in field `name` differs from `shown_value` (as `_shown` gives
-        it), by the form field's own comparison (Django's `has_changed`)."""
+        it), by the form field's own comparison (Django's `has_changed`); line ends do not count."""
+        if name not in self.fields:  # an extra: unchanged unless the view says what was posted
+            posted_extra = getattr(self, "posted_extra", {})
+            return name in posted_extra and plain(posted_extra[name]) != shown_value
         field = self.fields[name]
-        posted = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+        posted = same_line_ends(
+            field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+        )
         try:
             value = (
                 shown_value
@@ -234,14 +254,19 @@ class GuardsEdits:
             shown=shown,
             posted_differs=self._posted_differs,
             now_shown=self._shown,
-            labels={n: self.fields[n].label or n for n in shown if n in self.fields},
+            labels={n: self.fields[n].label or n for n in shown if n in self.fields}
+            | dict(self.extra_labels),
         )
+
+    def changed_by_person(self) -> set[str]:
+        """The fields (and extras) the person changed from what the page showed them."""
+        shown = self._shown_when_opened() or {}
+        return {name for name, value in shown.items() if self._posted_differs(name, value)}
 
     def show_conflict(self, exc: EditConflict) -> None:
         """After a conflict: show the current record in the fields the person did not change, keep
         their own entries, and remember the current record as what this form now shows."""
-        shown = self._shown_when_opened() or {}
-        mine = {name for name, value in shown.items() if self._posted_differs(name, value)}
+        mine = self.changed_by_person()
         data = self.data.copy()
         for name, value in exc.current.items():
             if name in mine or name not in self.fields:

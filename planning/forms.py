@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from advisory.editing import GuardsEdits
+from advisory.editing import GuardsEdits, plain
 
 from .models import ASSET_CLASS_CHOICES, FinancialSnapshot, Goal, Proposal
 
@@ -39,7 +39,18 @@ class GoalForm(GuardsEdits, forms.ModelForm):
         widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
 
 
+def lines_state(lines) -> list[str]:
+    """A proposal's lines as the edit guard compares them: product and amount of each."""
+    return [f"{getattr(product, 'pk', product)}:{plain(amount)}" for product, amount in lines]
+
+
 class ProposalForm(GuardsEdits, forms.ModelForm):
+    # The lines are a formset beside this form: guarded as one extra value (advisory.editing).
+    extra_labels = {"lines": _("Products and amounts")}
+
+    def shown_extra(self, row) -> dict:
+        return {"lines": lines_state((line.product_id, line.amount) for line in row.lines.all())}
+
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
         goals = client.goals.filter(is_active=True) if client is not None else Goal.objects.none()

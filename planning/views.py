@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from advisory.documents import document_language
+from advisory.editing import EditConflict
 from advisory.errors import DomainError
 from advisory.files import file_response
 from advisory.forms import form_add_domain_error
@@ -33,6 +34,7 @@ from .forms import (
     ReasonForm,
     ReviewForm,
     SnapshotForm,
+    lines_state,
 )
 from .models import ASSET_CLASS_CHOICES, ProposalStatus
 
@@ -152,13 +154,17 @@ def proposal_create(request: HttpRequest, client_id: int) -> HttpResponse:
     )
 
 
-def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors.proposal_get(user=request.user, pk=pk)
-    _require(request, "planning.change_proposal", proposal)
-    initial_lines = [
+def _line_initial(proposal) -> list[dict]:
+    return [
         {"product": line.product, "amount": line.amount}
         for line in selectors.proposal_lines(proposal=proposal)
     ]
+
+
+def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors.proposal_get(user=request.user, pk=pk)
+    _require(request, "planning.change_proposal", proposal)
+    initial_lines = _line_initial(proposal)
     form = ProposalForm(
         request.POST if request.method == "POST" else None, instance=proposal, client=proposal.client
     )
@@ -167,17 +173,22 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "goals"}
+        lines = _lines_from_formset(formset)
+        form.posted_extra = {"lines": lines_state(lines)}
         try:
             services.proposal_update(
                 proposal=proposal,
                 actor=request.user,
-                lines=_lines_from_formset(formset),
+                lines=lines,
                 goals=form.cleaned_data["goals"],
                 edits=form.edits(),
                 **data,
             )
         except DomainError as exc:
+            lines_kept = "lines" in form.changed_by_person()
             form_show_refusal(form, exc)
+            if isinstance(exc, EditConflict) and not lines_kept:  # show the lines as they are now
+                formset = LineFormSet(prefix="lines", initial=_line_initial(proposal))
         else:
             messages.success(request, _("Saved; checks ran again."))
             return redirect("planning:proposal_detail", pk=proposal.pk)

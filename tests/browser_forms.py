@@ -52,7 +52,9 @@ class _FormReader(HTMLParser):
             return
         if tag == "textarea" and self._textarea is not None:
             text = "".join(self._textarea[1])
-            self._fields.append((self._textarea[0], text[1:] if text.startswith("\n") else text))
+            text = text[1:] if text.startswith("\n") else text
+            # a browser sends a textarea's line breaks as CRLF, whatever the page had
+            self._fields.append((self._textarea[0], text.replace("\r\n", "\n").replace("\n", "\r\n")))
             self._textarea = None
         elif tag == "select" and self._select is not None:
             name, multiple, options = self._select

@@ -128,14 +128,10 @@ def seed(ctx: dict) -> None:
 
         complaint = complaint_model().objects.order_by("pk").first() if complaint_model() else None
         if complaint is not None:
-            links.append(
-                ("complaint", str(complaint.pk), "修订费用披露模板", ActionStatus.PLAN)
-            )
+            links.append(("complaint", str(complaint.pk), "修订费用披露模板", ActionStatus.PLAN))
         violation = violation_model().objects.order_by("pk").first() if violation_model() else None
         if violation is not None:
-            links.append(
-                ("violation", str(violation.pk), "团队适当性管理再培训", ActionStatus.DO)
-            )
+            links.append(("violation", str(violation.pk), "团队适当性管理再培训", ActionStatus.DO))
         for link_type, ref, title, status in links:
             if ImprovementAction.objects.filter(title=title).exists():
                 continue

@@ -140,7 +140,7 @@ def proposal_update(
 ) -> Proposal:
     """Edit a draft (by its advisor); the checks run again on every save. With `edits`, a change
     made elsewhere since the form was opened (another tab, the API) is kept, or the save refused
-    when both changed the same field (advisory.editing); the lines are replaced as posted."""
+    when both changed the same field (advisory.editing); the lines count as one field."""
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().select_related("client").get(pk=proposal.pk)
         if not can(actor, "planning.change_proposal", proposal):
@@ -151,8 +151,8 @@ def proposal_update(
                 )
             raise NotAllowed(_("Only the proposal's advisor may edit it."))
         if edits is not None:
-            fields = edits.merge(proposal, {**fields, "goals": goals})
-            goals = fields.pop("goals", None)
+            fields = edits.merge(proposal, {**fields, "goals": goals, "lines": lines})
+            goals, lines = fields.pop("goals", None), fields.pop("lines", None)
         for key, value in fields.items():
             if key in PROPOSAL_FIELDS and value is not None:
                 setattr(proposal, key, value)

@@ -76,17 +76,17 @@ def _agreement(request):
 
 
 def _risk(request):
-    reviewer, compliance = request.getfixturevalue("risk_reviewer"), request.getfixturevalue("compliance_officer")
+    reviewer = request.getfixturevalue("risk_reviewer")
     entry = risk.risk_create(
         actor=reviewer, title="Outage", category="operational", probability=3, impact=4, owner=reviewer,
         response="mitigate", controls="DR site", review_date=FAR,
     )  # fmt: skip
-    return reviewer, compliance, entry
+    return reviewer, request.getfixturevalue("compliance_officer"), entry
 
 
 def _rule(request):
-    compliance, admin = request.getfixturevalue("compliance_officer"), request.getfixturevalue("administrator")
-    return compliance, admin, RetentionRule.objects.get(record_type="service_record")
+    rule = RetentionRule.objects.get(record_type="service_record")  # from the data migration
+    return request.getfixturevalue("compliance_officer"), request.getfixturevalue("administrator"), rule
 
 
 def _qualification(request):
@@ -161,7 +161,9 @@ CASES = {
     "retention_rule": Case(
         make=_rule,
         page=lambda r: reverse("audit:rule_edit", args=[r.pk]),
-        save=lambda who, r, **c: retention.retention_rule_update(rule=r, actor=who, **{"years": r.years, **c}),
+        save=lambda who, r, **c: retention.retention_rule_update(
+            rule=r, actor=who, **{"years": r.years, **c}
+        ),
         a=("years", 10, 12),
         b=("description", "Kept for the regulator's reviews"),
     ),
@@ -236,6 +238,7 @@ def test_the_same_field_changed_by_both_is_refused_then_saved_on_purpose(request
     # then: nothing is saved, and the page says so on the field
     assert response.status_code == 200
     assert "Nothing was saved" in response.text and "Changed by" in response.text
+    assert str(colleague) in response.text
     assert _stored(record, a) == theirs
     # when: the page as shown again is saved
     again = http.post(case.page(record), posted(response.text))
@@ -270,3 +273,77 @@ def test_api_update_with_a_stale_etag_is_refused_and_the_current_one_succeeds(re
     assert _stored(record, b) == value and _stored(record, a) == theirs
     assert done["ETag"] not in {stale, current}
     assert done["ETag"] == api.get(url)["ETag"]
+
+
+# -- line ends ----------------------------------------------------------------------------------------
+def test_an_untouched_multi_line_field_sent_by_a_browser_is_not_a_change(
+    web_as, risk_reviewer, compliance_officer
+):
+    # given: the register entry's controls hold two lines (written through the API or a service:
+    # LF), the page is open, and meanwhile a colleague adds a third line
+    entry = risk.risk_create(
+        actor=compliance_officer, title="Outage", category="operational", probability=3, impact=4,
+        owner=risk_reviewer, response="mitigate", controls="DR site\nBackups", review_date=FAR,
+    )  # fmt: skip
+    http, url = web_as(risk_reviewer), reverse("risk:register_edit", args=[entry.pk])
+    page = http.get(url).text
+    risk.risk_update(risk=entry, actor=compliance_officer, controls="DR site\nBackups\nFailover drill")
+    # when: the page is sent as a browser sends it (the textarea's lines as CRLF: tests/browser_forms)
+    # with only the title changed (and, if refused, sent again)
+    response = http.post(url, posted(page, title="Data centre outage"))
+    if response.status_code == 200:
+        http.post(url, posted(response.text))
+    # then: the colleague's controls stand, and the first save went through
+    assert _stored(entry, "controls") == "DR site\nBackups\nFailover drill"
+    assert response.status_code == 302 and _stored(entry, "title") == "Data centre outage"
+
+
+# -- a proposal's lines (a formset beside the form, guarded as one value) ----------------------------
+def _lines_now(proposal) -> list[tuple[int, Decimal]]:
+    return [(line.product_id, line.amount) for line in proposal.lines.order_by("position", "id")]
+
+
+def _colleague_moves_money(proposal, actor) -> list[tuple[int, Decimal]]:
+    """The colleague moves 10,000 from the first line to the second (the total stays)."""
+    lines = [(line.product, line.amount) for line in proposal.lines.order_by("position", "id")]
+    lines[0] = (lines[0][0], lines[0][1] - 10000)
+    lines[1] = (lines[1][0], lines[1][1] + 10000)
+    planning.proposal_update(proposal=proposal, actor=actor, lines=lines)
+    return _lines_now(proposal)
+
+
+def test_a_colleagues_change_to_the_lines_is_kept_when_only_the_title_changed(request, web_as):
+    # given: the edit page is open, and meanwhile the lines change elsewhere (another tab, the API)
+    person, colleague, proposal = _proposal(request)
+    http, url = web_as(person), reverse("planning:proposal_edit", args=[proposal.pk])
+    page = http.get(url).text
+    theirs = _colleague_moves_money(proposal, colleague)
+    # when: the page is saved with only the title changed
+    response = http.post(url, posted(page, title="Balanced plan 2027"))
+    # then: the title is written and the colleague's lines stand (not the page's older ones)
+    assert response.status_code == 302
+    assert _stored(proposal, "title") == "Balanced plan 2027"
+    assert _lines_now(proposal) == theirs
+
+
+def test_lines_changed_by_both_are_refused_and_a_title_conflict_shows_the_current_lines(request, web_as):
+    person, colleague, proposal = _proposal(request)
+    http, url = web_as(person), reverse("planning:proposal_edit", args=[proposal.pk])
+    page = http.get(url).text
+    theirs = _colleague_moves_money(proposal, colleague)
+
+    # both changed the lines: refused, the colleague's lines stand
+    refused = http.post(url, posted(page, **{"lines-0-amount": "1"}))
+    assert refused.status_code == 200 and "Nothing was saved" in refused.text
+    assert "Products and amounts" in refused.text
+    assert _lines_now(proposal) == theirs
+
+    # a conflict on the title alone: the page shows the colleague's lines, so saving it keeps them
+    page = http.get(url).text
+    planning.proposal_update(proposal=proposal, actor=colleague, title="Their title")
+    theirs = _colleague_moves_money(proposal, colleague)
+    response = http.post(url, posted(page, title="My title"))
+    assert response.status_code == 200 and "Nothing was saved" in response.text
+    assert http.post(url, posted(response.text)).status_code == 302
+    assert _stored(proposal, "title") == "My title"
+    assert _lines_now(proposal) == theirs
