@@ -170,6 +170,7 @@ AUDIT_REASONS = {
     "audit.quality_dashboard_exported": _("quality dashboard exported"),
     "audit.quality_report_downloaded": _("quality report downloaded"),
     "audit.quality_target_set": _("quality target set"),
+    "audit.question_removed": _("Question removed from the draft"),
     "audit.question_saved": _("Question saved"),
     "audit.questionnaire_version_published": _("Questionnaire version published"),
     "audit.rating_review_reminder_sent": _("Rating review reminder sent"),

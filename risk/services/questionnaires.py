@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from advisory.clock import now
 from advisory.errors import Conflict, DomainError
-from advisory.history import audited_save
+from advisory.history import audited_delete, audited_save
 from advisory.texts import text
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -120,7 +120,7 @@ def question_delete(*, question: Question, actor) -> None:
     _check_draft(question.version)
     with transaction.atomic():
         _locked_draft(question.version)
-        question.delete()
+        audited_delete(question, actor=actor, reason=text("audit.question_removed"))
 
 
 def questionnaire_new_version(*, version: QuestionnaireVersion, actor) -> QuestionnaireVersion:

@@ -1,7 +1,7 @@
 import pytest
 
 from advisory.errors import Conflict, DomainError, NotAllowed
-from advisory.texts import render_stored
+from advisory.texts import render_reason, render_stored
 from risk.models import QuestionnaireVersion, VersionStatus, level_category
 from risk.services import (
     question_delete,
@@ -150,3 +150,18 @@ def test_a_draft_published_while_its_editor_was_open_takes_no_more_edits(version
     draft.refresh_from_db()
     assert draft.status == VersionStatus.PUBLISHED and draft.title == "Risk tolerance"
     assert sorted(draft.questions.values_list("code", flat=True)) == ["horizon", "objective"]
+
+
+def test_removing_a_question_from_a_draft_records_who_and_why(version, compliance_officer):
+    # given a draft with the published version's questions
+    draft = questionnaire_new_version(version=version, actor=compliance_officer)
+    question = draft.questions.get(code="horizon")
+    pk = question.pk
+    # when compliance removes one
+    question_delete(question=question, actor=compliance_officer)
+    # then its history keeps the deletion, by whom and why, in the reader's language
+    removed = type(question).history.filter(id=pk, history_type="-").get()
+    assert removed.history_user == compliance_officer
+    assert render_reason(removed.history_change_reason, "en") == "Question removed from the draft"
+    assert render_reason(removed.history_change_reason, "zh-hans") == "已从草稿中删除题目"
+    assert list(draft.questions.values_list("code", flat=True)) == ["objective"]
