@@ -274,6 +274,8 @@ class GuardsEdits:
             key = self.add_prefix(name)
             if isinstance(value, list):
                 data.setlist(key, value)
+            elif isinstance(value, bool) and not isinstance(self.fields[name].widget, forms.CheckboxInput):
+                data[key] = "true" if value else "false"  # a yes / no / unknown choice
             elif isinstance(value, bool):
                 if value:
                     data[key] = "on"

@@ -426,7 +426,7 @@ class ViolationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         case = self.get_object()
         ser = ViolationCaseUpdateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        services.violation_update(case=case, actor=request.user, **ser.validated_data)
+        case = services.violation_update(case=case, actor=request.user, **ser.validated_data)
         return Response(ViolationCaseSerializer(case).data)
 
     @extend_schema(request=None, responses=ViolationCaseSerializer)

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from advisory.editing import GuardsEdits
 from advisory.money import Currency
 from advisory.widgets import PersonChoiceField
 
@@ -151,7 +152,7 @@ class ViolationOpenForm(forms.Form):
         self.fields["staff_member"].queryset = staff
 
 
-class ViolationUpdateForm(forms.Form):
+class ViolationUpdateForm(GuardsEdits, forms.Form):
     verification_notes = forms.CharField(
         label=_("Verification"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.clock import now, today
+from advisory.editing import EditConflict
 from advisory.errors import DomainError, NotFound
 from advisory.files import file_response
 from advisory.formats import local_datetime
@@ -20,7 +21,7 @@ from advisory.pagination import CappedPaginator, paginate
 from advisory.roles import Role
 from advisory.rules import can
 from advisory.texts import text
-from advisory.views_actions import form_page, post_action
+from advisory.views_actions import form_page, form_show_refusal, post_action
 
 from . import selectors, services, violations
 from .forms import (
@@ -391,10 +392,15 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         op = request.POST.get("op")
         try:
             if op == "update":
-                form = ViolationUpdateForm(request.POST)
+                form = ViolationUpdateForm(request.POST, guarded=case)
                 if form.is_valid():
                     fields = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
-                    services.violation_update(case=case, actor=request.user, **fields)
+                    try:
+                        services.violation_update(case=case, actor=request.user, edits=form.edits(), **fields)
+                    except EditConflict as exc:  # the page again, with the colleague's notes beside
+                        form_show_refusal(form, exc)
+                        case = _get_or_404(selectors.violation_get, user=request.user, pk=pk)
+                        return _violation_page(request, case, staff, update_form=form)
             elif op == "advance":
                 services.violation_advance(case=case, actor=request.user, note=request.POST.get("note", ""))
             elif op == "measure":
@@ -426,11 +432,16 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("complaints:violation_detail", pk=pk)
+    return _violation_page(request, case, staff)
+
+
+def _violation_page(request: HttpRequest, case, staff, update_form=None) -> HttpResponse:
     ctx = {
         "case": case,
         "measures": case.measures.select_related("owner"),
-        "update_form": ViolationUpdateForm(
-            initial={f: getattr(case, f) for f in ViolationUpdateForm.base_fields}
+        "update_form": update_form
+        or ViolationUpdateForm(
+            initial={f: getattr(case, f) for f in ViolationUpdateForm.base_fields}, guarded=case
         ),
         "measure_form": MeasureForm(staff=staff),
         "measure_statuses": MeasureStatusForm.base_fields["status"].choices,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from advisory.clock import now
+from advisory.editing import Guard
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
@@ -95,8 +96,12 @@ def violation_open(*, complaint: Complaint, actor: User, staff_member: User, sum
     return case
 
 
-def violation_update(*, case: ViolationCase, actor: User, **fields: Any) -> ViolationCase:
-    """Write the notes of the current stage (verification, investigation, finding, action, evaluation)."""
+def violation_update(
+    *, case: ViolationCase, actor: User, edits: Guard | None = None, **fields: Any
+) -> ViolationCase:
+    """Write the notes of the current stage (verification, investigation, finding, action,
+    evaluation). With `edits` (the page's guard, advisory.editing), notes a colleague wrote since
+    the page was opened are kept, or the save is refused when both changed the same one."""
     _check_violation_actor(actor)
     allowed = {
         "verification_notes", "investigation_notes", "finding", "substantiated",
@@ -109,6 +114,8 @@ def violation_update(*, case: ViolationCase, actor: User, **fields: Any) -> Viol
         locked = ViolationCase.objects.select_for_update().get(pk=case.pk)
         if locked.stage == ViolationStage.CLOSED:
             raise Conflict(_("This violation case is closed."))
+        if edits is not None:
+            fields = edits.merge(locked, fields)
         for key, value in fields.items():
             if key in allowed and value is not None:
                 setattr(locked, key, value)
