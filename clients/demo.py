@@ -16,7 +16,7 @@ from advisory.history import audited_save
 from advisory.roles import Role
 
 from . import demo_kyc, services
-from .identity import email_hash
+from .identity import email_hash, identity_hash, validate_identity
 from .models import Client, ClientKind, ClientStatus, ConsentKind, Household, OnboardingStep
 
 # email, name, kind, id type, id number, income, expenses, reserves, stability, years, kinds,
@@ -323,6 +323,15 @@ def _demo_language(name: str, id_type: str) -> str:
     return "zh-hant" if id_type in ("hk_id", "tw_id") else "zh-hans"
 
 
+def _same_person(id_type: str, id_number: str) -> Client | None:
+    """A demo client already seeded whose email someone changed while trying the demo: found by
+    the identity number, so seeding again does not try to open a second file for the person."""
+    if not id_type:
+        return None
+    canonical = validate_identity(id_type, id_number, "CN" if id_type == "passport" else "")
+    return Client.objects.filter(id_number_hash=identity_hash(id_type, canonical)).first()
+
+
 def seed(ctx: dict) -> None:
     advisor, advisor2 = ctx["advisor"], ctx.get("advisor2") or ctx["advisor"]
     reviewer = ctx["users"].get(Role.SUPERVISOR) or ctx["users"].get(Role.COMPLIANCE)
@@ -347,7 +356,9 @@ def seed(ctx: dict) -> None:
             book2,
         ) = row
         owner = advisor2 if book2 else advisor
-        client = Client.objects.filter(email_hash=email_hash(email)).first()
+        client = Client.objects.filter(email_hash=email_hash(email)).first() or _same_person(
+            id_type, id_number
+        )
         if client is None:
             data = {
                 "kind": kind,
