@@ -210,3 +210,8 @@ def seed(ctx: dict) -> None:
                     hit=hit, actor=compliance, status=decision[0], reason=decision[1]
                 )
     ctx["kyc_refresh_waiting"] = KycRefresh.objects.filter(status=RefreshStatus.SUBMITTED).count()
+    # The files as they are now (the approvals above made clients active): the later demos pick
+    # their active clients from this list.
+    if ctx.get("clients"):
+        ctx["clients"] = [Client.objects.get(pk=c.pk) for c in ctx["clients"]]
+        ctx["demo_client"] = ctx["clients"][0]

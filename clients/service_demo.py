@@ -9,7 +9,7 @@ import datetime
 
 from django.utils import timezone
 
-from advisory.clock import now
+from advisory.clock import now, today
 from advisory.history import audited_save
 
 from .models import Activity, ActivityStatus
@@ -76,11 +76,11 @@ def seed(ctx: dict) -> None:
         )
         title = "Call back about the proposal" if client.preferred_language == "en" else "回电确认方案意见"
         task = follow_up_create(
-            client=client, actor=advisor, title=title, due_on=current.date() + datetime.timedelta(days=i % 5)
+            client=client, actor=advisor, title=title, due_on=today() + datetime.timedelta(days=i % 5)
         )
         if i % 4 == 0:
             # an overdue follow-up: moved back in time as the demo's history
-            task.due_on = current.date() - datetime.timedelta(days=3)
+            task.due_on = today() - datetime.timedelta(days=3)
             audited_save(task, actor=None, reason="demo: an overdue follow-up")
     ctx["activities"] = Activity.objects.filter(status=ActivityStatus.COMPLETED).count()
     out = ctx.get("stdout")
