@@ -46,7 +46,10 @@ def seed(ctx: dict) -> None:
         advisor = client.advisor
         rows = EN if client.preferred_language == "en" else ZH
         for j, (kind, channel, subject, content, participants, feedback, next_step) in enumerate(rows[:3]):
-            starts = current - datetime.timedelta(days=7 * (j + 1) + i, hours=2)
+            # in office hours, firm time, whenever the demo is seeded
+            starts = timezone.localtime(current - datetime.timedelta(days=7 * (j + 1) + i)).replace(
+                hour=9 + (i + 2 * j) % 8, minute=30 * (i % 2), second=0, microsecond=0
+            )
             activity_log(
                 client=client,
                 actor=advisor,

@@ -26,6 +26,7 @@ class NavItem:
     label: str
     url_name: str
     roles: frozenset
+    also: tuple[str, ...] = ()  # other pages of this entry, at addresses outside its own
 
 
 WORKSPACE_NAV = [
@@ -35,7 +36,7 @@ WORKSPACE_NAV = [
     NavItem(_("Screening"), "clients:screening_queue", frozenset({C, S})),
     NavItem(_("Proposals"), "planning:proposal_list", frozenset(STAFF)),
     NavItem(_("Reviews"), "planning:review_list", frozenset({A, S, C, R, ADM})),
-    NavItem(_("Service record"), "clients:activity_list", frozenset(STAFF)),
+    NavItem(_("Service record"), "clients:activity_list", frozenset(STAFF), also=("clients:follow_up_list",)),
     NavItem(_("Complaints"), "complaints:list", frozenset(STAFF)),
     NavItem(_("Email intake"), "complaints:intake_list", frozenset({C, S})),
     NavItem(_("Return visits"), "complaints:return_visit_list", frozenset(STAFF)),
@@ -76,7 +77,8 @@ def navigation_for(request: HttpRequest) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
     items = PORTAL_NAV if user.is_client else WORKSPACE_NAV
-    out = []
+    out: list[dict] = []
+    prefixes: list[tuple[str, dict]] = []
     for item in items:
         if user.role not in item.roles:
             continue
@@ -85,14 +87,15 @@ def navigation_for(request: HttpRequest) -> list[dict]:
         except NoReverseMatch:
             continue
         out.append({"label": item.label, "url": url, "active": False})
-    # The entry whose address is the longest prefix of the page's is the one highlighted
+        prefixes.extend((reverse(name), out[-1]) for name in item.also)
+        prefixes.append((url, out[-1]))
+    # The entry with the longest address that prefixes the page's is the one highlighted
     # (on /app/complaints/intake/ that is "Email intake", not also "Complaints").
     matches = [
-        i
-        for i in out
-        if request.path == i["url"]
-        or (i["url"] not in ("/app/", "/portal/") and request.path.startswith(i["url"]))
+        (prefix, entry)
+        for prefix, entry in prefixes
+        if request.path == prefix or (prefix not in ("/app/", "/portal/") and request.path.startswith(prefix))
     ]
     if matches:
-        max(matches, key=lambda i: len(i["url"]))["active"] = True
+        max(matches, key=lambda m: len(m[0]))[1]["active"] = True
     return out

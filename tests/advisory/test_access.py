@@ -65,3 +65,15 @@ def test_only_the_most_specific_menu_entry_is_highlighted(compliance_officer):
     request.user = compliance_officer
     active = [i["label"] for i in navigation_for(request) if i["active"]]
     assert [str(label) for label in active] == ["Email intake"]
+
+
+def test_follow_ups_highlight_the_service_record_entry_not_clients(advisor):
+    from django.test import RequestFactory
+    from django.urls import reverse
+
+    from advisory.oversight.navigation import navigation_for
+
+    request = RequestFactory().get(reverse("clients:follow_up_list"))
+    request.user = advisor
+    active = [str(i["label"]) for i in navigation_for(request) if i["active"]]
+    assert active == ["Service record"]
