@@ -27,7 +27,7 @@ import datetime
 import decimal
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from django import forms
@@ -116,7 +116,9 @@ class EditGuard:
         posted_differs: Callable[[str, Any], bool],
         now_shown: Callable[[models.Model], dict],
         labels: Mapping[str, str],
+        extras: Iterable[str] = (),
     ):
+        self.extras = set(extras)
         self.shown = dict(shown)
         self.posted_differs = posted_differs
         self.mine = {name for name, value in self.shown.items() if posted_differs(name, value)}
@@ -132,12 +134,13 @@ class EditGuard:
         clash = [n for n in self.shown if n in self.mine & theirs and self.posted_differs(n, current[n])]
         if clash:
             who, when = last_change(row)
-            fields = {
+            fields = {  # on each field of the form (an extra, e.g. a formset, is named above only)
                 name: [
                     _("Changed by %(who)s to “%(value)s” after you opened this form.")
                     % {"who": who, "value": _shown_text(current[name])}
                 ]
                 for name in clash
+                if name not in self.extras
             }
             message = _(
                 "%(who)s changed this record at %(when)s, after you opened this form: %(fields)s. "
@@ -256,6 +259,7 @@ class GuardsEdits:
             now_shown=self._shown,
             labels={n: self.fields[n].label or n for n in shown if n in self.fields}
             | dict(self.extra_labels),
+            extras=[n for n in shown if n not in self.fields],
         )
 
     def changed_by_person(self) -> set[str]:

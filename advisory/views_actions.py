@@ -86,7 +86,9 @@ def form_show_refusal(form: forms.BaseForm, exc: DomainError) -> None:
     current record with the person's own entries."""
     if isinstance(exc, EditConflict):
         form.add_error(None, exc.message)
-        form_add_domain_error(form, exc)
+        for field, messages in exc.fields.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
         if isinstance(form, GuardsEdits):
             form.show_conflict(exc)
         return

@@ -336,6 +336,7 @@ def test_lines_changed_by_both_are_refused_and_a_title_conflict_shows_the_curren
     refused = http.post(url, posted(page, **{"lines-0-amount": "1"}))
     assert refused.status_code == 200 and "Nothing was saved" in refused.text
     assert "Products and amounts" in refused.text
+    assert "Changed by" not in refused.text  # the lines' raw values are not shown as one field's
     assert _lines_now(proposal) == theirs
 
     # a conflict on the title alone: the page shows the colleague's lines, so saving it keeps them
