@@ -129,6 +129,9 @@ SYSTEM_TEXT_FIELDS: set[str] = {
 }
 
 EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|/[\w/.-]+/")
+# A masked value (913101********J12G, 1 Harb*****…): stored data with its middle hidden, which
+# the stored texts cannot match whole.
+MASKED = re.compile(r"\S*\*{3,}\S*")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*")
 
 
@@ -226,7 +229,7 @@ def english_words(texts: list[str], allowed: tuple[set[str], list[re.Pattern]]) 
     words, patterns = allowed
     found: set[str] = set()
     for text in texts:
-        text = EMAIL_OR_URL.sub(" ", text)
+        text = MASKED.sub(" ", EMAIL_OR_URL.sub(" ", text))
         for match in WORD.finditer(text):
             word = match.group(0)
             if sum(ch.isalpha() for ch in word) < 2:
