@@ -172,10 +172,9 @@ def _shown_text(value: Any) -> str:
 class GuardsEdits:
     """Mix into an edit form, before forms.Form or forms.ModelForm. The form edits `guarded=<row>`
     (a ModelForm: its saved `instance`, unless given) and knows how to show a row:
-    `shown_initial(row) -> dict`, by default the model's values of the form's fields. Hand
-    `form.edits()` to the service as `edits=`."""
+    `shown_initial(row) -> dict`, by default the model's values of the form's fields; the fields
+    it gives a value for are the ones guarded. Hand `form.edits()` to the service as `edits=`."""
 
-    guarded_fields: tuple[str, ...] | None = None  # default: every field the form shows prefilled
     # What the page shows besides the form's fields (a formset's rows): `shown_extra(row)` gives
     # their plain values per name, the view sets `posted_extra` to what was submitted for them,
     # and `extra_labels` names them in a conflict message.
@@ -205,8 +204,7 @@ class GuardsEdits:
         return forms.models.model_to_dict(row, fields=self._guarded_names())
 
     def _guarded_names(self) -> list[str]:
-        names = self.guarded_fields or [n for n in self.fields if n != SHOWN_FIELD]
-        return [n for n in names if n in self.fields]
+        return [n for n in self.fields if n != SHOWN_FIELD]
 
     def _shown(self, row: models.Model) -> dict[str, Any]:
         initial = self.shown_initial(row)
