@@ -89,11 +89,12 @@ class PreconditionFailed(Conflict):
 
 
 class Guard(Protocol):
-    def merge(self, row: models.Model, data: Mapping[str, Any]) -> dict[str, Any]: ...
+    def merge(self, row: models.Model, data: Mapping[str, Any], *, actor: Any = None) -> dict[str, Any]: ...
 
 
-def last_change(row: models.Model) -> tuple[str, str]:
-    """Who last changed the record and when (firm time), from its history."""
+def last_change(row: models.Model, *, viewer: Any = None) -> tuple[str | None, str]:
+    """Who last changed the record (None: the `viewer` themself, e.g. in another tab) and when (firm
+    time), from its history."""
     history = getattr(row, "history", None)
     entry = (
         history.order_by("-history_id").select_related("history_user").first()
@@ -102,8 +103,10 @@ def last_change(row: models.Model) -> tuple[str, str]:
     )
     if entry is None:
         return _("someone"), "—"
-    who = str(entry.history_user) if entry.history_user_id else _("the system")
-    return who, local_datetime(entry.history_date)
+    when = local_datetime(entry.history_date)
+    if viewer is not None and entry.history_user_id is not None and entry.history_user_id == viewer.pk:
+        return None, when
+    return (str(entry.history_user) if entry.history_user_id else _("the system")), when
 
 
 class EditGuard:
@@ -125,39 +128,52 @@ class EditGuard:
         self.now_shown = now_shown
         self.labels = dict(labels)
 
-    def merge(self, row: models.Model, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Call while holding the row's lock. Returns `data` without the fields the person did not
-        change; raises EditConflict when a field they changed was changed by someone else too."""
+    def merge(self, row: models.Model, data: Mapping[str, Any], *, actor: Any = None) -> dict[str, Any]:
+        """Call while holding the row's lock. Returns `data` without the fields the person (`actor`)
+        did not change; raises EditConflict when a field they changed was changed by someone else
+        too (or by themselves in another window: the message says so)."""
         current = self.now_shown(row)
         theirs = {name for name, value in current.items() if name in self.shown and value != self.shown[name]}
         # Both changed it, and not to the same value.
         clash = [n for n in self.shown if n in self.mine & theirs and self.posted_differs(n, current[n])]
         if clash:
-            who, when = last_change(row)
+            who, when = last_change(row, viewer=actor)
+            on_field = (
+                _("Changed to “%(value)s” in your other window after this form was opened.")
+                if who is None
+                else _("Changed by %(who)s to “%(value)s” after you opened this form.")
+            )
             fields = {  # on each field of the form (an extra, e.g. a formset, is named above only)
-                name: [
-                    _("Changed by %(who)s to “%(value)s” after you opened this form.")
-                    % {"who": who, "value": _shown_text(current[name])}
-                ]
+                name: [on_field % {"who": who, "value": _shown_text(current[name])}]
                 for name in clash
                 if name not in self.extras
             }
-            message = _(
-                "%(who)s changed this record at %(when)s, after you opened this form: %(fields)s. "
-                "Nothing was saved. The form now shows the current record with your own changes; "
-                "check them and save again to keep yours."
-            ) % {"who": who, "when": when, "fields": ", ".join(str(self.labels.get(n, n)) for n in clash)}
+            names = ", ".join(str(self.labels.get(n, n)) for n in clash)
+            if who is None:
+                message = _(
+                    "You changed this record in another window at %(when)s, after this form was "
+                    "opened: %(fields)s. Nothing was saved. The form now shows the current record with "
+                    "the changes made in this window; check them and save again to keep them."
+                ) % {"when": when, "fields": names}
+            else:
+                message = _(
+                    "%(who)s changed this record at %(when)s, after you opened this form: %(fields)s. "
+                    "Nothing was saved. The form now shows the current record with your own changes; "
+                    "check them and save again to keep yours."
+                ) % {"who": who, "when": when, "fields": names}
             raise EditConflict(message, fields=fields, current=current)
         return {key: value for key, value in data.items() if key not in self.shown or key in self.mine}
 
 
-def with_changes(row: models.Model, given: Mapping[str, Any], edits: Guard | None) -> dict[str, Any]:
+def with_changes(
+    row: models.Model, given: Mapping[str, Any], edits: Guard | None, *, actor: Any = None
+) -> dict[str, Any]:
     """For a service taking each field as an argument: the values to write on `row` (locked).
     Without a guard, `given`; with one, the person's changes, and the row's current value for
     every field they did not change (so a colleague's change to it stands)."""
     if edits is None:
         return dict(given)
-    kept = edits.merge(row, given)
+    kept = edits.merge(row, given, actor=actor)
     return {name: kept[name] if name in kept else getattr(row, name) for name in given}
 
 
@@ -302,14 +318,19 @@ class IfMatch:
         self.etag = etag
         self.etag_of_row = etag_of_row
 
-    def merge(self, row: models.Model, data: Mapping[str, Any]) -> dict[str, Any]:
+    def merge(self, row: models.Model, data: Mapping[str, Any], *, actor: Any = None) -> dict[str, Any]:
         named = {tag.strip().removeprefix("W/") for tag in self.etag.split(",")}
         if "*" not in named and self.etag_of_row(row) not in named:
-            who, when = last_change(row)
-            raise PreconditionFailed(
-                _(
-                    "%(who)s changed this record at %(when)s, after you read it; read it again and repeat your change."
-                )
-                % {"who": who, "when": when}
-            )
+            who, when = last_change(row, viewer=actor)
+            if who is None:
+                message = _(
+                    "You changed this record elsewhere at %(when)s, after this version was read; read it "
+                    "again and repeat your change."
+                ) % {"when": when}
+            else:
+                message = _(
+                    "%(who)s changed this record at %(when)s, after you read it; read it again and repeat "
+                    "your change."
+                ) % {"who": who, "when": when}
+            raise PreconditionFailed(message)
         return dict(data)

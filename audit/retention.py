@@ -335,7 +335,10 @@ def retention_rule_update(
     with transaction.atomic():
         rule = RetentionRule.objects.select_for_update().get(pk=rule.pk)
         values = with_changes(
-            rule, {"years": years, "name": name, "trigger": trigger, "description": description}, edits
+            rule,
+            {"years": years, "name": name, "trigger": trigger, "description": description},
+            edits,
+            actor=actor,
         )
         return _retention_rule_write(rule, actor=actor, **values)
 

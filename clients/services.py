@@ -325,7 +325,7 @@ def client_update(
         with transaction.atomic():
             client = Client.objects.select_for_update().get(pk=client.pk)
             if edits is not None:
-                data = edits.merge(client, data)
+                data = edits.merge(client, data, actor=actor)
             changed = _apply(client, data, actor=actor)
             if not changed:
                 return client
@@ -549,7 +549,7 @@ def agreement_save(
         else:
             agreement = ServiceAgreement.objects.select_for_update().get(pk=agreement.pk, client=client)
             if edits is not None:
-                data = edits.merge(agreement, data)
+                data = edits.merge(agreement, data, actor=actor)
         return _agreement_write(agreement, actor=actor, data=data)
 
 

@@ -165,6 +165,7 @@ def qualification_update(
                 "qualifies_for_advice": qualifies_for_advice,
             },
             edits,
+            actor=actor,
         )
         number, issued_on, expires_on = values["number"], values["issued_on"], values["expires_on"]
         qualifies_for_advice = values["qualifies_for_advice"]
@@ -259,6 +260,7 @@ def training_update(
                 "topic": topic,
             },
             edits,
+            actor=actor,
         )
         title, due_on, hours, provider = (
             values["title"],
@@ -371,7 +373,10 @@ def action_update(
         action = ImprovementAction.objects.select_for_update().get(pk=action.pk)
         _require(actor, "oversight.change_action", action)
         values = with_changes(
-            action, {"title": title, "description": description, "owner": owner, "due_on": due_on}, edits
+            action,
+            {"title": title, "description": description, "owner": owner, "due_on": due_on},
+            edits,
+            actor=actor,
         )
         title, description, owner, due_on = (
             values["title"],

@@ -115,7 +115,7 @@ def violation_update(
         if locked.stage == ViolationStage.CLOSED:
             raise Conflict(_("This violation case is closed."))
         if edits is not None:
-            fields = edits.merge(locked, fields)
+            fields = edits.merge(locked, fields, actor=actor)
         for key, value in fields.items():
             if key in allowed and value is not None:
                 setattr(locked, key, value)

@@ -52,7 +52,7 @@ def goal_save(
         else:
             goal = Goal.objects.select_for_update().get(pk=goal.pk, client=client)
             if edits is not None:
-                data = edits.merge(goal, data)
+                data = edits.merge(goal, data, actor=actor)
         _check_goal_date(goal, data.get("target_date"))
         for key, value in data.items():
             if key in GOAL_FIELDS:

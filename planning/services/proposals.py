@@ -151,7 +151,7 @@ def proposal_update(
                 )
             raise NotAllowed(_("Only the proposal's advisor may edit it."))
         if edits is not None:
-            fields = edits.merge(proposal, {**fields, "goals": goals, "lines": lines})
+            fields = edits.merge(proposal, {**fields, "goals": goals, "lines": lines}, actor=actor)
             goals, lines = fields.pop("goals", None), fields.pop("lines", None)
         for key, value in fields.items():
             if key in PROPOSAL_FIELDS and value is not None:

@@ -93,7 +93,7 @@ def risk_update(*, risk: Risk, actor, reason: Reason = "", edits: Guard | None =
     with transaction.atomic():
         risk = Risk.objects.select_for_update().get(pk=risk.pk)
         if edits is not None:
-            fields = edits.merge(risk, fields)
+            fields = edits.merge(risk, fields, actor=actor)
         old_status = risk.status
         for key, value in fields.items():
             setattr(risk, key, value)

@@ -54,10 +54,11 @@ def test_the_same_field_changed_by_both_is_refused_and_shown_then_saved_on_purpo
     assert response.status_code == 200
     client = Client.objects.get(pk=own_client.pk)
     assert client.email == "theirs@example.test" and client.history.count() == history_rows
-    # the page says who, when, which field, and what it holds now
+    # the page says who (here: the same advisor, in another window), which field, and what it
+    # holds now
     text = response.content.decode()
-    assert str(advisor) in text and "Nothing was saved" in text
-    assert "Changed by" in text and "theirs@example.test" in text
+    assert "You changed this record in another window" in text and "Nothing was saved" in text
+    assert "in your other window" in text and "theirs@example.test" in text
     # the person's own entry is kept; the untouched field now shows the colleague's value
     again = posted(text)
     assert again["email"] == ["mine@example.test"]
@@ -136,6 +137,7 @@ def test_api_update_with_a_stale_etag_is_refused_with_412(api_as, advisor, own_c
     stale = api.patch(url, {"email": "mine@example.test"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412
     assert stale.json()["error"]["code"] == "precondition_failed"
+    assert stale.json()["error"]["message"].startswith("You changed this record elsewhere")
     assert Client.objects.get(pk=own_client.pk).email == "theirs@example.test"
 
     fresh = api.get(url)["ETag"]
