@@ -60,6 +60,17 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 responses.setdefault(
                     status, {"description": description, "content": {"application/json": {"schema": ref}}}
                 )
+            if any(
+                p.get("in") == "header" and p.get("name") == "If-Match"
+                for p in operation.get("parameters", [])
+            ):
+                responses.setdefault(
+                    "412",
+                    {
+                        "description": "The record changed since the version If-Match names; nothing was changed.",
+                        "content": {"application/json": {"schema": ref}},
+                    },
+                )
     return result
 
 

@@ -167,12 +167,13 @@ def test_the_etag_does_not_change_when_nothing_a_caller_may_write_changed(api_as
 def test_the_schema_documents_if_match_on_updates_only():
     from drf_spectacular.generators import SchemaGenerator
 
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    schema = SchemaGenerator().get_schema(request=None, public=True)  # with the project's hooks
     operations = schema["paths"]["/api/v1/clients/{id}/"]
 
     def headers(method):
         return [p["name"] for p in operations[method].get("parameters", []) if p["in"] == "header"]
 
     assert headers("patch") == ["If-Match"] and headers("put") == ["If-Match"]
+    assert "412" in operations["patch"]["responses"] and "412" not in operations["get"]["responses"]
     assert headers("get") == []
     assert "If-Match" not in schema["paths"]["/api/v1/clients/"]["get"].get("description", "")
