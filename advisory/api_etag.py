@@ -42,12 +42,12 @@ class ETagMixin:
     def _etag(self, data) -> str:
         return etag_of({n: data.get(n) for n in self._writable()})
 
-    def etag_values(self, row) -> str:
+    def etag_for_row(self, row) -> str:
         return self._etag(self.get_serializer(row).data)
 
     def edits(self) -> IfMatch | None:
         header = self.request.headers.get("If-Match", "").strip()
-        return IfMatch(etag=header, etag_of_row=self.etag_values) if header else None
+        return IfMatch(etag=header, etag_of_row=self.etag_for_row) if header else None
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -184,11 +184,13 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 edits=form.edits(),
                 **data,
             )
-        except DomainError as exc:
-            lines_kept = "lines" in form.changed_by_person()
+        except EditConflict as exc:
+            lines_kept = "lines" in form.changed_by_person()  # before the form shows the current record
             form_show_refusal(form, exc)
-            if isinstance(exc, EditConflict) and not lines_kept:  # show the lines as they are now
+            if not lines_kept:  # the lines as they are now, not the page's older ones
                 formset = LineFormSet(prefix="lines", initial=_line_initial(proposal))
+        except DomainError as exc:
+            form_show_refusal(form, exc)
         else:
             messages.success(request, _("Saved; checks ran again."))
             return redirect("planning:proposal_detail", pk=proposal.pk)
