@@ -306,7 +306,11 @@ def _advance(case, target: str, advisor, reviewer) -> None:
             return
         actor = reviewer if action == "approve" else advisor
         case = services.onboarding_transition(
-            case=case, action=action, actor=actor, business_type="financial_planning", note="demo"
+            case=case,
+            action=action,
+            actor=actor,
+            business_type="financial_planning",
+            note="资料齐全，提交复核" if action == "submit_for_review" else "",
         )
     if target == "overdue" and case.step == OnboardingStep.INITIAL_REVIEW and not case.is_overdue:
         submitted = now() - datetime.timedelta(days=7)
@@ -399,9 +403,7 @@ def seed(ctx: dict) -> None:
                 client=client,
                 actor=owner,
                 is_special=email.startswith("chen.mei"),
-                special_reason="Trust structure with offshore holdings"
-                if email.startswith("chen.mei")
-                else "",
+                special_reason="信托架构，持有境外资产" if email.startswith("chen.mei") else "",
             )
             _advance(case, stage, owner, reviewer)
         cases.append(client.onboarding_cases.order_by("-created_at").first())

@@ -77,7 +77,7 @@ def prepare_approval(case: OnboardingCase, advisor, reviewer) -> None:
     client = case.client
     if case.step == OnboardingStep.INFORMATION_COLLECTION:
         case = services.onboarding_transition(
-            case=case, action="submit_for_review", actor=advisor, note="demo"
+            case=case, action="submit_for_review", actor=advisor, note="资料齐全，提交复核"
         )
     if not client.agreements.filter(status=AgreementStatus.ACTIVE, signed_on__isnull=False).exists():
         services.agreement_save(
@@ -133,7 +133,7 @@ def seed(ctx: dict) -> None:
         due_diligence__ml_risk__in=("low", "medium"),
     ).select_related("client"):
         if not kyc.onboarding_approval_missing(case=case):
-            services.onboarding_transition(case=case, action="approve", actor=reviewer, note="demo")
+            services.onboarding_transition(case=case, action="approve", actor=reviewer, note="复核通过")
 
     # 2. high risk waiting for the second reviewer (Chen Mei: offshore trust)
     chen = clients.get("chen.mei@demo.client")

@@ -35,6 +35,7 @@ from .models import (
 )
 from .services import (
     capacity_level,
+    default_warning_text,
     life_event_record,
     product_rating_approve,
     product_rating_submit,
@@ -128,22 +129,23 @@ QUESTIONS = [
     ]),
 ]  # fmt: skip
 
+# The firm's product shelf, named as the fund companies and banks register them.
 PRODUCTS = [
-    ("MMF-001", "Harbour Money Market Fund", "money market fund", "R1", "cash", 1),
-    ("DEP-12M", "12-month Time Deposit", "deposit", "R1", "cash", 365),
-    ("GBF-010", "China Government Bond Fund", "bond fund", "R2", "bonds", 2),
-    ("CBF-020", "Investment-grade Corporate Bond Fund", "bond fund", "R2", "bonds", 3),
-    ("HYB-030", "Asia High Yield Bond Fund", "bond fund", "R3", "bonds", 3),
-    ("BAL-100", "Steady Balanced Fund", "balanced fund", "R3", "equities", 3),
-    ("IDX-300", "CSI 300 Index Fund", "index fund", "R4", "equities", 2),
-    ("EQG-200", "China Growth Equity Fund", "equity fund", "R4", "equities", 3),
-    ("HKE-210", "Hong Kong Dividend Equity Fund", "equity fund", "R4", "equities", 3),
-    ("REIT-01", "Infrastructure REIT", "REIT", "R3", "real_estate", 5),
-    ("GLD-ETF", "Gold ETF", "ETF", "R3", "alternatives", 2),
-    ("TEC-400", "Technology Innovation Equity Fund", "equity fund", "R5", "equities", 3),
-    ("PEF-500", "Growth Private Equity Fund", "private equity fund", "R5", "alternatives", 1825),
-    ("SN-0601", "Capital-protected Structured Note", "structured note", "R2", "alternatives", 365),
-    ("SN-0602", "Equity-linked Structured Note", "structured note", "R4", "alternatives", 180),
+    ("MMF-001", "海港货币市场基金", "货币市场基金", "R1", "cash", 1),
+    ("DEP-12M", "12个月定期存款", "定期存款", "R1", "cash", 365),
+    ("GBF-010", "中国国债债券基金", "债券基金", "R2", "bonds", 2),
+    ("CBF-020", "投资级信用债券基金", "债券基金", "R2", "bonds", 3),
+    ("HYB-030", "亚洲高收益债券基金", "债券基金", "R3", "bonds", 3),
+    ("BAL-100", "稳健平衡混合基金", "混合基金", "R3", "equities", 3),
+    ("IDX-300", "沪深300指数基金", "指数基金", "R4", "equities", 2),
+    ("EQG-200", "中国成长股票基金", "股票基金", "R4", "equities", 3),
+    ("HKE-210", "香港红利股票基金", "股票基金", "R4", "equities", 3),
+    ("REIT-01", "基础设施公募REITs", "REITs", "R3", "real_estate", 5),
+    ("GLD-ETF", "黄金ETF", "ETF", "R3", "alternatives", 2),
+    ("TEC-400", "科技创新股票基金", "股票基金", "R5", "equities", 3),
+    ("PEF-500", "成长私募股权基金", "私募股权基金", "R5", "alternatives", 1825),
+    ("SN-0601", "本金保障型结构性票据", "结构性票据", "R2", "alternatives", 365),
+    ("SN-0602", "股票挂钩结构性票据", "结构性票据", "R4", "alternatives", 180),
 ]
 
 # The firm's own register, kept by its staff in Chinese.
@@ -311,8 +313,7 @@ def seed(ctx: dict) -> None:
         audited_save(
             ProfessionalInvestorClassification(
                 client=clients[3],
-                evidence="Net financial assets above CNY 5 million and 4 years of securities investment "
-                "experience (bank statements and broker statements on file).",
+                evidence="金融资产净值超过人民币500万元，具有4年证券投资经历（银行流水及证券账户对账单已存档）。",
                 recorded_by=compliance,
                 valid_from=today - datetime.timedelta(days=30),
             ),
@@ -326,9 +327,8 @@ def seed(ctx: dict) -> None:
                 product=products["PEF-500"],
                 client_level="C3",
                 product_rating="R5",
-                client_reason="Client asked to invest 5% in the private equity fund a colleague recommended.",
-                warning_text="Special risk warning: the Growth Private Equity Fund is rated R5, above your level "
-                "C3. You could lose all of the amount invested and cannot redeem for five years.",
+                client_reason="客户主动要求将5%的资金投资于同事推荐的私募股权基金。",
+                warning_text=default_warning_text(client=clients[0], product=products["PEF-500"], level="C3"),
                 status=ExceptionStatus.REQUESTED,
                 requested_by=clients[0].advisor,
                 scope=ExceptionScope.AMOUNT,

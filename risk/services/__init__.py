@@ -59,6 +59,7 @@ from .suitability import SuitabilityResult, suitability_check
 from .suitability_exceptions import (
     DEFAULT_WARNING_TEXT,
     EXCEPTION_TRANSITIONS,
+    default_warning_text,
     exception_covers,
     exception_expiry_sweep,
     suitability_exception_approve,
@@ -73,6 +74,7 @@ __all__ = [
     "CONTRADICTION_RULES",
     "DEFAULT_RISK_MATRIX",
     "DEFAULT_WARNING_TEXT",
+    "default_warning_text",
     "EXCEPTION_TRANSITIONS",
     "HORIZON_CAPACITY",
     "LEVELS",

@@ -6,13 +6,16 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now, today
+from advisory.documents import document_language
 from advisory.errors import Conflict, DomainError
 from advisory.history import audited_save
 from advisory.notifications import notifications_resolve, notify
-from advisory.texts import Joined, Reason, text
+from advisory.texts import Joined, Reason, recipient_language, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -54,12 +57,31 @@ def _exception_transition(exc: SuitabilityException, *, to: str, actor, reason: 
     )
 
 
-DEFAULT_WARNING_TEXT = (
-    "Special risk warning: the product {product} is rated {rating}, above your risk level {level}. "
+DEFAULT_WARNING_TEXT = gettext_lazy(
+    "Special risk warning: the product %(product)s is rated %(rating)s, above your risk level %(level)s. "
     "It may lose more value, more quickly, than products suited to your level, and you could lose "
     "part or all of the amount invested. You are buying it on your own initiative, against the "
     "firm's suitability assessment."
 )
+
+
+def client_language(client) -> str:
+    """The language a client reads: their portal account's choice, else the preferred language on
+    their file, else the firm's."""
+    if client.user_id:
+        return recipient_language(client.user)
+    return document_language(None, default=client.preferred_language)
+
+
+def default_warning_text(*, client, product, level: str) -> str:
+    """The standard special risk warning, written in the client's language. It is stored as the
+    words the client is asked to confirm, so it never changes language afterwards."""
+    with translation.override(client_language(client)):
+        return str(DEFAULT_WARNING_TEXT) % {
+            "product": product.name,
+            "rating": product.risk_rating,
+            "level": level,
+        }
 
 
 def suitability_exception_request(
@@ -136,9 +158,7 @@ def suitability_exception_request(
             proposal_number=proposal_number.strip() if scope == ExceptionScope.PROPOSAL else "",
             expires_on=expires_on,
             warning_text=warning_text.strip()
-            or DEFAULT_WARNING_TEXT.format(
-                product=product.name, rating=product.risk_rating, level=result.client_level
-            ),
+            or default_warning_text(client=client, product=product, level=result.client_level),
             requested_by=actor,
         )
         audited_save(exc, actor=actor, reason="Suitability exception requested")

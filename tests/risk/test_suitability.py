@@ -229,3 +229,57 @@ def test_precomputed_profile_saves_queries(own_client, django_assert_num_queries
     with django_assert_num_queries(0):
         results = [suitability_check(client=own_client, product=p, profile=profile) for p in products]
     assert [r.suitable for r in results] == [True, True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("user_language", "file_language", "expected"),
+    [
+        ("", "zh-hans", "特别风险提示：产品成长私募股权基金的风险等级为R5，高于您的风险承受能力等级C3。"),
+        ("", "zh-hant", "特別風險提示：產品成长私募股权基金的風險等級為R5，高於您的風險承受能力等級C3。"),
+        (
+            "",
+            "en",
+            "Special risk warning: the product 成长私募股权基金 is rated R5, above your risk level C3.",
+        ),
+        (
+            "en",
+            "zh-hans",
+            "Special risk warning: the product 成长私募股权基金 is rated R5, above your risk level C3.",
+        ),
+    ],
+)
+def test_the_standard_warning_is_written_in_the_clients_language(
+    own_client, advisor, client_user, user_language, file_language, expected
+):
+    # given: the advisor works in one language, the client reads another (their portal account's
+    # choice first, else the preferred language on their file)
+    from django.utils import translation
+
+    client_user.language = user_language
+    client_user.save(update_fields=["language"])
+    own_client.preferred_language = file_language
+    own_client.save(update_fields=["preferred_language"])
+    make_assessment(client=own_client, level="C3")
+    product = ProductFactory(name="成长私募股权基金", risk_rating="R5")
+    # when: the advisor leaves the warning empty
+    with translation.override("zh-hant" if file_language != "zh-hant" else "en"):
+        exc = suitability_exception_request(
+            max_amount=100000, client=own_client, product=product, actor=advisor, client_reason="x"
+        )
+    # then: the words the client is asked to confirm, and the notification that asks, are theirs
+    exc.refresh_from_db()
+    assert exc.warning_text.startswith(expected)
+    assert client_user.notifications.get(kind="risk.exception_warning").body == exc.warning_text
+
+
+def test_a_warning_the_advisor_wrote_is_kept_as_written(own_client, advisor):
+    make_assessment(client=own_client, level="C3")
+    exc = suitability_exception_request(
+        max_amount=100000,
+        client=own_client,
+        product=ProductFactory(risk_rating="R5"),
+        actor=advisor,
+        client_reason="x",
+        warning_text="  该产品五年内不能赎回。 ",
+    )
+    assert exc.warning_text == "该产品五年内不能赎回。"
