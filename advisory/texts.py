@@ -122,6 +122,9 @@ REGISTRY: dict[str, Any] = {
     "notify.complaint_measure": _("Rectification measure due %(d)s"),
     "notify.risk_exception_warning": _("Please read and confirm a special risk warning"),
     "notify.risk_exception_pending": _("Suitability exception awaiting sign-off"),
+    "notify.risk_exception_pending_body": _(
+        "%(client)s (risk level %(level)s) confirmed the special risk warning for %(product)s (%(rating)s)."
+    ),
     "notify.risk_exception_decided": _("Suitability exception %(s)s"),
     "notify.risk_contradiction": _("Contradictory risk answers need your note"),
     "notify.risk_profile_expiring": _("Risk profile of %(name)s expires on %(date)s"),

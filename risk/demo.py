@@ -17,7 +17,6 @@ from .models import (
     AssessmentChannel,
     AssessmentStatus,
     ExceptionScope,
-    ExceptionStatus,
     LifeEvent,
     LifeEventKind,
     Product,
@@ -35,12 +34,12 @@ from .models import (
 )
 from .services import (
     capacity_level,
-    default_warning_text,
     life_event_record,
     product_rating_approve,
     product_rating_submit,
     risk_level_for,
     score_answers,
+    suitability_exception_request,
     valid_until_for,
 )
 
@@ -321,22 +320,16 @@ def seed(ctx: dict) -> None:
             reason="Demo professional investor",
         )
     if clients and not SuitabilityException.objects.exists():
-        audited_save(
-            SuitabilityException(
-                client=clients[0],
-                product=products["PEF-500"],
-                client_level="C3",
-                product_rating="R5",
-                client_reason="客户主动要求将5%的资金投资于同事推荐的私募股权基金。",
-                warning_text=default_warning_text(client=clients[0], product=products["PEF-500"], level="C3"),
-                status=ExceptionStatus.REQUESTED,
-                requested_by=clients[0].advisor,
-                scope=ExceptionScope.AMOUNT,
-                max_amount=Decimal("50000"),
-                expires_on=today + datetime.timedelta(days=90),
-            ),
+        # through the service, as the advisor would: the warning is written in the client's
+        # language and the client is asked, in the portal, to read and confirm it
+        suitability_exception_request(
+            client=clients[0],
+            product=products["PEF-500"],
             actor=clients[0].advisor,
-            reason="Demo exception",
+            client_reason="客户主动要求将5%的资金投资于同事推荐的私募股权基金。",
+            scope=ExceptionScope.AMOUNT,
+            max_amount=Decimal("50000"),
+            expires_on=today + datetime.timedelta(days=90),
         )
     _life_events(clients, today=today)
 

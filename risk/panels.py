@@ -117,6 +117,22 @@ def portal_panels(user) -> list[dict]:
         if a.status == AssessmentStatus.DRAFT:
             label = _("Result %(level)s awaiting your confirmation") % {"level": a.effective_level}
         items, empty = [{"label": label, "url": reverse("risk_portal:questionnaire")}], ""
+    # a special risk warning waits for the client: shown first, it is what they must act on
+    waiting = list(
+        SuitabilityException.objects.filter(client__user=user, status=ExceptionStatus.REQUESTED)
+        .select_related("product")
+        .order_by("-created_at")[:3]
+    )
+    items = [
+        {
+            "label": _("Special risk warning for %(product)s: please read and confirm")
+            % {"product": w.product.name},
+            "url": reverse("risk_portal:exception_confirm", args=[w.pk]),
+            "badge": _("awaits you"),
+            "tone": "amber",
+        }
+        for w in waiting
+    ] + items
     return [
         {
             "title": _("Your risk profile"),

@@ -25,6 +25,11 @@ def _own_client(request: HttpRequest):
     return client
 
 
+# The special risk warnings listed on the client's risk page, newest first: a client has a few in
+# a lifetime; the list is capped so the page never grows without bound.
+PORTAL_WARNINGS = 20
+
+
 @login_required
 def questionnaire(request: HttpRequest) -> HttpResponse:
     client = _own_client(request)
@@ -44,10 +49,18 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
             else:
                 return redirect("risk_portal:result", pk=assessment.pk)
+    warnings = list(selectors.exception_list(user=request.user).filter(client=client)[:PORTAL_WARNINGS])
     return render(
         request,
         "risk/portal_questionnaire.html",
-        {"client": client, "profile": profile, "pending": pending, "version": version, "form": form},
+        {
+            "client": client,
+            "profile": profile,
+            "pending": pending,
+            "version": version,
+            "form": form,
+            "warnings": warnings,
+        },
     )
 
 

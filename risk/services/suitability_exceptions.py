@@ -200,7 +200,13 @@ def suitability_exception_client_confirm(*, exception: SuitabilityException, act
             recipients=list(User.objects.filter(role=Role.COMPLIANCE, is_active=True)),
             kind="risk.exception_pending",
             subject=text("notify.risk_exception_pending"),
-            body=str(exc),
+            body=text(
+                "notify.risk_exception_pending_body",
+                client=exc.client.name,
+                level=exc.client_level,
+                product=exc.product.name,
+                rating=exc.product_rating,
+            ),
             url=_url("risk:exception_detail", exc.pk),
             about=exc,
         )

@@ -283,3 +283,25 @@ def test_a_warning_the_advisor_wrote_is_kept_as_written(own_client, advisor):
         warning_text="  该产品五年内不能赎回。 ",
     )
     assert exc.warning_text == "该产品五年内不能赎回。"
+
+
+def test_compliance_is_told_in_its_own_language_what_awaits_sign_off(
+    own_client, advisor, client_user, compliance_officer
+):
+    make_assessment(client=own_client, level="C3")
+    exc = suitability_exception_request(
+        max_amount=100000,
+        client=own_client,
+        product=ProductFactory(name="成长私募股权基金", risk_rating="R5"),
+        actor=advisor,
+        client_reason="x",
+    )
+    suitability_exception_client_confirm(exception=exc, actor=client_user)
+    note = compliance_officer.notifications.get(kind="risk.exception_pending")
+    assert note.texts_in("en")[1] == (
+        "Carol Chen (risk level C3) confirmed the special risk warning for 成长私募股权基金 (R5)."
+    )
+    assert note.texts_in("zh-hans") == (
+        "适当性例外待签批",
+        "Carol Chen（风险等级C3）已确认成长私募股权基金（R5）的特别风险提示。",
+    )

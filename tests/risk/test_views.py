@@ -371,3 +371,81 @@ def test_assessment_queue_below_the_cap_counts_exactly(web_as, version, risk_rev
     body = web_as(risk_reviewer).get(reverse("risk:assessment_list")).content.decode()
 
     assert "Page 1 of 2" in body
+
+
+# --- the client's special risk warnings in the portal -----------------------------------------------
+
+
+def _warning(client, advisor, **product):
+    return suitability_exception_request(
+        max_amount=50000,
+        client=client,
+        product=ProductFactory(**{"risk_rating": "R4", **product}),
+        actor=advisor,
+        client_reason="x",
+    )
+
+
+def test_the_portal_shows_the_client_the_warning_that_waits_for_them(
+    web_as, own_client, other_client, advisor, colleague, client_user
+):
+    # given: a warning for this client, and one for another client
+    make_assessment(client=own_client, level="C3")
+    make_assessment(client=other_client, level="C3")
+    mine = _warning(own_client, advisor, name="成长私募股权基金")
+    _warning(other_client, colleague, name="Someone else's fund")
+    http = web_as(client_user)
+    # when / then: the home page asks them to act, the risk page lists it with a way to confirm
+    home = http.get(reverse("portal:home")).content.decode()
+    assert "Special risk warning for 成长私募股权基金: please read and confirm" in home
+    assert reverse("risk_portal:exception_confirm", args=[mine.pk]) in home
+    page = http.get(reverse("risk_portal:questionnaire")).content.decode()
+    assert "成长私募股权基金 (R4)" in page and "Read and confirm" in page
+    assert "Someone else" not in page and "Someone else" not in home
+    # once confirmed, nothing waits: the list shows it as confirmed, with when
+    http.post(reverse("risk_portal:exception_confirm", args=[mine.pk]), {"understood": "1"})
+    mine.refresh_from_db()
+    assert mine.status == ExceptionStatus.CLIENT_CONFIRMED
+    home = http.get(reverse("portal:home")).content.decode()
+    assert "please read and confirm" not in home
+    page = http.get(reverse("risk_portal:questionnaire")).content.decode()
+    assert "Read and confirm" not in page and "Awaiting compliance sign-off" in page
+    detail = http.get(reverse("risk_portal:exception_confirm", args=[mine.pk])).content.decode()
+    assert "You confirmed it" in detail and "Up to" in detail
+
+
+def test_a_client_cannot_open_another_clients_warning(
+    web_as, own_client, other_client, colleague, client_user
+):
+    make_assessment(client=other_client, level="C3")
+    theirs = _warning(other_client, colleague)
+    http = web_as(client_user)
+    assert http.get(reverse("risk_portal:exception_confirm", args=[theirs.pk])).status_code == 404
+    assert (
+        http.post(reverse("risk_portal:exception_confirm", args=[theirs.pk]), {"understood": "1"}).status_code
+        == 404
+    )
+    theirs.refresh_from_db()
+    assert theirs.status == ExceptionStatus.REQUESTED
+
+
+def test_the_portal_says_so_when_there_is_no_warning(web_as, own_client, client_user):
+    page = web_as(client_user).get(reverse("risk_portal:questionnaire")).content.decode()
+    assert "You have no special risk warnings" in page
+
+
+def test_the_portal_warning_list_reads_a_fixed_number_of_queries(
+    web_as, own_client, advisor, client_user, django_assert_max_num_queries
+):
+    make_assessment(client=own_client, level="C3")
+    _warning(own_client, advisor)
+    http = web_as(client_user)
+    http.get(reverse("risk_portal:questionnaire"))  # session, caches
+    with django_assert_max_num_queries(40) as ctx:
+        http.get(reverse("risk_portal:questionnaire"))
+    few = len(ctx.captured_queries)
+    for _ in range(6):
+        _warning(own_client, advisor)
+    with django_assert_max_num_queries(few):
+        page = http.get(reverse("risk_portal:questionnaire")).content.decode()
+    assert page.count("Read and confirm") == 7
