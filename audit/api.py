@@ -47,6 +47,14 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     reason_text = serializers.CharField(
         read_only=True, help_text="The reason in the language of the request (Accept-Language)."
     )
+    record_label = serializers.CharField(
+        read_only=True,
+        help_text="The record's label as stored and hashed by the chain: plain text, or, when its "
+        'words differ by language, compact JSON `{"label":{"en":"…","zh-hans":"…","zh-hant":"…"}}`.',
+    )
+    record_label_text = serializers.CharField(
+        read_only=True, help_text="The record's label in the language of the request (Accept-Language)."
+    )
 
     class Meta:
         model = AuditEntry
@@ -61,6 +69,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "record_type",
             "record_id",
             "record_label",
+            "record_label_text",
             "client_id",
             "reason",
             "reason_text",

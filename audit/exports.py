@@ -24,6 +24,10 @@ def _reason(entry) -> str:
     return entry.reason_text  # in the reader's language; the stored value is the next column
 
 
+def _record(entry) -> str:
+    return entry.record_label_text  # in the reader's language; the stored value is the next column
+
+
 def _changes(entry) -> str:
     return json.dumps(entry.changes, ensure_ascii=False, default=str, sort_keys=True)
 
@@ -42,7 +46,8 @@ register(
             Column(_("Action"), "action", choices=AuditAction.choices),
             Column(_("Record type"), "record_type"),
             Column(_("Record id"), "record_id"),
-            Column(_("Record"), "record_label"),
+            Column(_("Record"), _record),
+            Column(_("Record as stored"), "record_label"),  # what the chain hashes
             Column(_("Client id"), "client_id"),
             Column(_("Reason"), _reason),
             Column(_("Reason as stored"), "reason"),  # what the chain hashes

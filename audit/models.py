@@ -174,6 +174,14 @@ class AuditEntry(models.Model):
         return self.sequence is not None
 
     @property
+    def record_label_text(self) -> str:
+        """The record's label in the reader's language (`audit.labels`; `record_label` keeps the
+        stored value the chain hashes)."""
+        from .labels import label_in
+
+        return label_in(self.record_label)
+
+    @property
     def reason_text(self) -> str:
         """The reason in the reader's language: a stored code with parameters rendered, an English
         system sentence of an earlier release translated, a reason a person typed as typed

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from advisory.formats import local_date, local_datetime
 from advisory.models import ArchivedDocument
 
+from .labels import label_in
+
 PDF_EXPORT_MAX_ROWS = 5000
 VALUE_MAX_CHARS = 160
 
@@ -84,7 +86,7 @@ def record_name(entry, model=None) -> str:
     """`Consent · Privacy consent 2026-11-30 11:52`, never `clients.consent:2`."""
     model = model if model is not None else _model_for(entry.record_type)
     kind = str(model._meta.verbose_name).capitalize() if model is not None else _("Record")
-    label = (entry.record_label or f"#{entry.record_id}") if entry.record_id else entry.record_label
+    label = (entry.record_label_text or f"#{entry.record_id}") if entry.record_id else entry.record_label_text
     return f"{kind} · {label}" if label else kind
 
 
@@ -101,7 +103,7 @@ def filters_in_words(filters) -> list[tuple[str, str]]:
             .values_list("record_label", flat=True)
             .first()
         )
-        out.append((_("Client"), latest or f"#{filters.client_id}"))
+        out.append((_("Client"), label_in(latest) or f"#{filters.client_id}"))
     if filters.actor_id:
         actor = get_user_model().objects.filter(pk=filters.actor_id).first()
         out.append((_("Who"), (actor.full_name or actor.email) if actor else f"#{filters.actor_id}"))

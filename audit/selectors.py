@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from advisory.errors import NotAllowed, NotFound
 from advisory.rules import is_compliance_or_admin
 
+from .labels import label_in
 from .models import AuditAction, AuditEntry, DisposalBatch, DisposalStatus, LegalHold, RetentionRule
 from .registry import lookup, registered
 from .retention import RetentionStatus, retention_status  # noqa: F401  (public selector)
@@ -70,7 +71,7 @@ def client_matches(text: str, *, limit: int = 20) -> list[tuple[int, str]]:
     found: dict[int, str] = {}
     for record_id, label in rows:
         if record_id.isdigit() and int(record_id) not in found:
-            found[int(record_id)] = label
+            found[int(record_id)] = label_in(label)
         if len(found) >= limit:
             break
     return list(found.items())

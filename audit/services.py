@@ -31,6 +31,7 @@ from advisory.clock import now
 from advisory.texts import Reason, stored_reason
 
 from .fields import CanonicalJSONField, canonical_json
+from .labels import record_label_of
 from .models import AuditAction, AuditEntry, allow_redaction
 from .registry import lookup
 from .verification import GENESIS, VerifyResult  # noqa: F401  (public names)
@@ -212,7 +213,7 @@ def _spec_for(
     if obj is not None:
         record_type = record_type or obj._meta.label_lower
         record_id = record_id or str(obj.pk)
-        record_label = record_label or str(obj)[:200]
+        record_label = record_label or record_label_of(obj)
         if client_id is None:
             registered = lookup(obj._meta.label_lower)
             if registered is not None:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 
 from advisory.clock import now
@@ -82,18 +83,20 @@ def _iterate(rows: Any) -> Iterable[Any]:
 
 
 def _audit(*, job: ExportJob, actor: User, action: str = "export", reason: str) -> None:
+    from audit.labels import record_label_of
     from audit.models import AuditAction
     from audit.services import audit_log
 
     spec = registry.get(job.list_name)
-    with translation.override("en"):  # the trail is written in one language; screens translate
+    with translation.override("en"):  # the filters are recorded in one language
         words = spec.filters_in_words(job.params) if spec else []
-        title = str(spec.title) if spec else job.list_name
+    # the label in every language (audit.labels): the list's title as each reader names it
+    label = format_lazy("{} ({})", spec.title if spec else job.list_name, job.format)
     audit_log(
         actor=actor,
         action=AuditAction.EXPORT if action == "export" else action,
         obj=job,
-        record_label=f"{title} ({job.format})",
+        record_label=record_label_of(label),
         reason=reason,
         changes={
             "list": job.list_name,
