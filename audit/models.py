@@ -304,8 +304,12 @@ class LegalHold(models.Model):
 
     def __str__(self) -> str:
         if self.scope == HoldScope.CLIENT:
-            return f"Hold #{self.pk}: client {self.client_id}"
-        return f"Hold #{self.pk}: {len(self.record_ids)} × {self.record_type}"
+            return _("Hold #%(pk)s: client %(client)s") % {"pk": self.pk, "client": self.client_id}
+        return _("Hold #%(pk)s: %(count)s × %(type)s") % {
+            "pk": self.pk,
+            "count": len(self.record_ids),
+            "type": self.record_type,
+        }
 
     @property
     def is_active(self) -> bool:
@@ -366,7 +370,7 @@ class DisposalBatch(models.Model):
         verbose_name_plural = _("disposal batches")
 
     def __str__(self) -> str:
-        return f"Disposal batch #{self.pk}"
+        return _("Disposal batch #%(pk)s") % {"pk": self.pk}
 
 
 class ItemState(models.TextChoices):
@@ -447,7 +451,7 @@ class AuditExport(models.Model):
         verbose_name_plural = _("audit exports")
 
     def __str__(self) -> str:
-        return f"Audit export #{self.pk} ({self.format})"
+        return _("Audit export #%(pk)s (%(format)s)") % {"pk": self.pk, "format": self.format}
 
 
 # --- signed checkpoints and verification runs (tamper evidence, issue 12) ------------------------
@@ -471,7 +475,7 @@ class AuditCheckpoint(models.Model):
         verbose_name_plural = _("audit checkpoints")
 
     def __str__(self) -> str:
-        return f"Checkpoint {self.file_name}"
+        return _("Checkpoint %(file)s") % {"file": self.file_name}
 
 
 class VerificationKind(models.TextChoices):
@@ -521,4 +525,4 @@ class AuditVerification(models.Model):
         verbose_name_plural = _("audit verifications")
 
     def __str__(self) -> str:
-        return f"Verification #{self.pk} ({self.kind})"
+        return _("Verification #%(pk)s · %(kind)s") % {"pk": self.pk, "kind": self.get_kind_display()}

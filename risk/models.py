@@ -344,7 +344,10 @@ class RiskAssessment(TimeStampedModel):
         verbose_name_plural = _("risk assessments")
 
     def __str__(self) -> str:
-        return f"Risk assessment #{self.pk} ({self.effective_level or '—'})"
+        return _("Risk assessment #%(pk)s (%(level)s)") % {
+            "pk": self.pk,
+            "level": self.effective_level or "—",
+        }
 
     @property
     def is_locked(self) -> bool:
@@ -402,7 +405,7 @@ class ProfessionalInvestorClassification(TimeStampedModel):
         verbose_name_plural = _("professional investor classifications")
 
     def __str__(self) -> str:
-        return f"Professional investor since {self.valid_from}"
+        return _("Professional investor since %(date)s") % {"date": self.valid_from}
 
     def is_current(self, on) -> bool:
         return (
@@ -500,7 +503,10 @@ class SuitabilityException(TimeStampedModel):
         verbose_name_plural = _("suitability exceptions")
 
     def __str__(self) -> str:
-        return f"Exception {self.product.code if self.product_id else ''} for client #{self.client_id}"
+        return _("Exception %(product)s for client #%(client)s") % {
+            "product": self.product.code if self.product_id else "",
+            "client": self.client_id,
+        }
 
 
 # --- Firm risk register (issue 7) ---------------------------------------------------------------

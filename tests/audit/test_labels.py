@@ -114,3 +114,16 @@ def test_the_browser_the_entry_page_the_export_and_the_api_show_the_readers_word
     )
     assert body.json()["record_label_text"].startswith("隐私授权 ")
     assert body.json()["record_label"] == entry.record_label
+
+
+def test_the_system_named_records_have_labels_in_every_language():
+    from audit.models import DisposalBatch, HoldScope, LegalHold
+    from risk.models import RiskAssessment
+
+    stored = record_label_of(RiskAssessment(pk=5, effective_level="C3"))
+    assert label_in(stored, "en") == "Risk assessment #5 (C3)"
+    assert label_in(stored, "zh-hans") == "风险测评 #5（C3）"
+    assert label_in(record_label_of(LegalHold(pk=2, scope=HoldScope.CLIENT, client_id=7)), "zh-hant") == (
+        "法律保全 #2：客戶 7"
+    )
+    assert label_in(record_label_of(DisposalBatch(pk=3)), "zh-hans") == "销毁批次 #3"
