@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from advisory.exports.registry import Column, ExportList, Filter, register
 
@@ -30,7 +31,7 @@ register(
         rows=_product_rows,
         columns=[
             Column(_("Code"), "code"),
-            Column(_("Name"), "name"),
+            Column(pgettext_lazy("of a thing", "Name"), "name"),
             Column(_("Type"), "kind"),
             Column(_("Asset class"), "asset_class", choices=AssetClass.choices),
             Column(_("Risk rating"), "risk_rating", choices=ProductRiskRating.choices),

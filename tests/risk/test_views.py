@@ -449,3 +449,18 @@ def test_the_portal_warning_list_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(few):
         page = http.get(reverse("risk_portal:questionnaire")).content.decode()
     assert page.count("Read and confirm") == 7
+
+
+def test_a_products_name_column_is_a_things_name_in_chinese(web_as, compliance_officer):
+    # "Name" of a person is 姓名; of a product, a rating's product or an API token, 名称
+    ProductFactory(name="海港货币市场基金")
+    page = web_as(compliance_officer).get(reverse("risk:product_list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert "<th>名称</th>" in html and "<th>姓名</th>" not in html
+
+
+def test_the_exception_page_shows_the_amount_as_money(web_as, own_client, advisor, compliance_officer):
+    make_assessment(client=own_client, level="C3")
+    exc = _warning(own_client, advisor)
+    html = web_as(compliance_officer).get(reverse("risk:exception_detail", args=[exc.pk])).content.decode()
+    assert "Up to CNY 50,000.00" in html
