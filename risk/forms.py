@@ -71,7 +71,7 @@ class ExceptionRequestForm(forms.Form):
         label=_("Special risk warning"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Leave empty to use the standard wording, written in the client's language."),
+        help_text=_("Leave empty to use the standard wording."),
     )
     scope = forms.ChoiceField(
         label=_("Covers"), choices=ExceptionScope.choices, initial=ExceptionScope.AMOUNT

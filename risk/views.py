@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -280,9 +281,14 @@ def exception_list(request: HttpRequest) -> HttpResponse:
 def exception_new(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = get_object_or_404(selectors.visible_clients(user=request.user), pk=client_pk)
     _check(request, "risk.request_exception", client)
+    form = ExceptionRequestForm(request.POST or None, initial={"product": request.GET.get("product")})
+    language = dict(settings.LANGUAGES).get(services.client_language(client), "")
+    form.fields["warning_text"].help_text = _(
+        "Leave empty to use the standard wording, written in the client's language (%(language)s)."
+    ) % {"language": language}
     return form_page(
         request,
-        form=ExceptionRequestForm(request.POST or None, initial={"product": request.GET.get("product")}),
+        form=form,
         perform=lambda d: services.suitability_exception_request(
             client=client,
             product=d["product"],

@@ -464,3 +464,10 @@ def test_the_exception_page_shows_the_amount_as_money(web_as, own_client, adviso
     exc = _warning(own_client, advisor)
     html = web_as(compliance_officer).get(reverse("risk:exception_detail", args=[exc.pk])).content.decode()
     assert "Up to CNY 50,000.00" in html
+
+
+def test_the_request_form_says_in_which_language_the_standard_warning_is_written(web_as, own_client, advisor):
+    own_client.user.language = "zh-hant"
+    own_client.user.save(update_fields=["language"])
+    html = web_as(advisor).get(reverse("risk:exception_new", args=[own_client.pk])).content.decode()
+    assert "written in the client&#x27;s language (Traditional Chinese)" in html
