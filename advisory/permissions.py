@@ -1,6 +1,7 @@
 """DRF permission classes over the `rules` layer (kept apart from api.py: DRF imports these
 while it is itself loading)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from .rules import can
@@ -15,7 +16,7 @@ class IsWorkspaceOrPortalUser(permissions.BasePermission):
 
 
 class IsWorkspaceUser(permissions.BasePermission):
-    message = "This endpoint is for staff of the firm."
+    message = _("This endpoint is for staff of the firm.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

@@ -4,6 +4,7 @@ compliance officers and administrators only (403 for every other role)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status, viewsets
@@ -24,7 +25,7 @@ from .models import AuditEntry, AuditExport, DisposalBatch, DisposalItem, LegalH
 
 
 class IsComplianceOrAdmin(BasePermission):
-    message = "Only compliance officers and administrators can use the audit archive."
+    message = gettext_lazy("Only compliance officers and administrators can use the audit archive.")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and can(request.user, "audit.use_archive"))

@@ -299,7 +299,7 @@ def record_as_of(*, user: Any, record_type: str, record_id: str, at: datetime.da
         if not exists_later:
             raise NotFound(_("No history for this record (wrong id, or disposed of)."))
         return PointInTime(
-            record_type, record_id, at, False, [], note="The record did not exist yet at that time."
+            record_type, record_id, at, False, [], note=_("The record did not exist yet at that time.")
         )
     if row.history_type == "-":
         return PointInTime(
@@ -309,7 +309,7 @@ def record_as_of(*, user: Any, record_type: str, record_id: str, at: datetime.da
             False,
             [],
             history_date=row.history_date,
-            note="The record had been deleted.",
+            note=_("The record had been deleted."),
         )
     fields = _row_fields(model, row, _encrypted_fields(model))
     return PointInTime(

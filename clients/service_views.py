@@ -9,12 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisory.errors import NotFound
 from advisory.pagination import paginate
+from advisory.texts import recipient_language
 from advisory.views_actions import form_page, post_action
 
 from . import selectors, service_record, service_selectors
@@ -229,7 +230,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     user = service_record.calendar_feed_user(token=token)
     if user is None:
         raise Http404
-    body = calendar_feed_ics(user=user, base_url=request.build_absolute_uri("/").rstrip("/"))
+    # the calendar app asks without the person's session or a useful Accept-Language: the feed
+    # is written in the owner's own language
+    with translation.override(recipient_language(user)):
+        body = calendar_feed_ics(user=user, base_url=request.build_absolute_uri("/").rstrip("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

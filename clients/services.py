@@ -288,7 +288,8 @@ def client_create(*, actor: User, data: dict[str, Any], advisor: User | None = N
 def _duplicate_identity_report(*, actor: User, existing: Client, attempted_on: Client | None) -> None:
     """Tell compliance (and the audit trail) that an advisor entered the identity number of a
     client file outside their book. Runs after the refused change was rolled back."""
-    where = attempted_on.file_number if attempted_on is not None else _("a new client file")
+    # lazy: kept by its msgid in the notification and read in each compliance officer's language
+    where = attempted_on.file_number if attempted_on is not None else gettext_lazy("a new client file")
     with transaction.atomic():
         audit_log(
             actor=actor,

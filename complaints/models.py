@@ -82,6 +82,10 @@ class TimeBasis(models.TextChoices):
     CLOCK = "clock", _("Clock time (every hour of every day)")
 
 
+# The name of the SLA policy the platform creates when a firm has none (complaints.services.common).
+DEFAULT_POLICY_NAME = "Standard"
+
+
 class SLAPolicy(models.Model):
     """Service levels, editable by administrators (SPEC §4). Exactly one policy is the default;
     a ticket keeps the policy it was opened under unless staff change it."""
@@ -144,7 +148,9 @@ class SLAPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        # the policy the platform creates itself reads in the reader's language; a firm's own
+        # policies show the name they were given
+        return str(_("Standard")) if self.name == DEFAULT_POLICY_NAME else self.name
 
     def resolution_days(self, priority: str) -> int:
         return {

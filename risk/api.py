@@ -3,6 +3,7 @@ an advisor sees only their book's clients, a client only their own file, oversig
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -90,7 +91,7 @@ class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
     def current(self, request):
         version = selectors.current_published_version()
         if version is None:
-            return Response({"error": {"code": "not_found", "message": "No questionnaire is published.", "fields": {}}},
+            return Response({"error": {"code": "not_found", "message": _("No questionnaire is published."), "fields": {}}},
                             status=status.HTTP_404_NOT_FOUND)  # fmt: skip
         return Response(VersionSerializer(selectors.version_with_questions(pk=version.pk)).data)
 

@@ -227,7 +227,7 @@ class IndicatorViewSet(viewsets.ViewSet):
         ind = BY_CODE.get(pk)
         if ind is None:
             return Response(
-                {"error": {"code": "not_found", "message": "Unknown indicator.", "fields": {}}}, status=404
+                {"error": {"code": "not_found", "message": _("Unknown indicator."), "fields": {}}}, status=404
             )
         f = Filters.parse(request.query_params)
         row = selectors.indicator_row(ind, f, selectors.targets_by_code(), chart=False)

@@ -14,7 +14,7 @@ from advisory.rules import can
 from advisory.texts import Text
 
 from ..links import complaint_staff_url
-from ..models import Complaint, ComplaintEvent, ComplaintSettings, SLAPolicy
+from ..models import DEFAULT_POLICY_NAME, Complaint, ComplaintEvent, ComplaintSettings, SLAPolicy
 
 
 def _can_act(actor: User, complaint: Complaint) -> bool:
@@ -63,7 +63,7 @@ def default_policy() -> SLAPolicy:
     if policy is None:
         try:
             with transaction.atomic():
-                policy = SLAPolicy.objects.create(name="Standard", is_default=True)
+                policy = SLAPolicy.objects.create(name=DEFAULT_POLICY_NAME, is_default=True)
         except IntegrityError:
             policy = SLAPolicy.objects.get(is_default=True)
     return policy

@@ -471,3 +471,12 @@ def test_the_request_form_says_in_which_language_the_standard_warning_is_written
     own_client.user.save(update_fields=["language"])
     html = web_as(advisor).get(reverse("risk:exception_new", args=[own_client.pk])).content.decode()
     assert "written in the client&#x27;s language (Traditional Chinese)" in html
+
+
+def test_the_result_page_names_the_questionnaire_in_the_clients_language(
+    web_as, version, own_client, client_user
+):
+    http = web_as(client_user)
+    resp = http.post(reverse("risk_portal:questionnaire"), ANSWERS)
+    html = http.get(resp.url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "风险承受能力 v" in html and "Risk tolerance" not in html
