@@ -477,6 +477,16 @@ def recipient_language(user: Any) -> str:
     return language if language in known else settings.LANGUAGE_CODE
 
 
+def client_language(client: Any) -> str:
+    """The language a client reads: their portal account's choice, else the preferred language on
+    their file, else the firm's default."""
+    if getattr(client, "user_id", None):
+        return recipient_language(client.user)
+    language = (getattr(client, "preferred_language", "") or "").lower()
+    known = {code for code, _label in settings.LANGUAGES}
+    return language if language in known else settings.LANGUAGE_CODE
+
+
 # -- recognising legacy English sentences ---------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

@@ -52,7 +52,7 @@ from advisory.formats import local_date
 from advisory.history import audited_save
 from advisory.numbering import next_number
 from advisory.rules import can
-from advisory.texts import Text, text
+from advisory.texts import Text, client_language, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -353,12 +353,19 @@ def _take_reply(
 def _file_from_email(inbound: InboundEmail, *, client, attachments, refused, actor) -> Complaint:
     from .services import complaint_create
 
+    subject = inbound.subject
+    if not subject:
+        # a message without a subject: the ticket's title is the client's own (their portal, the
+        # subject of the replies we email them), so it is written in their language, not in the
+        # worker's or the filing staff member's
+        with translation.override(client_language(client)):
+            subject = _("Complaint by email")
     complaint = complaint_create(
         actor=actor,
         client=client,
         channel=Channel.EMAIL,
         category=Category.OTHER,
-        subject=inbound.subject or _("Complaint by email"),
+        subject=subject,
         description=inbound.body,  # the client's words only; an empty one reads "(no text)"
         first_event=_client_words(inbound.body, refused),
         received_at=inbound.received_at,  # the SLA clock starts when the message arrived

@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from advisory.clock import now, today
-from advisory.documents import document_language
 from advisory.errors import Conflict, DomainError
 from advisory.history import audited_save
 from advisory.notifications import notifications_resolve, notify
-from advisory.texts import Joined, Reason, recipient_language, text
+from advisory.texts import Joined, Reason, client_language, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -63,14 +62,6 @@ DEFAULT_WARNING_TEXT = gettext_lazy(
     "part or all of the amount invested. You are buying it on your own initiative, against the "
     "firm's suitability assessment."
 )
-
-
-def client_language(client) -> str:
-    """The language a client reads: their portal account's choice, else the preferred language on
-    their file, else the firm's."""
-    if client.user_id:
-        return recipient_language(client.user)
-    return document_language(None, default=client.preferred_language)
 
 
 def default_warning_text(*, client, product, level: str) -> str:

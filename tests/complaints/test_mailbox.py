@@ -424,3 +424,19 @@ def test_intake_api_lists_and_links(inbox, api_as, advisor, compliance_officer):
         f"/api/v1/complaints/intake/{inbound.pk}/link/", {"client": client.pk}, format="json"
     )
     assert ok.status_code == 200 and ok.json()["complaint_number"] == inbound.ticket_number
+
+
+def test_an_email_without_a_subject_is_titled_in_the_clients_language(inbox, advisor):
+    # given a client whose file says they read Traditional Chinese, writing without a subject
+    customer = make_client(advisor=advisor, name="陳大文")
+    customer.email = "chan.tai.man@client.example"
+    customer.preferred_language = "zh-hant"
+    customer.save()
+    deliver(inbox, message(sender="chan.tai.man@client.example", subject=""))
+    # when the worker (in English) files it
+    with translation.override("en"):
+        intake.mailbox_poll(mailbox=inbox)
+    # then the ticket's title, which the client reads in the portal and in our replies, is theirs
+    with translation.override("zh-hant"):
+        expected = translation.gettext("Complaint by email")
+    assert Complaint.objects.get(client=customer).subject == expected != "Complaint by email"
