@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from advisory.formats import local_date, local_datetime
@@ -47,8 +48,9 @@ def _field_label(field, name: str) -> str:
     )
 
 
-def _value_text(value: Any, field=None) -> str:
-    """A stored value as a reader would write it: choice labels, local times, `#id` for links."""
+def _value_text(value: Any, field=None, max_chars: int | None = VALUE_MAX_CHARS) -> str:
+    """A stored value as a reader would write it: choice labels, local times, `#id` for links;
+    cut to `max_chars` (None: whole)."""
     if value in EMPTY:
         return "—"
     if isinstance(value, bool):
@@ -67,7 +69,7 @@ def _value_text(value: Any, field=None) -> str:
         if moment is not None and moment.tzinfo is not None:
             return local_datetime(moment)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= VALUE_MAX_CHARS else text[: VALUE_MAX_CHARS - 1] + "…"
+    return text if max_chars is None or len(text) <= max_chars else text[: max_chars - 1] + "…"
 
 
 def changes_in_words(model, diff: list[dict]) -> list[tuple[str, str, str]]:
@@ -79,6 +81,29 @@ def changes_in_words(model, diff: list[dict]) -> list[tuple[str, str, str]]:
         field = _field(model, d["field"])
         old = "" if d["old"] in EMPTY else _value_text(d["old"], field)
         rows.append((_field_label(field, d["field"]), old, _value_text(d["new"], field)))
+    return rows
+
+
+def diff_in_words(record_type: str, diff: list[dict]) -> list[dict]:
+    """The entry page's rows: each changed field by its name in the reader's language (and as
+    stored), its values as a reader would write them, whole."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(record_type) if record_type else None
+    except (LookupError, ValueError):
+        model = None
+    rows = []
+    for d in diff:
+        field = _field(model, d["field"])
+        rows.append(
+            {
+                "label": capfirst(_field_label(field, d["field"])),
+                "field": d["field"],
+                "old": None if d["old"] in EMPTY else _value_text(d["old"], field, max_chars=None),
+                "new": None if d["new"] in EMPTY else _value_text(d["new"], field, max_chars=None),
+            }
+        )
     return rows
 
 

@@ -25,7 +25,7 @@ from advisory.views_actions import form_page, post_action
 from . import selectors, services
 from .forms import AsOfForm, EntryFilterForm, HoldForm, ReasonForm, RetentionRuleForm, ReviewForm
 from .models import AuditExport, RetentionRule
-from .pdf import disposal_methods
+from .pdf import diff_in_words, disposal_methods
 
 
 def compliance_required(view):
@@ -80,7 +80,8 @@ def browser(request: HttpRequest) -> HttpResponse:
 @compliance_required
 def entry_detail(request: HttpRequest, sequence: int) -> HttpResponse:
     entry = selectors.audit_entry_get(user=request.user, sequence=sequence)
-    return render(request, "audit/entry_detail.html", {"entry": entry, "diff": selectors.entry_diff(entry)})
+    diff = diff_in_words(entry.record_type, selectors.entry_diff(entry))
+    return render(request, "audit/entry_detail.html", {"entry": entry, "diff": diff})
 
 
 @compliance_required

@@ -4,11 +4,12 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from advisory.history import audited_save
 from audit.models import AuditAction, AuditEntry, AuditExport, LegalHold, RetentionRule
 from audit.services import audit_log, disposal_propose
+from clients.models import ConsentKind
 
 from .factories import AuditExportFactory
 
@@ -186,7 +187,36 @@ def test_entry_detail_shows_diff(web_as, compliance_officer):
     audited_save(rule, actor=compliance_officer, reason="longer")
     entry = AuditEntry.objects.filter(record_type="audit.retentionrule", action="update").first()
     response = web_as(compliance_officer).get(reverse("audit:entry_detail", args=[entry.sequence]))
-    assert {"field": "years", "old": 2, "new": 3, "changed": True} in response.context["diff"]
+    assert {
+        "label": "Years kept after the trigger",
+        "field": "years",
+        "old": "2",
+        "new": "3",
+    } in response.context["diff"]
+
+
+def test_entry_detail_names_fields_and_values_in_the_readers_language(web_as, compliance_officer, advisor):
+    from clients.models import Consent
+    from tests.complaints.factories import make_client
+
+    client = make_client(advisor=advisor)
+    consent = Consent(
+        client=client, kind="privacy", channel="paper", recorded_by=advisor, given_at=timezone.now()
+    )
+    audited_save(consent, actor=advisor, reason="signed")
+    entry = AuditEntry.objects.filter(record_type="clients.consent").latest("id")
+    entry.refresh_from_db()
+    html = (
+        web_as(compliance_officer)
+        .get(reverse("audit:entry_detail", args=[entry.sequence]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .content.decode()
+    )
+    # the field by its name (the stored name beside it), the choice by its label, not "privacy"
+    with translation.override("zh-hans"):
+        kind = str(Consent._meta.get_field("kind").verbose_name)
+        privacy = str(ConsentKind.PRIVACY.label)
+    assert f"<td>{kind[:1].upper()}{kind[1:]}<br>" in html and "<code>kind</code>" in html
+    assert f"<ins>{privacy}</ins>" in html and "<ins>privacy</ins>" not in html
 
 
 def test_client_timeline_spans_record_types(web_as, compliance_officer):
