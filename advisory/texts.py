@@ -477,6 +477,14 @@ def recipient_language(user: Any) -> str:
     return language if language in known else settings.LANGUAGE_CODE
 
 
+def in_language(language: str, template: Any, **params: Any) -> str:
+    """`template` (a `gettext_lazy` string, a choice's label) written out in `language`, with
+    `%(name)s` placeholders filled from `params`: for words stored once for one reader."""
+    with translation.override(language):
+        words = str(template)
+        return words % params if params else words
+
+
 def client_language(client: Any) -> str:
     """The language a client reads: their portal account's choice, else the preferred language on
     their file, else the firm's default."""

@@ -29,7 +29,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
 from advisory.notifications import notifications_resolve, notify
-from advisory.texts import Reason, text
+from advisory.texts import Reason, client_language, in_language, text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -146,7 +146,8 @@ def identity_document_add(
             actor=actor,
             upload=copy,
             kind=DocumentKind.IDENTITY,
-            title=str(IdentityDocumentType(document_type).label),
+            # the client reads their documents' titles in the portal: written in their language
+            title=in_language(client_language(client), IdentityDocumentType(document_type).label),
         )
         stamp = now()
         for old in IdentityDocument.objects.select_for_update().filter(

@@ -17,12 +17,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User
-from advisory.texts import text
+from advisory.texts import client_language, in_language, text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -244,7 +245,12 @@ def activity_attach(*, activity: Activity, actor: User, upload: UploadedFile) ->
             actor=actor,
             upload=upload,
             kind=DocumentKind.OTHER,
-            title=_("Attachment: %(subject)s") % {"subject": activity.subject},
+            # the client reads their documents' titles in the portal: written in their language
+            title=in_language(
+                client_language(activity.client),
+                gettext_lazy("Attachment: %(subject)s"),
+                subject=activity.subject,
+            ),
         )
         link = ActivityAttachment(activity=activity, document=document)
         audited_save(link, actor=actor, reason="activity attachment added")

@@ -34,7 +34,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError, NotAllowed, NotFound
@@ -43,7 +43,7 @@ from advisory.models import User
 from advisory.notifications import notifications_resolve, notify
 from advisory.roles import Role
 from advisory.rules import can
-from advisory.texts import Text, text
+from advisory.texts import Text, client_language, text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -77,31 +77,54 @@ SUGGESTION_TRANSITIONS: dict[tuple[str, str], str] = {
     (SG.OPEN, "close"): SG.CLOSED,
     (SG.ANSWERED, "close"): SG.CLOSED,
 }
+_IMPROVE = gettext_lazy("Is there anything you would like us to improve?")
+# The platform's scripts, used until the firm writes its own (admin: return-visit scripts). A
+# visit copies its script's words; while the script is still this default, the words are copied
+# in the client's language, since the caller reads them to the client.
 DEFAULT_SCRIPTS = {
     ReturnVisitTrigger.PROPOSAL_ACCEPTED: (
-        "Return visit after an accepted proposal",
-        "Did your advisor explain the risks of the recommended products?\n"
-        "Do the products match the risk level you were assessed at?\n"
-        "Were fees and charges explained before you accepted?\n"
-        "Did you receive the proposal documents?\n"
-        "Is there anything you would like us to improve?",
+        gettext_lazy("Return visit after an accepted proposal"),
+        [
+            gettext_lazy("Did your advisor explain the risks of the recommended products?"),
+            gettext_lazy("Do the products match the risk level you were assessed at?"),
+            gettext_lazy("Were fees and charges explained before you accepted?"),
+            gettext_lazy("Did you receive the proposal documents?"),
+            _IMPROVE,
+        ],
     ),
     ReturnVisitTrigger.REVIEW: (
-        "Return visit after a periodic review",
-        "Did your advisor go through the review with you?\n"
-        "Have your circumstances or goals changed since the review?\n"
-        "Are you satisfied with how your plan is followed up?\n"
-        "Is there anything you would like us to improve?",
+        gettext_lazy("Return visit after a periodic review"),
+        [
+            gettext_lazy("Did your advisor go through the review with you?"),
+            gettext_lazy("Have your circumstances or goals changed since the review?"),
+            gettext_lazy("Are you satisfied with how your plan is followed up?"),
+            _IMPROVE,
+        ],
     ),
     ReturnVisitTrigger.SAMPLING: (
-        "Quarterly service quality return visit",
-        "When did your advisor last contact you, and how?\n"
-        "Do you understand the products you hold and their risks?\n"
-        "Has anyone promised you returns or asked you to trade outside the firm?\n"
-        "How satisfied are you with our service overall?\n"
-        "Is there anything you would like us to improve?",
+        gettext_lazy("Quarterly service quality return visit"),
+        [
+            gettext_lazy("When did your advisor last contact you, and how?"),
+            gettext_lazy("Do you understand the products you hold and their risks?"),
+            gettext_lazy("Has anyone promised you returns or asked you to trade outside the firm?"),
+            gettext_lazy("How satisfied are you with our service overall?"),
+            _IMPROVE,
+        ],
     ),
 }
+
+
+def default_script_words(trigger: str, language: str) -> tuple[str, list[str]]:
+    """The platform's script for an occasion, in `language`."""
+    title, questions = DEFAULT_SCRIPTS[trigger]
+    with override(language):
+        return str(title), [str(q) for q in questions]
+
+
+def _is_default(script: ReturnVisitScript) -> bool:
+    """The script still says what the platform wrote (in English, as it is stored)."""
+    title, questions = default_script_words(script.trigger, "en")
+    return script.title == title and script.question_list == questions and not script.introduction
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -118,8 +141,8 @@ def return_visit_script(*, trigger: str) -> ReturnVisitScript:
     """The script for an occasion; the default one is created on first use."""
     script = ReturnVisitScript.objects.filter(trigger=trigger).first()
     if script is None:
-        title, questions = DEFAULT_SCRIPTS[trigger]
-        script = ReturnVisitScript(trigger=trigger, title=title, questions=questions)
+        title, questions = default_script_words(trigger, "en")
+        script = ReturnVisitScript(trigger=trigger, title=title, questions="\n".join(questions))
         try:
             with transaction.atomic():
                 audited_save(script, actor=None, reason="default return-visit script")
@@ -151,15 +174,18 @@ def return_visit_create(
     if existing:
         return existing, False
     script = return_visit_script(trigger=trigger)
+    title, questions = script.title, script.question_list
+    if _is_default(script):
+        title, questions = default_script_words(trigger, client_language(client))
     visit = ReturnVisit(
         client=client,
         trigger=trigger,
         source_ref=source_ref,
         assignee=return_visit_pick_caller(client=client),
         due_on=due_on or today() + datetime.timedelta(days=int(_setting("RETURN_VISIT_DUE_DAYS", 10))),
-        script_title=script.title,
+        script_title=title,
         introduction=script.introduction,
-        questions=script.question_list,
+        questions=questions,
     )
     try:
         with transaction.atomic():

@@ -62,6 +62,19 @@ def test_identity_document_records_copy_verifier_and_method(own_client, advisor)
     assert AuditEntry.objects.filter(record_type="clients.identitydocument", record_id=str(doc.pk)).exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "title"), [("zh-hans", "居民身份证"), ("en", "PRC resident identity card")]
+)
+def test_the_copy_is_titled_in_the_clients_language_whoever_uploads_it(own_client, advisor, language, title):
+    from django.utils import translation
+
+    own_client.preferred_language = language
+    own_client.save(update_fields=["preferred_language"])
+    with translation.override("zh-hant" if language == "en" else "en"):  # the advisor's language
+        doc = add_identity_document(own_client, advisor)
+    assert doc.copy.title == title
+
+
 def test_a_newer_document_of_the_same_type_supersedes_the_older(own_client, advisor):
     old = add_identity_document(own_client, advisor)
     new = add_identity_document(own_client, advisor, issued_on=datetime.date(2025, 1, 1))

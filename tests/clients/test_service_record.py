@@ -108,6 +108,8 @@ def test_attachment_goes_through_the_validated_document_upload(frozen, book, adv
         activity=activity, actor=advisor, upload=SimpleUploadedFile("notes.pdf", PDF, "application/pdf")
     )
     assert link.document.client == book and len(link.document.sha256) == 64
+    # the client (王小明, who reads 简体) sees the title in their language, whatever the advisor's
+    assert link.document.title == "附件：年度资产配置回顾"
     with pytest.raises(DomainError) as exc:
         service_record.activity_attach(
             activity=activity,

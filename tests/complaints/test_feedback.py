@@ -221,6 +221,30 @@ def test_return_visit_list_query_count(
     assert response.status_code == 200
 
 
+def test_the_platforms_script_is_read_to_each_client_in_their_language(frozen, advisor, caller):
+    # given a client who reads Simplified Chinese, one who reads English, and the default script
+    chinese = make_client(advisor=advisor)
+    chinese.preferred_language = "zh-hans"
+    chinese.save()
+    english = make_client(advisor=advisor)
+    english.preferred_language = "en"
+    english.save()
+    # when visits are created (by the sweep: no one's language is active but the default)
+    zh_visit, _ = feedback.return_visit_create(client=chinese, trigger="review", source_ref="r1")
+    en_visit, _ = feedback.return_visit_create(client=english, trigger="review", source_ref="r2")
+    # then the caller reads each client the questions in the client's language
+    assert zh_visit.script_title == "定期检视后回访"
+    assert zh_visit.questions[0] == "您的顾问是否与您一起过了一遍检视结果？"
+    assert en_visit.questions[0] == "Did your advisor go through the review with you?"
+    assert len(zh_visit.questions) == len(en_visit.questions) == 4
+    # and once the firm writes its own script, visits copy the firm's words as written
+    script = feedback.return_visit_script(trigger="review")
+    script.questions = "您对本次检视满意吗？"
+    script.save()
+    later, _ = feedback.return_visit_create(client=english, trigger="review", source_ref="r3")
+    assert later.questions == ["您对本次检视满意吗？"]
+
+
 # -- surveys ---------------------------------------------------------------------------------------
 def test_email_link_works_once_and_is_signed(frozen, own, client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
