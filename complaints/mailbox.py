@@ -190,15 +190,17 @@ def parse_message(raw: bytes) -> ParsedMessage:
     return parsed
 
 
-def _kept_attachments(parsed: ParsedMessage) -> tuple[list[SimpleUploadedFile], list[str]]:
-    """Attachments that pass the upload checks, and a line for each one that did not."""
+def _kept_attachments(parsed: ParsedMessage, language: str) -> tuple[list[SimpleUploadedFile], list[str]]:
+    """Attachments that pass the upload checks, and a line for each one that did not, written in
+    `language`: the sender's, who reads on the ticket's timeline why a file was not kept."""
     from .services import validate_attachment
 
     kept, refused = [], []
     for name, content_type, content in parsed.attachments:
         upload = SimpleUploadedFile(name, content, content_type=content_type)
         try:
-            validate_attachment(upload)
+            with translation.override(language):
+                validate_attachment(upload)
         except DomainError as exc:
             refused.append(f"{name}: {exc.message}")
             continue
@@ -300,8 +302,11 @@ def _take(
     inbound.status = InboundStatus.AWAITING_LINK
     audited_save(inbound, actor=None, reason="email received")
     client = _client_for_address(parsed.from_address)
-    attachments, refused = _kept_attachments(parsed)
     ticket = _thread_ticket(parsed, client)
+    sender = ticket.client if ticket is not None else client
+    attachments, refused = _kept_attachments(
+        parsed, client_language(sender) if sender is not None else _language_for(None, inbound)
+    )
     if ticket is not None:
         _take_reply(inbound, ticket, parsed, attachments, refused)
     elif client is not None:
@@ -401,7 +406,7 @@ def inbound_link(*, inbound: InboundEmail, client, actor) -> Complaint:
                 _("This message was already handled (%(s)s).") % {"s": locked.get_status_display()}
             )
         parsed = parse_message(locked.raw.read()) if locked.raw else ParsedMessage()
-        attachments, refused = _kept_attachments(parsed)
+        attachments, refused = _kept_attachments(parsed, client_language(client))
         complaint = _file_from_email(
             locked, client=client, attachments=attachments, refused=refused, actor=actor
         )

@@ -138,6 +138,9 @@ def test_a_known_clients_email_becomes_a_complaint_acknowledged_at_once(
         assert "未保留的附件" in created.body_text and "archive.zip" in created.body_text
     with translation.override("en"):
         assert "Attachments not kept" in created.body_text and "管理费被重复扣收" in created.body_text
+    # why the zip was not kept is written in the client's language (简体), not the worker's
+    why = created.body_params["list"].split("archive.zip: ", 1)[1]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in why), why
     inbound = InboundEmail.objects.get()
     assert inbound.status == InboundStatus.FILED and inbound.complaint == complaint
     # and the acknowledgement went out at once with the number, the answer date and how to follow
