@@ -349,5 +349,6 @@ AUDIT_REASONS = {
     "audit.acknowledgement_sms_failed": _("acknowledgement SMS failed"),
     "audit.sms_attempt_failed": _("SMS attempt failed"),
     "audit.demo_acknowledgement_sms": _("demo: acknowledgement SMS"),
+    "audit.confirmed_at_the_periodic_refresh": _("Confirmed at the periodic refresh."),
     "audit.client_file_updated": _("client file updated"),
 }

@@ -29,7 +29,7 @@ from advisory.errors import Conflict, DomainError, NotAllowed
 from advisory.history import audited_save
 from advisory.models import User, WarningKind
 from advisory.notifications import notifications_resolve, notify
-from advisory.texts import Reason, client_language, in_language, text
+from advisory.texts import Reason, client_language, in_language, stored_reason, text
 from advisory.warnings import WarningSpec
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -382,7 +382,10 @@ def _complete(refresh: KycRefresh, *, actor: User, reason: Reason) -> None:
         client=refresh.client,
         actor=actor,
         risk=refresh.aml_risk,
-        reasons=reasons or refresh.advisor_note or _("Confirmed at the periodic refresh."),
+        # a code, read in each reader's language (what the advisor noted is kept as written)
+        reasons=reasons
+        or refresh.advisor_note
+        or stored_reason(text("audit.confirmed_at_the_periodic_refresh")),
         refreshed_on=today(),
     )
 

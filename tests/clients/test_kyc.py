@@ -225,6 +225,34 @@ def test_refresh_without_changes_completes_and_restarts_the_cycle(own_client, ad
     assert own_client.kyc_profile.next_refresh_due == datetime.date(2029, 2, 1)
 
 
+def test_a_rating_confirmed_at_a_refresh_says_so_in_each_readers_language(own_client, advisor, supervisor):
+    from django.utils import translation
+
+    from advisory.texts import render_reason
+
+    add_identity_document(own_client, advisor)
+    with time_machine.travel(at(2025, 1, 10), tick=False):
+        kyc.kyc_profile_rate(client=own_client, actor=supervisor, risk="low", reasons="x")
+    with time_machine.travel(at(2027, 2, 1), tick=False), translation.override("en"):
+        refresh = kyc.kyc_refresh_start(client=own_client, actor=advisor)
+        refresh = kyc.kyc_refresh_submit(
+            refresh=refresh,
+            actor=advisor,
+            identity_confirmed=True,
+            contact_confirmed=True,
+            financial_confirmed=True,
+            aml_risk="medium",
+        )
+        # a new rating is a change: a supervisor approves it, and the refresh completes
+        assert refresh.status == RefreshStatus.SUBMITTED
+        kyc.kyc_refresh_review(refresh=refresh, actor=supervisor, action="approve")
+    own_client.kyc_profile.refresh_from_db()
+    stored = own_client.kyc_profile.aml_risk_reasons
+    assert own_client.kyc_profile.aml_risk == "medium"
+    assert render_reason(stored, language="zh-hans") == "已在定期信息更新中确认。"
+    assert render_reason(stored, language="en") == "Confirmed at the periodic refresh."
+
+
 def test_refresh_with_changes_goes_to_a_supervisor(own_client, advisor, supervisor, colleague):
     # given a refresh in which the advisor updates the income and the phone
     add_identity_document(own_client, advisor)
