@@ -23,7 +23,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.deletion import ProtectedError, RestrictedError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -622,11 +622,16 @@ def disposal_execute(*, batch_id: int, limit: int | None = None) -> int:
     and disposed in its own transaction, together with its state change — a worker killed half-way
     leaves that record untouched and still open, and a rerun picks up exactly the open items.
     The batch is completed (manifest, certificate) once no item is open."""
+    from advisory.documents import document_language
+
     batch = DisposalBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status != DisposalStatus.DISPOSING:
         return 0
     actor = batch.reviewed_by
     reason = text("audit.disposal_batch_pk_approved", pk=batch.pk)
+    # why a record was skipped is read on the batch page and in the certificate: written in the
+    # language the approver chose for it, not the worker's
+    language = document_language(batch.certificate_language or None)
     done = 0
     while limit is None or done < limit:
         with transaction.atomic():
@@ -634,7 +639,7 @@ def disposal_execute(*, batch_id: int, limit: int | None = None) -> int:
             if item is None:
                 break
             try:
-                with transaction.atomic():
+                with transaction.atomic(), translation.override(language):
                     _dispose_one(item, actor, reason)
             except Conflict as exc:  # e.g. a cascade would delete another retained record
                 item.state, item.note, item.method, item.content_hash = (

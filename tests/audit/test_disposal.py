@@ -271,3 +271,28 @@ def test_batch_progress_is_for_compliance_only(old_exports, advisor, web_as):
 
     batch = disposal_propose()[0]
     assert web_as(advisor).get(reverse("audit:batch_progress", args=[batch.pk])).status_code == 403
+
+
+def test_why_a_record_was_skipped_is_written_in_the_certificates_language(
+    old_exports, administrator, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from advisory.errors import Conflict
+    from audit import retention
+
+    # given a record the worker may not dispose of (a refusal worded in the active language)
+    def refuse(item, actor, reason):
+        raise Conflict(gettext("You are not allowed to do this."))
+
+    monkeypatch.setattr(retention, "_dispose_one", refuse)
+    batch = disposal_propose()[0]
+    # when the approver chose Traditional Chinese for the certificate and the worker runs in English
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        disposal_approve(batch=batch, actor=administrator, language="zh-hant")
+    # then the batch page and the certificate read why, in that language
+    with translation.override("zh-hant"):
+        expected = gettext("You are not allowed to do this.")
+    notes = set(DisposalItem.objects.filter(batch=batch).values_list("note", flat=True))
+    assert notes == {expected} and expected != "You are not allowed to do this."
