@@ -27,6 +27,7 @@ from .clock import now
 from .models import ArchivedDocument, DocumentStatus, OutboxMessage, User
 from .outbox import outbox_enqueue
 from .pdf import render_pdf
+from .texts import stored_reason, text
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,8 @@ def document_recover_stalled() -> dict[str, int]:
     stalled = ArchivedDocument.objects.filter(status=DocumentStatus.RENDERING, lease_expires_at__lt=at)
     for doc_id, attempts in stalled.order_by("pk").values_list("pk", "attempts"):
         if attempts >= settings.DOCUMENT_RENDER_MAX_ATTEMPTS:
-            reason = _STALLED_FAILURE % {"attempts": attempts}
+            # a code, read in each reader's language (advisory.texts: document.render_stalled)
+            reason = stored_reason(text("document.render_stalled", attempts=attempts))
             failed += ArchivedDocument.objects.filter(
                 pk=doc_id, status=DocumentStatus.RENDERING, lease_expires_at__lt=at
             ).update(status=DocumentStatus.FAILED, error=reason, lease_expires_at=None)
@@ -206,13 +208,6 @@ def document_recover_stalled() -> dict[str, int]:
     if requeued or failed:
         logger.warning("stalled documents: %d queued again, %d marked failed", requeued, failed)
     return {"requeued": requeued, "failed": failed}
-
-
-# Stored on the row and shown as is; written in the firm's reporting language like other errors.
-_STALLED_FAILURE = (
-    "Rendering stopped %(attempts)d times (the worker was stopped or exceeded its time limit). "
-    "Request the document again; if it fails again, tell the administrator."
-)
 
 
 def document_verify(*, document: ArchivedDocument) -> bool:

@@ -249,6 +249,11 @@ REGISTRY: dict[str, Any] = {
         "The attached file is a signed checkpoint of the audit trail. Keep it: the audit "
         "verification compares the trail with every checkpoint."
     ),
+    # -- why a document could not be generated (ArchivedDocument.error) -------------------------
+    "document.render_stalled": _(
+        "Rendering stopped %(attempts)s times (the worker was stopped or exceeded its time limit). "
+        "Request the document again; if it fails again, tell the administrator."
+    ),
     # -- a list of texts (e.g. findings joined with "; ") --------------------------------------
     "text.list": _("%(items)s"),
     "warning.demo_resolved": _("Resolved demo warning %(month)s #%(n)s"),

@@ -16,7 +16,7 @@ from advisory.errors import NotAllowed
 from advisory.files import file_response
 from advisory.models import ArchivedDocument, DocumentStatus
 from advisory.rules import can
-from advisory.texts import render
+from advisory.texts import render, render_reason
 
 from . import selectors, services
 from .models import (
@@ -445,6 +445,15 @@ class ProposalViewSet(
 
 class DocumentSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    error = serializers.CharField(
+        read_only=True, help_text="Why rendering failed, as stored (a system reason as a code in JSON)."
+    )
+    error_text = serializers.SerializerMethodField(
+        help_text="Why rendering failed, in the request's language."
+    )
+
+    def get_error_text(self, obj) -> str:
+        return render_reason(obj.error)
 
     class Meta:
         model = ArchivedDocument
@@ -457,6 +466,7 @@ class DocumentSerializer(serializers.ModelSerializer):
             "status",
             "status_label",
             "error",
+            "error_text",
             "progress",
             "sha256",
             "size_bytes",

@@ -157,7 +157,12 @@ def test_stalled_render_is_queued_again_then_failed_with_a_reason(
     )
     assert documents.document_recover_stalled() == {"requeued": 0, "failed": 1}
     doc.refresh_from_db()
-    assert doc.status == DocumentStatus.FAILED and "stopped 2 times" in doc.error
+    assert doc.status == DocumentStatus.FAILED
+    # the reason is a code, read in each reader's language
+    from advisory.texts import render_reason
+
+    assert "stopped 2 times" in render_reason(doc.error, language="en")
+    assert "2 次" in render_reason(doc.error, language="zh-hans")
 
 
 # --- several messages of one transaction are handed to the broker together ---------------------
