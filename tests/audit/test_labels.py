@@ -60,15 +60,23 @@ def test_anything_else_is_shown_as_stored(stored):
     assert label_in(stored, "zh-hans") == stored
 
 
-def test_an_entry_about_a_worded_record_reads_in_each_language_and_verifies(advisor):
-    # given: a consent (its label is "<kind> <time>") logged while the writer works in English
-    client = make_client(advisor=advisor)
+def _consent_logged_in_english(advisor) -> AuditEntry:
+    """A consent (its label is "<kind> <time>") and its entry, written by someone working in English."""
     consent = Consent.objects.create(
-        client=client, kind="privacy", channel="paper", recorded_by=advisor, given_at=timezone.now()
+        client=make_client(advisor=advisor),
+        kind="privacy",
+        channel="paper",
+        recorded_by=advisor,
+        given_at=timezone.now(),
     )
     with translation.override("en"):
         audit_log(actor=advisor, action=AuditAction.CREATE, obj=consent, reason="x")
-    entry = AuditEntry.objects.filter(record_type="clients.consent").latest("id")
+    return AuditEntry.objects.filter(record_type="clients.consent").latest("id")
+
+
+def test_an_entry_about_a_worded_record_reads_in_each_language_and_verifies(advisor):
+    # given: a consent (its label is "<kind> <time>") logged while the writer works in English
+    entry = _consent_logged_in_english(advisor)
     # then: each reader reads it in their own language, the stored value is what was hashed
     with translation.override("zh-hans"):
         chinese = entry.record_label_text
@@ -85,13 +93,7 @@ def test_the_browser_the_entry_page_the_export_and_the_api_show_the_readers_word
 ):
     from django.urls import reverse
 
-    client = make_client(advisor=advisor)
-    consent = Consent.objects.create(
-        client=client, kind="privacy", channel="paper", recorded_by=advisor, given_at=timezone.now()
-    )
-    with translation.override("en"):
-        audit_log(actor=advisor, action=AuditAction.CREATE, obj=consent, reason="x")
-    entry = AuditEntry.objects.filter(record_type="clients.consent").latest("id")
+    entry = _consent_logged_in_english(advisor)
     http = web_as(compliance_officer)
     browser = http.get(reverse("audit:browser"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "隐私授权 " in browser and '{"label"' not in browser and "&quot;label&quot;" not in browser
