@@ -45,6 +45,7 @@ from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from advisory.clock import now
 from advisory.errors import Conflict, DomainError, NotAllowed
@@ -52,7 +53,7 @@ from advisory.formats import local_date
 from advisory.history import audited_save
 from advisory.numbering import next_number
 from advisory.rules import can
-from advisory.texts import Text, client_language, text
+from advisory.texts import Text, client_language, in_language, text
 from audit.managers import allow_bulk_writes
 from audit.models import AuditAction
 from audit.services import audit_log
@@ -363,8 +364,7 @@ def _file_from_email(inbound: InboundEmail, *, client, attachments, refused, act
         # a message without a subject: the ticket's title is the client's own (their portal, the
         # subject of the replies we email them), so it is written in their language, not in the
         # worker's or the filing staff member's
-        with translation.override(client_language(client)):
-            subject = _("Complaint by email")
+        subject = in_language(client_language(client), gettext_lazy("Complaint by email"))
     complaint = complaint_create(
         actor=actor,
         client=client,

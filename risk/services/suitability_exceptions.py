@@ -6,7 +6,6 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,7 +13,7 @@ from advisory.clock import now, today
 from advisory.errors import Conflict, DomainError
 from advisory.history import audited_save
 from advisory.notifications import notifications_resolve, notify
-from advisory.texts import Joined, Reason, client_language, text
+from advisory.texts import Joined, Reason, client_language, in_language, text
 from audit.models import AuditAction
 from audit.services import audit_log
 
@@ -67,12 +66,13 @@ DEFAULT_WARNING_TEXT = gettext_lazy(
 def default_warning_text(*, client, product, level: str) -> str:
     """The standard special risk warning, written in the client's language. It is stored as the
     words the client is asked to confirm, so it never changes language afterwards."""
-    with translation.override(client_language(client)):
-        return str(DEFAULT_WARNING_TEXT) % {
-            "product": product.name,
-            "rating": product.risk_rating,
-            "level": level,
-        }
+    return in_language(
+        client_language(client),
+        DEFAULT_WARNING_TEXT,
+        product=product.name,
+        rating=product.risk_rating,
+        level=level,
+    )
 
 
 def suitability_exception_request(
