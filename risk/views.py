@@ -22,6 +22,7 @@ from advisory.files import file_response
 from advisory.forms import form_add_domain_error
 from advisory.pagination import paginate
 from advisory.rules import can
+from advisory.texts import client_language
 from advisory.views_actions import form_page, post_action
 
 from . import conf, selectors, services
@@ -282,7 +283,7 @@ def exception_new(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = get_object_or_404(selectors.visible_clients(user=request.user), pk=client_pk)
     _check(request, "risk.request_exception", client)
     form = ExceptionRequestForm(request.POST or None, initial={"product": request.GET.get("product")})
-    language = dict(settings.LANGUAGES).get(services.client_language(client), "")
+    language = dict(settings.LANGUAGES).get(client_language(client), "")
     form.fields["warning_text"].help_text = _(
         "Leave empty to use the standard wording, written in the client's language (%(language)s)."
     ) % {"language": language}

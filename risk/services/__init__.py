@@ -59,7 +59,6 @@ from .suitability import SuitabilityResult, suitability_check
 from .suitability_exceptions import (
     DEFAULT_WARNING_TEXT,
     EXCEPTION_TRANSITIONS,
-    client_language,
     default_warning_text,
     exception_covers,
     exception_expiry_sweep,
@@ -75,7 +74,6 @@ __all__ = [
     "CONTRADICTION_RULES",
     "DEFAULT_RISK_MATRIX",
     "DEFAULT_WARNING_TEXT",
-    "client_language",
     "default_warning_text",
     "EXCEPTION_TRANSITIONS",
     "HORIZON_CAPACITY",
